@@ -1,0 +1,48 @@
+"""One exception tree for the whole product; translated to HTTP or CLI output at the edge."""
+
+from __future__ import annotations
+
+
+class SalesAgentError(Exception):
+    """Root of every error the product raises on purpose."""
+
+
+class ConfigurationError(SalesAgentError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+class InvalidInputError(SalesAgentError):
+    """Input from a customer, a channel or a file that cannot be used as given."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(SalesAgentError):
+    """A record that was asked for does not exist."""
+
+
+class OutOfStockError(SalesAgentError):
+    """A sale could not be closed because a product no longer has the units asked for."""
+
+    def __init__(self, sku: str, available: int) -> None:
+        super().__init__(f"only {available} units of {sku} left")
+        self.sku = sku
+        self.available = available
+
+
+class ChannelError(SalesAgentError):
+    """A channel failed to receive or deliver a message."""
+
+
+class ChannelAuthError(ChannelError):
+    """A request claiming to come from a channel could not be verified."""
+
+
+class RetryableError(ChannelError):
+    """A delivery that may succeed later; `retry_after` is in seconds when the vendor says."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,77 @@
+"""Messages as the core sees them, whatever channel they came from or go to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from agent.models import Owner, SaleState, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """An attachment a channel received: where to fetch it and what it is."""
+
+    kind: str
+    url: str
+    content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A customer's message, translated from the vendor payload by a channel adapter."""
+
+    channel: str
+    external_message_id: str
+    external_chat_id: str
+    text: str
+    sender: str | None = None
+    media: tuple[MediaRef, ...] = ()
+    timestamp: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A reply for a channel to deliver."""
+
+    channel: str
+    external_chat_id: str
+    text: str
+
+
+class ProductRef(BaseModel):
+    """A product a reply refers to."""
+
+    sku: str
+    name: str
+    price: Decimal | None
+    stock: int
+
+
+class CartLine(BaseModel):
+    """One line of the current cart."""
+
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+class TurnResult(BaseModel):
+    """What one turn produced: the fields of `say --json` and `POST /chat/text`."""
+
+    chat_id: str
+    reply: str | None
+    intent: str
+    confidence: float
+    sale_state: SaleState | None
+    order_id: int | None = None
+    cart: list[CartLine] = []
+    cart_total: Decimal = Decimal(0)
+    products: list[ProductRef] = []
+    owner: Owner = Owner.BOT
+    language: str = "es"

@@ -1,0 +1,291 @@
+"""ORM rows. Alembic (`migrations/`) is the only authority on the schema; keep both in step."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Money = Numeric(14, 2)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Owner(enum.StrEnum):
+    """Who answers a conversation."""
+
+    BOT = "bot"
+    WAITING_HUMAN = "waiting_human"
+    HUMAN = "human"
+
+
+class SaleState(enum.StrEnum):
+    """States of the sales state machine (ARCHITECTURE.md)."""
+
+    STARTED = "started"
+    CART = "cart"
+    COLLECTING_DATA = "collecting_data"
+    READY_TO_CONFIRM = "ready_to_confirm"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Direction(enum.StrEnum):
+    """Which way a message travelled."""
+
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class InboxStatus(enum.StrEnum):
+    """Processing status of a received message."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class OutboxStatus(enum.StrEnum):
+    """Delivery status of a reply."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    # Stored as plain strings with a CHECK-free VARCHAR so that adding a state is a data change.
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Product(Base):
+    """A sellable item. `price` NULL means "price on request"."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(100), index=True)
+    family: Mapped[str | None] = mapped_column(String(200), default=None)
+    price: Mapped[Decimal | None] = mapped_column(Money, default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="COP")
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Customer(Base):
+    """A buyer, identified by national id (cédula)."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    email: Mapped[str | None] = mapped_column(String(200), default=None)
+    city: Mapped[str | None] = mapped_column(String(100), default=None)
+    address: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    """One chat on one channel; its current sale is its newest sale not abandoned."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "external_chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_chat_id: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    owner: Mapped[Owner] = mapped_column(_enum(Owner), default=Owner.BOT)
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship()
+
+
+class Sale(Base):
+    """One run of the sales state machine: a cart, the data collected, the outcome."""
+
+    __tablename__ = "sales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    state: Mapped[SaleState] = mapped_column(_enum(SaleState), default=SaleState.STARTED)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[SaleLine]] = relationship(
+        order_by="SaleLine.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class SaleLine(Base):
+    """A cart line; the unit price is frozen when the product is added."""
+
+    __tablename__ = "sale_lines"
+    __table_args__ = (UniqueConstraint("sale_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+
+    product: Mapped[Product] = relationship(lazy="joined")
+
+
+class Order(Base):
+    """A closed sale. `sale_id` is unique: a sale becomes an order exactly once."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), default="confirmed")
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3), default="COP")
+    shipping_address: Mapped[str | None] = mapped_column(String(300), default=None)
+    shipping_city: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    customer: Mapped[Customer] = relationship()
+
+
+class OrderLine(Base):
+    """A line of an order, with the product's sku, name and price copied at order time."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    line_total: Mapped[Decimal] = mapped_column(Money)
+
+
+class Message(Base):
+    """Every message in or out, kept for history, memory and reports."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    text: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    intent: Mapped[str | None] = mapped_column(String(64), default=None)
+    confidence: Mapped[float | None] = mapped_column(default=None)
+    handler: Mapped[str | None] = mapped_column(String(32), default=None)
+    latency_ms: Mapped[float | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class InboxItem(Base):
+    """A received message, stored before anything else happens; deduplicated by channel id."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "external_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_message_id: Mapped[str] = mapped_column(String(200))
+    external_chat_id: Mapped[str] = mapped_column(String(200), index=True)
+    sender: Mapped[str | None] = mapped_column(String(200), default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.PENDING)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OutboxItem(Base):
+    """A reply waiting to be delivered by its channel (with retries)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_chat_id: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Handoff(Base):
+    """A change of a conversation's owner: who, when, why."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    from_owner: Mapped[Owner] = mapped_column(_enum(Owner))
+    to_owner: Mapped[Owner] = mapped_column(_enum(Owner))
+    reason: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100), default="bot")
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

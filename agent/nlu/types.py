@@ -1,0 +1,65 @@
+"""What the understanding layer produces, whichever reader (offline or LLM) produced it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.models import SaleState
+
+INTENTS = ("inventory", "purchase", "customer", "company", "handoff", "smalltalk", "other")
+"""The top-level intent labels; a sub-intent may follow a dot (`purchase.confirm`)."""
+
+
+@dataclass(slots=True)
+class ProductMention:
+    """A product the customer named, as the words they used, with a quantity if they said one."""
+
+    text: str
+    quantity: int | None = None
+
+
+@dataclass(slots=True)
+class Entities:
+    """Everything the reader pulled out of one message."""
+
+    products: list[ProductMention] = field(default_factory=list)
+    quantity: int | None = None
+    national_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    name: str | None = None
+    city: str | None = None
+    address: str | None = None
+    category: str | None = None
+
+
+@dataclass(slots=True)
+class Understanding:
+    """Intent (`top.sub`), confidence in [0, 1], entities and the language of the message."""
+
+    intent: str
+    confidence: float
+    entities: Entities = field(default_factory=Entities)
+    language: str = "es"
+
+    @property
+    def top(self) -> str:
+        """The top-level label (`purchase` for `purchase.confirm`)."""
+        return self.intent.split(".", 1)[0]
+
+    @property
+    def sub(self) -> str | None:
+        """The sub-intent (`confirm` for `purchase.confirm`), if any."""
+        parts = self.intent.split(".", 1)
+        return parts[1] if len(parts) == 2 else None
+
+
+@dataclass(slots=True)
+class DialogState:
+    """What the reader needs to know about the conversation to read a message in context."""
+
+    sale_state: SaleState | None = None
+    pending_field: str | None = None
+    last_products: list[str] = field(default_factory=list)
+    language: str = "es"
+    has_cart: bool = False

@@ -1,0 +1,45 @@
+"""The small protocol every domain handler follows, and what it gets and gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.models import Conversation, Product, Sale
+from agent.nlu.types import Understanding
+
+
+@dataclass(slots=True)
+class TurnContext:
+    """One turn as a domain handler sees it; the session is inside the turn's transaction."""
+
+    session: AsyncSession
+    conversation: Conversation
+    sale: Sale | None
+    understanding: Understanding
+    text: str
+    language: str
+
+
+@dataclass(slots=True)
+class DomainResult:
+    """A handler's answer: the reply text, the facts it rests on, the products it refers to."""
+
+    reply: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    products: list[Product] = field(default_factory=list)
+    sale: Sale | None = None
+    order_id: int | None = None
+    handoff_reason: str | None = None
+
+
+class DomainHandler(Protocol):
+    """Answers the intents of one domain (`inventory`, `sales`, `customers`, `company`)."""
+
+    name: str
+
+    async def handle(self, ctx: TurnContext) -> DomainResult:
+        """Do the work for this turn against the database and say what to answer."""
+        ...
