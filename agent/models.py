@@ -143,7 +143,7 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    customer: Mapped[Customer | None] = relationship()
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
 
 
 class Sale(Base):

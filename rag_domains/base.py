@@ -7,13 +7,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent.models import Conversation, Product, Sale
+from agent.models import Conversation, Message, Product, Sale
 from agent.nlu.types import Understanding
 
 
 @dataclass(slots=True)
 class TurnContext:
-    """One turn as a domain handler sees it; the session is inside the turn's transaction."""
+    """One turn as a handler sees it: inside the turn's transaction, with the recent history."""
 
     session: AsyncSession
     conversation: Conversation
@@ -21,6 +21,7 @@ class TurnContext:
     understanding: Understanding
     text: str
     language: str
+    history: list[Message] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,55 @@
+"""The inbox: every received message is stored first, once, whatever the channel retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.db import insert_ignore
+from agent.messages import InboundMessage
+from agent.models import InboxItem, InboxStatus
+
+
+async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxItem, bool]:
+    """Insert the message unless `(channel, external_message_id)` is known; (row, was it new)."""
+    values: dict[str, Any] = {
+        "channel": message.channel,
+        "external_message_id": message.external_message_id,
+        "external_chat_id": message.external_chat_id,
+        "sender": message.sender,
+        "text": message.text,
+        "media": [
+            {"kind": m.kind, "url": m.url, "content_type": m.content_type} for m in message.media
+        ],
+        "status": InboxStatus.PENDING,
+        "received_at": message.timestamp,
+    }
+    created = await insert_ignore(session, InboxItem, values, ["channel", "external_message_id"])
+    return await find(session, message.channel, message.external_message_id), created
+
+
+async def find(session: AsyncSession, channel: str, external_message_id: str) -> InboxItem:
+    """The inbox row of a message (fresh from the database)."""
+    statement = (
+        select(InboxItem)
+        .where(InboxItem.channel == channel, InboxItem.external_message_id == external_message_id)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
+async def pending_for_chat(session: AsyncSession, channel: str, chat_id: str) -> list[InboxItem]:
+    """Every message of a chat still waiting for its turn, oldest first (a burst is merged)."""
+    statement = (
+        select(InboxItem)
+        .where(
+            InboxItem.channel == channel,
+            InboxItem.external_chat_id == chat_id,
+            InboxItem.status == InboxStatus.PENDING,
+        )
+        .order_by(InboxItem.id)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(statement)).scalars())

@@ -1,0 +1,121 @@
+"""The outbox: replies written with the turn, delivered by their channel with retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agent.errors import RetryableError
+from agent.models import OutboxItem, OutboxStatus, utcnow
+from channels.base import OutputChannel
+
+log = logging.getLogger(__name__)
+
+
+class OutboxDispatcher:
+    """Delivers pending outbox rows; a failed send is retried with exponential backoff."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outputs: Mapping[str, OutputChannel],
+        *,
+        max_attempts: int = 6,
+        base_delay: float = 2.0,
+        max_delay: float = 300.0,
+        lease: float = 60.0,
+    ) -> None:
+        self._sessions = sessions
+        self._outputs = outputs
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._lease = lease
+
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt `attempts + 1`; the vendor's Retry-After wins."""
+        if retry_after is not None:
+            return retry_after
+        return float(min(self._max_delay, self._base_delay * 2 ** (attempts - 1)))
+
+    async def deliver_due(self, *, limit: int = 100) -> int:
+        """Try every row that is due now; returns how many were sent."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxItem.id)
+                    .where(
+                        OutboxItem.status == OutboxStatus.PENDING,
+                        OutboxItem.next_attempt_at <= utcnow(),
+                        OutboxItem.channel.in_(list(self._outputs)),
+                    )
+                    .order_by(OutboxItem.id)
+                    .limit(limit)
+                )
+            ).scalars()
+            ids = list(rows)
+        sent = 0
+        for outbox_id in ids:
+            sent += await self.deliver(outbox_id)
+        return sent
+
+    async def deliver(self, outbox_id: int) -> bool:
+        """Deliver one row now if it is pending and due; True when it was sent."""
+        claimed = await self._claim(outbox_id)
+        if claimed is None:
+            return False
+        output, chat_id, text = claimed
+        try:
+            await output.send_text(chat_id, text)
+        except Exception as err:  # a channel edge: any failure is recorded, never raised
+            await self._record_failure(outbox_id, err)
+            return False
+        async with self._sessions() as session, session.begin():
+            row = await session.get(OutboxItem, outbox_id)
+            assert row is not None
+            row.status = OutboxStatus.SENT
+            row.sent_at = utcnow()
+            row.last_error = None
+        return True
+
+    async def _claim(self, outbox_id: int) -> tuple[OutputChannel, str, str] | None:
+        # A short transaction leases the row, so no write lock is held during the network call
+        # and a second dispatcher (another process) skips it until the lease ends.
+        async with self._sessions() as session, session.begin():
+            row = await session.get(OutboxItem, outbox_id, with_for_update=True)
+            if row is None or row.status != OutboxStatus.PENDING or row.next_attempt_at > utcnow():
+                return None
+            output = self._outputs.get(row.channel)
+            if output is None:
+                return None
+            row.attempts += 1
+            row.next_attempt_at = utcnow() + timedelta(seconds=self._lease)
+            return output, row.external_chat_id, row.text
+
+    async def _record_failure(self, outbox_id: int, err: Exception) -> None:
+        retry_after = err.retry_after if isinstance(err, RetryableError) else None
+        async with self._sessions() as session, session.begin():
+            row = await session.get(OutboxItem, outbox_id)
+            assert row is not None
+            row.last_error = f"{type(err).__name__}: {err}"
+            if row.attempts >= self._max_attempts:
+                row.status = OutboxStatus.FAILED
+                log.error("outbox %s failed for good: %s", row.id, row.last_error)
+            else:
+                delay = self.backoff(row.attempts, retry_after)
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, err)
+
+    async def run(self, *, interval: float = 1.0) -> None:
+        """Deliver due rows forever (the app runs this in its lifespan)."""
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox loop")
+            await asyncio.sleep(interval)

@@ -1,0 +1,86 @@
+"""Greetings, thanks, goodbyes, and the honest answer when the message was not understood."""
+
+from __future__ import annotations
+
+from agent.i18n import say
+from agent.models import Direction
+from rag_domains.base import DomainResult, TurnContext
+
+
+class SmalltalkHandler:
+    """Answers `smalltalk.*` and `other`."""
+
+    name = "smalltalk"
+
+    def __init__(self, shop_name: str) -> None:
+        self._shop_name = shop_name
+
+    async def handle(self, ctx: TurnContext) -> DomainResult:
+        """Greet (introducing the shop on a first contact), thank, say goodbye, or ask again."""
+        lang = ctx.language
+        sub = ctx.understanding.sub
+        if ctx.understanding.top == "other":
+            return DomainResult(reply=self._not_understood(ctx))
+        if sub == "thanks":
+            return DomainResult(
+                reply=say(
+                    lang,
+                    es="¡Con mucho gusto! ¿Te ayudo con algo más?",
+                    en="You're welcome! Anything else I can help with?",
+                )
+            )
+        if sub == "goodbye":
+            return DomainResult(
+                reply=say(
+                    lang,
+                    es="¡Gracias por escribirnos! Aquí estaremos cuando nos necesites.",
+                    en="Thanks for writing to us! We're here whenever you need us.",
+                )
+            )
+        name = ctx.conversation.customer.name.split()[0] if ctx.conversation.customer else None
+        hello = (
+            say(lang, es=f"¡Hola, {name}!", en=f"Hi {name}!")
+            if name
+            else say(lang, es="¡Hola!", en="Hi!")
+        )
+        if any(m.direction == Direction.OUTBOUND for m in ctx.history):
+            return DomainResult(
+                reply=say(
+                    lang,
+                    es=f"{hello} ¿En qué te puedo ayudar?",
+                    en=f"{hello} How can I help?",
+                )
+            )
+        return DomainResult(
+            reply=say(
+                lang,
+                es=f"{hello} Soy el asistente virtual de *{self._shop_name}*. Puedo contarte de "
+                "nuestros productos (extintores, cascos, guantes, botas, arneses, señalización, "
+                "botiquines...), sus precios y disponibilidad, tomar tu pedido y darte información "
+                "de horarios, envíos y pagos. ¿Qué necesitas?",
+                en=f"{hello} I'm the virtual assistant of *{self._shop_name}*. I can tell you "
+                "about our products (extinguishers, helmets, gloves, boots, harnesses, signs, first-aid "
+                "kits...), their prices and stock, take your order, and answer questions about "
+                "hours, shipping and payment. What do you need?",
+            )
+        )
+
+    def _not_understood(self, ctx: TurnContext) -> str:
+        lang = ctx.language
+        misunderstood_before = bool(ctx.history) and ctx.history[-1].intent == "other"
+        text = say(
+            lang,
+            es="Disculpa, no te entendí bien. Puedes preguntarme por un producto (por ejemplo "
+            '"extintor de 10 libras"), pedirme que lo agregue al carrito, o preguntar por '
+            "horarios, envíos y formas de pago.",
+            en="Sorry, I didn't quite get that. You can ask me about a product (for example "
+            '"10 lb fire extinguisher"), ask me to add it to your cart, or ask about hours, '
+            "shipping and payment.",
+        )
+        if misunderstood_before:
+            text += say(
+                lang,
+                es=" Si prefieres, escribe *asesor* y te atiende una persona.",
+                en=" If you prefer, type *agent* and a person will help you.",
+            )
+        return text
