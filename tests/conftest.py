@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +14,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.db import create_engine, create_sessionmaker
+from agent.messages import InboundMessage, TurnResult
 from agent.migrate import upgrade
+from agent.runtime import Runtime
+from agent.seed import seed_demo
 from agent.settings import Settings
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -27,14 +32,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(sqlite_url: str, tmp_path: Path) -> Settings:
-    """Settings for a test: its own database, no `.env` from the developer's checkout."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment="test",
-        database_url=sqlite_url,
-        auto_seed_demo=False,
-    )
+def settings(sqlite_url: str) -> Settings:
+    """Settings for a test: its own empty database, no `.env` from the developer's checkout."""
+    return make_settings(sqlite_url)
 
 
 @pytest.fixture
@@ -65,8 +65,6 @@ def _admin_dsn() -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database (dropped afterwards). Fails if the server is down."""
-    import asyncio
-
     name = f"salesagent_test_{uuid.uuid4().hex[:12]}"
 
     async def admin(sql: str) -> None:
@@ -85,3 +83,77 @@ def postgres_url() -> Iterator[str]:
     base = _admin_dsn().rsplit("/", 1)[0]
     yield f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}"
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _seed(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await seed_demo(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the demo shop, seeded once per test run through the real seed."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    asyncio.run(_seed(url))
+    return path
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for a test, ignoring any `.env` of the developer's checkout."""
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": database_url,
+        "auto_seed_demo": False,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path, demo_template: Path) -> Settings:
+    """Settings on a private copy of the demo shop database."""
+    path = tmp_path / "shop.db"
+    shutil.copy(demo_template, path)
+    return make_settings(f"sqlite+aiosqlite:///{path}")
+
+
+@pytest.fixture
+async def runtime(demo_settings: Settings) -> AsyncIterator[Runtime]:
+    """The whole product wired as in production, on the demo shop."""
+    runtime = await Runtime.start(demo_settings, migrate=False)
+    yield runtime
+    await runtime.close()
+
+
+class Chat:
+    """A customer writing to the agent on one chat, as a channel would deliver it."""
+
+    def __init__(self, runtime: Runtime, chat_id: str, channel: str = "api") -> None:
+        self.runtime = runtime
+        self.chat_id = chat_id
+        self.channel = channel
+        self.results: list[TurnResult] = []
+
+    async def say(self, text: str, *, message_id: str | None = None) -> TurnResult:
+        """Send `text` and return the turn's result."""
+        result = await self.runtime.engine.handle(
+            InboundMessage(
+                channel=self.channel,
+                external_message_id=message_id or uuid.uuid4().hex,
+                external_chat_id=self.chat_id,
+                text=text,
+            )
+        )
+        self.results.append(result)
+        return result
+
+
+@pytest.fixture
+def chat(runtime: Runtime) -> Chat:
+    """A new customer on the HTTP API channel."""
+    return Chat(runtime, f"chat-{uuid.uuid4().hex[:8]}")

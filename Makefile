@@ -1,0 +1,50 @@
+# The two commands a new machine needs: `make run` (the product) and `make test` (the checks).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export TEST_POSTGRES_URL
+
+.PHONY: run test install install-test services lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## run: install into .venv, migrate, seed the demo shop on first start, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/salesagent serve
+
+## services: make sure the PostgreSQL server the tests use answers (start it if it is installed)
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "PostgreSQL is not answering on 127.0.0.1:5432; starting it"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
+	@pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is required by the tests" >&2; exit 1; }
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## test: install what the tests need, check the services, lint, type-check and run the tests
+test: install-test services lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/turn_latency.py
+
+clean:
+	rm -rf $(VENV) salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache

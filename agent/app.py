@@ -1,0 +1,114 @@
+"""The FastAPI app factory: lifespan-managed runtime, routers, and errors as clear JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+import agent
+from agent.deps import RuntimeDep
+from agent.errors import (
+    ChannelAuthError,
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    SalesAgentError,
+)
+from agent.runtime import Runtime
+from agent.settings import Settings, get_settings
+from channels.web import http as web_http
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the runtime is started in the lifespan and always closed."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await Runtime.start(settings)
+        app.state.runtime = runtime
+        outbox_loop = asyncio.create_task(runtime.dispatcher.run())
+        try:
+            yield
+        finally:
+            outbox_loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await outbox_loop
+            await runtime.close()
+
+    app = FastAPI(
+        title="salesagent",
+        version=agent.__version__,
+        summary="A conversational sales agent that sells from the shop's real inventory.",
+        lifespan=lifespan,
+    )
+    app.include_router(web_http.router)
+    app.add_api_route("/health", health, methods=["GET"], tags=["health"])
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(SalesAgentError, _product_error)
+    return app
+
+
+async def health(runtime: RuntimeDep) -> JSONResponse:
+    """Whether the service and its database answer."""
+    try:
+        async with runtime.sessions() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as err:  # health reports any database failure instead of raising it
+        log.warning("health check: database unavailable: %s", err)
+        return JSONResponse(
+            {"status": "unavailable", "database": f"error: {type(err).__name__}"}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "database": "ok", "version": agent.__version__})
+
+
+def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_name(e.get("loc", ())), "message": _message(e)} for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse({"detail": summary, "errors": errors}, status_code=422)
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") == "missing":
+        return "field required"
+    if error.get("type") == "json_invalid":
+        return "the body is not valid JSON (it must be UTF-8 encoded JSON)"
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
+async def _product_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SalesAgentError)
+    status = 500
+    body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc, InvalidInputError):
+        status = 422
+        if exc.field:
+            body["errors"] = [{"field": exc.field, "message": str(exc)}]
+    elif isinstance(exc, NotFoundError):
+        status = 404
+    elif isinstance(exc, ChannelAuthError):
+        status = 403
+    elif isinstance(exc, ConfigurationError):
+        status = 503
+    if status == 500:
+        log.error("unhandled product error: %s", exc, exc_info=exc)
+    return JSONResponse(body, status_code=status)

@@ -1,0 +1,253 @@
+"""The `salesagent` command line (also `python -m agent`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent.errors import SalesAgentError
+from agent.messages import InboundMessage, TurnResult
+from agent.runtime import Runtime
+from agent.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="salesagent: a conversational sales agent that sells from your real inventory.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+seed_app = typer.Typer(help="Load data.", no_args_is_help=True)
+import_app = typer.Typer(help="Import a shop's own data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+app.add_typer(import_app, name="import")
+
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+CLI_CHANNEL = "cli"
+
+
+def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+    """Run an async command; product errors end the command with their message, not a trace."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(work(settings))
+    except SalesAgentError as err:
+        errors.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
+
+
+async def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    runtime = await Runtime.start(settings)
+    try:
+        return await work(runtime)
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Migrate, seed the demo shop on first start, and serve the HTTP API."""
+    import uvicorn
+
+    from agent.app import create_app
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def chat(
+    chat_id: Annotated[
+        str | None, typer.Option("--chat", help="Continue this chat id (default: a new one).")
+    ] = None,
+) -> None:
+    """Chat with the agent in the terminal, through the same pipeline as every channel."""
+    chat_id = chat_id or f"terminal-{uuid.uuid4().hex[:8]}"
+
+    async def work(runtime: Runtime) -> None:
+        console.print(f"[dim]chat {chat_id} · /exit to leave[/dim]")
+        while True:
+            try:
+                line = await asyncio.to_thread(_read_line, "[bold]tú>[/bold] ")
+            except EOFError:
+                return
+            if line.strip() in ("/exit", "/salir", "/quit"):
+                return
+            if not line.strip():
+                continue
+            result = await runtime.engine.handle(_inbound(chat_id, line))
+            _print_reply(result)
+
+    _run(lambda settings: _with_runtime(settings, work))
+
+
+def _read_line(prompt: str) -> str:
+    console.print(prompt, end="")
+    raw = sys.stdin.buffer.readline()
+    if not raw:
+        raise EOFError
+    return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _print_reply(result: TurnResult) -> None:
+    if result.reply is None:
+        console.print("[dim](a person from the shop will answer)[/dim]")
+        return
+    console.print(f"[bold green]agente>[/bold green] {result.reply}", highlight=False)
+
+
+def _inbound(chat_id: str, text: str, message_id: str | None = None) -> InboundMessage:
+    return InboundMessage(
+        channel=CLI_CHANNEL,
+        external_message_id=message_id or uuid.uuid4().hex,
+        external_chat_id=chat_id,
+        text=text,
+        sender=chat_id,
+    )
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="What the customer says.")],
+    chat_id: Annotated[str, typer.Option("--chat", help="The chat id of the conversation.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole turn as JSON.")] = False,
+    message_id: Annotated[
+        str | None, typer.Option(help="The message's id; the same id twice is answered once.")
+    ] = None,
+) -> None:
+    """Send one message and print the reply."""
+
+    async def work(runtime: Runtime) -> TurnResult:
+        return await runtime.engine.handle(_inbound(chat_id, text, message_id))
+
+    result = _run(lambda settings: _with_runtime(settings, work))
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        _print_reply(result)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration."""
+    from agent.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    console.print(f"database at the newest schema ({_safe_url(settings.database_url)})")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Load the demo shop (catalog, company, customers with past orders); safe to repeat."""
+    from agent.db import create_engine, create_sessionmaker
+    from agent.migrate import upgrade_async
+    from agent.seed import seed_demo as seed
+
+    async def work(settings: Settings) -> None:
+        await upgrade_async(settings.database_url)
+        db = create_engine(settings.database_url)
+        try:
+            report = await seed(create_sessionmaker(db))
+        finally:
+            await db.dispose()
+        console.print(f"demo shop loaded: {report}")
+
+    _run(work)
+
+
+@import_app.command("products")
+def import_products(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A catalog CSV.")],
+) -> None:
+    """Import (create or update by SKU) the products of a CSV; bad rows are reported."""
+    from agent.catalog.importer import import_products as run_import
+    from agent.db import create_engine, create_sessionmaker, transaction
+    from agent.migrate import upgrade_async
+
+    async def work(settings: Settings) -> int:
+        await upgrade_async(settings.database_url)
+        db = create_engine(settings.database_url)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        try:
+            with Progress(*columns, console=errors) as progress:
+                task = progress.add_task(f"importing {file.name}", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                async with transaction(create_sessionmaker(db)) as session:
+                    report = await run_import(session, file, progress=advance)
+        finally:
+            await db.dispose()
+        console.print(
+            f"created {report.created}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, rows with errors {len(report.errors)}"
+        )
+        for error in report.errors:
+            where = f" ({error.field})" if error.field else ""
+            console.print(f"  line {error.row}{where}: {error.message}", highlight=False)
+        return 1 if report.errors and not (report.created or report.updated) else 0
+
+    if _run(work):
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    file: Annotated[
+        Path, typer.Argument(exists=True, help="Labelled utterances (.jsonl) or conversations.")
+    ],
+) -> None:
+    """Score the understanding on labelled utterances, or run scripted conversations."""
+    from agent.evaluation import run_eval
+
+    async def work(settings: Settings) -> bool:
+        report, passed = await run_eval(settings, file)
+        console.print(report, highlight=False)
+        return passed
+
+    if not _run(work):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the `salesagent` script."""
+    app()

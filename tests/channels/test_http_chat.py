@@ -1,0 +1,110 @@
+"""The HTTP chat API over real HTTP: answers, dedupe, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+
+from agent.app import create_app
+from agent.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def client(demo_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app served by uvicorn on a local port."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(demo_settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+        await asyncio.sleep(0.02)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        yield http
+    server.should_exit = True
+    await serving
+
+
+async def test_health_checks_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+async def test_a_message_is_answered_with_the_turn_fields(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/chat/text", json={"chat_id": "web-1", "message": "¿cuánto vale el extintor de CO2?"}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {
+        "reply", "intent", "confidence", "sale_state", "order_id", "cart", "products", "owner",
+    }  # fmt: skip
+    assert body["intent"].startswith("inventory")
+    assert body["products"] and "CO2" in body["products"][0]["name"]
+    assert "$" in body["reply"]
+
+
+async def test_the_same_message_id_is_answered_once(client: httpx.AsyncClient) -> None:
+    payload = {"chat_id": "web-2", "message": "hola", "message_id": "abc-1"}
+    first, second = [await client.post("/chat/text", json=payload) for _ in range(2)]
+
+    assert first.json() == second.json()
+    history = await client.post(
+        "/chat/text", json={"chat_id": "web-2", "message": "gracias", "message_id": "abc-2"}
+    )
+    assert history.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "words"),
+    [
+        ({"message": "hola"}, "chat_id", "field required"),
+        ({"chat_id": "x"}, "message", "field required"),
+        ({"chat_id": "x", "message": "   "}, "message", "must not be empty"),
+        ({"chat_id": "", "message": "hola"}, "chat_id", "at least 1 character"),
+        ({"chat_id": "x", "message": "a" * 10_000}, "message", "the limit is 4000"),
+        ({"chat_id": "x", "message": 42}, "message", "valid string"),
+    ],
+)
+async def test_bad_input_gets_a_422_naming_the_field(
+    client: httpx.AsyncClient, payload: dict[str, object], field: str, words: str
+) -> None:
+    response = await client.post("/chat/text", json=payload)
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["errors"][0]["field"] == field
+    assert words in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"chat_id": "x", "message": "\xff\xfe hola"}',
+        b'{"chat_id": "x", "message": ',
+        b"\xc3\x28",
+    ],
+)
+async def test_undecodable_bodies_get_a_clear_4xx(client: httpx.AsyncClient, raw: bytes) -> None:
+    response = await client.post(
+        "/chat/text", content=raw, headers={"content-type": "application/json"}
+    )
+
+    assert 400 <= response.status_code < 500
+    assert "JSON" in response.json()["detail"]
