@@ -1,0 +1,595 @@
+"""Product search: an in-memory inverted index of product text; stock and price stay in the DB."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.models import Product
+from agent.text import normalize, singular, tokens
+
+# -- lexicon -------------------------------------------------------------------------------
+# Words that say nothing about which product is meant (Spanish and English chat filler).
+_FILLER = """
+    a al algo algun alguna algunas alguno algunos aqui asi buen buena buenas bueno buenos
+    cada como con cual cuales cualquier cuando cuanta cuantas cuanto cuantos de del desde
+    donde dia dias e el ella en entre es esa esas ese eso esos esta estan estas este esto
+    estos favor hay hola hasta info informacion la las le les lo los me mas mi mis muy ni
+    no nos o otra otras otro otros para pero por porfa porfavor pues que quien se si sin
+    sobre solo son su sus tal tambien tan te tenga tengo tiene tienen tienes todo todos tu
+    tus u un una unas uno unos usted ustedes vale valen y ya yo quiero quisiera queria
+    necesito necesitamos necesita busco buscamos buscando estoy comprar compra compro cotizar
+    cotizacion cotizame manejan maneja manejas venden vende vendes cuesta cuestan costo precio
+    valor disponible disponibles disponibilidad existencia existencias inventario stock quedan
+    queda tener tenemos ver mostrar muestrame enviar mandar regalame puedes puede pueden
+    podria podrian dame deme saber gracias tarde tardes noche noches ok okay listo perfecto
+    unidad unidades producto productos articulo articulos referencia catalogo marca color
+    tamaño medida capacidad ahi alla aca ahora luego hoy mañana entonces claro vez
+    about an and any anything are at be can could do does for from get give have hello hey
+    hi how i if im in is it its like looking much my need of on or please pls price prices
+    cost costs show some tell thanks thank the there this to want what whats which with
+    would you your buy sell selling available many got product products item items
+"""
+_STOP = frozenset(_FILLER.split())
+
+# Number words become digits so that a voice note's "diez libras" reads as "10 lb".
+_NUMBER_WORDS = {
+    "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
+    "ocho": "8", "nueve": "9", "diez": "10", "doce": "12", "quince": "15", "veinte": "20",
+    "treinta": "30", "cuarenta": "40", "cincuenta": "50", "cien": "100",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "fifteen": "15",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
+}  # fmt: skip
+
+# A unit only counts as one right after a number ("talla M" is a size, "3 m" is metres).
+_UNITS = {
+    "lb": "lb", "lbs": "lb", "libra": "lb", "lib": "lb", "pound": "lb",
+    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilogramo": "kg", "kilogram": "kg",
+    "g": "g", "gr": "g", "gramo": "g", "gram": "g",
+    "m": "m", "mt": "m", "mts": "m", "metro": "m", "meter": "m", "metre": "m",
+    "cm": "cm", "centimetro": "cm", "mm": "mm", "milimetro": "mm",
+    "l": "l", "lt": "l", "lts": "l", "litro": "l", "liter": "l", "litre": "l",
+    "ml": "ml", "mililitro": "ml", "gal": "gal", "galon": "gal", "gallon": "gal",
+    "oz": "oz", "onza": "oz", "ounce": "oz", "v": "v", "voltio": "v", "volt": "v",
+    "kv": "kv", "kilovoltio": "kv",
+}  # fmt: skip
+
+# Variants, English words and trade names → the word the catalog is likely to use.
+_WORD_ALIASES = {
+    "extinguidor": "extintor", "extinguidores": "extintor", "extinguisher": "extintor",
+    "matafuego": "extintor", "matafuegos": "extintor",
+    "helmet": "casco", "hardhat": "casco", "glove": "guante", "boot": "bota", "botin": "bota",
+    "harness": "arnes", "glass": "gafa", "glasses": "gafa", "eyewear": "gafa", "lente": "gafa",
+    "anteojo": "gafa", "goggle": "monogafa", "goggles": "monogafa",
+    "mask": "tapabocas", "facemask": "tapabocas", "mascarilla": "tapabocas",
+    "cubrebocas": "tapabocas", "barbijo": "tapabocas", "respirator": "respirador",
+    "sign": "señal", "signage": "señal", "signal": "señal", "senal": "señal",
+    "señalizacion": "señal", "senalizacion": "señal", "aviso": "señal", "letrero": "señal",
+    "vest": "chaleco", "reflective": "reflectivo", "reflectante": "reflectivo",
+    "reflectiva": "reflectivo", "dielectric": "dielectrico", "dielectrica": "dielectrico",
+    "leather": "cuero", "steel": "acero", "toe": "punta", "puntera": "punta", "cone": "cono",
+    "tape": "cinta", "lanyard": "eslinga", "cabinet": "gabinete", "hose": "manguera",
+    "safety": "seguridad", "earplug": "tapon auditivo", "earplugs": "tapon auditivo",
+    "earmuff": "orejera", "earmuffs": "orejera", "auditiva": "auditivo", "hearing": "auditivo",
+    "respiratoria": "respiratorio", "respiratory": "respiratorio", "nitrile": "nitrilo",
+    "rubber": "caucho", "cotton": "algodon", "waterproof": "impermeable", "welding": "soldadura",
+    "welder": "soldador", "kitchen": "cocina", "refill": "recarga", "recharge": "recarga",
+    "recargar": "recarga", "bracket": "soporte", "holder": "soporte", "white": "blanco",
+    "blanca": "blanco", "yellow": "amarillo", "amarilla": "amarillo", "red": "rojo",
+    "roja": "rojo", "blue": "azul", "black": "negro", "negra": "negro", "orange": "naranja",
+    "green": "verde", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
+    "halotron": "solkaflam", "hcfc": "solkaflam",
+}  # fmt: skip
+
+_PHRASE_ALIASES = {
+    "fire extinguisher": "extintor", "hard hat": "casco", "safety helmet": "casco",
+    "first aid kit": "botiquin", "first aid": "botiquin", "kit de primeros auxilios": "botiquin",
+    "primeros auxilios": "botiquin", "dioxido de carbono": "co2", "carbon dioxide": "co2",
+    "polvo quimico seco": "pqs", "polvo quimico": "pqs", "dry chemical": "pqs",
+    "dry powder": "pqs", "agente limpio": "solkaflam", "clean agent": "solkaflam",
+    "clase k": "clasek", "tipo k": "clasek", "class k": "clasek", "type k": "clasek",
+    "acetato de potasio": "clasek", "potassium acetate": "clasek", "wet chemical": "clasek",
+    "quimico humedo": "clasek", "steel toe": "punta acero", "safety glasses": "gafa",
+    "safety goggles": "monogafa", "ear plug": "tapon auditivo", "ear muff": "orejera",
+    "high visibility": "reflectivo", "kitchen extinguisher": "extintor clasek",
+    "face shield": "careta", "safety vest": "chaleco", "traffic cone": "cono",
+    "warning tape": "cinta peligro",
+    "caution tape": "cinta peligro", "safety boot": "bota", "safety shoe": "bota",
+    "work boot": "bota", "emergency light": "lampara emergencia", "exit sign": "señal salida",
+    "lifeline": "linea vida",
+}  # fmt: skip
+
+_RAW_TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)?")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_NUMBER_THEN_LETTERS = re.compile(r"(\d+(?:[.,]\d+)?)([a-zñ]+)")
+_NOT_ALNUM = re.compile(r"[^a-z0-9ñ]")
+
+# Field weights: what the product is called counts most, its description least.
+_NAME, _SYNONYM, _SKU, _CATEGORY, _FAMILY, _HEAD = 3.0, 2.5, 4.0, 2.0, 1.5, 1.5
+_ATTRIBUTE, _LONG_ATTRIBUTE, _DESCRIPTION = 1.5, 0.5, 0.3
+_SATURATION = 2.0  # BM25-like k: a term in many fields helps, with diminishing returns
+_BIGRAM_QUERY_WEIGHT = 0.6
+_RELATIVE_CUTOFF = 0.3  # hits scoring under this share of the best one are noise
+_FUZZY_CACHE_SIZE = 4096
+
+
+def _split_number(token: str) -> list[str]:
+    """`10lb` → `10`, `lb`; `co2` stays (letters first)."""
+    match = _NUMBER_THEN_LETTERS.fullmatch(token)
+    return [match.group(1), match.group(2)] if match else [token]
+
+
+def _number(token: str) -> str | None:
+    """`10,50` → `10.5`, `007` → `7`; None when the token is not a number."""
+    if not _NUMBER.fullmatch(token):
+        return None
+    try:
+        value = Decimal(token.replace(",", ".")).normalize()
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        return None
+    return format(value, "f")
+
+
+def _words(text: str) -> list[str]:
+    """Normalised, singular words of `text` without filler; numbers as digits."""
+    out: list[str] = []
+    for raw in _RAW_TOKEN.findall(unicodedata.normalize("NFC", text.lower())):
+        out.extend(_token_words(raw))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _token_words(raw: str) -> tuple[str, ...]:
+    # A catalog repeats a small vocabulary many times: normalising each distinct token
+    # once is what keeps a 10,000-product build fast.
+    out: list[str] = []
+    for normalised in tokens(raw):
+        for token in _split_number(normalised):
+            if token in _STOP:
+                continue
+            number = _number(token) or _NUMBER_WORDS.get(token)
+            if number is not None:
+                out.append(number)
+                continue
+            word = singular(token)
+            if word not in _STOP:
+                out.append(word)
+    return tuple(out)
+
+
+def _alias_table(table: dict[str, str]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Keys analysed the way texts are, so that plural or accented spellings still match."""
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key, value in table.items():
+        words = tuple(_words(key))
+        if words:
+            out[words] = tuple(value.split())
+    return out
+
+
+_ALIASES = _alias_table({**_WORD_ALIASES, **_PHRASE_ALIASES})
+_ALIAS_MAX_LEN = max(len(key) for key in _ALIASES)
+_ALIAS_FIRST = frozenset(key[0] for key in _ALIASES)
+_UNIT_KEYS = {singular(unit): canonical for unit, canonical in _UNITS.items()} | _UNITS
+# Words the analyser understands without the catalog: never "corrected" into something else.
+_LEXICON_WORDS = frozenset(w for key in _ALIASES for w in key) | frozenset(_UNIT_KEYS)
+
+
+def _canonical(words: Sequence[str]) -> list[str]:
+    """Aliases applied (longest phrase first) and numbers joined to their units.
+
+    A number followed by a unit gives `10lb` and `#10`; a bare number gives `#10`, which is
+    how "extintor de 20" finds the 20 lb extinguishers.
+    """
+    aliased: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] not in _ALIAS_FIRST:
+            aliased.append(words[i])
+            i += 1
+            continue
+        for size in range(min(_ALIAS_MAX_LEN, len(words) - i), 0, -1):
+            replacement = _ALIASES.get(tuple(words[i : i + size]))
+            if replacement is not None:
+                aliased.extend(replacement)
+                i += size
+                break
+        else:
+            aliased.append(words[i])
+            i += 1
+    out: list[str] = []
+    i = 0
+    while i < len(aliased):
+        word = aliased[i]
+        if word[0].isdigit():
+            unit = _UNIT_KEYS.get(aliased[i + 1]) if i + 1 < len(aliased) else None
+            if unit is not None:
+                out.append(word + unit)
+                i += 1
+            out.append("#" + word)
+        else:
+            out.append(word)
+        i += 1
+    return out
+
+
+def _is_word(term: str) -> bool:
+    return not term[0].isdigit() and not term.startswith("#")
+
+
+def _with_bigrams(terms: Sequence[str]) -> list[str]:
+    """The terms plus `a_b` for each pair of adjacent words (numbers break a phrase)."""
+    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(terms) if _is_word(a) and _is_word(b)]
+    return [*terms, *pairs]
+
+
+def _sku_term(text: str) -> str:
+    return "sku:" + _NOT_ALNUM.sub("", normalize(text))
+
+
+def _attribute_texts(attributes: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for value in attributes.values():
+        if isinstance(value, list | tuple):
+            out.extend(str(item) for item in value)
+        elif value is not None:
+            out.append(str(value))
+    return out
+
+
+# -- the index -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One product that matches a query, with its relevance score (higher is better)."""
+
+    product_id: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """The text of one product, copied out of the ORM so the index can be built off the loop."""
+
+    id: int
+    sku: str
+    name: str
+    category: str
+    family: str | None
+    description: str
+    synonyms: tuple[str, ...]
+    attributes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    name: str
+    category: str
+    category_key: str
+    head: str | None
+    synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    """Cheap summary of the products table: any catalog write changes it."""
+
+    count: int
+    active: int
+    max_id: int | None
+    max_updated: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    entries: dict[int, _Entry]
+    postings: dict[str, dict[int, float]]
+    vocabulary: tuple[str, ...]  # fuzzy candidates, most frequent first (ties go to them)
+    known: frozenset[str]
+
+
+@lru_cache(maxsize=20_000)
+def _field_terms(text: str) -> frozenset[str]:
+    """Words and adjacent pairs of a short field; categories and families repeat, so cached."""
+    return frozenset(_with_bigrams(_canonical(_words(text))))
+
+
+@lru_cache(maxsize=1_000)
+def _category_key(category: str) -> str:
+    return normalize(category)
+
+
+def _index_row(row: _Row) -> tuple[_Entry, dict[str, float]]:
+    """The entry of one product and the weight of each of its terms."""
+    weights: dict[str, float] = {}
+
+    def add(terms: Iterable[str], weight: float) -> None:
+        for term in terms:
+            weights[term] = weights.get(term, 0.0) + weight
+
+    name = _canonical(_words(row.name))
+    add(set(_with_bigrams(name)), _NAME)
+    head = next((t for t in name if _is_word(t)), None)
+    if head is not None:
+        weights[head] += _HEAD
+    add(frozenset().union(*(_field_terms(s) for s in row.synonyms)), _SYNONYM)
+    add(_field_terms(row.category), _CATEGORY)
+    if row.family:
+        add(_field_terms(row.family), _FAMILY)
+    for value in row.attributes:
+        terms = _field_terms(value) if len(value) <= 60 else _canonical(_words(value))
+        add(terms, _ATTRIBUTE if len(value) <= 60 else _LONG_ATTRIBUTE)
+    add(set(_canonical(_words(row.description))), _DESCRIPTION)
+    sku = _sku_term(row.sku)
+    weights[sku] = weights.get(sku, 0.0) + _SKU
+    entry = _Entry(
+        name=row.name,
+        category=row.category,
+        category_key=_category_key(row.category),
+        head=head,
+        synonyms=row.synonyms,
+    )
+    return entry, weights
+
+
+def _build(rows: Sequence[_Row]) -> _State:
+    entries: dict[int, _Entry] = {}
+    postings: dict[str, dict[int, float]] = {}
+    for row in rows:
+        entry, weights = _index_row(row)
+        entries[row.id] = entry
+        for term, weight in weights.items():
+            postings.setdefault(term, {})[row.id] = weight
+    words = [t for t in postings if _is_word(t) and "_" not in t and ":" not in t]
+    words.sort(key=lambda t: -len(postings[t]))
+    # Alias keys are fuzzy candidates too: "extingidor" is one letter from "extinguidor".
+    extra = sorted(w for w in _LEXICON_WORDS if w not in postings and len(w) > 3)
+    return _State(
+        entries=entries,
+        postings=postings,
+        vocabulary=(*words, *extra),
+        known=frozenset(postings) | _LEXICON_WORDS,
+    )
+
+
+_EMPTY = _build([])
+
+
+def _max_typos(word: str) -> int:
+    """Edits allowed between a word and its correction: none for short words."""
+    if len(word) < 5:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+class ProductIndex:
+    """Searchable text of the active products, rebuilt when the catalog changes."""
+
+    def __init__(self) -> None:
+        self._state = _EMPTY
+        self._signature: _Signature | None = None
+        self._lock = asyncio.Lock()
+        self._fuzzy: dict[str, str | None] = {}
+        self.generation = 0
+        """Incremented on every rebuild, so that readers of `terms()` know to rebuild too."""
+
+    async def refresh(self, session: AsyncSession) -> None:
+        """Rebuild the index from the active products now."""
+        async with self._lock:
+            await self._rebuild(session, await _signature(session))
+
+    async def ensure_fresh(self, session: AsyncSession) -> None:
+        """Rebuild only if the catalog changed since the last build (by any process)."""
+        signature = await _signature(session)
+        if signature == self._signature:
+            return
+        async with self._lock:
+            if signature != self._signature:
+                await self._rebuild(session, signature)
+
+    async def _rebuild(self, session: AsyncSession, signature: _Signature) -> None:
+        # The signature is read before the rows: a write in between makes the next check
+        # see a change and build again, never miss one.
+        result = await session.execute(
+            select(
+                Product.id,
+                Product.sku,
+                Product.name,
+                Product.category,
+                Product.family,
+                Product.description,
+                Product.synonyms,
+                Product.attributes,
+            ).where(Product.active.is_(True))
+        )
+        rows = [
+            _Row(
+                id=r.id,
+                sku=r.sku,
+                name=r.name,
+                category=r.category,
+                family=r.family,
+                description=r.description or "",
+                synonyms=tuple(str(s) for s in r.synonyms or ()),
+                attributes=tuple(_attribute_texts(r.attributes or {})),
+            )
+            for r in result
+        ]
+        # Pure Python work: off the event loop so other conversations keep flowing.
+        state = await asyncio.to_thread(_build, rows)
+        self._state = state
+        self._fuzzy = {}
+        self._signature = signature
+        self.generation += 1
+
+    def __len__(self) -> int:
+        return len(self._state.entries)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 5,
+        category: str | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[SearchHit]:
+        """Products matching `query`, best first; empty when the query names no product."""
+        state = self._state
+        terms = self._query_terms(query, state)
+        if not terms:
+            return []
+        category_key = normalize(category) if category else None
+        total = len(state.entries)
+        scores: dict[int, float] = {}
+        named: set[int] = set()  # products that match a word: numbers alone are no product
+        for term, query_weight in terms.items():
+            postings = state.postings.get(term)
+            if not postings:
+                continue
+            idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
+            for product_id, weight in postings.items():
+                gain = query_weight * idf * weight * (1 + _SATURATION) / (weight + _SATURATION)
+                scores[product_id] = scores.get(product_id, 0.0) + gain
+            if _is_word(term):
+                named.update(postings)
+        candidates = [
+            (score, product_id)
+            for product_id, score in scores.items()
+            if product_id in named
+            and product_id not in exclude
+            and (category_key is None or state.entries[product_id].category_key == category_key)
+        ]
+        if not candidates:
+            return []
+        best = heapq.nlargest(
+            limit,
+            candidates,
+            key=lambda c: (c[0], -len(state.entries[c[1]].name), -c[1]),
+        )
+        floor = best[0][0] * _RELATIVE_CUTOFF
+        return [SearchHit(product_id=pid, score=round(s, 4)) for s, pid in best if s >= floor]
+
+    def categories(self) -> list[tuple[str, int]]:
+        """Each category with its number of active products, alphabetically."""
+        counts = Counter(entry.category for entry in self._state.entries.values())
+        return sorted(counts.items(), key=lambda item: normalize(item[0]))
+
+    def match_category(self, text: str) -> str | None:
+        """The catalog category `text` speaks of ("gloves" → "Guantes"), if any."""
+        state = self._state
+        terms = [t for t in self._query_terms(text, state) if _is_word(t) and "_" not in t]
+        if not terms:
+            return None
+        best: tuple[int, str] | None = None
+        for name, _count in self.categories():
+            overlap = len(set(_canonical(_words(name))) & set(terms))
+            if overlap and (best is None or overlap > best[0]):
+                best = (overlap, name)
+        if best is not None:
+            return best[1]
+        # No category is called that: take the one whose products are named that ("botas").
+        by_head: Counter[str] = Counter()
+        for term in terms:
+            for product_id in state.postings.get(term, {}):
+                entry = state.entries[product_id]
+                if entry.head == term:
+                    by_head[entry.category] += 1
+        return by_head.most_common(1)[0][0] if by_head else None
+
+    def terms(self) -> list[tuple[str, str, list[str]]]:
+        """(name, category, synonyms) of every active product, for the NLU lexicon."""
+        return [(e.name, e.category, list(e.synonyms)) for e in self._state.entries.values()]
+
+    def _query_terms(self, query: str, state: _State) -> dict[str, float]:
+        """Each term of the query with its weight: typos corrected, aliases applied."""
+        words: list[str] = []
+        for word in _words(query):
+            if word in state.known or not _is_word(word):
+                words.append(word)
+            elif (corrected := self._correct(word, state)) is not None:
+                words.append(corrected)
+        canonical = _canonical(words)
+        weights = dict.fromkeys(canonical, 1.0)
+        for pair in _with_bigrams(canonical)[len(canonical) :]:
+            weights[pair] = _BIGRAM_QUERY_WEIGHT
+        compact = _sku_term(query)
+        if compact in state.postings:
+            weights[compact] = 2.0
+        for raw in query.split():
+            term = _sku_term(raw)
+            if term in state.postings:
+                weights[term] = 2.0
+        return weights
+
+    def _correct(self, word: str, state: _State) -> str | None:
+        """The vocabulary word closest to an unknown `word`, within a few typos."""
+        if word in self._fuzzy:
+            return self._fuzzy[word]
+        allowed = _max_typos(word)
+        found = None
+        if allowed:
+            match = process.extractOne(
+                word, state.vocabulary, scorer=OSA.distance, score_cutoff=allowed
+            )
+            found = match[0] if match else None
+        if len(self._fuzzy) >= _FUZZY_CACHE_SIZE:
+            self._fuzzy.clear()
+        self._fuzzy[word] = found
+        return found
+
+
+async def _signature(session: AsyncSession) -> _Signature:
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(case((Product.active.is_(True), 1))),
+                func.max(Product.id),
+                func.max(Product.updated_at),
+            )
+        )
+    ).one()
+    return _Signature(count=row[0], active=row[1], max_id=row[2], max_updated=row[3])
+
+
+async def load_products(session: AsyncSession, ids: Sequence[int]) -> list[Product]:
+    """The active products with these ids, in the order given."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Product).where(Product.id.in_(ids), Product.active.is_(True))
+    )
+    by_id = {product.id: product for product in rows.scalars()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def find_products(
+    session: AsyncSession,
+    index: ProductIndex,
+    query: str,
+    *,
+    limit: int = 5,
+    category: str | None = None,
+) -> list[Product]:
+    """Search the (fresh) index and load the matching products, best first."""
+    await index.ensure_fresh(session)
+    hits = index.search(query, limit=limit, category=category)
+    return await load_products(session, [hit.product_id for hit in hits])
