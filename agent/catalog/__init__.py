@@ -1,0 +1,1 @@
+"""The product catalog: importing shops' files (`importer`) and searching it (`search`)."""
