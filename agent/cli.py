@@ -237,7 +237,7 @@ def evaluate(
     ],
 ) -> None:
     """Score the understanding on labelled utterances, or run scripted conversations."""
-    from agent.evaluation import run_eval
+    from agent.eval_runner import run_eval
 
     async def work(settings: Settings) -> bool:
         report, passed = await run_eval(settings, file)

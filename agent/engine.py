@@ -82,6 +82,11 @@ class TurnEngine:
         self._locks = KeyedLocks()
         self._deliveries: set[asyncio.Task[bool]] = set()
 
+    @property
+    def understander(self) -> Understander:
+        """The understanding layer the engine reads messages with."""
+        return self._understander
+
     async def handle(self, message: InboundMessage) -> TurnResult:
         """Store the message, run its turn (or join the turn that merged it) and return the result.
 
