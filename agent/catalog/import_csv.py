@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,7 @@ def _inspect(path: Path, encoding: str) -> CsvLayout:
     )
 
 
-def read_batches(path: Path, layout: CsvLayout, size: int) -> Iterator[list[Record]]:
+def read_batches(path: Path, layout: CsvLayout, size: int) -> Generator[list[Record], None, None]:
     """The data rows in lists of at most `size`, so a large file never sits in memory whole."""
     with path.open(encoding=layout.encoding, newline="") as handle:
         for _ in range(layout.preamble):
