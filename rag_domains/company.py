@@ -1,0 +1,201 @@
+"""Answers questions about the shop (hours, location, contact, payment, shipping, policies)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from agent.company import DAYS, CompanyInfo, ShippingZone, TimeRange
+from agent.i18n import money, say
+from agent.nlu.types import Entities
+from rag_domains.base import DomainResult, TurnContext
+
+_DAY_NAMES = {
+    "es": ("Lunes", "Martes", "Miércoles", "Jueves", "Viernes", "Sábado", "Domingo"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+Section = Callable[[CompanyInfo, str, Entities], tuple[str, dict[str, Any]]]
+
+
+def _clock(value: time, language: str) -> str:
+    """`14:00` → `2:00 p. m.` (Colombian usage) or `2:00 pm`."""
+    hour = value.hour % 12 or 12
+    if language == "en":
+        return f"{hour}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
+    return f"{hour}:{value.minute:02d} {'a. m.' if value.hour < 12 else 'p. m.'}"
+
+
+def _spans(spans: list[TimeRange], language: str) -> str:
+    if not spans:
+        return say(language, es="cerrado", en="closed")
+    texts = [f"{_clock(s.opens, language)} – {_clock(s.closes, language)}" for s in spans]
+    joiner = say(language, es=" y ", en=" and ")
+    return ", ".join(texts[:-1]) + joiner + texts[-1] if len(texts) > 1 else texts[0]
+
+
+def _hours(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    names = _DAY_NAMES["en" if language == "en" else "es"]
+    groups: list[tuple[int, int]] = []  # runs of consecutive days with the same hours
+    for i, day in enumerate(DAYS):
+        if groups and company.hours.day(DAYS[groups[-1][0]]) == company.hours.day(day):
+            groups[-1] = (groups[-1][0], i)
+        else:
+            groups.append((i, i))
+    lines = []
+    for first, last in groups:
+        # Spanish writes "Lunes a viernes"; English keeps the capital: "Monday to Friday".
+        end = names[last] if language == "en" else names[last].lower()
+        if first == last:
+            label = names[first]
+        elif last == first + 1:
+            label = names[first] + say(language, es=" y ", en=" and ") + end
+        else:
+            label = names[first] + say(language, es=" a ", en=" to ") + end
+        lines.append(f"• {label}: {_spans(company.hours.day(DAYS[first]), language)}")
+    holidays = _spans(company.hours.festivos, language)
+    lines.append(say(language, es=f"• Festivos: {holidays}", en=f"• Public holidays: {holidays}"))
+    reply = say(language, es="Nuestro horario:", en="Our opening hours:") + "\n" + "\n".join(lines)
+    if company.hours_note:
+        reply += "\n\n" + company.hours_note.text(language)
+    facts = {
+        day: [f"{s.opens:%H:%M}-{s.closes:%H:%M}" for s in company.hours.day(day)]
+        for day in (*DAYS, "festivos")
+    }
+    return reply, {"hours": facts}
+
+
+def _where(company: CompanyInfo) -> str:
+    place = f"{company.city} ({company.region})" if company.region else company.city
+    return f"*{company.address}*, {place}"
+
+
+def _location(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    reply = say(language, es=f"Estamos en {_where(company)}.", en=f"We are at {_where(company)}.")
+    if company.maps_url:
+        reply += "\n" + say(language, es="Mapa: ", en="Map: ") + company.maps_url
+    reply += "\n" + say(
+        language,
+        es="También hacemos envíos; pregúntame por tu ciudad.",
+        en="We also deliver; ask me about your city.",
+    )
+    return reply, {"address": company.address, "city": company.city}
+
+
+def _contact(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    lines = [say(language, es=f"• Teléfono: {company.phone}", en=f"• Phone: {company.phone}")]
+    if company.whatsapp:
+        lines.append(f"• WhatsApp: {company.whatsapp}")
+    lines.append(say(language, es=f"• Correo: {company.email}", en=f"• E-mail: {company.email}"))
+    if company.website:
+        lines.append(f"• Web: {company.website}")
+    heading = say(
+        language,
+        es=f"Puedes contactar a *{company.name}* por:",
+        en=f"You can reach *{company.name}* by:",
+    )
+    facts = {"phone": company.phone, "whatsapp": company.whatsapp, "email": company.email}
+    return heading + "\n" + "\n".join(lines), facts
+
+
+def _payment(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    methods = [m.text(language) for m in company.payment.methods]
+    reply = say(language, es="Puedes pagar con:", en="You can pay with:") + "\n"
+    reply += "\n".join(f"• {method}" for method in methods)
+    if company.payment.notes:
+        reply += "\n\n" + company.payment.notes.text(language)
+    return reply, {"payment_methods": methods}
+
+
+def _cost(zone: ShippingZone, company: CompanyInfo, language: str) -> str:
+    if zone.cost is None:
+        return say(language, es="se cotiza según peso y destino", en="quoted by weight and place")
+    if zone.cost == 0:
+        return say(language, es="gratis", en="free")
+    text = money(zone.cost, company.currency, language)
+    if zone.free_from is not None:
+        limit = money(zone.free_from, company.currency, language)
+        text += say(language, es=f" (gratis desde {limit})", en=f" (free from {limit})")
+    return text
+
+
+def _zone_facts(zone: ShippingZone) -> dict[str, Any]:
+    def amount(value: Decimal | None) -> str | None:
+        return None if value is None else format(value.normalize(), "f")
+
+    return {
+        "zone": zone.name.es,
+        "cost": amount(zone.cost),
+        "free_from": amount(zone.free_from),
+        "delivery": zone.delivery.es,
+    }
+
+
+def _shipping(
+    company: CompanyInfo, language: str, entities: Entities
+) -> tuple[str, dict[str, Any]]:
+    zone = company.shipping.zone_for(entities.city) if entities.city else None
+    if entities.city and zone is not None:
+        city = entities.city.strip().title()
+        cost = _cost(zone, company, language)
+        delivery = zone.delivery.text(language)
+        reply = say(
+            language,
+            es=f"Sí, enviamos a {city}. Costo del envío: {cost}. Tiempo de entrega: {delivery}.",
+            en=f"Yes, we deliver to {city}. Shipping: {cost}. Delivery time: {delivery}.",
+        )
+        return reply, {"city": city, **_zone_facts(zone)}
+    lines = [
+        f"• *{z.name.text(language)}*: {_cost(z, company, language)} — {z.delivery.text(language)}"
+        for z in company.shipping.zones
+    ]
+    reply = say(language, es="Hacemos envíos:", en="We deliver:") + "\n" + "\n".join(lines)
+    if company.shipping.notes:
+        reply += "\n\n" + company.shipping.notes.text(language)
+    return reply, {"zones": [_zone_facts(z) for z in company.shipping.zones]}
+
+
+def _returns(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    heading = say(language, es="*Cambios y devoluciones*", en="*Returns and exchanges*")
+    return heading + "\n" + company.returns.text(language), {}
+
+
+def _warranty(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    heading = say(language, es="*Garantía*", en="*Warranty*")
+    return heading + "\n" + company.warranty.text(language), {}
+
+
+def _about(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
+    reply = f"*{company.name}*\n{company.about.text(language)}\n\n" + say(
+        language, es=f"Estamos en {_where(company)}.", en=f"We are at {_where(company)}."
+    )
+    return reply, {"name": company.name}
+
+
+_SECTIONS: dict[str, Section] = {
+    "hours": _hours,
+    "location": _location,
+    "contact": _contact,
+    "payment": _payment,
+    "shipping": _shipping,
+    "returns": _returns,
+    "warranty": _warranty,
+    "about": _about,
+}
+
+
+class CompanyHandler:
+    """Answers `company.*` from the company file, in the customer's language."""
+
+    name = "company"
+
+    def __init__(self, company: CompanyInfo) -> None:
+        self._company = company
+
+    async def handle(self, ctx: TurnContext) -> DomainResult:
+        """Answer the section asked for (`company.hours`…); about the shop when unclear."""
+        section = ctx.understanding.sub if ctx.understanding.sub in _SECTIONS else "about"
+        reply, facts = _SECTIONS[section](self._company, ctx.language, ctx.understanding.entities)
+        return DomainResult(reply=reply, facts={"section": section, **facts})
