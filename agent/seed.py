@@ -55,7 +55,7 @@ class SeedReport:
     errors: list[str] = field(default_factory=list)
     imports: list[ImportReport] = field(default_factory=list)
 
-    def summary(self) -> str:
+    def __str__(self) -> str:
         """One line for a log or a terminal."""
         return (
             f"demo shop: {self.products} products ({self.variants} from variants), "
@@ -101,7 +101,7 @@ async def seed_demo(
         on_rows = (
             (lambda done, total, step=path.name: progress(step, done, total)) if progress else None
         )
-        async with sessions() as session:
+        async with transaction(sessions) as session:
             result = await import_products(session, path, progress=on_rows)
         report.imports.append(result)
         report.products += result.imported

@@ -49,7 +49,7 @@ class ImportReport:
         """Products the file now stands for in the catalog (created, updated or unchanged)."""
         return self.created + self.updated + self.unchanged
 
-    def summary(self) -> str:
+    def __str__(self) -> str:
         """One line for a log or a terminal."""
         return (
             f"{self.rows} rows ({self.format} format): {self.created} created, "
@@ -61,7 +61,11 @@ class ImportReport:
 async def import_products(
     session: AsyncSession, path: Path, *, progress: Progress | None = None
 ) -> ImportReport:
-    """Import a catalog CSV; commits after each batch and calls `progress(done, total)` rows."""
+    """Import a catalog CSV into the session's transaction, calling `progress(done, total)` rows.
+
+    Rows are flushed batch by batch; the caller commits, so an import that fails half-way
+    (a lost connection) leaves the catalog as it was.
+    """
     layout = await asyncio.to_thread(inspect_csv, path)
     format_name, convert = _converter(layout.header, path)
     report = ImportReport(format=format_name, rows=layout.records)
@@ -114,7 +118,7 @@ def _convert_next(batches: Iterator[list[Record]], convert: RowConverter) -> lis
 
 
 async def _upsert(session: AsyncSession, products: list[ProductData], report: ImportReport) -> None:
-    """Insert new SKUs, update changed ones, count the rest; one transaction."""
+    """Insert new SKUs, update changed ones, count the rest, and flush."""
     if not products:
         return
     found = await session.scalars(
@@ -148,4 +152,4 @@ async def _upsert(session: AsyncSession, products: list[ProductData], report: Im
             report.updated += 1
         else:
             report.unchanged += 1
-    await session.commit()
+    await session.flush()
