@@ -153,7 +153,7 @@ async def _apply_stock(session: AsyncSession, stock: dict[str, int]) -> list[str
     found = await session.execute(
         select(Product.sku, Product.stock).where(Product.sku.in_(list(stock)))
     )
-    current = dict(found.tuples().all())
+    current = {sku: units for sku, units in found}
     errors = [
         f"{STOCK_FILE.name}: no product with sku {sku}" for sku in stock if sku not in current
     ]
