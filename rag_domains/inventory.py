@@ -61,6 +61,11 @@ def _line(product: Product, language: str) -> str:
     return f"• *{product.name}* — {price} · {stock}"
 
 
+def _buyable(product: Product) -> bool:
+    """In stock and priced: the cart takes it (a price on request goes to an advisor)."""
+    return product.stock > 0 and product.price is not None
+
+
 def _products_word(count: int, language: str) -> str:
     if language == "en":
         return "1 product" if count == 1 else f"{count} products"
@@ -97,7 +102,9 @@ class InventoryHandler:
         if not found.products:
             return self._not_found(ctx, mentions)
         if found.clear:
-            found.products = found.products[: 1 + _OTHERS_AFTER_CLEAR]
+            # Sold out: what replaces it is said as such, not as "we also have".
+            keep = 1 if found.products[0].stock <= 0 else 1 + _OTHERS_AFTER_CLEAR
+            found.products = found.products[:keep]
         await self._add_alternatives(ctx.session, found)
         return self._answer(ctx, found)
 
@@ -162,8 +169,7 @@ class InventoryHandler:
             parts.append(heading + "\n" + "\n".join(_line(p, lang) for p in products))
         if found.unavailable is not None:
             parts.append(self._alternatives_text(lang, found))
-        in_stock = any(p.stock > 0 for p in [*products, *found.alternatives])
-        parts.append(self._call_to_action(ctx, found, in_stock))
+        parts.append(self._call_to_action(ctx, found))
         shown = [*products, *found.alternatives]
         facts: dict[str, Any] = {
             "products": [_fact(p) for p in products],
@@ -179,8 +185,8 @@ class InventoryHandler:
         if product.price is None:
             text = say(
                 lang,
-                es=f"El precio de {name} es a consultar: un asesor te lo confirma.",
-                en=f"{name} is priced on request: a sales advisor will quote it.",
+                es=f"El precio de {name} es a consultar.",
+                en=f"{name} is priced on request.",
             )
         else:
             price = f"*{money(product.price, product.currency, lang)}*"
@@ -227,12 +233,19 @@ class InventoryHandler:
             + lines
         )
 
-    def _call_to_action(self, ctx: TurnContext, found: _Found, in_stock: bool) -> str:
+    def _call_to_action(self, ctx: TurnContext, found: _Found) -> str:
         lang = ctx.language
-        if not in_stock:
+        main = found.products[0]
+        if found.clear and main.price is None:
+            return say(
+                lang,
+                es="¿Quieres que un asesor te lo cotice?",
+                en="Shall I ask a sales advisor to quote it?",
+            )
+        if not any(_buyable(p) for p in [*found.products, *found.alternatives]):
             return say(lang, es="¿Te ayudo a buscar otro producto?", en="Shall I look for another?")
-        wanted = self._quantity(ctx)
-        if found.clear and found.products[0].stock > 0:
+        if found.clear and _buyable(main):
+            wanted = self._quantity(ctx)
             if wanted:
                 return say(
                     lang,
@@ -300,7 +313,7 @@ class InventoryHandler:
         reply = "\n\n".join(
             [
                 heading + "\n" + "\n".join(_line(p, lang) for p in products),
-                self._call_to_action(ctx, found, any(p.stock > 0 for p in products)),
+                self._call_to_action(ctx, found),
             ]
         )
         facts = {"category": category, "count": total, "products": [_fact(p) for p in products]}
