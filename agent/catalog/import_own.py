@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from agent.catalog.import_prices import parse_price
-from agent.catalog.import_types import ProductData, RowError, RowResult
+from agent.catalog.import_types import MAX_LENGTHS, ProductData, RowError, RowResult
 from agent.errors import InvalidInputError
 from agent.text import normalize, strip_accents
 
@@ -49,8 +49,6 @@ ALIASES = {
     "atributos": "attributes",
     "activo": "active",
 }
-# Column widths of the products table; longer values would fail the whole batch on PostgreSQL.
-MAX_LENGTHS = {"sku": 64, "name": 200, "category": 100, "family": 200}
 
 T = TypeVar("T")
 
@@ -93,9 +91,6 @@ class OwnFormatRows:
         for column in REQUIRED:
             if not cell[column]:
                 fail(column, f"the {column} is missing")
-        for column, limit in MAX_LENGTHS.items():
-            if len(cell[column]) > limit:
-                fail(column, f"longer than {limit} characters")
         price = parsed(parse_price, "price")
         stock = parsed(_parse_stock, "stock")
         attributes = parsed(_parse_attributes, "attributes")

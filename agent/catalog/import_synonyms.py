@@ -27,7 +27,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
                    "wheeled fire extinguisher")),
     (r"^recarga", ("recargar extintor", "recarga de extinguidor", "llenado de extintor",
                    "extinguisher refill", "extinguisher recharge")),
-    (r"botiquin", ("kit de primeros auxilios", "botiquín de primeros auxilios",
+    (r"botiquin(?! caja)", ("kit de primeros auxilios", "botiquín de primeros auxilios",
                    "first aid kit")),
     (r"camilla", ("camilla de rescate", "camilla de emergencia", "stretcher")),
     (r"morral|bolso", ("mochila", "maleta", "backpack", "bag")),

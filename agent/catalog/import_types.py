@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+MAX_LENGTHS = {"sku": 64, "name": 200, "category": 100, "family": 200}
+"""Widths of the products table's text columns (PostgreSQL refuses longer values)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -46,6 +49,13 @@ class ProductData:
     synonyms: list[str] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
     active: bool = True
+
+    def too_long(self) -> str | None:
+        """The first column whose value does not fit the products table, if any."""
+        for column, limit in MAX_LENGTHS.items():
+            if len(getattr(self, column) or "") > limit:
+                return column
+        return None
 
     def catalog_values(self) -> dict[str, Any]:
         """The columns a re-import overwrites (everything but the stock)."""

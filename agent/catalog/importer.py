@@ -19,7 +19,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from agent.catalog import import_own, import_risaralda
 from agent.catalog.import_csv import Record, inspect_csv, read_batches
-from agent.catalog.import_types import ProductData, RowConverter, RowError, RowResult, SkippedRow
+from agent.catalog.import_types import (
+    MAX_LENGTHS,
+    ProductData,
+    RowConverter,
+    RowError,
+    RowResult,
+    SkippedRow,
+)
 from agent.errors import InvalidInputError
 from agent.models import Product
 
@@ -33,7 +40,12 @@ Progress = Callable[[int, int], None]
 
 @dataclass(slots=True)
 class ImportReport:
-    """What an import did, product by product and row by row."""
+    """What an import did, product by product and row by row.
+
+    `rows` counts the file's data rows; `created`, `updated` and `unchanged` count products;
+    `variants` counts the products split out of rows that offer several (sizes, options,
+    recharge services); `skipped` rows were left out on purpose (duplicates).
+    """
 
     format: str
     rows: int = 0
@@ -83,12 +95,11 @@ async def import_products(
                     report.skipped.append(result.skipped)
                 report.variants += result.variants
                 for product in result.products:
-                    first = first_line_of.setdefault(product.sku, result.line)
-                    if first == result.line:
-                        products.append(product)
+                    error = _refusal(product, result.line, first_line_of)
+                    if error:
+                        report.errors.append(error)
                     else:
-                        message = f"the sku {product.sku} is already used at line {first}"
-                        report.errors.append(RowError(result.line, "sku", message))
+                        products.append(product)
             await _upsert(session, products, report)
             done += len(results)
             if progress:
@@ -109,6 +120,18 @@ def _converter(header: tuple[str, ...], path: Path) -> tuple[str, RowConverter]:
             f"{' and '.join(missing)} (expected {','.join(import_own.COLUMNS)})"
         )
     return "products", import_own.OwnFormatRows()
+
+
+def _refusal(product: ProductData, line: int, first_line_of: dict[str, int]) -> RowError | None:
+    """Why a converted product cannot be written: a value too long, or a SKU seen before."""
+    column = product.too_long()
+    if column:
+        limit = MAX_LENGTHS[column]
+        return RowError(line, column, f"longer than {limit} characters")
+    first = first_line_of.setdefault(product.sku, line)
+    if first != line:
+        return RowError(line, "sku", f"the sku {product.sku} is already used at line {first}")
+    return None
 
 
 def _convert_next(batches: Iterator[list[Record]], convert: RowConverter) -> list[RowResult] | None:

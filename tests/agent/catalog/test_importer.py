@@ -228,3 +228,16 @@ async def test_progress_and_a_ten_thousand_row_file(session: AsyncSession, tmp_p
     assert calls[0] == (0, 10_000) and calls[-1] == (10_000, 10_000)
     assert len(calls) > 2 and [done for done, _ in calls] == sorted(done for done, _ in calls)
     assert await session.scalar(select(func.count()).select_from(Product)) == 10_000
+
+
+async def test_values_too_long_for_the_table_are_row_errors(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.csv"
+    rows = f"L-1,{'Casco ' * 40},Cascos,,1000,,,,,,\nL-2,Casco,Cascos,,,,,,,,\n"
+    path.write_text(f"{HEADER}\n{rows}", encoding="utf-8")
+
+    report = await imported(session, path)
+
+    assert report.created == 1
+    assert report.errors == [RowError(2, "name", "longer than 200 characters")]
