@@ -140,7 +140,7 @@ def _shipping(
     if entities.city and zone is not None:
         city = entities.city.strip().title()
         cost = _cost(zone, company, language)
-        delivery = zone.delivery.text(language)
+        delivery = zone.delivery.text(language).rstrip(".")
         reply = say(
             language,
             es=f"Sí, enviamos a {city}. Costo del envío: {cost}. Tiempo de entrega: {delivery}.",
