@@ -75,6 +75,7 @@ class OwnFormatRows:
 
     def __call__(self, line: int, row: dict[str, str]) -> RowResult:
         """One product, or every problem the row has (so a user fixes them in one go)."""
+        cell = {column: (row.get(column) or "").strip() for column in COLUMNS}
         errors: list[RowError] = []
 
         def fail(field: str, message: str) -> None:
@@ -87,7 +88,6 @@ class OwnFormatRows:
                 fail(column, str(err))
                 return None
 
-        cell = {column: (row.get(column) or "").strip() for column in COLUMNS}
         for column in REQUIRED:
             if not cell[column]:
                 fail(column, f"the {column} is missing")
