@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -98,9 +99,7 @@ async def seed_demo(
     """Load the demo shop's catalog, stock, customers and past orders (idempotent)."""
     report = SeedReport()
     for path in CATALOG_FILES:
-        on_rows = (
-            (lambda done, total, step=path.name: progress(step, done, total)) if progress else None
-        )
+        on_rows = partial(progress, path.name) if progress else None
         async with transaction(sessions) as session:
             result = await import_products(session, path, progress=on_rows)
         report.imports.append(result)

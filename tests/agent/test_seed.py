@@ -59,9 +59,14 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]
 
 
 async def test_the_demo_catalog(sessions: async_sessionmaker[AsyncSession]) -> None:
-    report = await seed_demo(sessions)
+    steps: list[tuple[str, int, int]] = []
+
+    report = await seed_demo(sessions, progress=lambda *step: steps.append(step))
 
     assert report.errors == []
+    assert ("catalog_extintores_risaralda.csv", 39, 39) in steps
+    assert ("products.csv", 149, 149) in steps
+    assert steps[-1] == ("customers", 8, 8)
     assert (report.products, report.variants) == (204, 25)
     async with sessions() as session:
         catalog = list(await session.scalars(select(Product).where(Product.active.is_(True))))
