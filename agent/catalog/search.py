@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -143,11 +143,7 @@ def _number(token: str) -> str | None:
     """`10,50` → `10.5`, `007` → `7`; None when the token is not a number."""
     if not _NUMBER.fullmatch(token):
         return None
-    try:
-        value = Decimal(token.replace(",", ".")).normalize()
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-        return None
-    return format(value, "f")
+    return format(Decimal(token.replace(",", ".")).normalize(), "f")
 
 
 def _words(text: str) -> list[str]:
@@ -293,7 +289,10 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class _Signature:
-    """Cheap summary of the products table: any catalog write changes it."""
+    """Cheap summary of the products table; adding, removing or editing a product changes it.
+
+    Taking stock keeps `updated_at` (see the sales handler), so a sale does not rebuild.
+    """
 
     count: int
     active: int
