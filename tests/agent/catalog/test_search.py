@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fixtures.catalog_small import ACTIVE_CATEGORIES, PRODUCTS, seed_catalog, seed_generated
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex, find_products
+from agent.db import create_engine, create_sessionmaker
+from agent.migrate import upgrade
 from agent.models import Product
 
 
@@ -263,3 +267,28 @@ async def test_a_10000_product_catalog_builds_and_answers(
     assert all(n.startswith("Guante carnaza") for n in carnaza), carnaza
     assert await names(sessions, index, "hola, buenas tardes") == []
     assert index.match_category("botas") == "Calzado de seguridad"
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_process_sees_the_catalog_changes_of_another(
+    postgres_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, postgres_url)
+    mine, other = create_engine(postgres_url), create_engine(postgres_url)
+    try:
+        sessions, other_sessions = create_sessionmaker(mine), create_sessionmaker(other)
+        async with sessions() as session:
+            await seed_catalog(session)
+        index = ProductIndex()
+        found = await skus(sessions, index, "extintor de 10 libras")
+        assert set(found[:3]) == {"EXT-PQS-10", "EXT-CO2-10", "EXT-SOL-10"}
+
+        async with other_sessions() as writer:
+            writer.add(
+                Product(sku="CAR-MAL", name="Careta de malla para guadaña", category="Cascos")
+            )
+            await writer.commit()
+        assert await skus(sessions, index, "guadaña") == ["CAR-MAL"]
+    finally:
+        await mine.dispose()
+        await other.dispose()
