@@ -1,0 +1,352 @@
+"""A buyer's data in a message: cédula, phone, email, name, city and street address."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agent.nlu.places import CITY_NAMES, LONGEST_CITY
+from agent.nlu.tokens import Token, scan
+from agent.nlu.types import DialogState
+from agent.nlu.vocabulary import (
+    ARTICLES,
+    BREAKERS,
+    CONNECTORS,
+    FIRST_NAMES,
+    MONEY_WORDS,
+    NAME_PARTICLES,
+    NOT_NAMES,
+    word_set,
+)
+
+_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+# Digits with the separators people type in ids and phones: "1.032.456.789", "(606) 333 4455".
+_NUMBER_RUN = re.compile(r"\+?\(?\d[\d ().-]*\d\)?")
+_NUMBER_CHUNK = re.compile(r"\S+")
+_WORD = re.compile(r"[a-zñ]+")
+
+_ID_CUES = word_set("cedula cc c ced documento identificacion id nit dni ciudadania identification")
+_PHONE_CUES = word_set(
+    "cel celular cell telefono tel tels whatsapp wpp wsp movil phone mobile numero number "
+    "contacto llamar fijo"
+)
+_NAME_INTROS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    # (words, strong): after a strong intro anything name-like is a name; after a weak one
+    # ("soy", "I'm") only a capitalised word or a known first name is.
+    (("me", "llamo"), True),
+    (("mi", "nombre", "es"), True),
+    (("mi", "nombre"), True),
+    (("a", "nombre", "de"), True),
+    (("nombre",), True),
+    (("my", "name", "is"), True),
+    (("my", "name", "s"), True),
+    (("name", "is"), True),
+    (("name", "s"), True),
+    (("name",), True),
+    (("soy",), False),
+    (("i", "am"), False),
+    (("i", "m"), False),
+    (("this", "is"), False),
+    (("habla",), False),
+    (("escribe",), False),
+)
+_ADDRESS_STARTS = word_set(
+    "calle cll cl clle carrera cra cr kra kr carrea avenida av avda diagonal diag dg "
+    "transversal transv tv tr trans manzana mz mza km kilometro autopista circular circunvalar "
+    "vereda"
+)
+_ADDRESS_PARTS = word_set(
+    "# - ° º no n nro num numero bis sur norte este oeste occidente oriente apto apartamento "
+    "ap casa torre bloque blq int interior local loc oficina of piso barrio br bod bodega "
+    "edificio edif ed conjunto conj etapa manzana mz lote sector via vereda finca km "
+    "kilometro entrada urbanizacion urb parque centro comercial"
+)
+# After these an address goes on with a proper name ("barrio Los Alpes", "vía Cerritos").
+_NAMED_PARTS = word_set(
+    "barrio br via vereda finca edificio edif conjunto conj urbanizacion urb sector avenida "
+    "av centro comercial parque calle carrera de del"
+)
+_ABBREVIATIONS = word_set("no n nro num cra cl cll av avda kr kra mz mza km tv dg diag")
+_ADDRESS_LEAD = word_set("mi direccion es queda en a la al envie envielo enviar my address is")
+_MAX_ADDRESS_TOKENS = 18
+
+
+@dataclass(slots=True)
+class Contacts:
+    """The buyer's data found in a message, and the text spans it came from."""
+
+    national_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    name: str | None = None
+    city: str | None = None
+    address: str | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def any(self) -> bool:
+        """Whether anything was found."""
+        return any((self.national_id, self.phone, self.email, self.name, self.city, self.address))
+
+
+def read_contacts(
+    original: str, folded: str, state: DialogState, is_product: Callable[[str], bool]
+) -> Contacts:
+    """Everything in the message that describes the buyer; `folded` is `fold(original)`."""
+    found = Contacts()
+    blanked = folded
+    email = _EMAIL.search(blanked)
+    if email:
+        found.email = email.group()
+        blanked = _blank(blanked, found, email.start(), email.end())
+    address = _address(scan(blanked), state)
+    if address is not None:
+        start, end = address
+        found.address = original[start:end]
+        blanked = _blank(blanked, found, start, end)
+    blanked = _numbers(blanked, found, state)
+    tokens = [token for token in scan(blanked) if token.is_word or token.text in ",.:;?!"]
+    city = _city(tokens)
+    if city is not None:
+        found.city, start, end = city
+        blanked = _blank(blanked, found, start, end)
+        tokens = [token for token in tokens if token.end <= start or token.start >= end]
+    name = _name(tokens, original, state, is_product)
+    if name is not None:
+        start, end = name
+        found.name = _proper(original[start:end])
+        _blank(blanked, found, start, end)
+    if state.pending_field == "address" and found.address is None:
+        rest = _leftover(tokens, found.spans, _ADDRESS_LEAD)
+        if len(rest) >= 2 and any(t.text.isdigit() or t.text in _ADDRESS_PARTS for t in rest):
+            found.address = original[rest[0].start : rest[-1].end]
+            found.spans.append((rest[0].start, rest[-1].end))
+    if state.pending_field == "city" and found.city is None:
+        rest = _leftover(tokens, found.spans, frozenset(["en", "es", "de", "in", "from"]))
+        if 1 <= len(rest) <= 4 and all(t.is_alpha and t.text not in BREAKERS for t in rest):
+            found.city = _proper(original[rest[0].start : rest[-1].end])
+            found.spans.append((rest[0].start, rest[-1].end))
+    return found
+
+
+def _blank(text: str, found: Contacts, start: int, end: int) -> str:
+    found.spans.append((start, end))
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _numbers(text: str, found: Contacts, state: DialogState) -> str:
+    """Find the cédula and the phone among the long numbers; blank what was taken."""
+    for run in _NUMBER_RUN.finditer(text):
+        for start, end, digits in _groups(run):
+            kind = _kind(text, start, end, digits, state)
+            if kind == "phone" and found.phone is None:
+                found.phone = digits[-10:] if len(digits) == 12 else digits
+            elif kind == "national_id" and found.national_id is None:
+                found.national_id = digits
+            else:
+                continue
+            text = _blank(text, found, start, end)
+    return text
+
+
+def _groups(run: re.Match[str]) -> list[tuple[int, int, str]]:
+    """Split a run of digit chunks into numbers: "1032456789 3104567890" is two."""
+    out: list[tuple[int, int, str]] = []
+    start = end = 0
+    digits = ""
+    for chunk in _NUMBER_CHUNK.finditer(run.group()):
+        chunk_digits = re.sub(r"\D", "", chunk.group())
+        limit = 12 if digits.startswith("57") or chunk.group().startswith("+") else 10
+        if digits and len(digits) + len(chunk_digits) > limit:
+            out.append((start, end, digits))
+            digits = ""
+        if not digits:
+            start = run.start() + chunk.start()
+        digits += chunk_digits
+        end = run.start() + chunk.end()
+    if digits:
+        out.append((start, end, digits))
+    return out
+
+
+def _kind(text: str, start: int, end: int, digits: str, state: DialogState) -> str | None:
+    """`phone`, `national_id` or None for a number, from its context and the pending field."""
+    before = _WORD.findall(text[max(0, start - 40) : start])[-4:]
+    after = _WORD.findall(text[end : end + 12])[:1]
+    if text[max(0, start - 2) : start].strip().endswith("$") or set(after) & MONEY_WORDS:
+        return None
+    cue = next((w for w in reversed(before) if w in _ID_CUES or w in _PHONE_CUES), None)
+    is_phone = len(digits) in (7, 10) or (len(digits) == 12 and digits.startswith("57"))
+    is_id = 6 <= len(digits) <= 10
+    if cue in _ID_CUES:
+        return "national_id" if 5 <= len(digits) <= 11 else None
+    if cue in _PHONE_CUES or text[start] == "+" or len(digits) == 12:
+        return "phone" if is_phone else None
+    if state.pending_field == "national_id" and is_id:
+        return "national_id"
+    if state.pending_field == "phone" and is_phone:
+        return "phone"
+    if len(digits) == 10 and digits.startswith(("3", "60")):
+        return "phone"
+    # A round number is a price ("menos de 100.000"), not somebody's id.
+    if is_id and not digits.endswith("000"):
+        return "national_id"
+    return None
+
+
+def _address(tokens: list[Token], state: DialogState) -> tuple[int, int] | None:
+    """The span of a street address ("Cra 7 No. 12-45 apto 301"), if there is one."""
+    for i, token in enumerate(tokens):
+        if token.text not in _ADDRESS_STARTS:
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j].text == "." and token.text in _ABBREVIATIONS:
+            j += 1
+        if j >= len(tokens) or not (tokens[j].text.isdigit() or tokens[j].is_alpha):
+            continue
+        end = _address_end(tokens, j)
+        span = tokens[i : end + 1]
+        if end > i and (any(t.text[0].isdigit() for t in span) or state.pending_field == "address"):
+            return token.start, tokens[end].end
+    return None
+
+
+def _address_end(tokens: list[Token], j: int) -> int:
+    """Index of the last token of an address whose first part starts at `j`."""
+    last = j - 1
+    named = tokens[j - 1].text in _NAMED_PARTS or tokens[j - 1].text in _ADDRESS_STARTS
+    k = j
+    while k < len(tokens) and k - j < _MAX_ADDRESS_TOKENS:
+        text = tokens[k].text
+        nxt = tokens[k + 1].text if k + 1 < len(tokens) else ""
+        if _city_at(tokens, k) is not None:
+            break
+        if text.isdigit() and len(text) <= 4:
+            named = False
+        elif len(text) <= 3 and text.isalnum() and any(c.isdigit() for c in text):
+            named = False  # "8a", "12b"
+        elif text in _ADDRESS_PARTS:
+            named = text in _NAMED_PARTS
+        elif (text == "." and tokens[k - 1].text in _ABBREVIATIONS) or (
+            text == "," and nxt in _ADDRESS_PARTS
+        ):
+            pass  # "No. 12", "..., barrio Centro"
+        elif text.isalpha() and (named or len(text) == 1) and text not in BREAKERS - ARTICLES:
+            pass  # a street or neighbourhood name, or a letter ("calle 8 a")
+        elif text in ("de", "del") and tokens[k - 1].text.isdigit() and nxt.isalpha():
+            named = True  # "Avenida 30 de Agosto"
+        else:
+            break
+        if text not in ARTICLES and text not in (",", "de", "del"):
+            last = k
+        k += 1
+    return last
+
+
+def _city_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
+    """The city whose name starts at token `i` and how many tokens it takes."""
+    for size in range(min(LONGEST_CITY, len(tokens) - i), 0, -1):
+        words = tuple(t.text for t in tokens[i : i + size])
+        if words in CITY_NAMES:
+            return CITY_NAMES[words], size
+    return None
+
+
+def _city(tokens: list[Token]) -> tuple[str, int, int] | None:
+    for i in range(len(tokens)):
+        city = _city_at(tokens, i)
+        if city is not None:
+            name, size = city
+            return name, tokens[i].start, tokens[i + size - 1].end
+    return None
+
+
+def _name(
+    tokens: list[Token], original: str, state: DialogState, is_product: Callable[[str], bool]
+) -> tuple[int, int] | None:
+    """The span of the buyer's name: after "me llamo"/"soy"..., or bare when it was asked for."""
+
+    def name_word(token: Token) -> bool:
+        text = token.text
+        return (
+            token.is_alpha
+            and len(text) >= 2
+            and text not in BREAKERS
+            and text not in CONNECTORS
+            and text not in ARTICLES
+            and not is_product(text)
+        )
+
+    def run(i: int) -> int:
+        """Index after the last name word of the name that starts at `i`."""
+        j = i
+        while j < len(tokens) and j - i < 6:
+            if name_word(tokens[j]):
+                j += 1
+            elif tokens[j].text in NAME_PARTICLES and j > i and j + 1 < len(tokens):
+                k = j
+                while k < len(tokens) and tokens[k].text in NAME_PARTICLES:
+                    k += 1
+                if k < len(tokens) and name_word(tokens[k]):
+                    j = k
+                else:
+                    break
+            else:
+                break
+        return j
+
+    def capitalised(token: Token) -> bool:
+        return original[token.start].isupper()
+
+    for i in range(len(tokens)):
+        for intro, strong in _NAME_INTROS:
+            end = i + len(intro)
+            if tuple(t.text for t in tokens[i:end]) != intro:
+                continue
+            while end < len(tokens) and tokens[end].text in (":", "es", "is"):
+                end += 1
+            stop = run(end)
+            if stop == end or tokens[end].text in NOT_NAMES:
+                continue
+            first = tokens[end]
+            if strong or capitalised(first) or first.text in FIRST_NAMES:
+                return first.start, tokens[stop - 1].end
+            if state.pending_field == "name":
+                return first.start, tokens[stop - 1].end
+    if state.pending_field == "name":
+        start = 0
+        while start < len(tokens) and tokens[start].text in _NAME_LEAD:
+            start += 1
+        stop = run(start)
+        after = tokens[stop].text if stop < len(tokens) else ","
+        if stop > start and (after in ",.;:" or after in BREAKERS):
+            return tokens[start].start, tokens[stop - 1].end
+    shouting = original.upper() == original
+    for i in range(len(tokens) - 1):
+        stop = run(i)
+        if stop - i >= 2 and not shouting and all(capitalised(t) for t in tokens[i:stop]):
+            return tokens[i].start, tokens[stop - 1].end
+    return None
+
+
+_NAME_LEAD = word_set("es soy a nombre de mi it s its i m")
+
+
+def _leftover(
+    tokens: list[Token], spans: list[tuple[int, int]], lead: frozenset[str]
+) -> list[Token]:
+    """The words not taken by another entity, without leading filler, trailing punctuation."""
+    rest = [t for t in tokens if t.is_word and not any(s <= t.start < e for s, e in spans)]
+    while rest and rest[0].text in lead:
+        rest.pop(0)
+    return rest
+
+
+def _proper(text: str) -> str:
+    """A name as people write it: "juan perez" → "Juan Perez"; "María del Pilar" unchanged."""
+    text = " ".join(text.split()).strip(" ,.;:")
+    if text.lower() != text and text.upper() != text:
+        return text
+    return " ".join(
+        word if word in NAME_PARTICLES else word.capitalize() for word in text.lower().split()
+    )

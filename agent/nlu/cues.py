@@ -1,0 +1,557 @@
+"""Phrases that signal what a customer wants, as patterns over the folded words of a message.
+
+Each cue is evidence, not a verdict: `intents.decide` weighs the cues found with the products,
+quantities, buyer data and the state of the conversation.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from agent.nlu.vocabulary import word_set
+
+
+class Cue(enum.StrEnum):
+    """A kind of evidence a phrase gives."""
+
+    HANDOFF = "handoff"
+    CANCEL = "cancel"
+    REMOVE = "remove"
+    CHANGE = "change"
+    CART = "cart"
+    CART_TOTAL = "cart_total"
+    CHECKOUT = "checkout"
+    YES = "yes"
+    NO = "no"
+    HISTORY = "history"
+    LOOKUP = "lookup"
+    HOURS = "company.hours"
+    LOCATION = "company.location"
+    CONTACT = "company.contact"
+    PAYMENT = "company.payment"
+    SHIPPING = "company.shipping"
+    RETURNS = "company.returns"
+    WARRANTY = "company.warranty"
+    ABOUT = "company.about"
+    CATALOG = "catalog"
+    CATALOG_WEAK = "catalog_weak"
+    CATEGORY = "category"
+    HAVE = "have"
+    PRICE = "price"
+    STOCK = "stock"
+    INFO = "info"
+    ADD = "add"
+    MORE = "more"
+    CLITIC = "clitic"
+    GREETING = "smalltalk.greeting"
+    THANKS = "smalltalk.thanks"
+    GOODBYE = "smalltalk.goodbye"
+
+
+# Spellings of "que" and "cuanto" people type on a phone.
+_Q = r"(?:que|q|k|ke)"
+_HOW_MUCH = r"(?:cuanto|cuant|cuantos|cuanta|cuantas|qnto|cnto|kuanto)"
+
+_PATTERNS: dict[Cue, tuple[str, ...]] = {
+    Cue.HANDOFF: (
+        r"(?:hablar|hable|habla|comunic\w*|pas\w*|transfer\w*|conect\w*|atienda|atender)"
+        r" (?:con |a )?(?:un |una |el |la |alguien )?(?:asesor\w*|humano|persona|agente"
+        r"|operador\w*|gerente|encargad\w*|alguien|vendedor\w*)",
+        r"asesor\w* humano",
+        r"persona real",
+        r"(?:una persona|alguien) de verdad",
+        r"^(?:un |una |el )?(?:asesor\w*|humano|agente|agent|human|operator|representative)"
+        r"(?: por favor| porfa| xfa| please)?$",
+        r"(?:talk|speak|chat) (?:to|with) (?:a |an |the )?(?:real )?(?:person|human|someone"
+        r"|somebody|agent|representative|rep|manager)",
+        r"transfer me",
+        r"real person",
+        r"(?:human|live) agent",
+        r"customer service",
+    ),
+    Cue.CANCEL: (
+        r"cancel\w*(?! (?:con|en|por|via|mediante|with|by)\b)",
+        r"anul\w*",
+        r"olvid(?:alo|elo|emos|ate|ese)",
+        r"ya no (?:quiero|necesito|voy a (?:comprar|llevar)\w*) nada",
+        r"no (?:quiero|voy a comprar|necesito) nada",
+        r"ya no voy a comprar",
+        r"forget (?:it|about it)",
+        r"never ?mind",
+        r"(?:don t|do not|dont) want anything",
+        r"changed my mind",
+    ),
+    Cue.REMOVE: (
+        r"(?:quit|sac|elimin|borr)(?:a|e|ar|ame|eme|ale|ele|alo|elo|alos|elos|ala|ela)\b",
+        r"(?:remove|delete|drop)\w*",
+        r"ya no (?:quiero|necesito|voy a llevar) (?:el|la|los|las|ese|esa|esos|esas)\b",
+        r"(?:sin|without) (?:el|la|los|las|the)\b",
+        r"(?:don t|do not|dont) (?:want|need) the\b",
+        r"take\b.{0,30}\bout\b",
+        r"take off",
+    ),
+    Cue.CHANGE: (
+        r"cambi(?:a|e|ar|ame|eme|alo|elo|emos)\b",
+        r"modific\w*",
+        r"en (?:vez|lugar) de",
+        r"mejor (?:que )?(?:sean|serian|ponme|pongame|dame|deme|solo)",
+        r"que (?:sean|queden)\b",
+        r"dej(?:a|e|ar)(?:me|le|lo|la|los|las)?\b.{0,30}\ben \d+",
+        r"(?:sub|baj)(?:a|e|ale|ele|ame|eme)\b",
+        r"change",
+        r"make (?:it|that)\b",
+        r"instead",
+        r"update",
+        r"reduce",
+        r"increase",
+    ),
+    Cue.CART: (
+        # "al carrito", "in my cart" are where an added product goes, not a wish to see the cart.
+        r"(?<!al )(?<!a mi )carrit\w*",
+        r"carro de compras?",
+        rf"{_Q} (?:llevo|tengo|he pedido|llevamos|hay en)\b",
+        r"(?:ver|muestr\w*|mostrar|revis\w*|recuerd\w*)(?: \w+)? (?:mi|el)"
+        r" (?:pedido|carrito|orden)",
+        r"resumen",
+        r"(?<!in my )(?<!to my )(?<!into my )(?<!in the )(?<!to the )cart\b",
+        r"basket",
+        r"(?:show|see|view|check|review) (?:me )?(?:my|the) (?:order|cart|basket)",
+        r"what s in my",
+    ),
+    Cue.CART_TOTAL: (
+        rf"{_HOW_MUCH} (?:llevo|llevamos|va|vamos|voy)\b",
+        r"(?:el|mi) total",
+        r"total so far",
+        r"my total",
+    ),
+    Cue.CHECKOUT: (
+        r"(?:eso|es|seria) todo",
+        r"nada mas",
+        r"ya no mas",
+        r"(?:quiero|voy a|vamos a|listo para|ya) pagar",
+        r"pagar ya",
+        r"finaliz\w*",
+        r"termin(?:e|ar|amos|emos)\b",
+        r"(?:hacer|hagamos|hago|montar|montemos|cerrar|cerremos|realizar|confirmar) (?:el |mi )?"
+        r"(?:pedido|compra|orden)",
+        r"proced\w*",
+        r"check ?out",
+        r"that s (?:all|it)",
+        r"(?:i m|i am) done",
+        r"nothing else",
+        r"that will be all",
+        r"place (?:the |my |an )?order",
+        r"ready to (?:pay|order)",
+        r"finish",
+        r"complete (?:the |my )?(?:order|purchase)",
+    ),
+    Cue.YES: (
+        r"si+",
+        r"sip",
+        r"claro",
+        r"dale",
+        r"listo",
+        r"ok",
+        r"okay",
+        r"oki",
+        r"okey",
+        r"vale",
+        r"correcto",
+        r"perfecto",
+        r"hagale",
+        r"confirm\w*",
+        r"de una",
+        r"exacto",
+        r"todo bien",
+        r"esta bien",
+        r"yes",
+        r"yep",
+        r"yeah",
+        r"yup",
+        r"sure",
+        r"sounds good",
+        r"go ahead",
+        r"do it",
+        r"of course",
+        r"correct",
+        r"right",
+        r"fine",
+    ),
+    Cue.NO: (
+        r"no+",
+        r"nop",
+        r"nope",
+        r"nah",
+        r"nel",
+        r"negativo",
+        r"incorrect\w*",
+        r"esta mal",
+        r"hay un error",
+        r"equivocad\w*",
+        r"corregir",
+        r"wrong",
+        r"not right",
+    ),
+    Cue.HISTORY: (
+        rf"{_Q} (?:he |hemos )?compr(?:e|ado|amos)\b",
+        r"(?:mis|my) (?:pedidos|compras|ordenes|orders|purchases)",
+        r"historial",
+        r"history",
+        r"(?:ultimo|ultima|anterior|anteriores) (?:pedido|compra|orden)s?",
+        r"(?:pedido|compra|orden)s? (?:anterior|anteriores|pasad[oa]s?)",
+        r"la vez pasada",
+        r"(?:last|previous|past) (?:order|purchase)s?",
+        r"what did i (?:buy|order|purchase)",
+    ),
+    Cue.LOOKUP: (
+        r"soy clienta?",
+        r"ya (?:soy|he sido|somos) client\w*",
+        r"client\w* (?:antigu\w*|frecuente|registrad\w*)",
+        r"(?:he|hemos) comprado",
+        r"compr(?:e|amos) antes",
+        r"ya (?:estoy|estamos) registrad\w*",
+        r"mis datos",
+        r"(?:busc|consult)\w* (?:por )?(?:mi |la )?cedula",
+        r"(?:existing|returning|regular) customer",
+        r"bought from you",
+        r"(?:look|search) me up",
+        r"my (?:details|info|information|data|account)",
+        r"on file",
+    ),
+    Cue.HOURS: (
+        r"horario\w*",
+        rf"(?:a )?{_Q} horas? (?:abren|cierran|atienden|abre|cierra|estan|trabajan)",
+        rf"hasta {_Q} hora",
+        r"(?:abren|abre|atienden|trabajan|abiertos?) (?:los |el |hoy |en )?"
+        r"(?:sabado|domingo|festivo|lunes|feriado|fines)\w*",
+        r"(?:estan|esta) abiert\w*",
+        r"abren",
+        r"cierran",
+        r"atienden",
+        r"hora de atencion",
+        r"(?:opening|business|store|working) hours",
+        r"(?:are you|you guys) open",
+        r"open (?:on|today|tomorrow|sunday|saturday)",
+        r"what time",
+        r"when do you (?:open|close)",
+    ),
+    Cue.LOCATION: (
+        r"(?:donde|dnd) (?:quedan|queda|estan|esta|se encuentran|los encuentro|los ubico)",
+        r"ubicad\w*",
+        r"ubicacion",
+        r"direccion (?:de ustedes|de la tienda|del local|de la empresa|del almacen)",
+        r"su direccion",
+        r"(?:tienen|hay) (?:una |un )?(?:sede|tienda|local|punto|almacen)\w*",
+        r"sedes?",
+        r"como llego",
+        r"tienda fisica",
+        r"punto de venta",
+        r"where (?:are|is) (?:you|your|the (?:shop|store))",
+        r"located",
+        r"(?:your|the store s|the shop s) address",
+        r"physical (?:store|shop)",
+    ),
+    Cue.CONTACT: (
+        r"(?:numero|telefono|celular|whatsapp|wpp|correo|email|mail|contacto)\w* (?:de ustedes"
+        r"|de la tienda|de la empresa|de ventas|de contacto|para llamar)",
+        r"(?:su|sus) (?:numero|telefono|celular|whatsapp|correo|email|contacto)",
+        r"(?:tienen|tiene) (?:un |una )?(?:correo|email|whatsapp|telefono|numero|linea)",
+        r"(?:me pasa|me da|me regala|pasame|deme) (?:el|su) (?:numero|telefono|whatsapp|correo|"
+        r"contacto)",
+        r"(?:los|lo|la) (?:llamo|puedo llamar|contacto)",
+        r"comunic\w* con ustedes",
+        r"como (?:los |me )?(?:contacto|comunico|llamo)",
+        r"(?:your|the) (?:phone|number|email|whatsapp|contact)",
+        r"contact (?:you|info|information|details)",
+        r"call you",
+        r"reach you",
+        r"email address",
+    ),
+    Cue.PAYMENT: (
+        r"(?:medios?|formas?|metodos?) de pago",
+        r"nequi",
+        r"daviplata",
+        r"pse",
+        r"bancolombia",
+        r"efectivo",
+        r"tarjeta",
+        r"transferencia",
+        r"contra ?entrega",
+        r"credito",
+        r"consigna\w*",
+        r"como (?:se |puedo |puede |le )?pag\w*",
+        r"pagar (?:con|en|por)\b",
+        r"cancel\w* (?:con|en|por|via|mediante)\b",
+        r"payment",
+        r"(?:credit|debit) card",
+        r"card\b",
+        r"cash",
+        r"pay (?:by|with|in|on)\b",
+        r"bank transfer",
+        r"paypal",
+    ),
+    Cue.SHIPPING: (
+        r"envios?",
+        r"(?:hacen|tienen|manejan|hay) (?:envio|domicilio|despacho)\w*",
+        r"(?:envian|despachan|mandan|llevan|entregan) (?:a|hasta|para)\b",
+        r"envian",
+        r"despach\w*",
+        r"domicilio\w*",
+        r"transportadora",
+        r"flete",
+        rf"{_HOW_MUCH} (?:se )?(?:demora|tarda|demoran|tardan)",
+        r"(?:demora|tarda)\w* en llegar",
+        r"(?:a|hasta) la casa",
+        r"shipping",
+        r"ship\b",
+        r"deliver\w*",
+        r"courier",
+        r"how long (?:does|will) (?:it|delivery|shipping) take",
+    ),
+    Cue.RETURNS: (
+        r"devol\w*",
+        r"devolv\w*",
+        r"devuelv\w*",
+        r"reembols\w*",
+        r"(?:hacen|hay|aceptan|tienen|hacer) cambios?",
+        r"politica de (?:cambio|devolucion)\w*",
+        r"returns?\b",
+        r"refund\w*",
+        r"exchange\w*",
+        r"send (?:it |them )?back",
+    ),
+    Cue.WARRANTY: (r"garant\w*", r"warrant\w*", r"guarant\w*"),
+    Cue.ABOUT: (
+        r"quien(?:es)? (?:son|es) (?:ustedes|usted|la empresa)",
+        r"quienes son",
+        r"(?:hace cuanto|desde cuando) (?:existe|existen|estan|llevan|funcionan|trabajan)",
+        r"(?:de|sobre|acerca de) (?:la|su) empresa",
+        r"(?:son|es una?) (?:fabricantes?|distribuidores?|importadores?)",
+        r"fabricantes?",
+        r"(?:robot|bot|chatbot|maquina|inteligencia artificial)\b",
+        r"(?:who|what) are you",
+        r"about (?:you|your company|the company|your business|us)\b",
+        r"in business",
+        r"your company",
+    ),
+    Cue.CATALOG: (
+        r"catalog\w*",
+        r"portafolio",
+        r"lista de (?:precios|productos)",
+        rf"(?:{_Q}|cuales) (?:otros )?productos",
+        rf"{_Q} (?:venden|vende|vendes|ofrecen|ofrece)",
+        r"price list",
+        r"product (?:list|line|range)",
+        r"what (?:products|items)",
+        r"what (?:do|else do) you (?:guys )?(?:sell|offer|carry)",
+        r"everything (?:you|that you)",
+    ),
+    Cue.CATALOG_WEAK: (
+        rf"{_Q} (?:mas )?(?:tienen|manejan|hay)\b",
+        r"todo lo que (?:tienen|venden|manejan)",
+        r"what do you (?:guys )?have",
+        r"what kind of (?:stuff|things|products)",
+        r"what else",
+    ),
+    Cue.CATEGORY: (
+        rf"(?:{_Q}|cuales|cual) (?:tipos?|clases?|referencias?|modelos?|marcas?|opciones)",
+        r"(?:tipos?|clases?|referencias?|modelos?) de",
+        rf"(?:{_Q}|cuales) \w+(?: de \w+)? (?:tienen|manejan|hay|venden|ofrecen)",
+        r"muestr\w*",
+        r"ver (?:los|las|sus)\b",
+        r"(?:which|what) (?:kinds?|types?|sorts?) of",
+        r"(?:which|what) \w+(?: \w+)? do you (?:guys )?(?:have|carry|sell|offer)",
+        r"show me (?:your|the)",
+        r"see (?:the|your)\b",
+    ),
+    Cue.HAVE: (
+        r"tienen",
+        r"tiene",
+        r"manejan",
+        r"venden",
+        r"hay",
+        r"do you (?:guys )?(?:sell|carry|have|stock)",
+    ),
+    Cue.PRICE: (
+        rf"{_HOW_MUCH} (?:me )?(?:vale|valen|bale|balen|cuesta|cuestan|es|son|sale|salen|cobra"
+        r"|cobran|deja|dejan|queda|valdria|costaria|seria)\b",
+        r"(?:en|a) (?:cuanto|como) (?:me )?(?:deja|dejan|sale|salen|queda|esta|estan|tiene"
+        r"|tienen|vende|venden)\b",
+        r"^(?:y )?a como\b",
+        r"prec?io\w*",
+        r"presio\w*",
+        r"valor\b",
+        r"costo\w*",
+        r"cotiza\w*",
+        r"how much",
+        r"price\w*",
+        r"cost\w*",
+        r"quote",
+        r"quotation",
+    ),
+    Cue.STOCK: (
+        r"disponib\w*",
+        r"existencia\w*",
+        r"stock",
+        r"inventario",
+        r"(?:cuantos|cuantas)\b.{0,30}\b(?:hay|tienen|quedan|tienes)\b",
+        r"(?:les |le |te )?qued(?:a|an)\b",
+        r"todavia (?:hay|tienen|tiene|quedan)",
+        r"lleg(?:o|aron)\b",
+        r"available",
+        r"availability",
+        r"any\b.{0,30}\bleft",
+        r"how many\b.{0,40}\b(?:have|left)",
+    ),
+    Cue.INFO: (
+        r"caracteristic\w*",
+        r"especificacion\w*",
+        r"ficha tecnica",
+        r"informacion",
+        r"info",
+        rf"(?:para )?{_Q} sirven?",
+        r"sirven? (?:para|pa)\b",
+        r"diferencia\w*",
+        rf"(?:de )?{_Q} (?:material|tamano|medida|color|marca|norma|peso)",
+        r"material\w*",
+        r"normas?",
+        r"certificad\w*",
+        r"recomiend\w*",
+        r"recomendar",
+        r"fotos?",
+        r"imagen\w*",
+        r"como (?:se usa|funciona|es|son)\b",
+        rf"{_Q} trae\w*",
+        r"trae\b",
+        rf"{_Q} tal (?:es|son)\b",
+        r"busco",
+        r"buscando",
+        r"pesa\b",
+        r"mide\b",
+        r"medidas",
+        r"viene (?:con|en)\b",
+        r"specs?",
+        r"specifications?",
+        r"details",
+        r"information",
+        r"tell me (?:more )?about",
+        r"difference",
+        r"recommend\w*",
+        r"made of",
+        r"(?:pictures?|photos?|images?)",
+        r"looking for",
+        r"good for",
+        r"come with",
+    ),
+    Cue.ADD: (
+        r"quiero(?! (?:ver|saber|conocer|preguntar|cotizar|informacion|info|mirar|hablar|que"
+        r"|pagar))",
+        r"quisiera(?! (?:ver|saber|conocer|preguntar|cotizar|hablar))",
+        r"necesit\w*(?! (?:saber|informacion|info|hablar))",
+        r"ocup(?:o|amos)",
+        r"(?:dame|deme|denme|damelo|demelo|me da|me das)\b",
+        r"regal\w*",
+        r"(?:mand|envi)(?:a|e)(?:me|nos|melo|mela|melos|noslo)?\b",
+        r"agreg\w*",
+        r"anad\w*",
+        r"pon(?:me|le|ga|game|ganme|gale)?\b",
+        r"sum(?:a|e|ale|ele|ame|eme)\b",
+        r"inclu(?:ye|ya|ir)\w*",
+        r"llev(?:o|amos)\b",
+        r"voy a llevar",
+        r"compr(?:o|ar|amos)\b",
+        r"ped(?:ir|imos)\b",
+        r"pido\b",
+        r"separ(?:a|e)(?:me|nos)?\b",
+        r"apart(?:a|e)(?:me|nos)?\b",
+        r"me (?:vende|vendes|venden)\b",
+        r"encarg\w*",
+        r"i (?:want|need|d like|would like)(?! to (?:see|know|ask|talk|speak|check))\b",
+        r"i (?:ll take|will take|ll have|ll get)\b",
+        r"give me",
+        r"gimme",
+        r"add\b",
+        r"put\b",
+        r"get me",
+        r"buy\b",
+        r"purchase\b",
+        r"(?:can|could|may) i (?:order|get|have)\b",
+    ),
+    Cue.MORE: (r"\d+ mas\b", r"(?:otro|otra|otros|otras)\b", r"\w+ more\b", r"another"),
+    Cue.CLITIC: (
+        r"(?:agreg|anad|sum|inclu|llev|compr|separ|apart|pon|mand|envi|regal)\w*(?:lo|la|los|las)",
+        r"(?:lo|la|los|las|me lo|me la) (?:quiero|llevo|compro|necesito)\b",
+        r"i ll take (?:it|them|that|those)",
+    ),
+    Cue.GREETING: (
+        r"hola+\w*",
+        r"holi\w*",
+        r"^ola\b",
+        r"buenas",
+        r"buenos dias",
+        r"buen dia",
+        rf"^{_Q} mas\b",
+        r"quiubo",
+        r"qhubo",
+        rf"{_Q} hubo",
+        r"^ey\b",
+        r"hey",
+        r"hi",
+        r"hello",
+        r"good (?:morning|afternoon|evening)",
+        r"saludos",
+        r"como (?:esta|estas|estan|va|vas|le va)\b",
+        r"how are you",
+    ),
+    Cue.THANKS: (
+        r"gracia\w*",
+        r"muy amable",
+        r"le pague",
+        r"agradec\w*",
+        r"thank\w*",
+        r"thx",
+        r"ty",
+        r"appreciate\w*",
+        r"cheers",
+    ),
+    Cue.GOODBYE: (
+        r"chao\w*",
+        r"chau",
+        r"adios",
+        r"hasta (?:luego|pronto|manana|la proxima)",
+        r"nos vemos",
+        r"que (?:este|estes|esten|le vaya|te vaya) (?:muy )?bien",
+        r"feliz (?:dia|tarde|noche|fin)",
+        r"bye",
+        r"goodbye",
+        r"see (?:you|ya)\b",
+        r"have a (?:nice|good|great) (?:day|one|evening|night)",
+        r"take care",
+    ),
+}
+
+_COMPILED = {
+    cue: re.compile(r"\b(?:" + "|".join(patterns) + r")\b") for cue, patterns in _PATTERNS.items()
+}
+_FULL = {
+    cue: re.compile(r"(?:{0})(?: (?:{0}))*".format("|".join(_PATTERNS[cue])))
+    for cue in (Cue.YES, Cue.NO)
+}
+# Words that may come with a bare yes or no without changing it ("sí señor, confirmo el pedido").
+_YES_NO_FILLER = word_set(
+    "señor sr señora gracias thanks please porfa por favor el la pedido order the todo bien "
+    "esta asi es that s is mal hay un error pues bueno de una muchas thank you"
+)
+
+
+def find_cues(words: list[str]) -> set[Cue]:
+    """The cues present in a message given as its folded words."""
+    clean = " ".join(words).replace("ñ", "n")
+    return {cue for cue, pattern in _COMPILED.items() if pattern.search(clean)}
+
+
+def only(cue: Cue, words: list[str]) -> bool:
+    """Whether the words are nothing but a yes (or a no), with polite filler."""
+    core = [w for w in words if w not in _YES_NO_FILLER] or words
+    return bool(core) and _FULL[cue].fullmatch(" ".join(core).replace("ñ", "n")) is not None

@@ -1,0 +1,204 @@
+"""Choosing the intent of a message from its cues, its products and the conversation's state.
+
+Each rule proposes an intent with a tier and a confidence. The highest tier wins, then the
+highest confidence: a handoff request beats everything, what the customer asks about
+(price, stock, the company) beats a bare product mention, and a greeting only wins when
+nothing else was said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.models import SaleState
+from agent.nlu.contacts import Contacts
+from agent.nlu.cues import Cue, only
+from agent.nlu.products import ProductReading
+from agent.nlu.types import DialogState
+
+_BUYING_STATES = (SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
+# Cues that ask for something else than the yes or no the summary is waiting for.
+_ACTION_CUES = frozenset(
+    [
+        Cue.CANCEL,
+        Cue.REMOVE,
+        Cue.CHANGE,
+        Cue.CART,
+        Cue.CART_TOTAL,
+        Cue.PRICE,
+        Cue.STOCK,
+        Cue.INFO,
+        Cue.SHIPPING,
+        Cue.PAYMENT,
+        Cue.ADD,
+    ]
+)
+_COMPANY = (
+    (Cue.WARRANTY, 0.92),
+    (Cue.PAYMENT, 0.91),
+    (Cue.SHIPPING, 0.9),
+    (Cue.RETURNS, 0.9),
+    (Cue.HOURS, 0.9),
+    (Cue.LOCATION, 0.9),
+    (Cue.CONTACT, 0.9),
+    (Cue.ABOUT, 0.88),
+)
+_SMALLTALK = ((Cue.GOODBYE, 0.91), (Cue.THANKS, 0.9), (Cue.GREETING, 0.89))
+
+
+@dataclass(slots=True)
+class Evidence:
+    """What the reader found in one message, and the state it was said in."""
+
+    cues: set[Cue]
+    words: list[str]
+    products: ProductReading
+    contacts: Contacts
+    state: DialogState
+    only_products: bool
+    """The message is nothing but product mentions (and quantities): "cascos", "2 extintores"."""
+
+
+@dataclass(slots=True)
+class _Ballot:
+    best: tuple[int, float, str] = (0, 0.2, "other")
+    proposals: list[tuple[int, float, str]] = field(default_factory=list)
+
+    def propose(self, tier: int, confidence: float, intent: str) -> None:
+        proposal = (tier, confidence, intent)
+        self.proposals.append(proposal)
+        if proposal[:2] > self.best[:2]:
+            self.best = proposal
+
+
+def decide(evidence: Evidence) -> tuple[str, float]:
+    """The intent (`top.sub`) of a message and how sure the reader is of it."""
+    ballot = _Ballot()
+    cues, state = evidence.cues, evidence.state
+    mentions = evidence.products.mentions
+    quantity = evidence.products.bare_quantity
+    buying = state.has_cart or state.sale_state in _BUYING_STATES
+    shown = bool(state.last_products)
+    broad = bool(mentions) and all(m.broad and m.quantity is None for m in mentions)
+
+    if Cue.HANDOFF in cues:
+        ballot.propose(5, 0.95, "handoff")
+    if Cue.CANCEL in cues:
+        ballot.propose(5, 0.92, "purchase.cancel")
+    if state.sale_state == SaleState.READY_TO_CONFIRM:
+        _summary_answer(evidence, ballot)
+    elif Cue.YES in cues and only(Cue.YES, evidence.words):
+        ballot.propose(0, 0.35, "other")  # a yes to a question the reader cannot see
+
+    if Cue.REMOVE in cues and buying and (mentions or Cue.CLITIC in cues or shown):
+        ballot.propose(4, 0.92 if mentions else 0.75, "purchase.remove")
+    if Cue.CHANGE in cues and buying:
+        ballot.propose(4, 0.91 if mentions or quantity is not None else 0.65, "purchase.change")
+    if Cue.CART_TOTAL in cues:
+        ballot.propose(4, 0.92, "purchase.cart")
+    if Cue.CART in cues:
+        ballot.propose(4, 0.88 if buying else 0.65, "purchase.cart")
+    if Cue.CHECKOUT in cues:
+        ballot.propose(4, 0.9 if buying else 0.7, "purchase.checkout")
+    if Cue.HISTORY in cues:
+        ballot.propose(4, 0.9, "customer.history")
+    for cue, confidence in _COMPANY:
+        if cue in cues:
+            ballot.propose(4, confidence, cue.value)
+    if Cue.CATALOG in cues:
+        ballot.propose(4, 0.92, "inventory.catalog")
+    if Cue.CATALOG_WEAK in cues and not mentions:
+        ballot.propose(4, 0.85, "inventory.catalog")
+    if Cue.PRICE in cues:
+        ballot.propose(4, 0.9 if mentions or shown else 0.7, "inventory.price")
+    if Cue.STOCK in cues:
+        ballot.propose(4, 0.88 if mentions else 0.8 if shown else 0.6, "inventory.stock")
+    elif Cue.HAVE in cues and mentions and not broad:
+        ballot.propose(4, 0.85, "inventory.stock")  # "¿hay botas talla 42?"
+    if Cue.INFO in cues:
+        if mentions or shown:
+            ballot.propose(4, 0.86, "inventory.product")
+        else:
+            ballot.propose(3, 0.55, "inventory.product")
+
+    _buyer_data(evidence, ballot, buying)
+    _adding(evidence, ballot, buying, shown)
+
+    if broad and len(mentions) == 1:
+        if cues & {Cue.CATEGORY, Cue.HAVE}:
+            ballot.propose(3, 0.85, "inventory.category")
+        elif evidence.only_products:
+            ballot.propose(3, 0.8, "inventory.category")
+        elif Cue.STOCK in cues:
+            ballot.propose(3, 0.6, "inventory.category")
+    if mentions:
+        ballot.propose(2, 0.7, "inventory.product")
+    if quantity is not None and shown:
+        ballot.propose(2, 0.6, "purchase.add")
+    for cue, confidence in _SMALLTALK:
+        if cue in cues:
+            ballot.propose(1, confidence, cue.value)
+    if evidence.words and ballot.best[2] == "other":
+        ballot.propose(0, 0.3, "other")
+    return ballot.best[2], _honest(ballot)
+
+
+def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:
+    """A yes or a no to the order summary, which is all that state is waiting for."""
+    cues, words = evidence.cues, evidence.words
+    if only(Cue.YES, words):
+        ballot.propose(5, 0.95, "purchase.confirm")
+    elif only(Cue.NO, words):
+        ballot.propose(5, 0.92, "purchase.deny")
+    elif cues & _ACTION_CUES:
+        return
+    elif Cue.NO in cues:
+        ballot.propose(5, 0.7, "purchase.deny")
+    elif Cue.YES in cues:
+        ballot.propose(5, 0.7, "purchase.confirm")
+
+
+def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
+    """The buyer giving their data: asked for, offered while buying, or to be looked up."""
+    contacts, state, cues = evidence.contacts, evidence.state, evidence.cues
+    pending = state.pending_field
+    if pending is not None and getattr(contacts, pending, None) is not None:
+        ballot.propose(4, 0.93, "purchase.data")
+    elif contacts.any() and (buying or pending is not None):
+        ballot.propose(3, 0.85, "purchase.data")
+    if Cue.LOOKUP in cues:
+        known = contacts.national_id is not None or contacts.name is not None
+        ballot.propose(3, 0.9 if known else 0.85, "customer.lookup")
+    elif contacts.national_id is not None and not buying and pending is None:
+        ballot.propose(3, 0.8, "customer.lookup")
+    elif contacts.any() and not buying and pending is None and Cue.GREETING not in cues:
+        ballot.propose(3, 0.55, "purchase.data")
+
+
+def _adding(evidence: Evidence, ballot: _Ballot, buying: bool, shown: bool) -> None:
+    """Putting products in the cart: named, counted, or "those" the customer was just shown."""
+    cues, mentions = evidence.cues, evidence.products.mentions
+    quantity = evidence.products.bare_quantity
+    wants = Cue.ADD in cues
+    if wants and mentions:
+        ballot.propose(3, 0.9, "purchase.add")
+    elif wants and quantity is not None:
+        ballot.propose(3, 0.88 if shown or buying else 0.7, "purchase.add")
+    elif (wants or Cue.CLITIC in cues) and (shown or buying):
+        ballot.propose(3, 0.8, "purchase.add")
+    if Cue.MORE in cues and (mentions or quantity is not None or shown):
+        ballot.propose(3, 0.85, "purchase.add")
+    if any(m.quantity is not None for m in mentions):
+        ballot.propose(3, 0.82, "purchase.add")
+
+
+def _honest(ballot: _Ballot) -> float:
+    """The winner's confidence, lowered when a different kind of intent came close."""
+    tier, confidence, intent = ballot.best
+    top = intent.split(".", 1)[0]
+    rivals = [
+        c
+        for t, c, i in ballot.proposals
+        if t == tier and i.split(".", 1)[0] != top and confidence - c < 0.03
+    ]
+    return max(0.0, confidence - 0.1) if rivals else confidence

@@ -1,0 +1,258 @@
+"""Product mentions and their quantities: "2 extintores de 10 libras" is 2 of a product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.nlu.lexicon import Lexicon, TermMatch
+from agent.nlu.numbers import NUMBER_WORDS, Number, read_number
+from agent.nlu.tokens import Token
+from agent.nlu.vocabulary import (
+    ARTICLES,
+    ATTRIBUTE_MARKERS,
+    BREAKERS,
+    CONNECTORS,
+    COUNT_UNITS,
+    ENGLISH_ONE,
+    GENERIC_MODIFIERS,
+    MEASURE_UNITS,
+    MONEY_WORDS,
+    ONE,
+    PACK_UNITS,
+    QUANTITY_CONNECTORS,
+)
+
+_MAX_WORDS = 10
+_MAX_BARE_QUANTITY = 10_000
+# Words between a quantity and its product: "3 de los guantes", "5 pares de", "3 x cascos".
+_BETWEEN = ARTICLES | COUNT_UNITS | PACK_UNITS | frozenset(["de", "of", "x"])
+_KIND_WORDS = frozenset(["tipo", "clase", "type", "class"])
+_ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#", "x"])
+
+
+@dataclass(slots=True)
+class Mention:
+    """A product the customer named: the words kept, the quantity, the category of its term."""
+
+    words: list[str]
+    quantity: int | None
+    category: str
+    broad: bool
+    language: str | None
+
+    @property
+    def text(self) -> str:
+        """The mention as one normalised string."""
+        return " ".join(self.words)
+
+
+@dataclass(slots=True)
+class ProductReading:
+    """The product mentions of a message and a quantity said without a product."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    bare_quantity: int | None = None
+
+
+class _Reader:
+    def __init__(self, tokens: list[Token], lexicon: Lexicon, english: bool) -> None:
+        self.tokens = tokens
+        self.words = [token.text for token in tokens]
+        self.lexicon = lexicon
+        self.english = english
+        self.used: set[int] = set()
+        self._numbers: dict[int, Number | None] = {}
+        self._ends: dict[int, int] = {}
+        i = 0
+        while i < len(self.words):
+            number = self.number(i)
+            if number is None:
+                i += 1
+                continue
+            self._ends[i + number.length - 1] = i
+            i += number.length
+
+    def number(self, i: int) -> Number | None:
+        if i >= len(self.words) or not self.tokens[i].is_word:
+            return None
+        if i not in self._numbers:
+            self._numbers[i] = read_number(self.words, i)
+        return self._numbers[i]
+
+    def word(self, i: int) -> str:
+        return self.words[i] if 0 <= i < len(self.words) else ""
+
+    def term(self, i: int) -> TermMatch | None:
+        word = self.word(i)
+        if (
+            not word
+            or not self.tokens[i].is_word
+            or word.isdigit()
+            or word in BREAKERS
+            or word in CONNECTORS
+            or word in ARTICLES
+            or word in NUMBER_WORDS
+        ):
+            return None
+        return self.lexicon.match(self.words, i)
+
+    def read(self) -> ProductReading:
+        reading = ProductReading()
+        i = 0
+        while i < len(self.words):
+            found = None if i in self.used else self.term(i)
+            if found is None:
+                i += 1
+                continue
+            start = self.premodifiers(i) if self.english else i
+            mention, end = self.extend(found, start, i)
+            if mention.quantity is None:
+                mention.quantity = self.quantity_before(start)
+            self.used.update(range(start, end))
+            reading.mentions.append(mention)
+            i = end
+        reading.bare_quantity = self.bare_quantity()
+        return reading
+
+    def premodifiers(self, i: int) -> int:
+        """Where an English mention starts: "two 10 lb fire extinguishers" → at "10"."""
+        start = i
+        p = i - 1
+        while p >= 0 and p not in self.used and self.tokens[p].is_word:
+            word = self.words[p]
+            first = self._ends.get(p - 1)
+            if word in MEASURE_UNITS and first is not None:
+                p = first - 1  # "10 lb"
+            elif p in self._ends and self.word(self._ends[p] - 1) in ATTRIBUTE_MARKERS:
+                p = self._ends[p] - 2  # "size 10"
+            elif (
+                word in BREAKERS
+                or word in CONNECTORS
+                or word in ARTICLES
+                or word in ENGLISH_ONE
+                or word in ONE
+                or word in NUMBER_WORDS
+                or p in self._ends
+            ):
+                break
+            else:
+                p -= 1
+            start = p + 1
+        return start
+
+    def extend(self, found: TermMatch, start: int, i: int) -> tuple[Mention, int]:
+        """The mention whose term is at `i`, with what describes it after; and where it ends."""
+        words = [w for w in self.words[start:i] if w not in ARTICLES]
+        words += found.words
+        extra: list[str] = list(words[: len(words) - len(found.words)])
+        quantity: int | None = None
+        k = i + found.length
+        while k < len(self.words) and len(words) < _MAX_WORDS and self.tokens[k].is_word:
+            word, previous = self.words[k], self.word(k - 1)
+            number = self.number(k)
+            if number is not None and word not in ONE:
+                after = k + number.length
+                following = self.word(after)
+                if following in MEASURE_UNITS or previous in _ATTRIBUTE_LEADS:
+                    step = after + (1 if following in MEASURE_UNITS else 0)
+                    kept = self.words[k:step]
+                    if previous == "x":
+                        quantity = _whole(number.value)
+                        words.pop()
+                    else:
+                        words += kept
+                        extra += kept
+                    k = step
+                    continue
+                if following in COUNT_UNITS or previous in QUANTITY_CONNECTORS:
+                    quantity = _whole(number.value)
+                    if previous in QUANTITY_CONNECTORS:
+                        words.pop()
+                    k = after + (1 if following in COUNT_UNITS else 0)
+                    continue
+                if self.starts_product(after) or quantity is not None:
+                    break
+                quantity = _whole(number.value)  # list style: "cascos 5, guantes 10"
+                k = after
+                continue
+            if previous in _KIND_WORDS:
+                words.append(word)  # "botiquín tipo A", "clase K"
+                extra.append(word)
+            elif word == "x" or word in CONNECTORS or word in QUANTITY_CONNECTORS:
+                if word in BREAKERS and self.number(k + 1) is None and word not in CONNECTORS:
+                    break
+                words.append(word)
+            elif word in ARTICLES or word in ONE or word in ENGLISH_ONE:
+                pass
+            elif word in BREAKERS:
+                break
+            else:
+                more = self.term(k)
+                if (
+                    more is not None
+                    and words[-1] not in CONNECTORS
+                    and more.term.category != found.term.category
+                ):
+                    break  # the next product of a list
+                kept_words = (
+                    list(more.words) if more is not None else [self.lexicon.fix_descriptive(word)]
+                )
+                words += kept_words
+                extra += kept_words
+                k += more.length if more is not None else 1
+                continue
+            k += 1
+        while words[-1] in CONNECTORS or words[-1] in QUANTITY_CONNECTORS or words[-1] == "x":
+            words.pop()
+        broad = all(w in GENERIC_MODIFIERS or w in CONNECTORS for w in extra)
+        mention = Mention(words, quantity, found.term.category, broad, found.term.language)
+        return mention, k
+
+    def starts_product(self, i: int) -> bool:
+        """Whether a product term starts at `i`, after articles and "de"."""
+        while self.word(i) in _BETWEEN:
+            i += 1
+        return self.term(i) is not None
+
+    def quantity_before(self, start: int) -> int | None:
+        """The quantity said right before a mention: "3 de los guantes", "un par de", "otro"."""
+        p = start - 1
+        right_before = self.word(p)
+        while p >= 0 and self.words[p] in _BETWEEN and p not in self._ends:
+            p -= 1
+        if p < 0 or p in self.used:
+            return None
+        number = self.number(self._ends[p]) if p in self._ends else None
+        if number is not None:
+            self.used.update(range(self._ends[p], p + 1))
+            return _whole(number.value)
+        if right_before in ONE or (self.english and right_before in ENGLISH_ONE):
+            return 1
+        return None
+
+    def bare_quantity(self) -> int | None:
+        """A quantity that belongs to no product: "dame 3", "agrégame dos de esos"."""
+        for end, first in self._ends.items():
+            if first in self.used or end in self.used:
+                continue
+            number = self.number(first)
+            if number is None or number.value > _MAX_BARE_QUANTITY:
+                continue
+            if self.word(end + 1) in MONEY_WORDS or self.word(end + 1) in MEASURE_UNITS:
+                continue
+            if self.word(first - 1) in ATTRIBUTE_MARKERS or self.word(first - 1) == "$":
+                continue
+            return _whole(number.value)
+        for i, word in enumerate(self.words):
+            if word in ("otro", "otra", "another") and i not in self.used:
+                return 1
+        return None
+
+
+def _whole(value: float) -> int | None:
+    return int(value) if value >= 1 and value == int(value) else None
+
+
+def read_products(tokens: list[Token], lexicon: Lexicon, english: bool) -> ProductReading:
+    """Product mentions (with quantities) and any bare quantity in a tokenised message."""
+    return _Reader(tokens, lexicon, english).read()
