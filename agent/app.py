@@ -10,8 +10,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 from sqlalchemy import text
 
 import agent
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_http.router)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(SalesAgentError, _product_error)
     return app
 
@@ -93,6 +96,16 @@ def _message(error: dict[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return "the body is not valid JSON (it must be UTF-8 encoded JSON)"
     return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse | Any:
+    assert isinstance(exc, HTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        detail = f"the body is not valid JSON: it must be UTF-8 encoded ({exc.__cause__.reason})"
+        return JSONResponse(
+            {"detail": detail, "errors": [{"field": "body", "message": detail}]}, 400
+        )
+    return await http_exception_handler(request, exc)
 
 
 async def _product_error(request: Request, exc: Exception) -> JSONResponse:

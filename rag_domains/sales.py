@@ -58,7 +58,7 @@ class SalesHandler:
         if sub == "add":
             return await self._add(ctx, sale)
         if sale is None:
-            return self._no_sale(ctx)
+            return await self._no_sale(ctx)
         if sub == "change":
             return await self._change(ctx, sale)
         if sub == "remove":
@@ -511,20 +511,40 @@ class SalesHandler:
         )
         return DomainResult(reply=f"{self._cart_text(sale, ctx.language)}\n\n{more}", sale=sale)
 
-    def _no_sale(self, ctx: TurnContext) -> DomainResult:
-        closed = ctx.sale is not None and ctx.sale.state == SaleState.CLOSED
-        if closed and ctx.understanding.sub == "cancel":
+    async def _no_sale(self, ctx: TurnContext) -> DomainResult:
+        lang = ctx.language
+        closed = ctx.sale if ctx.sale is not None and ctx.sale.state == SaleState.CLOSED else None
+        order = None
+        if closed is not None:
+            order = await ctx.session.scalar(select(Order).where(Order.sale_id == closed.id))
+        if order is not None and ctx.understanding.sub == "cancel":
             return DomainResult(
                 reply=say(
-                    ctx.language,
-                    es="Tu pedido ya fue confirmado; para cancelarlo te atiende un asesor.",
-                    en="Your order is already confirmed; a sales advisor will help you cancel it.",
+                    lang,
+                    es=f"Tu pedido #{order.id} ya fue confirmado; para cancelarlo te atiende un "
+                    "asesor.",
+                    en=f"Your order #{order.id} is already confirmed; a sales advisor will help "
+                    "you cancel it.",
                 ),
+                order_id=order.id,
                 handoff_reason="cancel_confirmed_order",
+            )
+        if order is not None and ctx.understanding.sub in ("confirm", "checkout", "data", "cart"):
+            # A repeated "sí" (a double tap, or a retry from another process) finds the order.
+            return DomainResult(
+                reply=say(
+                    lang,
+                    es=f"Tu pedido #{order.id} ya quedó confirmado por "
+                    f"{money(order.total, self._currency)}. ¿Te ayudo con algo más?",
+                    en=f"Your order #{order.id} is already confirmed for "
+                    f"{money(order.total, self._currency, 'en')}. Anything else?",
+                ),
+                facts={"order_id": order.id, "total": str(order.total)},
+                order_id=order.id,
             )
         return DomainResult(
             reply=say(
-                ctx.language,
+                lang,
                 es="No tienes un pedido en curso. ¿Qué producto te interesa?",
                 en="You don't have an order in progress. Which product are you interested in?",
             )
