@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 from sqlalchemy import text
+from starlette.exceptions import HTTPException
 
 import agent
 from agent.deps import RuntimeDep

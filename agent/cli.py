@@ -7,9 +7,9 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -39,10 +39,12 @@ T = TypeVar("T")
 CLI_CHANNEL = "cli"
 
 
-def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run an async command; product errors end the command with their message, not a trace."""
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return asyncio.run(work(settings))
     except SalesAgentError as err:
@@ -50,7 +52,7 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
         raise typer.Exit(1) from err
 
 
-async def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+async def _with_runtime(settings: Settings, work: Callable[[Runtime], Coroutine[Any, Any, T]]) -> T:
     runtime = await Runtime.start(settings)
     try:
         return await work(runtime)
@@ -69,7 +71,9 @@ def serve(
     from agent.app import create_app
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

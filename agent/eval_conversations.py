@@ -88,7 +88,9 @@ def _has(text: str, fragment: str) -> bool:
     return normalize(fragment) in normalize(text)
 
 
-def _check_lines(what: str, actual: list[tuple[str, int]], expected: list[ExpectedLine]) -> list[str]:
+def _check_lines(
+    what: str, actual: list[tuple[str, int]], expected: list[ExpectedLine]
+) -> list[str]:
     problems = []
     remaining = list(actual)
     for line in expected:

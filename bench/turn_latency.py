@@ -59,7 +59,11 @@ KINDS = {
     "Alturas": ["Arnés de cuerpo completo", "Eslinga de posicionamiento", "Línea de vida"],
     "Protección visual": ["Monogafa antiempañante", "Gafa de seguridad oscura", "Careta facial"],
     "Protección respiratoria": ["Respirador media cara", "Tapabocas N95", "Filtro para vapores"],
-    "Señalización": ["Señal salida de emergencia", "Señal riesgo eléctrico", "Cinta de demarcación"],
+    "Señalización": [
+        "Señal salida de emergencia",
+        "Señal riesgo eléctrico",
+        "Cinta de demarcación",
+    ],
 }
 VARIANTS = ["5 lb", "10 lb", "20 lb", "talla S", "talla M", "talla L", "talla 38", "talla 40"]
 COLOURS = ["amarillo", "blanco", "rojo", "azul", "negro", "naranja", "verde", "gris"]
@@ -129,9 +133,7 @@ async def run_script(engine: TurnEngine, conversation: int) -> list[float]:
     for text in SCRIPT:
         text = text.format(national_id=str(1_000_000_000 + conversation))
         started = time.perf_counter()
-        result = await engine.handle(
-            InboundMessage("bench", uuid.uuid4().hex, chat_id, text)
-        )
+        result = await engine.handle(InboundMessage("bench", uuid.uuid4().hex, chat_id, text))
         timings.append((time.perf_counter() - started) * 1000)
         if result.products and result.sale_state == SaleState.CART and "1." in (result.reply or ""):
             started = time.perf_counter()
@@ -186,7 +188,9 @@ async def main() -> None:
             rows.append((label, len(timings), *percentiles(timings)))
     base = rows[0]
     print(f"turn latency, in-process, SQLite, {args.conversations} scripted purchases each")
-    print(f"{'':34}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   ratio to floor (p50/p95/p99)")
+    print(
+        f"{'':34}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   ratio to floor (p50/p95/p99)"
+    )
     for label, turns, p50, p95, p99 in rows:
         ratio = f"{p50 / base[2]:.1f}× / {p95 / base[3]:.1f}× / {p99 / base[4]:.1f}×"
         print(f"{label:34}{turns:>7}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}   {ratio}")

@@ -55,6 +55,9 @@ class SalesHandler:
         sale = ctx.sale if ctx.sale is not None and ctx.sale.state in OPEN else None
         if sale is not None and sale.data.get("choices") and _picked(ctx.text, sale) is not None:
             return await self._pick(ctx, sale)
+        collecting = sale is not None and sale.state == SaleState.COLLECTING_DATA
+        if sub == "add" and collecting and not ctx.understanding.entities.products:
+            sub = "data"  # a bare number while a field is asked for answers the question
         if sub == "add":
             return await self._add(ctx, sale)
         if sale is None:

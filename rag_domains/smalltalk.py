@@ -59,9 +59,9 @@ class SmalltalkHandler:
                 "botiquines...), sus precios y disponibilidad, tomar tu pedido y darte información "
                 "de horarios, envíos y pagos. ¿Qué necesitas?",
                 en=f"{hello} I'm the virtual assistant of *{self._shop_name}*. I can tell you "
-                "about our products (extinguishers, helmets, gloves, boots, harnesses, signs, first-aid "
-                "kits...), their prices and stock, take your order, and answer questions about "
-                "hours, shipping and payment. What do you need?",
+                "about our products (extinguishers, helmets, gloves, boots, harnesses, signs, "
+                "first-aid kits...), their prices and stock, take your order, and answer "
+                "questions about hours, shipping and payment. What do you need?",
             )
         )
 

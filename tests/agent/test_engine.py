@@ -42,7 +42,9 @@ async def conversation_of(runtime: Runtime, chat: Chat) -> Conversation:
         ).scalar_one()
 
 
-async def test_same_message_id_twice_is_one_turn_and_one_reply(runtime: Runtime, chat: Chat) -> None:
+async def test_same_message_id_twice_is_one_turn_and_one_reply(
+    runtime: Runtime, chat: Chat
+) -> None:
     first = await chat.say("hola, ¿qué extintores tienen?", message_id="wamid-1")
     again = await chat.say("hola, ¿qué extintores tienen?", message_id="wamid-1")
 
@@ -52,7 +54,9 @@ async def test_same_message_id_twice_is_one_turn_and_one_reply(runtime: Runtime,
     assert await count(runtime, OutboxItem) == 1
 
 
-async def test_same_message_delivered_concurrently_is_one_turn(runtime: Runtime, chat: Chat) -> None:
+async def test_same_message_delivered_concurrently_is_one_turn(
+    runtime: Runtime, chat: Chat
+) -> None:
     results = await asyncio.gather(
         *(chat.say("precio del casco dieléctrico", message_id="sid-7") for _ in range(5))
     )

@@ -41,7 +41,9 @@ async def queued(sessions: async_sessionmaker[AsyncSession]) -> int:
 
 async def reload(sessions: async_sessionmaker[AsyncSession], outbox_id: int) -> OutboxItem:
     async with sessions() as session:
-        return (await session.execute(select(OutboxItem).where(OutboxItem.id == outbox_id))).scalar_one()
+        return (
+            await session.execute(select(OutboxItem).where(OutboxItem.id == outbox_id))
+        ).scalar_one()
 
 
 async def make_due(sessions: async_sessionmaker[AsyncSession], outbox_id: int) -> None:
@@ -78,7 +80,9 @@ async def test_a_failed_send_is_retried_later_and_then_delivered(
     assert list(output.sent["c1"]) == ["hola"]
 
 
-async def test_the_vendors_retry_after_is_honoured(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_vendors_retry_after_is_honoured(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     output = Flaky(1, RetryableError("429 too many requests", retry_after=42))
     dispatcher = OutboxDispatcher(sessions, {"flaky": output})
     outbox_id = await queued(sessions)

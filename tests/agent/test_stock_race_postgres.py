@@ -32,9 +32,7 @@ async def pg_runtimes(postgres_url: str) -> AsyncIterator[list[Runtime]]:
     engine = create_engine(postgres_url)
     await seed_demo(create_sessionmaker(engine))
     await engine.dispose()
-    runtimes = [
-        await Runtime.start(make_settings(postgres_url), migrate=False) for _ in range(2)
-    ]
+    runtimes = [await Runtime.start(make_settings(postgres_url), migrate=False) for _ in range(2)]
     yield runtimes
     for runtime in runtimes:
         await runtime.close()
@@ -81,7 +79,9 @@ async def test_racing_for_the_last_unit_gives_one_order_and_stock_zero(
     assert all(r.reply and "agot" in r.reply for r in losers)
     async with first.sessions() as session:
         stock = await session.scalar(select(Product.stock).where(Product.sku == SKU))
-        orders = await session.scalar(select(func.count()).select_from(Order).where(Order.sale_id.is_not(None)))
+        orders = await session.scalar(
+            select(func.count()).select_from(Order).where(Order.sale_id.is_not(None))
+        )
     assert stock == 0
     assert orders == 1
 

@@ -1,0 +1,207 @@
+"""The sales state machine, driven as a customer would: replies, cart, order rows, stock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from conftest import Chat
+from sqlalchemy import func, select
+
+from agent.messages import TurnResult
+from agent.models import Customer, Order, Owner, Product, Sale, SaleState
+from agent.runtime import Runtime
+
+LAURA = ["1032456789", "Laura Restrepo", "3104567890", "Pereira", "Calle 19 # 8-34"]
+
+
+async def stock_of(runtime: Runtime, sku: str) -> int:
+    async with runtime.sessions() as session:
+        return int(await session.scalar(select(Product.stock).where(Product.sku == sku)) or 0)
+
+
+async def order_of(runtime: Runtime, order_id: int) -> Order:
+    async with runtime.sessions() as session:
+        return (await session.execute(select(Order).where(Order.id == order_id))).scalar_one()
+
+
+async def say_all(chat: Chat, texts: list[str]) -> TurnResult:
+    result = None
+    for text in texts:
+        result = await chat.say(text)
+    assert result is not None
+    return result
+
+
+async def test_spanish_purchase_from_greeting_to_order(runtime: Runtime, chat: Chat) -> None:
+    before = await stock_of(runtime, "EXT-PQS-10")
+
+    hello = await chat.say("hola buenas tardes")
+    assert hello.intent == "smalltalk.greeting" and "asistente" in (hello.reply or "")
+
+    options = await chat.say("necesito dos extintores de 10 libras")
+    assert options.intent == "purchase.add"
+    assert "EXT-PQS-10" in [p.sku for p in options.products]
+    pick = [p.sku for p in options.products].index("EXT-PQS-10") + 1
+
+    added = await chat.say(f"el {pick}")
+    assert added.sale_state == SaleState.CART
+    assert [(c.sku, c.quantity, c.unit_price) for c in added.cart] == [
+        ("EXT-PQS-10", 2, Decimal("85000"))
+    ]
+    assert "$170.000" in (added.reply or "")
+
+    asked = await chat.say("eso es todo")
+    assert asked.sale_state == SaleState.COLLECTING_DATA and "cédula" in (asked.reply or "")
+
+    bad_id = await chat.say("10324AB")
+    assert "entre 6 y 10 dígitos" in (bad_id.reply or "")
+    assert bad_id.sale_state == SaleState.COLLECTING_DATA
+
+    name_asked = await chat.say("1032456789")
+    assert "nombre" in (name_asked.reply or "")
+    one_word = await chat.say("Laura")
+    assert "nombre y apellido" in (one_word.reply or "")
+    phone_asked = await chat.say("Laura Restrepo")
+    assert "celular" in (phone_asked.reply or "")
+    bad_phone = await chat.say("12345")
+    assert "10 dígitos" in (bad_phone.reply or "")
+    await chat.say("310 456 7890")
+    await chat.say("Pereira")
+    summary = await chat.say("Calle 19 # 8-34")
+
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM
+    for fragment in ("$170.000", "1032456789", "Laura Restrepo", "3104567890", "Calle 19 # 8-34"):
+        assert fragment in (summary.reply or "")
+    assert await stock_of(runtime, "EXT-PQS-10") == before  # nothing moves before the yes
+
+    closed = await chat.say("sí")
+
+    assert closed.sale_state == SaleState.CLOSED and closed.order_id is not None
+    assert f"#{closed.order_id}" in (closed.reply or "")
+    order = await order_of(runtime, closed.order_id)
+    assert order.total == Decimal("170000") and order.shipping_city == "Pereira"
+    assert [(line.sku, line.quantity, line.line_total) for line in order.lines] == [
+        ("EXT-PQS-10", 2, Decimal("170000"))
+    ]
+    assert await stock_of(runtime, "EXT-PQS-10") == before - 2
+    async with runtime.sessions() as session:
+        customer = (
+            await session.execute(select(Customer).where(Customer.national_id == "1032456789"))
+        ).scalar_one()
+    assert (customer.name, customer.phone) == ("Laura Restrepo", "3104567890")
+
+
+async def test_english_purchase_with_a_quantity_change(runtime: Runtime, chat: Chat) -> None:
+    before = await stock_of(runtime, "CAS-II-E")
+
+    added = await chat.say("I want 3 dielectric helmets")
+    assert added.language == "en" and [(c.sku, c.quantity) for c in added.cart] == [("CAS-II-E", 3)]
+    changed = await chat.say("actually make it 5")
+    assert [(c.sku, c.quantity) for c in changed.cart] == [("CAS-II-E", 5)]
+    assert "$475.000" in (changed.reply or "")
+    asked = await chat.say("that's all")
+    assert "ID number" in (asked.reply or "")
+    summary = await say_all(
+        chat, ["79512345", "John Smith", "3001234567", "Manizales", "Carrera 23 # 45-10"]
+    )
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM and "Reply *yes*" in (
+        summary.reply or ""
+    )
+
+    done = await chat.say("yes")
+
+    assert done.sale_state == SaleState.CLOSED and "is confirmed" in (done.reply or "")
+    assert await stock_of(runtime, "CAS-II-E") == before - 5
+
+
+async def test_cart_corrections_remove_and_add(chat: Chat) -> None:
+    await chat.say("necesito 2 pares de guantes de vaqueta tipo ingeniero")
+    await chat.say("agrega también 1 casco dieléctrico tipo II")
+    removed = await chat.say("quita los guantes")
+
+    assert [c.sku for c in removed.cart] == ["CAS-II-E"]
+    assert "Quité" in (removed.reply or "")
+
+
+async def test_saying_no_at_the_summary_lets_the_customer_correct(chat: Chat) -> None:
+    await chat.say("quiero 1 casco dieléctrico tipo II")
+    summary = await say_all(chat, ["eso es todo", *LAURA])
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM
+
+    denied = await chat.say("no")
+    assert "qué quieres cambiar" in (denied.reply or "").lower()
+    corrected = await chat.say("mi dirección es Carrera 8 # 20-15")
+
+    assert corrected.sale_state == SaleState.READY_TO_CONFIRM
+    assert "Carrera 8 # 20-15" in (corrected.reply or "")
+    assert (await chat.say("sí")).sale_state == SaleState.CLOSED
+
+
+@pytest.mark.parametrize("step", [1, 2, 4])
+async def test_cancelling_at_any_step_creates_no_order(
+    runtime: Runtime, chat: Chat, step: int
+) -> None:
+    script = ["quiero 1 casco dieléctrico tipo II", "eso es todo", "1032456789", "Laura Restrepo"]
+    await say_all(chat, script[:step])
+
+    cancelled = await chat.say("cancelar el pedido")
+
+    assert cancelled.sale_state == SaleState.CANCELLED and "cancelé" in (cancelled.reply or "")
+    async with runtime.sessions() as session:
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Order).where(Order.sale_id.is_not(None))
+            )
+            == 0
+        )
+        sale = (await session.execute(select(Sale))).scalar_one()
+    assert len(sale.lines) == 1  # the cart stays in the records
+
+
+async def test_out_of_stock_says_so_and_offers_alternatives(runtime: Runtime, chat: Chat) -> None:
+    assert await stock_of(runtime, "CAS-I-E-VE") == 0
+
+    result = await chat.say("quiero 2 cascos de seguridad tipo I con ratchet verde")
+    if result.cart == [] and "1." in (result.reply or ""):
+        skus = [p.sku for p in result.products]
+        result = await chat.say(f"el {skus.index('CAS-I-E-VE') + 1}")
+
+    assert result.cart == []
+    assert "agotado" in (result.reply or "")
+    assert result.products and all(p.stock > 0 for p in result.products)
+
+
+async def test_more_than_the_stock_is_refused_with_the_figure(runtime: Runtime, chat: Chat) -> None:
+    available = await stock_of(runtime, "EXT-PQS-30")
+
+    result = await chat.say(f"quiero {available + 5} extintores multipropósito de 30 libras")
+
+    assert result.cart == []
+    assert f"Solo tenemos {available} unidades" in (result.reply or "")
+
+
+async def test_a_returning_customer_is_recognised_by_cedula(chat: Chat) -> None:
+    await chat.say("quiero 1 casco dieléctrico tipo II")
+    await chat.say("eso es todo")
+
+    summary = await chat.say("1088245671")
+
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM
+    assert "María" in (summary.reply or "") and "Carrera 7 # 19-42" in (summary.reply or "")
+
+
+async def test_price_on_request_goes_to_a_person(chat: Chat) -> None:
+    result = await chat.say("quiero 1 extintor satélite")
+    if result.cart == [] and "1." in (result.reply or ""):
+        names = [p.name for p in result.products]
+        result = await chat.say(f"el {names.index('Extintor Satélite') + 1}")
+
+    assert result.owner == Owner.WAITING_HUMAN
+    assert "precio a consultar" in (result.reply or "") and "asesor" in (result.reply or "")
+
+
+async def test_confirming_without_a_sale_is_answered_politely(chat: Chat) -> None:
+    result = await chat.say("sí, confirmo")
+
+    assert result.order_id is None and result.reply
