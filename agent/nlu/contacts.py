@@ -28,9 +28,10 @@ _WORD = re.compile(r"[a-zñ]+")
 
 _ID_CUES = word_set("cedula cc c ced documento identificacion id nit dni ciudadania identification")
 _PHONE_CUES = word_set(
-    "cel celular cell telefono tel tels whatsapp wpp wsp movil phone mobile numero number "
-    "contacto llamar fijo"
+    "cel celular cell telefono tel tels whatsapp wpp wsp movil phone mobile contacto llamar fijo"
 )
+# "número" comes with both ("número de cédula", "mi número es"): it only decides alone.
+_NUMBER_CUES = word_set("numero number nro num")
 _NAME_INTROS: tuple[tuple[tuple[str, ...], bool], ...] = (
     # (words, strong): after a strong intro anything name-like is a name; after a weak one
     # ("soy", "I'm") only a capitalised word or a known first name is.
@@ -176,17 +177,20 @@ def _kind(text: str, start: int, end: int, digits: str, state: DialogState) -> s
     if text[max(0, start - 2) : start].strip().endswith("$") or set(after) & MONEY_WORDS:
         return None
     cue = next((w for w in reversed(before) if w in _ID_CUES or w in _PHONE_CUES), None)
-    is_phone = len(digits) in (7, 10) or (len(digits) == 12 and digits.startswith("57"))
+    # Colombian phones: mobiles 3xx and landlines 60x (10 digits), old landlines (7 digits).
+    is_phone = len(digits) == 7 or (len(digits) == 10 and digits.startswith(("3", "60")))
+    is_phone |= len(digits) == 12 and digits.startswith("57")
     is_id = 6 <= len(digits) <= 10
     if cue in _ID_CUES:
         return "national_id" if 5 <= len(digits) <= 11 else None
-    if cue in _PHONE_CUES or text[start] == "+" or len(digits) == 12:
-        return "phone" if is_phone else None
+    said_phone = cue is not None or bool(set(before) & _NUMBER_CUES) or text[start] == "+"
+    if is_phone and (said_phone or len(digits) == 12):
+        return "phone"
     if state.pending_field == "national_id" and is_id:
         return "national_id"
-    if state.pending_field == "phone" and is_phone:
+    if state.pending_field == "phone" and (is_phone or len(digits) == 10):
         return "phone"
-    if len(digits) == 10 and digits.startswith(("3", "60")):
+    if is_phone and len(digits) == 10:
         return "phone"
     # A round number is a price ("menos de 100.000"), not somebody's id.
     if is_id and not digits.endswith("000"):

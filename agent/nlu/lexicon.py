@@ -18,6 +18,7 @@ from agent.nlu.vocabulary import (
     BREAKERS,
     CONNECTORS,
     COUNT_UNITS,
+    GENERIC_MODIFIERS,
     MEASURE_UNITS,
 )
 from agent.text import singular, tokens
@@ -67,12 +68,17 @@ def _same(token: str, word: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A product word or phrase, its category, the word a typo of it becomes, its language."""
+    """A product word or phrase, its category, the word a typo of it becomes, its language.
+
+    `broad` terms name a kind of product ("cascos", "first aid kit"); a catalog's own
+    phrases ("botas talla 42") name one product.
+    """
 
     words: tuple[str, ...]
     category: str
     canonical: str
     language: str | None = None
+    broad: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +116,30 @@ class Lexicon:
         for name, category, synonyms in items:
             for index, text in enumerate((name, *synonyms)):
                 words = tuple(tokens(text))
-                head = next((word for word in words if _is_product_word(word)), None)
-                if head is None:
+                product_words = [word for word in words if _is_product_word(word)]
+                if not product_words:
                     continue
-                votes[(head, category)] += 1
-                lexicon._descriptive.update(
-                    word for word in words if word != head and _is_product_word(word)
-                )
-                # A phrase only matters when a plain word scan would break it ("pare y siga").
-                if len(words) > 1 and (index > 0 or any(w in BREAKERS for w in words)):
+                lexicon._descriptive.update(product_words)
+                if index > 0 and len(words) > 1:
+                    # A synonym's head need not come first ("carro extintor"): match it whole.
+                    phrases[words] = category
+                    continue
+                votes[(product_words[0], category)] += 1
+                # A name is a phrase only when a plain word scan would break it ("pare y siga").
+                if any(word in BREAKERS for word in words):
                     phrases[words] = category
         categories: dict[str, str] = {}
         for (head, category), _count in votes.most_common():
             categories.setdefault(head, category)
+        # A word of the trade keeps its base category: stable names the inventory can
+        # resolve, whatever the catalog calls its categories.
+        base = {word: term.category for word, term in lexicon._single.items()}
         for head, category in categories.items():
-            known = lexicon._single.get(head)
-            lexicon._add(Term((head,), category, head, known.language if known else None))
+            if head not in base:
+                lexicon._add(Term((head,), category, head))
         for words, category in phrases.items():
-            lexicon._add(Term(words, category, words[0]))
+            broad = all(word in GENERIC_MODIFIERS or word in CONNECTORS for word in words[1:])
+            lexicon._add(Term(words, base.get(words[0], category), words[0], broad=broad))
         lexicon._index()
         return lexicon
 

@@ -59,10 +59,12 @@ def _entities(intent: str, products: ProductReading, contacts: Contacts) -> Enti
     if quantity is None and len(counted) == 1:
         quantity = counted[0]
     category = None
-    if intent == "inventory.category" and products.mentions:
-        category = products.mentions[0].category
+    mentions = products.mentions
+    if intent == "inventory.category" and mentions:
+        # The words name a category, not a product to search for.
+        category, mentions = mentions[0].category, []
     return Entities(
-        products=[ProductMention(m.text, m.quantity) for m in products.mentions],
+        products=[ProductMention(m.text, m.quantity) for m in mentions],
         quantity=quantity,
         national_id=contacts.national_id,
         phone=contacts.phone,

@@ -26,7 +26,10 @@ _MAX_WORDS = 10
 _MAX_BARE_QUANTITY = 10_000
 # Words between a quantity and its product: "3 de los guantes", "5 pares de", "3 x cascos".
 _BETWEEN = ARTICLES | COUNT_UNITS | PACK_UNITS | frozenset(["de", "of", "x"])
-_KIND_WORDS = frozenset(["tipo", "clase", "type", "class"])
+# After these the next word describes the product whatever it is ("tipo A", "talla M").
+_DESCRIBED_BY_NEXT = ATTRIBUTE_MARKERS | frozenset(["tipo", "clase", "type", "class"])
+# A number after these is the quantity being replaced, not the one wanted.
+_INSTEAD = (("en", "vez", "de"), ("en", "lugar", "de"), ("instead", "of"), ("rather", "than"))
 _ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#", "x"])
 
 
@@ -70,6 +73,8 @@ class _Reader:
                 i += 1
                 continue
             self._ends[i + number.length - 1] = i
+            if any(tuple(self.words[max(0, i - len(p)) : i]) == p for p in _INSTEAD):
+                self.used.update(range(i, i + number.length))
             i += number.length
 
     def number(self, i: int) -> Number | None:
@@ -105,9 +110,10 @@ class _Reader:
                 i += 1
                 continue
             start = self.premodifiers(i) if self.english else i
-            mention, end = self.extend(found, start, i)
+            before = self.quantity_before(start)
+            mention, end = self.extend(found, start, i, counted=before is not None)
             if mention.quantity is None:
-                mention.quantity = self.quantity_before(start)
+                mention.quantity = before
             self.used.update(range(start, end))
             reading.mentions.append(mention)
             i = end
@@ -140,8 +146,11 @@ class _Reader:
             start = p + 1
         return start
 
-    def extend(self, found: TermMatch, start: int, i: int) -> tuple[Mention, int]:
-        """The mention whose term is at `i`, with what describes it after; and where it ends."""
+    def extend(self, found: TermMatch, start: int, i: int, *, counted: bool) -> tuple[Mention, int]:
+        """The mention whose term is at `i`, with what describes it after; and where it ends.
+
+        `counted`: a quantity came before it, so a bare number after it is a size or model.
+        """
         words = [w for w in self.words[start:i] if w not in ARTICLES]
         words += found.words
         extra: list[str] = list(words[: len(words) - len(found.words)])
@@ -170,12 +179,16 @@ class _Reader:
                         words.pop()
                     k = after + (1 if following in COUNT_UNITS else 0)
                     continue
-                if self.starts_product(after) or quantity is not None:
+                if self.starts_product(after):
                     break
-                quantity = _whole(number.value)  # list style: "cascos 5, guantes 10"
+                if quantity is None and not counted:
+                    quantity = _whole(number.value)  # list style: "cascos 5, guantes 10"
+                else:
+                    words += self.words[k:after]  # a size: "12 pares de botas 40"
+                    extra += self.words[k:after]
                 k = after
                 continue
-            if previous in _KIND_WORDS:
+            if previous in _DESCRIBED_BY_NEXT:
                 words.append(word)  # "botiquín tipo A", "clase K"
                 extra.append(word)
             elif word == "x" or word in CONNECTORS or word in QUANTITY_CONNECTORS:
@@ -204,7 +217,7 @@ class _Reader:
             k += 1
         while words[-1] in CONNECTORS or words[-1] in QUANTITY_CONNECTORS or words[-1] == "x":
             words.pop()
-        broad = all(w in GENERIC_MODIFIERS or w in CONNECTORS for w in extra)
+        broad = found.term.broad and all(w in GENERIC_MODIFIERS or w in CONNECTORS for w in extra)
         mention = Mention(words, quantity, found.term.category, broad, found.term.language)
         return mention, k
 

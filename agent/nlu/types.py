@@ -9,6 +9,39 @@ from agent.models import SaleState
 INTENTS = ("inventory", "purchase", "customer", "company", "handoff", "smalltalk", "other")
 """The top-level intent labels; a sub-intent may follow a dot (`purchase.confirm`)."""
 
+INTENT_LABELS = (
+    "inventory.product",
+    "inventory.price",
+    "inventory.stock",
+    "inventory.catalog",
+    "inventory.category",
+    "purchase.add",
+    "purchase.change",
+    "purchase.remove",
+    "purchase.cart",
+    "purchase.checkout",
+    "purchase.data",
+    "purchase.confirm",
+    "purchase.deny",
+    "purchase.cancel",
+    "customer.lookup",
+    "customer.history",
+    "company.hours",
+    "company.location",
+    "company.contact",
+    "company.payment",
+    "company.shipping",
+    "company.returns",
+    "company.warranty",
+    "company.about",
+    "handoff",
+    "smalltalk.greeting",
+    "smalltalk.thanks",
+    "smalltalk.goodbye",
+    "other",
+)
+"""Every full intent label a reader may produce."""
+
 
 @dataclass(slots=True)
 class ProductMention:

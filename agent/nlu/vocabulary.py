@@ -95,7 +95,7 @@ BREAKERS = word_set(
     "really very about tell show see look looking find check them from at by up out off "
     "remove delete drop change make instead update reduce increase cart basket done "
     "finish checkout carry sell offer stock today tomorrow now asap guys all quantity type types "
-    "kind kinds sort sorts tipo tipos clase clases vendo vendemos"
+    "kind kinds sort sorts vendo vendemos"
 )
 """Words that end a product mention: function words and the words of the request itself."""
 
