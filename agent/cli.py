@@ -120,7 +120,9 @@ def _print_reply(result: TurnResult) -> None:
     if result.reply is None:
         console.print("[dim](a person from the shop will answer)[/dim]")
         return
-    console.print(f"[bold green]agente>[/bold green] {result.reply}", highlight=False)
+    console.print("[bold green]agente>[/bold green] ", end="")
+    # The reply is the customer's and the shop's text: never Rich markup, never re-wrapped.
+    console.print(result.reply, markup=False, highlight=False, soft_wrap=True)
 
 
 def _inbound(chat_id: str, text: str, message_id: str | None = None) -> InboundMessage:

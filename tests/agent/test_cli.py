@@ -1,0 +1,154 @@
+"""The `salesagent` command line, run as a shop owner runs it: a real process per command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PURCHASE = [
+    "hola",
+    "necesito dos extintores multipropósito de 10 libras",
+    "eso es todo",
+    "1032456789",
+    "Laura Restrepo",
+    "3104567890",
+    "Pereira",
+    "Calle 19 # 8-34",
+    "sí",
+    "/salir",
+]
+
+
+@pytest.fixture
+def shop(tmp_path: Path, demo_template: Path) -> dict[str, str]:
+    """The environment of a shop whose database is a copy of the demo shop."""
+    database = tmp_path / "shop.db"
+    database.write_bytes(demo_template.read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AUTO_SEED"))}
+    return {**env, "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"}
+
+
+def run(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def query(env: dict[str, str], sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_say_json_prints_the_turn(shop: dict[str, str]) -> None:
+    done = run(shop, "say", "--chat", "c1", "--json", "¿cuánto vale el casco dieléctrico?")
+
+    assert done.returncode == 0, done.stderr
+    turn = json.loads(done.stdout)
+    assert turn["intent"] == "inventory.price"
+    assert turn["products"][0]["sku"] == "CAS-II-E"
+    assert turn["products"][0]["price"] == "95000.00"
+    assert "$95.000" in turn["reply"]
+    assert {"confidence", "sale_state", "order_id", "cart"} <= set(turn)
+
+
+def test_say_with_the_same_message_id_answers_once(shop: dict[str, str]) -> None:
+    first = run(shop, "say", "--chat", "c1", "--message-id", "m-1", "--json", "hola")
+    second = run(shop, "say", "--chat", "c1", "--message-id", "m-1", "--json", "hola")
+
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+    assert query(shop, "select count(*) from messages where direction = 'out'") == [(1,)]
+
+
+def test_chat_buys_two_extinguishers_from_greeting_to_order(shop: dict[str, str]) -> None:
+    (before,) = query(shop, "select stock from products where sku = 'EXT-PQS-10'")[0]
+
+    done = run(shop, "chat", "--chat", "terminal-1", stdin="\n".join(PURCHASE) + "\n")
+
+    assert done.returncode == 0, done.stderr
+    assert "¿Me regalas tu número de cédula?" in done.stdout
+    assert "¿Confirmas el pedido?" in done.stdout and "$170.000" in done.stdout
+    assert "quedó confirmado" in done.stdout
+    orders = query(shop, "select id, total from orders where sale_id is not null")
+    assert [float(total) for _, total in orders] == [170000.0]
+    lines = query(shop, f"select sku, quantity from order_lines where order_id = {orders[0][0]}")
+    assert lines == [("EXT-PQS-10", 2)]
+    assert query(shop, "select stock from products where sku = 'EXT-PQS-10'") == [(before - 2,)]
+
+
+def test_chat_survives_invalid_utf8_input(shop: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "agent", "chat"],
+        env=shop,
+        input=b"hola \xff\xfe extintor\n/salir\n",
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert "agente>" in done.stdout.decode()
+
+
+def test_import_reports_bad_rows_and_imports_the_good_ones(
+    shop: dict[str, str], tmp_path: Path
+) -> None:
+    catalog = tmp_path / "mine.csv"
+    catalog.write_text(
+        "sku,name,category,price,stock\n"
+        "MY-1,Guante de nitrilo azul,Protección de manos,4500,100\n"
+        "MY-2,,Protección de manos,4500,10\n"
+        "MY-3,Careta para esmerilar,Protección visual y facial,abc,5\n"
+        "MY-4,Tapón auditivo reutilizable,Protección auditiva,1.800,300\n",
+        encoding="utf-8",
+    )
+
+    done = run(shop, "import", "products", str(catalog))
+
+    assert done.returncode == 0, done.stderr
+    assert "created 2" in done.stdout and "rows with errors 2" in done.stdout
+    assert "line 3 (name)" in done.stdout and "line 4 (price)" in done.stdout
+    imported = query(
+        shop, "select sku, price, stock from products where sku like 'MY-%' order by sku"
+    )
+    assert [(sku, float(price), stock) for sku, price, stock in imported] == [
+        ("MY-1", 4500.0, 100),
+        ("MY-4", 1800.0, 300),
+    ]
+
+
+def test_db_upgrade_and_seed_demo_on_a_new_database(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "LOG_LEVEL": "WARNING"}
+
+    assert run(env, "db", "upgrade").returncode == 0
+    seeded = run(env, "seed", "demo")
+    again = run(env, "seed", "demo")
+
+    assert seeded.returncode == 0 and again.returncode == 0, seeded.stderr + again.stderr
+    (products,) = query(env, "select count(*) from products where active")[0]
+    assert isinstance(products, int) and products >= 150
+    assert query(env, "select count(*) from customers")[0][0] == 8
+
+
+def test_an_unreadable_company_file_is_a_clear_error(shop: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "company.yaml"
+    broken.write_text("name: Tienda\nhours: [not, a, mapping]\n", encoding="utf-8")
+
+    done = run({**shop, "COMPANY_FILE": str(broken)}, "say", "--chat", "c1", "hola")
+
+    assert done.returncode == 1
+    assert "company.yaml" in done.stderr and "Traceback" not in done.stderr
