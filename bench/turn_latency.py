@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.importer import import_products
@@ -27,7 +27,7 @@ from agent.db import create_engine, create_sessionmaker, transaction
 from agent.engine import TurnEngine
 from agent.messages import InboundMessage
 from agent.migrate import upgrade_async
-from agent.models import Product, SaleState
+from agent.models import Order, Product
 from agent.nlu.types import DialogState, Understanding
 from agent.runtime import Runtime
 from agent.seed import seed_demo
@@ -135,15 +135,18 @@ async def run_script(engine: TurnEngine, conversation: int) -> list[float]:
         started = time.perf_counter()
         result = await engine.handle(InboundMessage("bench", uuid.uuid4().hex, chat_id, text))
         timings.append((time.perf_counter() - started) * 1000)
-        if result.products and result.sale_state == SaleState.CART and "1." in (result.reply or ""):
+        if result.intent == "purchase.add" and not result.cart and "1." in (result.reply or ""):
             started = time.perf_counter()
             await engine.handle(InboundMessage("bench", uuid.uuid4().hex, chat_id, "1"))
             timings.append((time.perf_counter() - started) * 1000)
     return timings
 
 
-async def measure(settings: Settings, conversations: int, *, floor: bool) -> list[float]:
-    """Per-turn latencies over `conversations` scripted purchases (after one warm-up)."""
+async def measure(
+    settings: Settings, conversations: int, *, floor: bool
+) -> tuple[list[float], int]:
+    """Per-turn latencies over `conversations` scripted purchases (after one warm-up), and
+    how many of them ended in an order (a check that the script really buys)."""
     runtime = await Runtime.start(settings, migrate=False)
     try:
         engine = runtime.engine
@@ -158,7 +161,11 @@ async def measure(settings: Settings, conversations: int, *, floor: bool) -> lis
         timings: list[float] = []
         for number in range(1, conversations + 1):
             timings += await run_script(engine, number)
-        return timings
+        async with runtime.sessions() as session:
+            orders = await session.scalar(
+                select(func.count()).select_from(Order).where(Order.channel == "bench")
+            )
+        return timings, max(0, int(orders or 0) - 1)  # the warm-up's order is not counted
     finally:
         await runtime.close()
 
@@ -184,16 +191,15 @@ async def main() -> None:
         ]:
             url = await prepare_database(folder, extra)
             settings = Settings(_env_file=None, database_url=url, auto_seed_demo=False)  # type: ignore[call-arg]
-            timings = await measure(settings, args.conversations, floor=floor)
-            rows.append((label, len(timings), *percentiles(timings)))
+            timings, orders = await measure(settings, args.conversations, floor=floor)
+            rows.append((label, len(timings), orders, *percentiles(timings)))
     base = rows[0]
     print(f"turn latency, in-process, SQLite, {args.conversations} scripted purchases each")
-    print(
-        f"{'':34}{'turns':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   ratio to floor (p50/p95/p99)"
-    )
-    for label, turns, p50, p95, p99 in rows:
-        ratio = f"{p50 / base[2]:.1f}× / {p95 / base[3]:.1f}× / {p99 / base[4]:.1f}×"
-        print(f"{label:34}{turns:>7}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}   {ratio}")
+    header = f"{'':30}{'turns':>7}{'orders':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+    print(f"{header}   ratio to floor (p50/p95/p99)")
+    for label, turns, orders, p50, p95, p99 in rows:
+        ratio = f"{p50 / base[3]:.1f}× / {p95 / base[4]:.1f}× / {p99 / base[5]:.1f}×"
+        print(f"{label:30}{turns:>7}{orders:>8}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}   {ratio}")
 
 
 if __name__ == "__main__":
