@@ -71,7 +71,7 @@ class Runtime:
             engine = TurnEngine(
                 sessions=sessions,
                 settings=settings,
-                understander=Understander(index),
+                understander=Understander(index, refresh_seconds=settings.catalog_refresh_seconds),
                 handlers=handlers,
                 dispatcher=dispatcher,
             )

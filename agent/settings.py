@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=100)
     nlu_confidence_threshold: float = Field(default=0.6, ge=0, le=1)
     search_results: int = Field(default=5, ge=1, le=20)
+    catalog_refresh_seconds: float = Field(default=1.0, ge=0)
     auto_seed_demo: bool = True
 
     @field_validator("database_url")
