@@ -68,9 +68,12 @@ _NAMED_PARTS = word_set(
     "barrio br via vereda finca edificio edif conjunto conj urbanizacion urb sector avenida "
     "av centro comercial parque calle carrera de del"
 )
+_PLACE_STARTS = word_set("barrio conjunto edificio urbanizacion finca")
 _ABBREVIATIONS = word_set("no n nro num cra cl cll av avda kr kra mz mza km tv dg diag")
 _ADDRESS_LEAD = word_set("mi direccion es queda en a la al envie envielo enviar my address is")
 _MAX_ADDRESS_TOKENS = 18
+_DATA_WORDS = _ID_CUES | _PHONE_CUES | word_set("correo email mail direccion address ciudad city")
+_NAME_LEAD = word_set("es soy a nombre de mi it s its i m")
 
 
 @dataclass(slots=True)
@@ -200,8 +203,10 @@ def _kind(text: str, start: int, end: int, digits: str, state: DialogState) -> s
 
 def _address(tokens: list[Token], state: DialogState) -> tuple[int, int] | None:
     """The span of a street address ("Cra 7 No. 12-45 apto 301"), if there is one."""
+    # When the address was asked for, a neighbourhood or building can start it too.
+    starts = _ADDRESS_STARTS | (_PLACE_STARTS if state.pending_field == "address" else set())
     for i, token in enumerate(tokens):
-        if token.text not in _ADDRESS_STARTS:
+        if token.text not in starts:
             continue
         j = i + 1
         if j < len(tokens) and tokens[j].text == "." and token.text in _ABBREVIATIONS:
@@ -278,6 +283,7 @@ def _name(
             and text not in BREAKERS
             and text not in CONNECTORS
             and text not in ARTICLES
+            and text not in _DATA_WORDS
             and not is_product(text)
         )
 
@@ -322,8 +328,9 @@ def _name(
         while start < len(tokens) and tokens[start].text in _NAME_LEAD:
             start += 1
         stop = run(start)
-        after = tokens[stop].text if stop < len(tokens) else ","
-        if stop > start and (after in ",.;:" or after in BREAKERS):
+        # Only a name, or a name with the other data: "Juan Pérez, cc 1032456789".
+        rest = [t.text for t in tokens[stop:] if t.is_alpha]
+        if stop > start and all(w in BREAKERS or w in _DATA_WORDS for w in rest):
             return tokens[start].start, tokens[stop - 1].end
     shouting = original.upper() == original
     for i in range(len(tokens) - 1):
@@ -331,9 +338,6 @@ def _name(
         if stop - i >= 2 and not shouting and all(capitalised(t) for t in tokens[i:stop]):
             return tokens[i].start, tokens[stop - 1].end
     return None
-
-
-_NAME_LEAD = word_set("es soy a nombre de mi it s its i m")
 
 
 def _leftover(

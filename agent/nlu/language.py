@@ -41,7 +41,8 @@ _ENGLISH = word_set(
     weather won game last night fix computer capital be been being am not dont doesnt
     cant well so but if then than because very really still already again now today
     tomorrow yesterday week time way thing things people new old big small right buy
-    bought ordered purchase purchases item items product products
+    bought ordered purchase purchases item items product products operator representative
+    manager
     """
 )
 

@@ -28,9 +28,12 @@ class OfflineReader:
             folded = folded[:start] + " " * (end - start) + folded[end:]
         tokens = scan(folded)
         words = [token.text for token in tokens if token.is_word]
-        english = detect_language(words, (), state.language) == "en"
-        products = read_products(tokens, self._lexicon, english)
+        guess = detect_language(words, (), state.language)
+        products = read_products(tokens, self._lexicon, guess == "en")
         language = detect_language(words, [m.language for m in products.mentions], state.language)
+        if language != guess:
+            # The product words decided the language: English reads "a kit" as one kit.
+            products = read_products(tokens, self._lexicon, language == "en")
         evidence = Evidence(
             cues=find_cues(words),
             words=words,

@@ -28,8 +28,16 @@ _MAX_BARE_QUANTITY = 10_000
 _BETWEEN = ARTICLES | COUNT_UNITS | PACK_UNITS | frozenset(["de", "of", "x"])
 # After these the next word describes the product whatever it is ("tipo A", "talla M").
 _DESCRIBED_BY_NEXT = ATTRIBUTE_MARKERS | frozenset(["tipo", "clase", "type", "class"])
-# A number after these is the quantity being replaced, not the one wanted.
-_INSTEAD = (("en", "vez", "de"), ("en", "lugar", "de"), ("instead", "of"), ("rather", "than"))
+# A number after these is not the quantity wanted: the one being replaced ("en vez de 2"),
+# or how many a pack holds ("la caja de 100 guantes").
+_NOT_WANTED = (
+    ("en", "vez", "de"),
+    ("en", "lugar", "de"),
+    ("instead", "of"),
+    ("rather", "than"),
+    *((pack, "de") for pack in PACK_UNITS),
+    *((pack, "of") for pack in PACK_UNITS),
+)
 _ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#", "x"])
 
 
@@ -73,7 +81,7 @@ class _Reader:
                 i += 1
                 continue
             self._ends[i + number.length - 1] = i
-            if any(tuple(self.words[max(0, i - len(p)) : i]) == p for p in _INSTEAD):
+            if any(tuple(self.words[max(0, i - len(p)) : i]) == p for p in _NOT_WANTED):
                 self.used.update(range(i, i + number.length))
             i += number.length
 

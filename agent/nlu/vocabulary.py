@@ -106,8 +106,8 @@ NOT_NAMES = word_set(
 )
 """Words after "soy" / "I'm" that describe a person rather than name one."""
 
-NAME_PARTICLES = word_set("de del la las los y")
-"""Small words inside a full name ("María del Pilar", "Juan de la Cruz")."""
+NAME_PARTICLES = word_set("de del la las los el y")
+"""Small words inside a full name ("María del Pilar", "Ferretería El Tornillo")."""
 
 FIRST_NAMES = word_set(
     "juan jose luis carlos andres felipe jorge diego david daniel alejandro santiago sebastian "

@@ -1,0 +1,187 @@
+"""The offline reader on messages customers of the shop write, in Spanish and English."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.models import SaleState
+from agent.nlu.lexicon import Lexicon
+from agent.nlu.offline import OfflineReader
+from agent.nlu.types import DialogState
+
+NEW = DialogState()
+SHOWN = DialogState(last_products=["EXT-PQS-10", "EXT-PQS-20"])
+CART = DialogState(sale_state=SaleState.CART, has_cart=True, last_products=["GUA-CAR-01"])
+COLLECTING = DialogState(sale_state=SaleState.COLLECTING_DATA, has_cart=True)
+READY = DialogState(sale_state=SaleState.READY_TO_CONFIRM, has_cart=True)
+READY_EN = DialogState(sale_state=SaleState.READY_TO_CONFIRM, has_cart=True, language="en")
+
+
+def asking(field: str, language: str = "es") -> DialogState:
+    """The state while the sale asks the buyer for one field."""
+    return DialogState(
+        sale_state=SaleState.COLLECTING_DATA, pending_field=field, has_cart=True, language=language
+    )
+
+
+@pytest.fixture(scope="module")
+def reader() -> OfflineReader:
+    return OfflineReader(Lexicon())
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "intent"),
+    [
+        ("¿qué diferencia hay entre el casco dieléctrico y el normal?", NEW, "inventory.product"),
+        ("does the harness come with a lanyard?", NEW, "inventory.product"),
+        ("cuánto vale el extintor de 20 libras", NEW, "inventory.price"),
+        ("cuanto es el daño por 4 chalecos", NEW, "inventory.price"),
+        ("how much are the leather gloves?", NEW, "inventory.price"),
+        ("¿hay botas talla 41 disponibles?", NEW, "inventory.stock"),
+        ("are the nitrile gloves in stock?", NEW, "inventory.stock"),
+        ("qué venden?", NEW, "inventory.catalog"),
+        ("what do you sell", NEW, "inventory.catalog"),
+        ("¿qué cascos manejan?", NEW, "inventory.category"),
+        ("which boots do you have?", NEW, "inventory.category"),
+        ("quiero 3 extintores de 10 libras", NEW, "purchase.add"),
+        ("hola, quiero 2 extintores", NEW, "purchase.add"),
+        ("me regala 5 tapabocas porfa", NEW, "purchase.add"),
+        ("I'll take two hard hats", NEW, "purchase.add"),
+        ("mejor que sean 4 cascos", CART, "purchase.change"),
+        ("change the vests to 6", CART, "purchase.change"),
+        ("quíteme los guantes", CART, "purchase.remove"),
+        ("remove the helmet please", CART, "purchase.remove"),
+        ("qué llevo en el carrito?", CART, "purchase.cart"),
+        ("show me my cart", CART, "purchase.cart"),
+        ("eso es todo, gracias", CART, "purchase.checkout"),
+        ("that's all, I'm ready to pay", CART, "purchase.checkout"),
+        ("soy cliente, mi cédula es 1032456789", NEW, "customer.lookup"),
+        ("I've bought from you before", NEW, "customer.lookup"),
+        ("¿qué he comprado con ustedes?", NEW, "customer.history"),
+        ("show me my past orders", NEW, "customer.history"),
+        ("¿a qué hora abren los sábados?", NEW, "company.hours"),
+        ("where are you located?", NEW, "company.location"),
+        ("¿tienen WhatsApp?", NEW, "company.contact"),
+        ("¿reciben Nequi?", NEW, "company.payment"),
+        ("¿hacen envíos a Manizales?", NEW, "company.shipping"),
+        ("what's your return policy?", NEW, "company.returns"),
+        ("¿los arneses tienen garantía?", NEW, "company.warranty"),
+        ("am I talking to a bot?", NEW, "company.about"),
+        ("/asesor", NEW, "handoff"),
+        ("quiero hablar con una persona", NEW, "handoff"),
+        ("can I talk to a human?", NEW, "handoff"),
+        ("quiubo parce", NEW, "smalltalk.greeting"),
+        ("hello there", NEW, "smalltalk.greeting"),
+        ("mil gracias", NEW, "smalltalk.thanks"),
+        ("thank you so much", NEW, "smalltalk.thanks"),
+        ("chao, que esté bien", NEW, "smalltalk.goodbye"),
+        ("have a good day", NEW, "smalltalk.goodbye"),
+        ("quién ganó el partido?", NEW, "other"),
+        ("tell me a joke", NEW, "other"),
+    ],
+)
+def test_intent_of_a_message(
+    reader: OfflineReader, text: str, state: DialogState, intent: str
+) -> None:
+    assert reader.understand(text, state).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "intent"),
+    [
+        ("sí", READY, "purchase.confirm"),
+        ("dale", READY, "purchase.confirm"),
+        ("listo, confirmo el pedido", READY, "purchase.confirm"),
+        ("ok", READY_EN, "purchase.confirm"),
+        ("yes", READY_EN, "purchase.confirm"),
+        ("no", READY, "purchase.deny"),
+        ("no, está mal", READY, "purchase.deny"),
+        ("nope", READY_EN, "purchase.deny"),
+        ("cancelar", COLLECTING, "purchase.cancel"),
+        ("cancelar", asking("phone"), "purchase.cancel"),
+        ("never mind, cancel everything", READY_EN, "purchase.cancel"),
+        ("y cuánto vale?", SHOWN, "inventory.price"),
+        ("agrégame 2", SHOWN, "purchase.add"),
+        ("dame tres de esos", SHOWN, "purchase.add"),
+        ("1032456789", asking("national_id"), "purchase.data"),
+        ("3104567890", asking("phone"), "purchase.data"),
+        ("Juan Pérez", asking("name"), "purchase.data"),
+        ("Calle 19 # 8-34", asking("address"), "purchase.data"),
+        ("Dosquebradas", asking("city"), "purchase.data"),
+    ],
+)
+def test_intent_depends_on_the_conversation(
+    reader: OfflineReader, text: str, state: DialogState, intent: str
+) -> None:
+    assert reader.understand(text, state).intent == intent
+
+
+def test_a_bare_yes_outside_the_summary_is_left_to_a_model(reader: OfflineReader) -> None:
+    understanding = reader.understand("sí", CART)
+
+    assert understanding.intent == "other"
+    assert understanding.confidence < 0.6
+
+
+def test_bare_quantity_after_products_were_shown(reader: OfflineReader) -> None:
+    understanding = reader.understand("agrégame 2", SHOWN)
+
+    assert understanding.entities.quantity == 2
+    assert understanding.entities.products == []
+
+
+def test_the_same_digits_are_an_id_or_a_phone_by_what_was_asked(reader: OfflineReader) -> None:
+    as_id = reader.understand("3104567890", asking("national_id")).entities
+    as_phone = reader.understand("3104567890", asking("phone")).entities
+
+    assert (as_id.national_id, as_id.phone) == ("3104567890", None)
+    assert (as_phone.national_id, as_phone.phone) == (None, "3104567890")
+
+
+def test_a_category_question_names_the_category_not_a_product(reader: OfflineReader) -> None:
+    understanding = reader.understand("what kinds of helmets do you carry?", NEW)
+
+    assert understanding.intent == "inventory.category"
+    assert understanding.entities.category == "cascos"
+    assert understanding.entities.products == []
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("quiero 3 extintores de 10 libras", NEW),
+        ("¿a qué hora abren?", NEW),
+        ("/asesor", NEW),
+        ("sí", READY),
+        ("1032456789", asking("national_id")),
+    ],
+)
+def test_clear_rules_are_confident(reader: OfflineReader, text: str, state: DialogState) -> None:
+    assert reader.understand(text, state).confidence >= 0.8
+
+
+@pytest.mark.parametrize("text", ["asdfgh", "mi perro se comió el control", "how do I make pasta"])
+def test_nothing_recognised_is_other_with_low_confidence(reader: OfflineReader, text: str) -> None:
+    understanding = reader.understand(text, NEW)
+
+    assert understanding.intent == "other"
+    assert understanding.confidence < 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "language"),
+    [
+        ("hola, cuánto vale el casco?", DialogState(language="en"), "es"),
+        ("how much is the helmet?", NEW, "en"),
+        ("gloves?", NEW, "en"),
+        ("guantes?", DialogState(language="en"), "es"),
+        ("ok", DialogState(language="en"), "en"),
+        ("1032456789", asking("national_id", "en"), "en"),
+        ("Juan Pérez", asking("name", "en"), "en"),
+        ("Pereira", asking("city"), "es"),
+    ],
+)
+def test_language_from_word_evidence_else_the_conversations(
+    reader: OfflineReader, text: str, state: DialogState, language: str
+) -> None:
+    assert reader.understand(text, state).language == language
