@@ -39,12 +39,18 @@ T = TypeVar("T")
 CLI_CHANNEL = "cli"
 
 
-def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Run an async command; product errors end the command with their message, not a trace."""
-    settings = get_settings()
+def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    # Each migration step is news only when something goes wrong.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+
+
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    """Run an async command; product errors end the command with their message, not a trace."""
+    settings = get_settings()
+    _configure_logging(settings)
     try:
         return asyncio.run(work(settings))
     except SalesAgentError as err:
@@ -71,9 +77,7 @@ def serve(
     from agent.app import create_app
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging(settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
