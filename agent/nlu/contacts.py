@@ -61,7 +61,7 @@ _ADDRESS_PARTS = word_set(
     "# - ° º no n nro num numero bis sur norte este oeste occidente oriente apto apartamento "
     "ap casa torre bloque blq int interior local loc oficina of piso barrio br bod bodega "
     "edificio edif ed conjunto conj etapa manzana mz lote sector via vereda finca km "
-    "kilometro entrada urbanizacion urb parque centro comercial"
+    "kilometro entrada urbanizacion urb parque centro comercial apt apartment suite unit floor"
 )
 # After these an address goes on with a proper name ("barrio Los Alpes", "vía Cerritos").
 _NAMED_PARTS = word_set(

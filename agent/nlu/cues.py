@@ -89,7 +89,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"ya no (?:quiero|necesito|voy a llevar) (?:el|la|los|las|ese|esa|esos|esas)\b",
         r"(?:sin|without) (?:el|la|los|las|the)\b",
         r"(?:don t|do not|dont) (?:want|need) the\b",
-        r"take\b.{0,30}\bout\b",
+        r"take\b.{0,30}\b(?:out|off)\b",
         r"take off",
     ),
     Cue.CHANGE: (
@@ -128,6 +128,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"hasta (?:ahora|el momento)",
         r"(?:el|mi) total",
         r"total so far",
+        r"(?:my|the|order) total",
         r"my total",
     ),
     Cue.CHECKOUT: (
@@ -239,7 +240,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"cierran",
         r"atienden",
         r"hora de atencion",
-        r"(?:opening|business|store|working) hours",
+        r"(?:opening|business|store|working|your|the) hours",
+        r"hours (?:on|today|tomorrow)",
         r"(?:are you|you guys) open",
         r"open (?:on|today|tomorrow|sunday|saturday)",
         r"what time",
@@ -259,6 +261,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"punto de venta",
         r"where (?:are|is|s) (?:you|your|the (?:shop|store))",
         r"located",
+        r"where (?:can|do) i find (?:you|your|the)",
         r"(?:your|the store s|the shop s) address",
         r"address of (?:the|your) (?:store|shop|company|business)",
         r"physical (?:store|shop)",
@@ -317,6 +320,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"flete",
         rf"{_HOW_MUCH} (?:se )?(?:demora|tarda|demoran|tardan)",
         r"(?:demora|tarda)\w* en llegar",
+        r"(?:enviar|mandar|despachar)(?:lo|la|los|las)? (?:a|hasta|para)\b",
+        r"cobran por (?:enviar|mandar|llevar)",
         r"(?:a|hasta) la casa",
         r"shipping",
         r"ship\b",
@@ -342,7 +347,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
     Cue.ABOUT: (
         r"quien(?:es)? (?:son|es) (?:ustedes|usted|la empresa)",
         r"quienes son",
-        r"(?:hace cuanto|desde cuando) (?:existe|existen|estan|llevan|funcionan|trabajan)",
+        r"(?:hace cuanto|desde cuando) (?:tiempo )?(?:existe|existen|estan|llevan|funcionan"
+        r"|trabajan)",
         r"(?:de|sobre|acerca de) (?:la|su) empresa",
         r"(?:son|es una?) (?:fabricantes?|distribuidores?|importadores?)",
         r"fabricantes?",
@@ -475,7 +481,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"quiero(?! (?:ver|saber|conocer|preguntar|cotizar|informacion|info|mirar|hablar|que"
         r"|pagar))",
         r"quisiera(?! (?:ver|saber|conocer|preguntar|cotizar|hablar))",
-        r"necesit\w*(?! (?:saber|informacion|info|hablar))",
+        r"necesit(?:o|amos|aria|ariamos)(?! (?:saber|informacion|info|hablar))",
         r"ocup(?:o|amos)",
         r"(?:dame|deme|denme|damelo|demelo|me da|me das)\b",
         r"regal\w*",

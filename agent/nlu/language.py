@@ -34,7 +34,7 @@ _ENGLISH = word_set(
     price cost order cart checkout human agent of for with to in it its that this can could
     would will get give add take show see there here all any some more too also just only
     from about where when who why deliver delivery shipping ship return refund warranty open
-    hours lol s t m ll d re ve sounds good great we they them looking one two three four
+    hours lol sounds good great we they them looking one two three four
     five ten twenty dozen pair available stock left send like talk speak someone person name
     phone number address id done nothing else sell carry offer kind kinds types stuff guys
     store shop located business bot company long does cancel forget never mind tell joke

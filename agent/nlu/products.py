@@ -25,7 +25,7 @@ from agent.nlu.vocabulary import (
 _MAX_WORDS = 10
 _MAX_BARE_QUANTITY = 10_000
 # Words between a quantity and its product: "3 de los guantes", "5 pares de", "3 x cascos".
-_BETWEEN = ARTICLES | COUNT_UNITS | PACK_UNITS | frozenset(["de", "of", "x"])
+_BETWEEN = ARTICLES | COUNT_UNITS | PACK_UNITS | frozenset(["de", "of", "x", "more", "mas"])
 # After these the next word describes the product whatever it is ("tipo A", "talla M").
 _DESCRIBED_BY_NEXT = ATTRIBUTE_MARKERS | frozenset(["tipo", "clase", "type", "class"])
 # A number after these is not the quantity wanted: the one being replaced ("en vez de 2"),
@@ -170,22 +170,17 @@ class _Reader:
             if number is not None and word not in ONE:
                 after = k + number.length
                 following = self.word(after)
-                if following in MEASURE_UNITS or previous in _ATTRIBUTE_LEADS:
-                    step = after + (1 if following in MEASURE_UNITS else 0)
-                    kept = self.words[k:step]
-                    if previous == "x":
-                        quantity = _whole(number.value)
-                        words.pop()
-                    else:
-                        words += kept
-                        extra += kept
-                    k = step
-                    continue
-                if following in COUNT_UNITS or previous in QUANTITY_CONNECTORS:
+                if previous == "x" or following in COUNT_UNITS or previous in QUANTITY_CONNECTORS:
                     quantity = _whole(number.value)
-                    if previous in QUANTITY_CONNECTORS:
+                    if previous == "x" or previous in QUANTITY_CONNECTORS:
                         words.pop()
                     k = after + (1 if following in COUNT_UNITS else 0)
+                    continue
+                if following in MEASURE_UNITS or previous in _ATTRIBUTE_LEADS:
+                    step = after + (1 if following in MEASURE_UNITS else 0)
+                    words += self.words[k:step]
+                    extra += self.words[k:step]
+                    k = step
                     continue
                 if self.starts_product(after):
                     break
@@ -213,8 +208,9 @@ class _Reader:
                     more is not None
                     and words[-1] not in CONNECTORS
                     and more.term.category != found.term.category
+                    and not self.english
                 ):
-                    break  # the next product of a list
+                    break  # the next product of a list; in English a compound ("first aid cabinet")
                 kept_words = (
                     list(more.words) if more is not None else [self.lexicon.fix_descriptive(word)]
                 )
