@@ -125,20 +125,11 @@ class SalesHandler:
         notes: list[str] = []
         added: list[Product] = []
         for product, qty in chosen:
-            problem = await self._cannot_add(ctx, product, qty, sale)
+            problem = await self._take(ctx, sale, product, qty)
             if problem is not None:
-                problem.sale = sale
                 return problem
-            await self._put(ctx.session, sale, product, qty)
             added.append(product)
-            notes.append(
-                say(
-                    lang,
-                    es=f"Agregué {qty} × {product.name} ({money(product.price)} c/u).",
-                    en=f"Added {qty} × {product.name} ({money(product.price, language='en')} "
-                    "each).",
-                )
-            )
+            notes.append(_added(lang, qty, product))
         return self._after_edit(ctx, sale, " ".join(notes), added)
 
     async def _pick(self, ctx: TurnContext, sale: Sale) -> DomainResult:
@@ -148,16 +139,10 @@ class SalesHandler:
         product = (await _by_skus(ctx.session, [skus[number - 1]]))[0]
         qty = int(sale.data.get("choice_quantity", 1))
         sale.data = {k: v for k, v in sale.data.items() if k not in ("choices", "choice_quantity")}
-        problem = await self._cannot_add(ctx, product, qty, sale)
+        problem = await self._take(ctx, sale, product, qty)
         if problem is not None:
             return problem
-        await self._put(ctx.session, sale, product, qty)
-        note = say(
-            ctx.language,
-            es=f"Agregué {qty} × {product.name} ({money(product.price)} c/u).",
-            en=f"Added {qty} × {product.name} ({money(product.price, language='en')} each).",
-        )
-        return self._after_edit(ctx, sale, note, [product])
+        return self._after_edit(ctx, sale, _added(ctx.language, qty, product), [product])
 
     async def _change(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         quantity = ctx.understanding.entities.quantity
@@ -166,24 +151,14 @@ class SalesHandler:
             quantity = mentions[0].quantity
         line = await self._line_for(ctx, sale)
         if line is None or quantity is None:
-            return DomainResult(
-                reply=say(
-                    ctx.language,
-                    es='¿De cuál producto y a qué cantidad? Por ejemplo: "que sean 3 cascos".',
-                    en='Which product, and what quantity? For example: "make it 3 helmets".',
-                )
-                + "\n\n"
-                + self._cart_text(sale, ctx.language),
-                sale=sale,
+            return self._ask_with_cart(
+                ctx,
+                sale,
+                es='¿De cuál producto y a qué cantidad? Por ejemplo: "que sean 3 cascos".',
+                en='Which product, and what quantity? For example: "make it 3 helmets".',
             )
         if quantity <= 0:
-            sale.lines.remove(line)
-            note = say(
-                ctx.language,
-                es=f"Quité {line.product.name} del carrito.",
-                en=f"Removed {line.product.name} from the cart.",
-            )
-            return self._after_edit(ctx, sale, note, [])
+            return self._drop(ctx, sale, line)
         problem = await self._cannot_add(ctx, line.product, quantity - line.quantity, sale)
         if problem is not None:
             return problem
@@ -198,16 +173,12 @@ class SalesHandler:
     async def _remove(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         line = await self._line_for(ctx, sale)
         if line is None:
-            return DomainResult(
-                reply=say(
-                    ctx.language,
-                    es="¿Cuál producto quito?",
-                    en="Which product should I remove?",
-                )
-                + "\n\n"
-                + self._cart_text(sale, ctx.language),
-                sale=sale,
+            return self._ask_with_cart(
+                ctx, sale, es="¿Cuál producto quito?", en="Which product should I remove?"
             )
+        return self._drop(ctx, sale, line)
+
+    def _drop(self, ctx: TurnContext, sale: Sale, line: SaleLine) -> DomainResult:
         sale.lines.remove(line)
         note = say(
             ctx.language,
@@ -215,6 +186,19 @@ class SalesHandler:
             en=f"Removed {line.product.name} from the cart.",
         )
         return self._after_edit(ctx, sale, note, [])
+
+    def _ask_with_cart(self, ctx: TurnContext, sale: Sale, *, es: str, en: str) -> DomainResult:
+        question = say(ctx.language, es=es, en=en)
+        return DomainResult(reply=f"{question}\n\n{self._cart_text(sale, ctx.language)}", sale=sale)
+
+    async def _take(
+        self, ctx: TurnContext, sale: Sale, product: Product, quantity: int
+    ) -> DomainResult | None:
+        """Put `quantity` units in the cart, or say why they cannot go in."""
+        problem = await self._cannot_add(ctx, product, quantity, sale)
+        if problem is None:
+            await self._put(ctx.session, sale, product, quantity)
+        return problem
 
     async def _line_for(self, ctx: TurnContext, sale: Sale) -> SaleLine | None:
         """The cart line the customer means: by product words, else the only (or last) line."""
@@ -661,6 +645,14 @@ class SalesHandler:
             )
         )
         await session.flush()
+
+
+def _added(language: str, quantity: int, product: Product) -> str:
+    return say(
+        language,
+        es=f"Agregué {quantity} × {product.name} ({money(product.price)} c/u).",
+        en=f"Added {quantity} × {product.name} ({money(product.price, language='en')} each).",
+    )
 
 
 def _picked(text: str, sale: Sale) -> int | None:
