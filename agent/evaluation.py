@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from agent.errors import InvalidInputError
-from agent.models import SaleState
 from agent.nlu.types import (
     INTENT_LABELS,
     INTENTS,
@@ -30,48 +29,8 @@ from agent.text import singular, tokens
 Reader = Callable[[str, DialogState], Understanding]
 """Anything that reads a message in a state: the offline reader, the LLM reader, the engine's."""
 
-ENTITY_KEYS = (
-    "products",
-    "quantity",
-    "national_id",
-    "phone",
-    "email",
-    "name",
-    "city",
-    "address",
-    "category",
-)
-
-
-class _Mention(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: str
-    quantity: int | None = None
-
-
-class _Entities(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    products: list[_Mention] | None = None
-    quantity: int | None = None
-    national_id: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    name: str | None = None
-    city: str | None = None
-    address: str | None = None
-    category: str | None = None
-
-
-class _State(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sale_state: SaleState | None = None
-    pending_field: str | None = None
-    last_products: list[str] = []
-    language: str = "es"
-    has_cart: bool = False
+ENTITY_KEYS = tuple(f.name for f in fields(Entities))
+"""The entity keys a label may state."""
 
 
 class _Line(BaseModel):
@@ -79,8 +38,8 @@ class _Line(BaseModel):
 
     text: str
     intent: str
-    entities: _Entities = _Entities()
-    state: _State = _State()
+    entities: Entities = Field(default_factory=Entities)
+    state: DialogState = Field(default_factory=DialogState)
     language: str | None = None
 
     @field_validator("intent")
@@ -88,6 +47,15 @@ class _Line(BaseModel):
     def _known_intent(cls, value: str) -> str:
         if value not in INTENT_LABELS:
             raise ValueError(f"unknown intent {value!r}")
+        return value
+
+    @field_validator("entities", "state", mode="before")
+    @classmethod
+    def _known_keys(cls, value: object, info: ValidationInfo) -> object:
+        # The dataclasses would drop a misspelt key; a label must not silently lose a value.
+        known = {f.name for f in fields(Entities if info.field_name == "entities" else DialogState)}
+        if isinstance(value, dict) and not set(value) <= known:
+            raise ValueError(f"unknown keys {sorted(set(value) - known)}")
         return value
 
 
@@ -160,21 +128,17 @@ def load_utterances(path: str | Path) -> list[LabelledUtterance]:
         if not raw.strip():
             continue
         try:
-            line = _Line.model_validate(json.loads(raw))
+            data = json.loads(raw)
+            line = _Line.model_validate(data)
         except (json.JSONDecodeError, ValidationError) as err:
             raise InvalidInputError(f"{path}:{number}: {err}", field=f"line {number}") from err
-        labelled = line.entities.model_dump(exclude_unset=True)
-        entities = Entities(
-            products=[ProductMention(m.text, m.quantity) for m in line.entities.products or []],
-            **{key: value for key, value in labelled.items() if key != "products"},
-        )
         items.append(
             LabelledUtterance(
                 text=line.text,
                 intent=line.intent,
-                entities=entities,
-                labelled=frozenset(labelled),
-                state=DialogState(**line.state.model_dump()),
+                entities=line.entities,
+                labelled=frozenset(data.get("entities", {})),
+                state=line.state,
                 language=line.language,
             )
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from agent.nlu.places import CITY_NAMES, LONGEST_CITY
 from agent.nlu.tokens import Token, scan
-from agent.nlu.types import DialogState
+from agent.nlu.types import DialogState, Entities
 from agent.nlu.vocabulary import (
     ARTICLES,
     BREAKERS,
@@ -70,6 +70,7 @@ _NAMED_PARTS = word_set(
 )
 _PLACE_STARTS = word_set("barrio conjunto edificio urbanizacion finca")
 _ABBREVIATIONS = word_set("no n nro num cra cl cll av avda kr kra mz mza km tv dg diag")
+_CITY_LEAD = word_set("en es de in from")
 _ADDRESS_LEAD = word_set("mi direccion es queda en a la al envie envielo enviar my address is")
 _MAX_ADDRESS_TOKENS = 18
 _DATA_WORDS = _ID_CUES | _PHONE_CUES | word_set("correo email mail direccion address ciudad city")
@@ -77,76 +78,77 @@ _NAME_LEAD = word_set("es soy a nombre de mi it s its i m")
 
 
 @dataclass(slots=True)
-class Contacts:
-    """The buyer's data found in a message, and the text spans it came from."""
+class BuyerData:
+    """The buyer's data found in a message, as entities, and the text spans it came from."""
 
-    national_id: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    name: str | None = None
-    city: str | None = None
-    address: str | None = None
+    entities: Entities = field(default_factory=Entities)
     spans: list[tuple[int, int]] = field(default_factory=list)
+    remainder: str = ""
+    """The folded message with those spans blanked out, for the rest of the reader."""
 
     def any(self) -> bool:
         """Whether anything was found."""
-        return any((self.national_id, self.phone, self.email, self.name, self.city, self.address))
+        e = self.entities
+        return any((e.national_id, e.phone, e.email, e.name, e.city, e.address))
 
 
 def read_contacts(
     original: str, folded: str, state: DialogState, is_product: Callable[[str], bool]
-) -> Contacts:
+) -> BuyerData:
     """Everything in the message that describes the buyer; `folded` is `fold(original)`."""
-    found = Contacts()
+    found = BuyerData()
+    data = found.entities
     blanked = folded
     email = _EMAIL.search(blanked)
     if email:
-        found.email = email.group()
+        data.email = email.group()
         blanked = _blank(blanked, found, email.start(), email.end())
     address = _address(scan(blanked), state)
     if address is not None:
         start, end = address
-        found.address = original[start:end]
+        data.address = original[start:end]
         blanked = _blank(blanked, found, start, end)
     blanked = _numbers(blanked, found, state)
     tokens = [token for token in scan(blanked) if token.is_word or token.text in ",.:;?!"]
     city = _city(tokens)
     if city is not None:
-        found.city, start, end = city
+        data.city, start, end = city
         blanked = _blank(blanked, found, start, end)
         tokens = [token for token in tokens if token.end <= start or token.start >= end]
     name = _name(tokens, original, state, is_product)
     if name is not None:
         start, end = name
-        found.name = _proper(original[start:end])
-        _blank(blanked, found, start, end)
-    if state.pending_field == "address" and found.address is None:
+        data.name = _proper(original[start:end])
+        blanked = _blank(blanked, found, start, end)
+    if state.pending_field == "address" and data.address is None:
         rest = _leftover(tokens, found.spans, _ADDRESS_LEAD)
         if len(rest) >= 2 and any(t.text.isdigit() or t.text in _ADDRESS_PARTS for t in rest):
-            found.address = original[rest[0].start : rest[-1].end]
-            found.spans.append((rest[0].start, rest[-1].end))
-    if state.pending_field == "city" and found.city is None:
-        rest = _leftover(tokens, found.spans, frozenset(["en", "es", "de", "in", "from"]))
+            data.address = original[rest[0].start : rest[-1].end]
+            blanked = _blank(blanked, found, rest[0].start, rest[-1].end)
+    if state.pending_field == "city" and data.city is None:
+        rest = _leftover(tokens, found.spans, _CITY_LEAD)
         if 1 <= len(rest) <= 4 and all(t.is_alpha and t.text not in BREAKERS for t in rest):
-            found.city = _proper(original[rest[0].start : rest[-1].end])
-            found.spans.append((rest[0].start, rest[-1].end))
+            data.city = _proper(original[rest[0].start : rest[-1].end])
+            blanked = _blank(blanked, found, rest[0].start, rest[-1].end)
+    found.remainder = blanked
     return found
 
 
-def _blank(text: str, found: Contacts, start: int, end: int) -> str:
+def _blank(text: str, found: BuyerData, start: int, end: int) -> str:
     found.spans.append((start, end))
     return text[:start] + " " * (end - start) + text[end:]
 
 
-def _numbers(text: str, found: Contacts, state: DialogState) -> str:
+def _numbers(text: str, found: BuyerData, state: DialogState) -> str:
     """Find the cédula and the phone among the long numbers; blank what was taken."""
     for run in _NUMBER_RUN.finditer(text):
         for start, end, digits in _groups(run):
             kind = _kind(text, start, end, digits, state)
-            if kind == "phone" and found.phone is None:
-                found.phone = digits[-10:] if len(digits) == 12 else digits
-            elif kind == "national_id" and found.national_id is None:
-                found.national_id = digits
+            data = found.entities
+            if kind == "phone" and data.phone is None:
+                data.phone = digits[-10:] if len(digits) == 12 else digits
+            elif kind == "national_id" and data.national_id is None:
+                data.national_id = digits
             else:
                 continue
             text = _blank(text, found, start, end)

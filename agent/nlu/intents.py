@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.models import SaleState
-from agent.nlu.contacts import Contacts
+from agent.nlu.contacts import BuyerData
 from agent.nlu.cues import Cue, only
 from agent.nlu.products import ProductReading
 from agent.nlu.types import DialogState
@@ -53,7 +53,7 @@ class Evidence:
     cues: set[Cue]
     words: list[str]
     products: ProductReading
-    contacts: Contacts
+    buyer: BuyerData
     state: DialogState
     only_products: bool
     """The message is nothing but product mentions (and quantities): "cascos", "2 extintores"."""
@@ -61,19 +61,22 @@ class Evidence:
 
 @dataclass(slots=True)
 class _Ballot:
-    best: tuple[int, float, str] = (0, 0.2, "other")
     proposals: list[tuple[int, float, str]] = field(default_factory=list)
 
     def propose(self, tier: int, confidence: float, intent: str) -> None:
-        proposal = (tier, confidence, intent)
-        self.proposals.append(proposal)
-        if proposal[:2] > self.best[:2]:
-            self.best = proposal
+        self.proposals.append((tier, confidence, intent))
+
+    @property
+    def best(self) -> tuple[int, float, str]:
+        """The highest tier, then the highest confidence; the first proposed on a tie."""
+        return max(self.proposals, key=lambda proposal: proposal[:2])
 
 
 def decide(evidence: Evidence) -> tuple[str, float]:
     """The intent (`top.sub`) of a message and how sure the reader is of it."""
     ballot = _Ballot()
+    # Nothing recognised: a model should read it (empty of words, it is surely nothing).
+    ballot.propose(0, 0.3 if evidence.words else 0.2, "other")
     cues, state = evidence.cues, evidence.state
     mentions = evidence.products.mentions
     quantity = evidence.products.bare_quantity
@@ -139,8 +142,6 @@ def decide(evidence: Evidence) -> tuple[str, float]:
     for cue, confidence in _SMALLTALK:
         if cue in cues:
             ballot.propose(1, confidence, cue.value)
-    if evidence.words and ballot.best[2] == "other":
-        ballot.propose(0, 0.3, "other")
     return ballot.best[2], _honest(ballot)
 
 
@@ -161,18 +162,18 @@ def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:
 
 def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
     """The buyer giving their data: asked for, offered while buying, or to be looked up."""
-    contacts, state, cues = evidence.contacts, evidence.state, evidence.cues
-    pending = state.pending_field
-    if pending is not None and getattr(contacts, pending, None) is not None:
+    buyer, state, cues = evidence.buyer, evidence.state, evidence.cues
+    data, pending = buyer.entities, state.pending_field
+    if pending is not None and getattr(data, pending, None) is not None:
         ballot.propose(4, 0.93, "purchase.data")
-    elif contacts.any() and (buying or pending is not None):
+    elif buyer.any() and (buying or pending is not None):
         ballot.propose(3, 0.85, "purchase.data")
     if Cue.LOOKUP in cues:
-        known = contacts.national_id is not None or contacts.name is not None
+        known = data.national_id is not None or data.name is not None
         ballot.propose(3, 0.9 if known else 0.85, "customer.lookup")
-    elif contacts.national_id is not None and not buying and pending is None:
+    elif data.national_id is not None and not buying and pending is None:
         ballot.propose(3, 0.8, "customer.lookup")
-    elif contacts.any() and not buying and pending is None and Cue.GREETING not in cues:
+    elif buyer.any() and not buying and pending is None and Cue.GREETING not in cues:
         ballot.propose(3, 0.55, "purchase.data")
 
 
@@ -197,9 +198,8 @@ def _honest(ballot: _Ballot) -> float:
     """The winner's confidence, lowered when a different kind of intent came close."""
     tier, confidence, intent = ballot.best
     top = intent.split(".", 1)[0]
-    rivals = [
-        c
+    contested = any(
+        t == tier and i.split(".", 1)[0] != top and confidence - c < 0.03
         for t, c, i in ballot.proposals
-        if t == tier and i.split(".", 1)[0] != top and confidence - c < 0.03
-    ]
-    return max(0.0, confidence - 0.1) if rivals else confidence
+    )
+    return max(0.0, confidence - 0.1) if contested else confidence

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.nlu.contacts import Contacts, read_contacts
+from agent.nlu.contacts import read_contacts
 from agent.nlu.cues import find_cues
 from agent.nlu.intents import Evidence, decide
 from agent.nlu.language import detect_language
@@ -22,11 +22,8 @@ class OfflineReader:
     def understand(self, text: str, state: DialogState) -> Understanding:
         """Intent, confidence, entities and language of one message, read in its context."""
         original = nfc(text)
-        folded = fold(original)
-        contacts = read_contacts(original, folded, state, self._lexicon.knows)
-        for start, end in contacts.spans:
-            folded = folded[:start] + " " * (end - start) + folded[end:]
-        tokens = scan(folded)
+        buyer = read_contacts(original, fold(original), state, self._lexicon.knows)
+        tokens = scan(buyer.remainder)
         words = [token.text for token in tokens if token.is_word]
         guess = detect_language(words, (), state.language)
         products = read_products(tokens, self._lexicon, guess == "en")
@@ -38,12 +35,12 @@ class OfflineReader:
             cues=find_cues(words),
             words=words,
             products=products,
-            contacts=contacts,
+            buyer=buyer,
             state=state,
             only_products=_only_products(words, products),
         )
         intent, confidence = decide(evidence)
-        entities = _entities(intent, products, contacts)
+        entities = _entities(intent, products, buyer.entities)
         return Understanding(intent, round(confidence, 2), entities, language)
 
 
@@ -56,24 +53,15 @@ def _only_products(words: list[str], products: ProductReading) -> bool:
     )
 
 
-def _entities(intent: str, products: ProductReading, contacts: Contacts) -> Entities:
+def _entities(intent: str, products: ProductReading, buyer: Entities) -> Entities:
+    """The buyer's data plus the products, the quantity and the category asked about."""
     counted = [m.quantity for m in products.mentions if m.quantity is not None]
-    quantity = products.bare_quantity
-    if quantity is None and len(counted) == 1:
-        quantity = counted[0]
-    category = None
+    buyer.quantity = products.bare_quantity
+    if buyer.quantity is None and len(counted) == 1:
+        buyer.quantity = counted[0]
     mentions = products.mentions
     if intent == "inventory.category" and mentions:
         # The words name a category, not a product to search for.
-        category, mentions = mentions[0].category, []
-    return Entities(
-        products=[ProductMention(m.text, m.quantity) for m in mentions],
-        quantity=quantity,
-        national_id=contacts.national_id,
-        phone=contacts.phone,
-        email=contacts.email,
-        name=contacts.name,
-        city=contacts.city,
-        address=contacts.address,
-        category=category,
-    )
+        buyer.category, mentions = mentions[0].category, []
+    buyer.products = [ProductMention(m.text, m.quantity) for m in mentions]
+    return buyer

@@ -38,7 +38,7 @@ _NOT_WANTED = (
     *((pack, "de") for pack in PACK_UNITS),
     *((pack, "of") for pack in PACK_UNITS),
 )
-_ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#", "x"])
+_ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#"])
 
 
 @dataclass(slots=True)
@@ -204,13 +204,15 @@ class _Reader:
                 break
             else:
                 more = self.term(k)
+                # Spanish lists products one after another ("cascos 5 guantes 10"); English
+                # stacks nouns into one product ("first aid cabinet").
                 if (
                     more is not None
                     and words[-1] not in CONNECTORS
                     and more.term.category != found.term.category
                     and not self.english
                 ):
-                    break  # the next product of a list; in English a compound ("first aid cabinet")
+                    break
                 kept_words = (
                     list(more.words) if more is not None else [self.lexicon.fix_descriptive(word)]
                 )
