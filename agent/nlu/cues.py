@@ -44,6 +44,7 @@ class Cue(enum.StrEnum):
     ADD = "add"
     MORE = "more"
     CLITIC = "clitic"
+    SELECT = "select"
     GREETING = "smalltalk.greeting"
     THANKS = "smalltalk.thanks"
     GOODBYE = "smalltalk.goodbye"
@@ -120,14 +121,14 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"(?:show|see|view|check|review) (?:me )?(?:what s in )?(?:my|the) (?:order|cart|basket)",
         r"what s in (?:my|the)\b",
         r"what (?:do|did) i (?:have|get)\b",
-        r"so far",
     ),
     Cue.CART_TOTAL: (
         rf"{_HOW_MUCH} (?:llevo|llevamos|va|vamos|voy)\b",
-        rf"{_HOW_MUCH} (?:es|seria|sale|vale|va) (?:todo|el total)",
+        rf"{_HOW_MUCH} (?:me )?(?:es|seria|sale|vale|va|queda) (?:todo|el total)",
         r"hasta (?:ahora|el momento)",
         r"(?:el|mi) total",
-        r"total so far",
+        r"so far",
+        r"how much (?:is |for )?(?:everything|it all|all of it|all together|altogether)",
         r"(?:my|the|order) total",
         r"my total",
     ),
@@ -415,7 +416,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"presio\w*",
         r"valor\b",
         r"costo\w*",
-        r"cotiza\w*",
+        r"cotiz\w*",
         r"how much",
         r"price\w*",
         r"cost\w*",
@@ -516,6 +517,15 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"(?:agreg|anad|sum|inclu|llev|compr|separ|apart|pon|mand|envi|regal)\w*(?:lo|la|los|las)",
         r"(?:lo|la|los|las|me lo|me la) (?:quiero|llevo|compro|necesito)\b",
         r"i ll take (?:it|them|that|those)",
+    ),
+    # Picking one of the products just listed: "el primero", "the second one", "el de 20".
+    Cue.SELECT: (
+        r"(?:primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|ultim[oa])\b",
+        r"(?:first|second|third|fourth|fifth|last) one",
+        r"(?:el|la|opcion|option|number|numero|nro) \d\b",
+        r"^(?:el|la|los|las) (?:de|del|que)\b",
+        r"(?:the|those|that|this) (?:\w+ )?ones?$",
+        r"^(?:ese|esa|este|esta|esos|esas)(?: mism[oa]s?)?$",
     ),
     Cue.GREETING: (
         r"hola+\w*",

@@ -95,8 +95,10 @@ def decide(evidence: Evidence) -> tuple[str, float]:
 
     if Cue.REMOVE in cues and buying and (mentions or Cue.CLITIC in cues or shown):
         ballot.propose(4, 0.92 if mentions else 0.75, "purchase.remove")
-    if Cue.CHANGE in cues and buying:
-        ballot.propose(4, 0.93 if mentions or quantity is not None else 0.65, "purchase.change")
+    if Cue.CHANGE in cues and buying and (mentions or quantity is not None):
+        ballot.propose(4, 0.93, "purchase.change")
+    elif Cue.CHANGE in cues and buying and not evidence.buyer.any():
+        ballot.propose(4, 0.65, "purchase.change")  # "cambie eso"; "cambie el celular" is data
     if Cue.CART_TOTAL in cues:
         ballot.propose(4, 0.92, "purchase.cart")
     if Cue.CART in cues:
@@ -152,8 +154,8 @@ def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:
         ballot.propose(5, 0.95, "purchase.confirm")
     elif only(Cue.NO, words):
         ballot.propose(5, 0.92, "purchase.deny")
-    elif cues & _ACTION_CUES:
-        return
+    elif cues & _ACTION_CUES or evidence.buyer.any():
+        return  # "el celular está mal, es 3127654321" corrects the data
     elif Cue.NO in cues:
         ballot.propose(5, 0.7, "purchase.deny")
     elif Cue.YES in cues:
@@ -190,6 +192,8 @@ def _adding(evidence: Evidence, ballot: _Ballot, buying: bool, shown: bool) -> N
         ballot.propose(3, 0.8, "purchase.add")
     if Cue.MORE in cues and (mentions or quantity is not None or shown):
         ballot.propose(3, 0.85, "purchase.add")
+    if shown and not mentions and (Cue.SELECT in cues or evidence.products.described):
+        ballot.propose(3, 0.75, "purchase.add")  # "el primero", "los blancos"
     if any(m.quantity is not None for m in mentions):
         ballot.propose(3, 0.82, "purchase.add")
 

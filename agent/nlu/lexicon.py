@@ -183,6 +183,10 @@ class Lexicon:
         """Whether a word is a product word as written (no typo correction)."""
         return word in self._single or singular(word) in self._single
 
+    def describes(self, word: str) -> bool:
+        """Whether a word describes products of this shop (colour, material, model...)."""
+        return word in self._descriptive or singular(word) in self._descriptive
+
     def fix_descriptive(self, word: str) -> str:
         """A misspelt descriptive word as it should be written ("carnasa" → "carnaza")."""
         if word in self._descriptive or len(word) < _MIN_FUZZY + 1 or not word.isalpha():

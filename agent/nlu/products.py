@@ -63,6 +63,8 @@ class ProductReading:
 
     mentions: list[Mention] = field(default_factory=list)
     bare_quantity: int | None = None
+    described: bool = False
+    """Words that describe a product without naming one ("los blancos", "the nitrile ones")."""
 
 
 class _Reader:
@@ -126,6 +128,9 @@ class _Reader:
             reading.mentions.append(mention)
             i = end
         reading.bare_quantity = self.bare_quantity()
+        reading.described = any(
+            i not in self.used and self.lexicon.describes(word) for i, word in enumerate(self.words)
+        )
         return reading
 
     def premodifiers(self, i: int) -> int:
@@ -221,7 +226,10 @@ class _Reader:
                 k += more.length if more is not None else 1
                 continue
             k += 1
-        while words[-1] in CONNECTORS or words[-1] in QUANTITY_CONNECTORS or words[-1] == "x":
+        # A trailing "de" or "x" joined nothing; "tipo A" keeps its letter.
+        while (
+            words[-1] in CONNECTORS or words[-1] in QUANTITY_CONNECTORS or words[-1] == "x"
+        ) and not (len(words) > 1 and words[-2] in _DESCRIBED_BY_NEXT):
             words.pop()
         broad = found.term.broad and all(w in GENERIC_MODIFIERS or w in CONNECTORS for w in extra)
         mention = Mention(words, quantity, found.term.category, broad, found.term.language)
@@ -261,6 +269,8 @@ class _Reader:
                 continue
             if self.word(first - 1) in ATTRIBUTE_MARKERS or self.word(first - 1) == "$":
                 continue
+            if self.words[first] == "one" and self.word(first - 1) not in BREAKERS | {""}:
+                continue  # a pronoun: "the second one", "the white one"
             return _whole(number.value)
         for i, word in enumerate(self.words):
             if word in ("otro", "otra", "another") and i not in self.used:

@@ -96,3 +96,5 @@ class DialogState:
     last_products: list[str] = field(default_factory=list)
     language: str = "es"
     has_cart: bool = False
+    offer: str | None = None
+    """The intent a plain "yes" now means: the last reply offered it ("¿Te lo agrego?")."""

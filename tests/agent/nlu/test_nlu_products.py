@@ -70,6 +70,7 @@ def test_articles_and_words_are_not_numbers(words: str) -> None:
         ("súmele otro arnés", [("arnes", 1)]),
         ("tienen 12 pares de botas 40?", [("botas 40", 12)]),
         ("botas talla 42", [("botas talla 42", None)]),
+        ("quiero 1 botiquín tipo A", [("botiquin tipo a", 1)]),
         (
             "2 extintores de 10 libras y 3 cascos",
             [("extintores de 10 libras", 2), ("cascos", 3)],
@@ -100,13 +101,14 @@ def test_mentions_keep_the_words_and_take_the_quantity(
         ("ponle 5", 5),
         ("agrégame dos de esos", 2),
         ("I'll take one", 1),
+        ("the second one", None),
         ("add 4 more", 4),
         ("en vez de 2 extintores quiero 4", 4),
         ("make it 3 harnesses instead of 2", 3),
         ("cambia los guantes a 6", 6),
     ],
 )
-def test_the_quantity_said(reader: OfflineReader, text: str, quantity: int) -> None:
+def test_the_quantity_said(reader: OfflineReader, text: str, quantity: int | None) -> None:
     shown = DialogState(last_products=["EXT-PQS-10"])
 
     assert reader.understand(text, shown).entities.quantity == quantity

@@ -108,6 +108,12 @@ def test_intent_of_a_message(
         ("Juan Pérez", asking("name"), "purchase.data"),
         ("Calle 19 # 8-34", asking("address"), "purchase.data"),
         ("Dosquebradas", asking("city"), "purchase.data"),
+        ("cambie el celular, es 3009998877", CART, "purchase.data"),
+        ("¿cuánto me sale todo?", CART, "purchase.cart"),
+        ("el primero", SHOWN, "purchase.add"),
+        ("the second one", SHOWN, "purchase.add"),
+        ("listo, entonces los blancos", SHOWN, "purchase.add"),
+        ("that one", SHOWN, "purchase.add"),
     ],
 )
 def test_intent_depends_on_the_conversation(
