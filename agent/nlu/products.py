@@ -64,7 +64,7 @@ class ProductReading:
     mentions: list[Mention] = field(default_factory=list)
     bare_quantity: int | None = None
     described: bool = False
-    """Words that describe a product without naming one ("los blancos", "the nitrile ones")."""
+    """A product pointed at by what describes it, not named: "los blancos", "the nitrile ones"."""
 
 
 class _Reader:
@@ -129,7 +129,8 @@ class _Reader:
             i = end
         reading.bare_quantity = self.bare_quantity()
         reading.described = any(
-            i not in self.used and self.lexicon.describes(word) for i, word in enumerate(self.words)
+            i not in self.used and self.word(i - 1) in ARTICLES and self.lexicon.describes(word)
+            for i, word in enumerate(self.words)
         )
         return reading
 
