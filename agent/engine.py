@@ -7,7 +7,7 @@ import logging
 import time
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -35,7 +35,7 @@ from agent.nlu.types import DialogState, Understanding
 from agent.outbox import OutboxDispatcher
 from agent.settings import Settings
 from agent.understanding import Understander
-from rag_domains.base import DomainHandler, DomainResult, TurnContext
+from rag_domains.base import DomainHandler, DomainResult, Offer, TurnContext
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +147,10 @@ class TurnEngine:
         session.add_all(inbound)
         conversation.last_activity_at = now
 
+        offer = _pending_offer(conversation)
         await self._understander.prepare(session)
-        understanding = self._understander.understand(text, self._dialog_state(conversation, sale))
+        state = self._dialog_state(conversation, sale, offer)
+        understanding = self._understander.understand(text, state)
         conversation.language = understanding.language
         for message in inbound:
             message.intent = understanding.intent
@@ -158,8 +160,13 @@ class TurnEngine:
             await session.flush()
             return self._result(conversation, sale, understanding, None, None), None
 
-        reply = await self._answer(session, conversation, sale, understanding, text, history)
+        reply = await self._answer(session, conversation, sale, understanding, text, history, offer)
         sale = reply.result.sale or sale
+        # An offer lasts one turn: the next message either takes it or moves on.
+        conversation.context = {
+            **{k: v for k, v in conversation.context.items() if k != "offer"},
+            **({"offer": asdict(reply.result.offer)} if reply.result.offer else {}),
+        }
         if reply.result.products:
             conversation.context = {
                 **conversation.context,
@@ -197,6 +204,7 @@ class TurnEngine:
         understanding: Understanding,
         text: str,
         history: list[Message],
+        offer: Offer | None,
     ) -> _Reply:
         language = understanding.language
         if not text:
@@ -207,8 +215,10 @@ class TurnEngine:
             )
             return _Reply(DomainResult(reply=reply), "engine")
         if understanding.top == "handoff":
+            offered = offer.reason if offer is not None and offer.intent == "handoff" else None
+            reason = offered or "customer_request"
             await handoff.transfer(
-                session, conversation, to_owner=Owner.WAITING_HUMAN, reason="customer_request"
+                session, conversation, to_owner=Owner.WAITING_HUMAN, reason=reason
             )
             return _Reply(DomainResult(reply=handoff.waiting_message(language)), "handoff")
         name = self._route(understanding, sale)
@@ -220,6 +230,7 @@ class TurnEngine:
             text=text,
             language=language,
             history=history,
+            offer=offer,
         )
         result = await self._handlers[name].handle(ctx)
         if result.handoff_reason:
@@ -243,13 +254,16 @@ class TurnEngine:
         return ROUTES[understanding.top]
 
     @staticmethod
-    def _dialog_state(conversation: Conversation, sale: Sale | None) -> DialogState:
+    def _dialog_state(
+        conversation: Conversation, sale: Sale | None, offer: Offer | None
+    ) -> DialogState:
         return DialogState(
             sale_state=sale.state if sale else None,
             pending_field=sale.data.get("pending_field") if sale else None,
             last_products=list(conversation.context.get("last_products", [])),
             language=conversation.language,
             has_cart=bool(sale and sale.lines),
+            offer=offer.intent if offer else None,
         )
 
     async def _conversation(
@@ -349,3 +363,9 @@ class TurnEngine:
         """Wait for the deliveries started by recent turns (tests and shutdown)."""
         while self._deliveries:
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+
+def _pending_offer(conversation: Conversation) -> Offer | None:
+    """The offer the previous reply made, if it made one."""
+    stored = conversation.context.get("offer")
+    return Offer(**stored) if stored else None

@@ -11,6 +11,20 @@ from agent.models import Conversation, Message, Product, Sale
 from agent.nlu.types import Understanding
 
 
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What the reply offers, so that a plain "yes" next turn does it.
+
+    `intent` is what the yes means (`purchase.add`, `handoff`, `customer.history`); the
+    rest says to what: a product and quantity to add, or why a person should take over.
+    """
+
+    intent: str
+    sku: str | None = None
+    quantity: int | None = None
+    reason: str | None = None
+
+
 @dataclass(slots=True)
 class TurnContext:
     """One turn as a handler sees it: inside the turn's transaction, with the recent history."""
@@ -22,6 +36,8 @@ class TurnContext:
     text: str
     language: str
     history: list[Message] = field(default_factory=list)
+    offer: Offer | None = None
+    """What the previous reply offered (it lasts one turn)."""
 
 
 @dataclass(slots=True)
@@ -34,6 +50,7 @@ class DomainResult:
     sale: Sale | None = None
     order_id: int | None = None
     handoff_reason: str | None = None
+    offer: Offer | None = None
 
 
 class DomainHandler(Protocol):

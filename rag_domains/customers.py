@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.i18n import money, say
 from agent.models import Customer, Order
 from agent.text import normalize
-from rag_domains.base import DomainResult, TurnContext
+from rag_domains.base import DomainResult, Offer, TurnContext
 
 HISTORY_ORDERS = 5
 """How many of the latest orders `customer.history` lists."""
@@ -99,13 +99,14 @@ async def _by_name(session: AsyncSession, name: str) -> list[int]:
     return [row.id for row in rows if wanted <= set(normalize(row.name).split())]
 
 
-def _ask_national_id(language: str, *, es: str, en: str) -> DomainResult:
+def _ask_national_id(language: str, *, es: str, en: str, then: str) -> DomainResult:
+    """Ask for the cédula; `then` (an intent) is what its answer will get."""
     reply = say(
         language,
         es=f"Para {es} necesito tu número de cédula. ¿Me lo escribes?",
         en=f"To {en} I need your ID number (cédula). Could you type it?",
     )
-    return DomainResult(reply=reply, facts={"needs": "national_id"})
+    return DomainResult(reply=reply, facts={"needs": "national_id"}, offer=Offer(then))
 
 
 def _on_file(customer: Customer, language: str) -> list[str]:
@@ -129,7 +130,8 @@ class CustomersHandler:
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Recognise the customer, or list their latest orders."""
-        if ctx.understanding.sub == "history":
+        asked_for_history = ctx.offer is not None and ctx.offer.intent == "customer.history"
+        if ctx.understanding.sub == "history" or (asked_for_history and _national_id(ctx)):
             return await self._history(ctx)
         return await self._lookup(ctx)
 
@@ -170,7 +172,9 @@ class CustomersHandler:
         name = ctx.understanding.entities.name
         matches = await _by_name(ctx.session, name) if name else []
         if len(matches) != 1:
-            return _ask_national_id(lang, es="buscar tus datos", en="look up your details")
+            return _ask_national_id(
+                lang, es="buscar tus datos", en="look up your details", then="customer.lookup"
+            )
         customer = await ctx.session.get(Customer, matches[0])
         assert customer is not None
         first = _first_name(customer)
@@ -183,6 +187,7 @@ class CustomersHandler:
                 "and I'll show you your history.",
             ),
             facts={"needs": "national_id", "name_matches": 1},
+            offer=Offer("customer.history"),
         )
 
     async def _welcome(self, ctx: TurnContext, customer: Customer) -> DomainResult:
@@ -233,7 +238,9 @@ class CustomersHandler:
         if customer is None:
             if _national_id(ctx) is not None:
                 return await self._lookup(ctx)
-            return _ask_national_id(lang, es="mostrarte tus pedidos", en="show your orders")
+            return _ask_national_id(
+                lang, es="mostrarte tus pedidos", en="show your orders", then="customer.history"
+            )
         orders = list(
             (
                 await ctx.session.execute(

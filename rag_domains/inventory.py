@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex, load_products
 from agent.i18n import money, say
 from agent.models import Product
-from rag_domains.base import DomainResult, TurnContext
+from rag_domains.base import DomainResult, Offer, TurnContext
 
 CLEAR_WINNER = 1.25
 """A top hit scoring this many times the second one is the product the customer means."""
@@ -141,12 +142,10 @@ class InventoryHandler:
         if any(p.stock > 0 and p.category == first_out.category for p in found.products):
             return  # the list already shows options of that kind that can be bought
         shown = {p.id for p in found.products}
-        hits = self._index.search(
-            first_out.name, limit=20, category=first_out.category, exclude=shown
-        )
-        candidates = await load_products(session, [h.product_id for h in hits])
         found.unavailable = first_out
-        found.alternatives = [p for p in candidates if p.stock > 0][:_ALTERNATIVES]
+        found.alternatives = await alternatives(
+            session, self._index, first_out, limit=_ALTERNATIVES, exclude=shown
+        )
 
     def _answer(self, ctx: TurnContext, found: _Found) -> DomainResult:
         lang = ctx.language
@@ -169,14 +168,15 @@ class InventoryHandler:
             parts.append(heading + "\n" + "\n".join(_line(p, lang) for p in products))
         if found.unavailable is not None:
             parts.append(self._alternatives_text(lang, found))
-        parts.append(self._call_to_action(ctx, found))
+        question, offer = self._call_to_action(ctx, found)
+        parts.append(question)
         shown = [*products, *found.alternatives]
         facts: dict[str, Any] = {
             "products": [_fact(p) for p in products],
             "alternatives": [_fact(p) for p in found.alternatives],
             "from_context": found.from_context,
         }
-        return DomainResult(reply="\n\n".join(parts), facts=facts, products=shown)
+        return DomainResult(reply="\n\n".join(parts), facts=facts, products=shown, offer=offer)
 
     def _about_one(self, ctx: TurnContext, product: Product) -> str:
         """One product, the way a shop assistant says it: price first, then availability."""
@@ -233,27 +233,36 @@ class InventoryHandler:
             + lines
         )
 
-    def _call_to_action(self, ctx: TurnContext, found: _Found) -> str:
+    def _call_to_action(self, ctx: TurnContext, found: _Found) -> tuple[str, Offer | None]:
+        """The closing question, and what a plain "yes" to it will do."""
         lang = ctx.language
         main = found.products[0]
         if found.clear and main.price is None:
-            return say(
+            question = say(
                 lang,
                 es="¿Quieres que un asesor te lo cotice?",
                 en="Shall I ask a sales advisor to quote it?",
             )
+            return question, Offer("handoff", sku=main.sku, reason="price_on_request")
         if not any(_buyable(p) for p in [*found.products, *found.alternatives]):
-            return say(lang, es="¿Te ayudo a buscar otro producto?", en="Shall I look for another?")
+            return say(
+                lang, es="¿Te ayudo a buscar otro producto?", en="Shall I look for another?"
+            ), None
         if found.clear and _buyable(main):
             wanted = self._quantity(ctx)
+            offer = Offer("purchase.add", sku=main.sku, quantity=wanted or 1)
             if wanted:
                 return say(
                     lang,
                     es=f"¿Te agrego {wanted} al carrito?",
                     en=f"Want me to add {wanted} to your cart?",
-                )
-            return say(lang, es="¿Te lo agrego al carrito?", en="Want me to add it to your cart?")
-        return say(lang, es="¿Te agrego alguno al carrito?", en="Want me to add one to your cart?")
+                ), offer
+            return say(
+                lang, es="¿Te lo agrego al carrito?", en="Want me to add it to your cart?"
+            ), offer
+        return say(
+            lang, es="¿Te agrego alguno al carrito?", en="Want me to add one to your cart?"
+        ), None
 
     @staticmethod
     def _quantity(ctx: TurnContext) -> int | None:
@@ -309,15 +318,12 @@ class InventoryHandler:
                 en=f"In *{category}* we have {count}; here are some:",
             )
         )
-        found = _Found(products=products, clear=False)
-        reply = "\n\n".join(
-            [
-                heading + "\n" + "\n".join(_line(p, lang) for p in products),
-                self._call_to_action(ctx, found),
-            ]
-        )
+        question, offer = self._call_to_action(ctx, _Found(products=products, clear=False))
+        listing = heading + "\n" + "\n".join(_line(p, lang) for p in products)
         facts = {"category": category, "count": total, "products": [_fact(p) for p in products]}
-        return DomainResult(reply=reply, facts=facts, products=products)
+        return DomainResult(
+            reply=f"{listing}\n\n{question}", facts=facts, products=products, offer=offer
+        )
 
     def _not_found(self, ctx: TurnContext, mentions: list[str]) -> DomainResult:
         lang = ctx.language

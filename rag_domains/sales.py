@@ -14,12 +14,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.i18n import money, say
 from agent.models import Customer, Order, OrderLine, Product, Sale, SaleLine, SaleState
 from rag_domains import order_fields
-from rag_domains.base import DomainResult, TurnContext
+from rag_domains.base import DomainResult, Offer, TurnContext
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
@@ -33,11 +34,16 @@ _ORDINALS = {
     "quinto": 5, "quinta": 5, "fifth": 5, "cinco": 5, "five": 5,
 }  # fmt: skip
 _PICK = re.compile(
-    r"^\s*(?:(?:el|la|lo|opci[oó]n|option|number|n[uú]mero|#)\s*)*"
+    r"^\s*(?:quiero|dame|deme|me llevo|i want|i'?ll take|give me|let'?s go with)?\s*"
+    r"(?:(?:el|la|lo|the|opci[oó]n|option|number|n[uú]mero|no\.?|#)\s*)*"
     r"(\d|primer[oa]?|segund[oa]|tercer[oa]?|cuart[oa]|quint[oa]|first|second|third|fourth"
-    r"|fifth|uno|una|dos|tres|cuatro|cinco|one|two|three|four|five)\b",
+    r"|fifth|uno|una|dos|tres|cuatro|cinco|one|two|three|four|five)"
+    r"(?:\s+(?:one|uno|una|opci[oó]n|option|porfa|por favor|please|pls|de la lista|"
+    r"of the list|ese|esa|este|esta))*[\s.!]*$",
     re.IGNORECASE,
 )
+"""A message that is only a pick from the list just shown ("el 2", "la segunda", "the second
+one"); anything more ("dos chalecos naranja") is a new request, not a pick."""
 
 
 class SalesHandler:
@@ -85,8 +91,7 @@ class SalesHandler:
         mentions = ctx.understanding.entities.products
         quantity = ctx.understanding.entities.quantity
         if not mentions:
-            last = list(ctx.conversation.context.get("last_products", []))
-            products = await _by_skus(ctx.session, last[:4])
+            products, quantity = await self._unnamed(ctx, sale, quantity)
             if not products:
                 return DomainResult(
                     reply=say(
@@ -131,6 +136,23 @@ class SalesHandler:
             added.append(product)
             notes.append(_added(lang, qty, product))
         return self._after_edit(ctx, sale, " ".join(notes), added)
+
+    async def _unnamed(
+        self, ctx: TurnContext, sale: Sale | None, quantity: int | None
+    ) -> tuple[list[Product], int | None]:
+        """What "agrégame 2", "los blancos" or a plain "sí" refers to: the offer the last reply
+        made (with its quantity), else the products it showed, narrowed by the words used."""
+        offer = ctx.offer
+        if offer is not None and offer.intent == "purchase.add" and offer.sku:
+            return await _by_skus(ctx.session, [offer.sku]), quantity or offer.quantity
+        if quantity is None and sale is not None:
+            quantity = sale.data.get("choice_quantity")
+        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        by_id = {p.id: p for p in shown}
+        for hit in self._index.search(ctx.text, limit=100):
+            if hit.product_id in by_id:
+                return [by_id[hit.product_id]], quantity
+        return shown[:4], quantity
 
     async def _pick(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         number = _picked(ctx.text, sale)
@@ -233,31 +255,45 @@ class SalesHandler:
         if extra <= 0 or in_cart + extra <= product.stock:
             return None
         if product.stock <= 0:
-            alternatives = await self._alternatives(ctx.session, product)
-            text = say(
+            sold_out = say(
                 lang,
                 es=f"Lo siento, {product.name} está agotado.",
                 en=f"Sorry, {product.name} is out of stock.",
             )
-            if alternatives:
-                text += say(lang, es=" Te puedo ofrecer:", en=" I can offer:")
-                text += "".join(
-                    f"\n• {p.name}: {money(p.price, language=lang)} ({p.stock} disp.)"
-                    for p in alternatives
-                )
-            return DomainResult(reply=text, products=alternatives, sale=sale)
-        return DomainResult(
-            reply=say(
+            instead = await alternatives(ctx.session, self._index, product)
+            if not instead:
+                return DomainResult(reply=sold_out, sale=sale)
+            prompt = say(
                 lang,
-                es=f"Solo tenemos {product.stock} unidades de {product.name}"
-                + (f" y ya tienes {in_cart} en el carrito." if in_cart else ".")
-                + " ¿Te agrego las disponibles?",
-                en=f"We only have {product.stock} units of {product.name}"
-                + (f" and you already have {in_cart} in the cart." if in_cart else ".")
-                + " Shall I add the available ones?",
+                es=" Te puedo ofrecer (respóndeme con el número):",
+                en=" I can offer (reply with the number):",
+            )
+            return self._ask_choice(ctx, sale, instead, extra, intro=sold_out + prompt)
+        available = product.stock - in_cart
+        have = say(
+            lang,
+            es=f"Solo tenemos {_units(product.stock, lang)} de {product.name}",
+            en=f"We only have {_units(product.stock, lang)} of {product.name}",
+        )
+        if available <= 0:
+            return DomainResult(
+                reply=have
+                + say(lang, es=" y ya están en tu carrito.", en=" and they are all in your cart."),
+                products=[product],
+                sale=sale,
+            )
+        return DomainResult(
+            reply=have
+            + say(
+                lang,
+                es=(f" y ya tienes {in_cart} en el carrito." if in_cart else ".")
+                + f" ¿Te agrego {available}?",
+                en=(f" and you already have {in_cart} in the cart." if in_cart else ".")
+                + f" Shall I add {available}?",
             ),
             products=[product],
             sale=sale,
+            offer=Offer("purchase.add", sku=product.sku, quantity=available),
         )
 
     def _after_edit(
@@ -548,8 +584,14 @@ class SalesHandler:
         )
 
     def _ask_choice(
-        self, ctx: TurnContext, sale: Sale, products: list[Product], quantity: int
+        self,
+        ctx: TurnContext,
+        sale: Sale,
+        products: list[Product],
+        quantity: int,
+        intro: str | None = None,
     ) -> DomainResult:
+        """Number the options and remember them, so that "el 2" picks the second."""
         lang = ctx.language
         options = products[:4]
         sale.data = {
@@ -562,12 +604,12 @@ class SalesHandler:
             + (say(lang, es=" (agotado)", en=" (out of stock)") if p.stock <= 0 else "")
             for i, p in enumerate(options, 1)
         )
-        question = say(
+        question = intro or say(
             lang,
-            es=f"¿Cuál de estos quieres? Respóndeme con el número.{lines}",
-            en=f"Which of these would you like? Reply with the number.{lines}",
+            es="¿Cuál de estos quieres? Respóndeme con el número.",
+            en="Which of these would you like? Reply with the number.",
         )
-        return DomainResult(reply=question, products=options, sale=sale)
+        return DomainResult(reply=f"{question}{lines}", products=options, sale=sale)
 
     def _cart_text(self, sale: Sale, lang: str) -> str:
         lines = "".join(
@@ -609,20 +651,6 @@ class SalesHandler:
         by_id = {p.id: p for p in rows.scalars()}
         return [by_id[h.product_id] for h in hits if h.product_id in by_id]
 
-    async def _alternatives(self, session: AsyncSession, product: Product) -> list[Product]:
-        """In-stock products of the same category, closest in price first."""
-        rows = await session.execute(
-            select(Product).where(
-                Product.category == product.category,
-                Product.id != product.id,
-                Product.active,
-                Product.stock > 0,
-                Product.price.is_not(None),
-            )
-        )
-        price = product.price or Decimal(0)
-        return sorted(rows.scalars(), key=lambda p: abs((p.price or Decimal(0)) - price))[:3]
-
     async def _open_sale(self, ctx: TurnContext, sale: Sale | None) -> Sale:
         if sale is not None:
             return sale
@@ -647,6 +675,12 @@ class SalesHandler:
         await session.flush()
 
 
+def _units(count: int, language: str) -> str:
+    if language == "en":
+        return f"{count} unit" if count == 1 else f"{count} units"
+    return f"{count} unidad" if count == 1 else f"{count} unidades"
+
+
 def _added(language: str, quantity: int, product: Product) -> str:
     return say(
         language,
@@ -658,7 +692,7 @@ def _added(language: str, quantity: int, product: Product) -> str:
 def _picked(text: str, sale: Sale) -> int | None:
     """The option number the customer picked from the last list, if the message is a pick."""
     match = _PICK.match(text)
-    if match is None or len(text.split()) > 4:
+    if match is None:
         return None
     token = match.group(1).lower()
     number = int(token) if token.isdigit() else _ORDINALS.get(token)

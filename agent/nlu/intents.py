@@ -90,6 +90,9 @@ def decide(evidence: Evidence) -> tuple[str, float]:
         ballot.propose(5, 0.92, "purchase.cancel")
     if state.sale_state == SaleState.READY_TO_CONFIRM:
         _summary_answer(evidence, ballot)
+    elif state.offer and not mentions and only(Cue.YES, evidence.words[:1]):
+        # "sí" or "sí, cotícemelo" to what the last reply offered; a cancel still wins.
+        ballot.propose(5, 0.9, state.offer)
     elif Cue.YES in cues and only(Cue.YES, evidence.words):
         ballot.propose(0, 0.35, "other")  # a yes to a question the reader cannot see
 

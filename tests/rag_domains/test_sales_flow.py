@@ -159,26 +159,35 @@ async def test_cancelling_at_any_step_creates_no_order(
     assert len(sale.lines) == 1  # the cart stays in the records
 
 
-async def test_out_of_stock_says_so_and_offers_alternatives(runtime: Runtime, chat: Chat) -> None:
+async def test_out_of_stock_offers_alternatives_to_pick(runtime: Runtime, chat: Chat) -> None:
     assert await stock_of(runtime, "CAS-I-E-VE") == 0
 
     result = await chat.say("quiero 2 cascos de seguridad tipo I con ratchet verde")
-    if result.cart == [] and "1." in (result.reply or ""):
+    if "agotado" not in (result.reply or ""):
         skus = [p.sku for p in result.products]
         result = await chat.say(f"el {skus.index('CAS-I-E-VE') + 1}")
 
     assert result.cart == []
-    assert "agotado" in (result.reply or "")
-    assert result.products and all(p.stock > 0 for p in result.products)
+    assert "agotado" in (result.reply or "") and "1. " in (result.reply or "")
+    alternatives = result.products
+    assert alternatives and all(p.stock > 0 for p in alternatives)
+
+    picked = await chat.say("el primero")
+
+    assert [(c.sku, c.quantity) for c in picked.cart] == [(alternatives[0].sku, 2)]
 
 
-async def test_more_than_the_stock_is_refused_with_the_figure(runtime: Runtime, chat: Chat) -> None:
+async def test_more_than_the_stock_offers_what_there_is(runtime: Runtime, chat: Chat) -> None:
     available = await stock_of(runtime, "EXT-PQS-30")
 
     result = await chat.say(f"quiero {available + 5} extintores multipropósito de 30 libras")
 
     assert result.cart == []
     assert f"Solo tenemos {available} unidades" in (result.reply or "")
+
+    accepted = await chat.say("sí, agrégalos")
+
+    assert [(c.sku, c.quantity) for c in accepted.cart] == [("EXT-PQS-30", available)]
 
 
 async def test_a_returning_customer_is_recognised_by_cedula(chat: Chat) -> None:

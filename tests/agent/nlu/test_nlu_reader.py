@@ -191,3 +191,24 @@ def test_language_from_word_evidence_else_the_conversations(
     reader: OfflineReader, text: str, state: DialogState, language: str
 ) -> None:
     assert reader.understand(text, state).language == language
+
+
+@pytest.mark.parametrize(
+    ("offer", "text", "intent"),
+    [
+        ("purchase.add", "sí", "purchase.add"),
+        ("purchase.add", "dale, de una", "purchase.add"),
+        ("handoff", "si porfa", "handoff"),
+        ("handoff", "si, cotizemelo", "handoff"),
+        ("purchase.add", "sí, agrégalos", "purchase.add"),
+        ("purchase.add", "si, pero mejor cancela todo", "purchase.cancel"),
+        ("purchase.add", "yes please", "purchase.add"),
+        (None, "sí", "other"),
+    ],
+)
+def test_a_plain_yes_means_what_was_offered(offer: str | None, text: str, intent: str) -> None:
+    reader = OfflineReader(Lexicon())
+
+    understood = reader.understand(text, DialogState(offer=offer))
+
+    assert understood.intent == intent
