@@ -34,6 +34,7 @@ from agent.models import (
 from agent.nlu.types import DialogState, Understanding
 from agent.outbox import OutboxDispatcher
 from agent.settings import Settings
+from agent.streaming import ChunkSink, word_chunks
 from agent.understanding import Understander
 from rag_domains.base import DomainHandler, DomainResult, Offer, TurnContext
 
@@ -87,11 +88,22 @@ class TurnEngine:
         """The understanding layer the engine reads messages with."""
         return self._understander
 
-    async def handle(self, message: InboundMessage) -> TurnResult:
+    async def handle(
+        self, message: InboundMessage, *, on_chunk: ChunkSink | None = None
+    ) -> TurnResult:
         """Store the message, run its turn (or join the turn that merged it) and return the result.
 
         The same `(channel, external_message_id)` delivered again returns the first result.
+        With `on_chunk`, the reply is also given piece by piece as it is produced (the pieces
+        concatenate to `result.reply`); a channel that streams (the web) forwards them.
         """
+        result = await self._handle(message)
+        if on_chunk is not None and result.reply:
+            for chunk in word_chunks(result.reply):
+                await on_chunk(chunk)
+        return result
+
+    async def _handle(self, message: InboundMessage) -> TurnResult:
         async with transaction(self._sessions) as session:
             row, _created = await inbox.store(session, message)
         if row.status != InboxStatus.PENDING and row.result is not None:
