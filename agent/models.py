@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Money = Numeric(14, 2)
+Cost = Numeric(14, 6)
+"""Model spend in USD: fractions of a cent per call add up."""
 
 
 def utcnow() -> datetime:
@@ -165,6 +167,10 @@ class Conversation(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    llm_cost_usd: Mapped[Decimal] = mapped_column(Cost, default=Decimal(0), server_default="0")
 
     customer: Mapped[Customer | None] = relationship(lazy="joined")
 
@@ -254,6 +260,11 @@ class Message(Base):
     confidence: Mapped[float | None] = mapped_column(default=None)
     handler: Mapped[str | None] = mapped_column(String(32), default=None)
     latency_ms: Mapped[float | None] = mapped_column(default=None)
+    llm_model: Mapped[str | None] = mapped_column(String(100), default=None)
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    llm_cost_usd: Mapped[Decimal | None] = mapped_column(Cost, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -312,3 +323,17 @@ class Handoff(Base):
     actor: Mapped[str] = mapped_column(String(100), default="bot")
     note: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key for the shop's REST API; only its SHA-256 is stored, the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -26,6 +26,7 @@ TABLES = {
     "inbox",
     "outbox",
     "handoffs",
+    "api_keys",
 }
 
 
