@@ -17,6 +17,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 import agent
+from agent.api import mount_api
 from agent.deps import RuntimeDep
 from agent.errors import (
     ChannelAuthError,
@@ -25,6 +26,7 @@ from agent.errors import (
     NotFoundError,
     SalesAgentError,
 )
+from agent.ratelimit import limit_public_chat
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
 from channels.web import http as web_http
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(SalesAgentError, _product_error)
+    mount_api(app, settings)
+    limit_public_chat(app, settings)
     return app
 
 

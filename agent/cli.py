@@ -8,12 +8,14 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import SalesAgentError
 from agent.messages import InboundMessage, TurnResult
@@ -28,9 +30,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 seed_app = typer.Typer(help="Load data.", no_args_is_help=True)
 import_app = typer.Typer(help="Import a shop's own data.", no_args_is_help=True)
+apikey_app = typer.Typer(help="Keys for the shop's REST API.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(import_app, name="import")
+app.add_typer(apikey_app, name="apikey")
 
 console = Console()
 errors = Console(stderr=True)
@@ -83,6 +87,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS names.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
 
 
@@ -256,6 +263,84 @@ def evaluate(
 
     if not _run(work):
         raise typer.Exit(1)
+
+
+async def _with_sessions(
+    settings: Settings, work: Callable[[AsyncSession], Coroutine[Any, Any, T]]
+) -> T:
+    """Migrate, then run `work` in a session on the database (no runtime, no seeding)."""
+    from agent.db import create_engine, create_sessionmaker
+    from agent.migrate import upgrade_async
+
+    await upgrade_async(settings.database_url)
+    db = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(db)() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key (e.g. 'erp').")],
+) -> None:
+    """Create a key and print it once: only its SHA-256 is stored."""
+    from agent.api_keys import create_key
+
+    row, key = _run(lambda settings: _with_sessions(settings, lambda s: create_key(s, name=name)))
+    print(key)
+    errors.print(
+        f"key {row.id} ({row.prefix}…) created for {row.name!r}. Copy it now: "
+        "it cannot be shown again.",
+        highlight=False,
+    )
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """List the keys: id, prefix, name, created, last used, revoked."""
+    from rich.table import Table
+
+    from agent.api_keys import list_keys
+
+    rows = _run(lambda settings: _with_sessions(settings, list_keys))
+    if not rows:
+        console.print("no API keys yet: create one with `salesagent apikey create NAME`")
+        return
+    table = Table("id", "prefix", "name", "created", "last used", "revoked")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            f"{row.prefix}…",
+            row.name,
+            _when(row.created_at),
+            _when(row.last_used_at),
+            _when(row.revoked_at),
+        )
+    console.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    id_or_prefix: Annotated[str, typer.Argument(help="The key's id or its prefix.")],
+) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    from agent.api_keys import revoke_key
+
+    row = _run(
+        lambda settings: _with_sessions(
+            settings, lambda s: revoke_key(s, id_or_prefix=id_or_prefix)
+        )
+    )
+    console.print(
+        f"key {row.id} ({row.prefix}…, {row.name!r}) revoked at {_when(row.revoked_at)}",
+        highlight=False,
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "-"
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SalesAgentError(Exception):
     """Root of every error the product raises on purpose."""
@@ -23,6 +25,30 @@ class NotFoundError(SalesAgentError):
     """A record that was asked for does not exist."""
 
 
+class ConflictError(SalesAgentError):
+    """A change the record's current state does not allow; `details` say what that state is."""
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
+class AuthenticationError(SalesAgentError):
+    """A request to the shop's API without a valid key; `error` is the RFC 6750 error code."""
+
+    def __init__(self, message: str, *, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class RateLimitedError(SalesAgentError):
+    """Too many requests from one key or address; `retry_after` is in whole seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class OutOfStockError(SalesAgentError):
     """A sale could not be closed because a product no longer has the units asked for."""
 
@@ -38,6 +64,10 @@ class ChannelError(SalesAgentError):
 
 class ChannelAuthError(ChannelError):
     """A request claiming to come from a channel could not be verified."""
+
+
+class RecipientAwayError(ChannelError):
+    """Nobody is connected to receive a reply now (a closed web chat); it waits for them."""
 
 
 class RetryableError(ChannelError):

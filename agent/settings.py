@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     catalog_refresh_seconds: float = Field(default=1.0, ge=0)
     auto_seed_demo: bool = True
 
+    web_allowed_origins: str = ""
+    """Sites (comma-separated origins) whose pages may open the web chat; its own always may."""
+    web_heartbeat_seconds: float = Field(default=25.0, gt=0)
+    """How often the web chat socket sends a `ping` event to keep the connection alive."""
+
+    # Rate limits (token buckets): a sustained rate per minute and a burst; 0 turns one off.
+    api_rate_limit_per_minute: float = Field(default=600, ge=0)
+    api_rate_limit_burst: int = Field(default=100, ge=1)
+    chat_rate_limit_per_minute: float = Field(default=60, ge=0)
+    chat_rate_limit_burst: int = Field(default=20, ge=1)
+    forwarded_allow_ips: str = ""
+    """Proxies (IPs or CIDRs, comma-separated) trusted to set X-Forwarded-For; none if empty."""
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
