@@ -30,6 +30,9 @@ from agent.ratelimit import limit_public_chat
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
 from channels.web import http as web_http
+from channels.web import pages as web_pages
+from channels.web import socket as web_socket
+from channels.web.origins import ChatCORS
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(web_http.router)
+    app.include_router(web_socket.router)
+    app.include_router(web_pages.router)
+    app.add_middleware(ChatCORS, settings=settings)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

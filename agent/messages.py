@@ -31,6 +31,8 @@ class InboundMessage:
     sender: str | None = None
     media: tuple[MediaRef, ...] = ()
     timestamp: datetime = field(default_factory=utcnow)
+    tone: str | None = None
+    """The tone the customer asked the replies to take (the web widget's "amigable"...)."""
 
 
 @dataclass(frozen=True, slots=True)

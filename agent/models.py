@@ -103,6 +103,8 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    WAITING = "waiting"
+    """Nobody was connected to receive it; its channel delivers it when they come back."""
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import RetryableError
+from agent.errors import RecipientAwayError, RetryableError
 from agent.models import OutboxItem, OutboxStatus, utcnow
 from channels.base import OutputChannel
 
@@ -72,6 +72,9 @@ class OutboxDispatcher:
         output, chat_id, text = claimed
         try:
             await output.send_text(chat_id, text)
+        except RecipientAwayError:
+            await self._hold(outbox_id)
+            return False
         except Exception as err:  # a channel edge: any failure is recorded, never raised
             await self._record_failure(outbox_id, err)
             return False
@@ -96,6 +99,42 @@ class OutboxDispatcher:
             row.attempts += 1
             row.next_attempt_at = utcnow() + timedelta(seconds=self._lease)
             return output, row.external_chat_id, row.text
+
+    async def _hold(self, outbox_id: int) -> None:
+        # Not a failed attempt: the reply leaves the retry schedule until its recipient is back.
+        async with self._sessions() as session, session.begin():
+            row = await session.get(OutboxItem, outbox_id)
+            assert row is not None
+            row.status = OutboxStatus.WAITING
+            row.attempts -= 1
+            row.last_error = None
+
+    async def take_waiting(self, channel: str, external_chat_id: str) -> list[OutboxItem]:
+        """The chat's replies that waited for their recipient, oldest first, now marked sent.
+
+        The caller (a web socket that just connected) delivers them itself; a row is taken once
+        even when two callers ask at the same time.
+        """
+        async with self._sessions() as session, session.begin():
+            rows = list(
+                (
+                    await session.execute(
+                        select(OutboxItem)
+                        .where(
+                            OutboxItem.channel == channel,
+                            OutboxItem.external_chat_id == external_chat_id,
+                            OutboxItem.status == OutboxStatus.WAITING,
+                        )
+                        .order_by(OutboxItem.id)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            now = utcnow()
+            for row in rows:
+                row.status = OutboxStatus.SENT
+                row.sent_at = now
+            return rows
 
     async def _record_failure(self, outbox_id: int, err: Exception) -> None:
         retry_after = err.retry_after if isinstance(err, RetryableError) else None

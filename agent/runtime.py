@@ -17,6 +17,8 @@ from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
 from channels.base import CollectingOutput, OutputChannel
+from channels.web.fanout import LocalFanOut
+from channels.web.output import WebOutput
 from rag_domains.base import DomainHandler
 from rag_domains.company import CompanyHandler
 from rag_domains.customers import CustomersHandler
@@ -26,8 +28,8 @@ from rag_domains.smalltalk import SmalltalkHandler
 
 log = logging.getLogger(__name__)
 
-LOCAL_CHANNELS = ("api", "cli")
-"""Channels whose replies travel back in the response (HTTP API, terminal)."""
+LOCAL_CHANNELS = ("cli",)
+"""Channels whose replies travel back in the response (the terminal)."""
 
 
 @dataclass(slots=True)
@@ -60,6 +62,7 @@ class Runtime:
             outputs: dict[str, OutputChannel] = {
                 name: CollectingOutput(name) for name in LOCAL_CHANNELS
             }
+            outputs[WebOutput.name] = WebOutput(LocalFanOut())
             dispatcher = OutboxDispatcher(sessions, outputs)
             handlers: dict[str, DomainHandler] = {
                 "inventory": InventoryHandler(index, limit=settings.search_results),

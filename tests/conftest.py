@@ -133,7 +133,7 @@ async def runtime(demo_settings: Settings) -> AsyncIterator[Runtime]:
 class Chat:
     """A customer writing to the agent on one chat, as a channel would deliver it."""
 
-    def __init__(self, runtime: Runtime, chat_id: str, channel: str = "api") -> None:
+    def __init__(self, runtime: Runtime, chat_id: str, channel: str = "web") -> None:
         self.runtime = runtime
         self.chat_id = chat_id
         self.channel = channel
@@ -155,5 +155,5 @@ class Chat:
 
 @pytest.fixture
 def chat(runtime: Runtime) -> Chat:
-    """A new customer on the HTTP API channel."""
+    """A new customer on the web channel (as the HTTP chat API and the WebSocket deliver it)."""
     return Chat(runtime, f"chat-{uuid.uuid4().hex[:8]}")

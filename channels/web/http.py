@@ -1,19 +1,24 @@
-"""HTTP chat: one message in, the turn's result out."""
+"""HTTP chat: one message in and the turn's result out, a chat's history, health and info."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
-from agent.deps import EngineDep, SettingsDep
+import agent
+from agent.deps import EngineDep, RuntimeDep, SessionDep, SettingsDep
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, TurnResult
+from channels.web.deps import WebOutputDep
+from channels.web.fanout import LocalFanOut
+from channels.web.history import ChatHistory, chat_history, shop_counts
+from channels.web.output import CHANNEL
 
 router = APIRouter(tags=["chat"])
-
-CHANNEL = "api"
 
 
 class ChatTextRequest(BaseModel):
@@ -36,7 +41,9 @@ class ChatTextRequest(BaseModel):
 
 
 @router.post("/chat/text", response_model=TurnResult)
-async def chat_text(body: ChatTextRequest, engine: EngineDep, settings: SettingsDep) -> TurnResult:
+async def chat_text(
+    body: ChatTextRequest, engine: EngineDep, settings: SettingsDep, output: WebOutputDep
+) -> TurnResult:
     """Answer one message: reply, intent, confidence, sale state, order, cart and products."""
     if len(body.message) > settings.max_message_chars:
         raise InvalidInputError(
@@ -51,4 +58,63 @@ async def chat_text(body: ChatTextRequest, engine: EngineDep, settings: Settings
         text=body.message,
         sender=body.chat_id,
     )
-    return await engine.handle(inbound)
+    async with output.live.turn(body.chat_id) as mark:
+        result = await engine.handle(inbound)
+        if result.reply:
+            mark(result.reply)  # the response delivers it: the outbox must not show it again
+    return result
+
+
+@router.get(
+    "/chat/history/{chat_id}",
+    response_model=ChatHistory,
+    responses={404: {"description": "No chat with this id has written yet."}},
+)
+async def history(
+    chat_id: str,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="Messages per page.")] = 50,
+    before: Annotated[
+        int | None, Query(ge=1, description="Only messages older than this message id.")
+    ] = None,
+) -> ChatHistory:
+    """The chat's messages, newest page first (oldest first within the page)."""
+    return await chat_history(session, channel=CHANNEL, chat_id=chat_id, limit=limit, before=before)
+
+
+@router.post(
+    "/chat/audio",
+    status_code=501,
+    responses={501: {"description": "Voice notes are not available yet."}},
+)
+async def chat_audio() -> JSONResponse:
+    """Voice notes: answered once transcription lands; until then a clear 501."""
+    return JSONResponse(
+        {
+            "detail": "voice notes are not available yet: send the message as text "
+            "(POST /chat/text or the WebSocket /ws/chat/{chat_id})"
+        },
+        status_code=501,
+    )
+
+
+@router.get("/chat/health", tags=["health"])
+async def chat_health(output: WebOutputDep) -> dict[str, Any]:
+    """The chat service answers (no database work: the framework's floor)."""
+    fanout = output.fanout
+    sockets = fanout.sockets if isinstance(fanout, LocalFanOut) else None
+    return {"status": "ok", "channel": CHANNEL, "sockets": sockets}
+
+
+@router.get("/info", tags=["health"])
+async def info(runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+    """Version, language-model provider, channels enabled and the shop's counts."""
+    settings = runtime.settings
+    return {
+        "name": "salesagent",
+        "version": agent.__version__,
+        "shop": settings.shop_name,
+        "llm_provider": getattr(settings, "llm_provider", None) or "offline",
+        "channels": sorted(runtime.outputs),
+        "counts": await shop_counts(session),
+    }

@@ -191,11 +191,12 @@ async def test_a_failing_turn_keeps_the_message_and_apologises(
     assert "turn failed" in caplog.text
 
 
-async def test_replies_are_delivered_through_the_outbox(runtime: Runtime, chat: Chat) -> None:
+async def test_replies_are_delivered_through_the_outbox(runtime: Runtime) -> None:
+    chat = Chat(runtime, "terminal-1", channel="cli")
     result = await chat.say("hola")
     await runtime.engine.drain_deliveries()
 
-    sent = runtime.outputs["api"].sent[chat.chat_id]  # type: ignore[attr-defined]
+    sent = runtime.outputs["cli"].sent[chat.chat_id]  # type: ignore[attr-defined]
     assert list(sent) == [result.reply]
     assert await count(runtime, OutboxItem, OutboxItem.status == OutboxStatus.SENT) == 1
 
@@ -203,7 +204,7 @@ async def test_replies_are_delivered_through_the_outbox(runtime: Runtime, chat: 
 async def test_unknown_chat_starts_a_conversation(runtime: Runtime) -> None:
     result = await runtime.engine.handle(
         InboundMessage(
-            channel="api", external_message_id="m1", external_chat_id="never-seen", text="hola"
+            channel="web", external_message_id="m1", external_chat_id="never-seen", text="hola"
         )
     )
 

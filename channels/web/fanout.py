@@ -1,0 +1,95 @@
+"""Fan-out of web chat events to every socket open on a chat (two tabs see the same replies).
+
+`FanOut` is the small interface the web channel needs; `LocalFanOut` keeps the subscribers in
+this process. A Redis pub/sub implementation can take its place when the app runs as several
+processes: `publish` then returns the receivers across all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
+
+Event = dict[str, Any]
+"""One JSON event for a socket."""
+
+
+class Subscription:
+    """One socket's queue of events: those published to its chat and its own (pong, error)."""
+
+    def __init__(self, chat_id: str, *, size: int) -> None:
+        self.chat_id = chat_id
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
+        self.overflowed = False
+
+    def put(self, event: Event) -> bool:
+        """Queue an event for this socket; False (and `overflowed`) when it cannot keep up."""
+        if self.overflowed:
+            return False
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            return False
+        return True
+
+    async def get(self) -> Event:
+        """The next event to send, in the order they were put."""
+        return await self._queue.get()
+
+
+class FanOut(Protocol):
+    """Delivers events to the sockets subscribed to a chat."""
+
+    def subscribe(self, chat_id: str) -> AbstractAsyncContextManager[Subscription]:
+        """Receive the chat's events for the duration of the block."""
+        ...
+
+    async def publish(self, chat_id: str, event: Event) -> int:
+        """Send `event` to every socket on the chat; returns how many received it."""
+        ...
+
+    def listeners(self, chat_id: str) -> int:
+        """How many sockets are open on the chat (in this process)."""
+        ...
+
+
+class LocalFanOut:
+    """The in-process fan-out: a set of subscriptions per chat."""
+
+    def __init__(self, *, queue_size: int = 1000) -> None:
+        self._queue_size = queue_size
+        self._chats: dict[str, set[Subscription]] = {}
+
+    @asynccontextmanager
+    async def subscribe(self, chat_id: str) -> AsyncIterator[Subscription]:
+        """Receive the chat's events for the duration of the block."""
+        subscription = Subscription(chat_id, size=self._queue_size)
+        self._chats.setdefault(chat_id, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            subscribers = self._chats[chat_id]
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._chats[chat_id]
+
+    async def publish(self, chat_id: str, event: Event) -> int:
+        """Send `event` to every socket on the chat; returns how many received it."""
+        return sum(s.put(event) for s in list(self._chats.get(chat_id, ())))
+
+    def listeners(self, chat_id: str) -> int:
+        """How many sockets are open on the chat."""
+        return len(self._chats.get(chat_id, ()))
+
+    @property
+    def sockets(self) -> int:
+        """How many sockets are open in all."""
+        return sum(len(s) for s in self._chats.values())
+
+    @property
+    def chats(self) -> int:
+        """How many chats have at least one socket open."""
+        return len(self._chats)

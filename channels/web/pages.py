@@ -1,0 +1,66 @@
+"""The widget script and the demo shop page that shows it (`/widget.js`, `/`)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from string import Template
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.deps import RuntimeDep, SessionDep
+from agent.i18n import money
+from agent.models import Product
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/widget.js")
+async def widget() -> FileResponse:
+    """The embeddable chat widget (one script, no dependencies)."""
+    return FileResponse(
+        STATIC / "widget.js",
+        media_type="text/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300"},
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+async def demo_page(runtime: RuntimeDep, session: SessionDep) -> HTMLResponse:
+    """The demo shop's page, with the chat widget on it."""
+    company = runtime.company
+    products = await featured_products(session)
+    page = Template((STATIC / "demo.html").read_text(encoding="utf-8")).substitute(
+        shop_name=escape(runtime.settings.shop_name),
+        about=escape(company.about.text("es")),
+        address=escape(f"{company.address}, {company.city}"),
+        phone=escape(company.phone),
+        products="\n".join(_card(p, runtime.settings.currency) for p in products),
+    )
+    return HTMLResponse(page)
+
+
+async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Product]:
+    """One priced, in-stock product from each category, up to `limit`."""
+    available = (Product.active.is_(True), Product.stock > 0, Product.price.is_not(None))
+    first = select(func.min(Product.id)).where(*available).group_by(Product.category)
+    rows = await session.execute(
+        select(Product).where(Product.id.in_(first)).order_by(Product.category).limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def _card(product: Product, currency: str) -> str:
+    return (
+        '<li class="card">'
+        f'<p class="category">{escape(product.category)}</p>'
+        f"<h3>{escape(product.name)}</h3>"
+        f'<p class="price">{escape(money(product.price, currency))}</p>'
+        f'<p class="stock">{product.stock} disponibles</p>'
+        "</li>"
+    )

@@ -1,0 +1,293 @@
+"""The web chat WebSocket: `/ws/chat/{chat_id}`, replies streamed as they are written.
+
+Client → server: `{"type": "message", "message": "...", "tone": "amigable", "message_id": "..."}`
+(tone and message_id optional; the same message_id twice is answered once), `{"type": "ping"}`
+and `{"type": "pong"}`. Server → client: `connection_status` on connect; per message
+`processing`, `typing`, `response_start`, `response_chunk` × n, `response_end`; `message` for a
+reply that did not come from a turn (a person from the shop); `ping`/`pong` heartbeats;
+`error` for a frame that cannot be used (the socket stays open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, cast
+
+from fastapi import APIRouter, WebSocket, status
+from sqlalchemy import select
+
+from agent.messages import InboundMessage
+from agent.models import Conversation
+from agent.runtime import Runtime
+from channels.web.deps import web_output
+from channels.web.fanout import Event, Subscription
+from channels.web.origins import OriginPolicy
+from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
+
+log = logging.getLogger(__name__)
+
+router = APIRouter()
+
+MAX_CHAT_ID = 200
+MAX_MESSAGE_ID = 200
+MAX_TONE = 40
+MAX_QUEUED_TURNS = 20
+"""Messages a socket may have waiting for their turn; more are refused with an `error`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFrame:
+    """A customer's message from the socket."""
+
+    message: str
+    message_id: str | None = None
+    tone: str | None = None
+
+
+class FrameError(ValueError):
+    """A frame the socket cannot use; `code` and the message go back in an `error` event."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+def parse_frame(text: str, *, max_chars: int) -> ChatFrame | str:
+    """A chat message, or the type of a control frame (`ping`, `pong`); FrameError otherwise."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise FrameError("invalid_json", f"the frame is not valid JSON ({err.msg})") from err
+    if not isinstance(data, dict):
+        raise FrameError("invalid_frame", "the frame must be a JSON object with a 'type'")
+    kind = data.get("type")
+    if kind in ("ping", "pong"):
+        return cast(str, kind)
+    if kind != "message":
+        raise FrameError(
+            "invalid_type", f"type must be 'message', 'ping' or 'pong', not {kind!r}", field="type"
+        )
+    message = data.get("message")
+    if message is None:
+        raise FrameError("invalid_message", "message: field required", field="message")
+    if not isinstance(message, str):
+        raise FrameError("invalid_message", "message: must be a string", field="message")
+    if not message.strip():
+        raise FrameError("invalid_message", "message: must not be empty", field="message")
+    if len(message) > max_chars:
+        raise FrameError(
+            "invalid_message",
+            f"message: {len(message)} characters long; the limit is {max_chars}",
+            field="message",
+        )
+    return ChatFrame(
+        message=message,
+        message_id=_optional_text(data, "message_id", MAX_MESSAGE_ID),
+        tone=_optional_text(data, "tone", MAX_TONE),
+    )
+
+
+def _optional_text(data: dict[str, Any], field: str, limit: int) -> str | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise FrameError(
+            f"invalid_{field}", f"{field}: must be a string of 1 to {limit} characters", field=field
+        )
+    return value.strip()
+
+
+def error_event(chat_id: str, code: str, message: str, field: str | None = None) -> Event:
+    """An `error` event for one socket."""
+    event: Event = {
+        "type": "error",
+        "code": code,
+        "message": message,
+        "chat_id": chat_id,
+        "timestamp": timestamp(),
+    }
+    if field is not None:
+        event["field"] = field
+    return event
+
+
+@router.websocket("/ws/chat/{chat_id}")
+async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
+    """One customer's socket on a chat: messages in, events out."""
+    runtime = cast(Runtime, websocket.app.state.runtime)
+    policy = OriginPolicy.from_settings(runtime.settings)
+    origin = websocket.headers.get("origin")
+    allowed = policy.allows(
+        origin, host=websocket.headers.get("host"), secure=websocket.url.scheme == "wss"
+    )
+    await websocket.accept()
+    if not allowed:
+        log.info("web socket from origin %s refused", origin)
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, f"origin not allowed: {origin}")
+        return
+    if not chat_id.strip() or len(chat_id) > MAX_CHAT_ID:
+        reason = f"the chat id must be 1 to {MAX_CHAT_ID} characters"
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, reason)
+        return
+    await ChatSocket(websocket, chat_id, runtime, web_output(runtime.outputs)).run()
+
+
+class ChatSocket:
+    """The tasks of one socket: read frames, run turns in order, send events, heartbeat."""
+
+    def __init__(
+        self, websocket: WebSocket, chat_id: str, runtime: Runtime, output: WebOutput
+    ) -> None:
+        self.websocket = websocket
+        self.chat_id = chat_id
+        self.runtime = runtime
+        self.output = output
+        self.turns: asyncio.Queue[ChatFrame | None] = asyncio.Queue(MAX_QUEUED_TURNS)
+
+    async def run(self) -> None:
+        """Serve the socket until the client leaves; messages already received still get a turn."""
+        worker = asyncio.create_task(self._work())
+        try:
+            async with self.output.fanout.subscribe(self.chat_id) as subscription:
+                subscription.put(await self._status())
+                for row in await self.runtime.dispatcher.take_waiting(CHANNEL, self.chat_id):
+                    subscription.put(
+                        agent_message(self.chat_id, row.text, message_id=row.message_id)
+                    )
+                helpers = [
+                    asyncio.create_task(self._send(subscription)),
+                    asyncio.create_task(self._beat(subscription)),
+                ]
+                try:
+                    await self._read(subscription)
+                finally:
+                    for task in helpers:
+                        task.cancel()
+                    await asyncio.gather(*helpers, return_exceptions=True)
+        finally:
+            # Unsubscribed first: a reply no socket saw stays in the outbox for the next visit.
+            with contextlib.suppress(asyncio.QueueFull):
+                self.turns.put_nowait(None)
+            await worker
+
+    async def _status(self) -> Event:
+        async with self.runtime.sessions() as session:
+            owner = (
+                await session.execute(
+                    select(Conversation.owner).where(
+                        Conversation.channel == CHANNEL,
+                        Conversation.external_chat_id == self.chat_id,
+                    )
+                )
+            ).scalar_one_or_none()
+        return {
+            "type": "connection_status",
+            "status": "connected",
+            "chat_id": self.chat_id,
+            "resumed": owner is not None,
+            "owner": owner or "bot",
+            "heartbeat_seconds": self.runtime.settings.web_heartbeat_seconds,
+            "timestamp": timestamp(),
+        }
+
+    async def _read(self, subscription: Subscription) -> None:
+        limit = self.runtime.settings.max_message_chars
+        while True:
+            received = await self.websocket.receive()
+            if received["type"] == "websocket.disconnect":
+                return
+            text = received.get("text")
+            if text is None:
+                subscription.put(
+                    error_event(self.chat_id, "invalid_frame", "send JSON text frames, not binary")
+                )
+                continue
+            try:
+                frame = parse_frame(text, max_chars=limit)
+            except FrameError as err:
+                subscription.put(error_event(self.chat_id, err.code, str(err), err.field))
+                continue
+            if frame == "ping":
+                subscription.put({"type": "pong", "timestamp": timestamp()})
+            elif isinstance(frame, ChatFrame):
+                try:
+                    self.turns.put_nowait(frame)
+                except asyncio.QueueFull:
+                    message = f"{MAX_QUEUED_TURNS} messages are already waiting for a reply"
+                    subscription.put(error_event(self.chat_id, "busy", message))
+
+    async def _send(self, subscription: Subscription) -> None:
+        while True:
+            event = await subscription.get()
+            if subscription.overflowed:
+                # The client reads slower than its chat produces: it reconnects and reloads.
+                await self.websocket.close(status.WS_1013_TRY_AGAIN_LATER, "too slow to keep up")
+                return
+            try:
+                await self.websocket.send_json(event)
+            except Exception:  # the client went away mid-send; the reader sees the disconnect
+                return
+
+    async def _beat(self, subscription: Subscription) -> None:
+        interval = self.runtime.settings.web_heartbeat_seconds
+        while True:
+            await asyncio.sleep(interval)
+            subscription.put({"type": "ping", "timestamp": timestamp()})
+
+    async def _work(self) -> None:
+        while (frame := await self.turns.get()) is not None:
+            try:
+                await self._turn(frame)
+            except Exception:  # the outer edge of a socket's turn: logged, the socket lives on
+                log.exception("web turn failed on chat %s", self.chat_id)
+                await self.output.fanout.publish(
+                    self.chat_id,
+                    error_event(
+                        self.chat_id,
+                        "turn_failed",
+                        "the message could not be answered now; please send it again",
+                    ),
+                )
+
+    async def _turn(self, frame: ChatFrame) -> None:
+        chat_id = self.chat_id
+        message_id = frame.message_id or uuid.uuid4().hex
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            external_message_id=message_id,
+            external_chat_id=chat_id,
+            text=frame.message,
+            sender=chat_id,
+            tone=frame.tone,
+        )
+
+        async def publish(kind: str, **fields: Any) -> int:
+            event = {"type": kind, "chat_id": chat_id, "message_id": message_id, **fields}
+            return await self.output.fanout.publish(chat_id, event | {"timestamp": timestamp()})
+
+        await publish("processing", message=frame.message)
+        async with self.output.live.turn(chat_id) as mark:
+            await publish("typing")
+            started = False
+            reached = 0
+
+            async def on_chunk(piece: str) -> None:
+                nonlocal started, reached
+                if not started:
+                    started = True
+                    await publish("response_start")
+                reached = max(reached, await publish("response_chunk", content=piece))
+
+            result = await self.runtime.engine.handle(inbound, on_chunk=on_chunk)
+            if result.reply and reached:
+                mark(result.reply)  # seen live: the outbox must not show it again
+            if not started:
+                await publish("response_start")
+            await publish("response_end", **result.model_dump(mode="json"))
