@@ -294,6 +294,7 @@ def apikey_create(
         f"key {row.id} ({row.prefix}…) created for {row.name!r}. Copy it now: "
         "it cannot be shown again.",
         highlight=False,
+        soft_wrap=True,
     )
 
 

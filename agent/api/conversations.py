@@ -61,7 +61,7 @@ async def list_conversations(
         .limit(limit)
         .offset(offset)
     )
-    return [ConversationRow(c, int(n)) for c, n in rows.tuples()], int(total or 0)
+    return [ConversationRow(c, int(n)) for c, n in rows.all()], int(total or 0)
 
 
 async def get_conversation(
@@ -75,7 +75,7 @@ async def get_conversation(
     ).first()
     if row is None:
         raise NotFoundError(f"no conversation has the id {conversation_id}")
-    conversation, count = row.tuple()
+    conversation, count = row
     messages = await session.execute(
         select(Message)
         .where(Message.conversation_id == conversation_id)
