@@ -94,7 +94,8 @@ _WORD_ALIASES = {
     "recargar": "recarga", "bracket": "soporte", "holder": "soporte", "white": "blanco",
     "blanca": "blanco", "yellow": "amarillo", "amarilla": "amarillo", "red": "rojo",
     "roja": "rojo", "blue": "azul", "black": "negro", "negra": "negro", "orange": "naranja",
-    "green": "verde", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
+    "green": "verde", "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
+    "boxes": "caja", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
     "halotron": "solkaflam", "hcfc": "solkaflam",
 }  # fmt: skip
 
@@ -116,6 +117,18 @@ _PHRASE_ALIASES = {
     "lifeline": "linea vida",
 }  # fmt: skip
 
+# A word that names a kind of designation, and the letter or numeral after it: "tipo A",
+# "clase E", "tipo II", "talla M", "clase 0". Alone the letter is filler ("a", "e", "i") or
+# too short to mean anything; together they are one term, "tipo:a", that sets the product
+# apart. Roman numerals are read as digits: "tipo I" is "tipo 1".
+_DESIGNATORS = {
+    "tipo": "tipo", "type": "tipo", "clase": "clase", "class": "clase",
+    "talla": "talla", "size": "talla", "nivel": "nivel", "level": "nivel",
+    "categoria": "categoria", "category": "categoria", "grado": "grado", "grade": "grado",
+}  # fmt: skip
+_DESIGNATOR_VALUE = re.compile(r"[a-z]|[ivx]{2,4}|x{1,3}[sl]|\d{1,2}")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+
 _RAW_TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _NUMBER_THEN_LETTERS = re.compile(r"(\d+(?:[.,]\d+)?)([a-zñ]+)")
@@ -124,11 +137,22 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9ñ]")
 # Field weights: what the product is called counts most, its description least.
 _NAME, _SYNONYM, _SKU, _CATEGORY, _FAMILY = 3.0, 2.5, 4.0, 2.0, 1.5
 _ATTRIBUTE, _LONG_ATTRIBUTE, _DESCRIPTION = 1.5, 0.5, 0.3
+# A word a product has with at least this weight is in what it is called or how it is
+# classified, not only in free text (a botiquín's description lists gloves and masks).
+_LABELLED = min(_NAME, _SYNONYM, _SKU, _CATEGORY, _FAMILY, _ATTRIBUTE)
 _SATURATION = 2.0  # BM25-like k: a term in many fields helps, with diminishing returns
 # The first word of a name says what the product is: "extintor" asks for extinguishers before
 # "Gabinete para extintor"; a factor, because saturation would flatten an added weight.
 _HEAD_BOOST = 1.3
 _BIGRAM_QUERY_WEIGHT = 0.6
+# A name with all of the query's words doubles the score (a synonym a little less):
+# "chaleco reflectivo naranja" is "Chaleco reflectivo en malla naranja" more than "Chaleco
+# Reflectivo", whose description alone says naranja.
+_NAME_RECALL = 1.0
+# A name made of exactly the query's words, in any order, is the product asked for: it
+# outranks those whose names also have every word but say more. Not when another product
+# goes by those words too (a synonym): "chaleco reflectivo" is then a choice to offer.
+_EXACT_NAME = 1.5
 _RELATIVE_CUTOFF = 0.3  # hits scoring under this share of the best one are noise
 _FUZZY_CACHE_SIZE = 4096
 
@@ -147,10 +171,24 @@ def _number(token: str) -> str | None:
 
 
 def _words(text: str) -> list[str]:
-    """Normalised, singular words of `text` without filler; numbers as digits."""
+    """Normalised, singular words of `text` without filler; numbers as digits.
+
+    A designator and its value become one term: "Botiquín tipo A" → `botiquin`, `tipo:a`;
+    a number stays one too ("talla 44" → `talla:44`, `44`), so that "botas 44" finds it.
+    """
     out: list[str] = []
+    designator: str | None = None  # the designator word just read, whose value may follow
     for raw in _RAW_TOKEN.findall(unicodedata.normalize("NFC", text.lower())):
-        out.extend(_token_words(raw))
+        if designator is not None and _DESIGNATOR_VALUE.fullmatch(raw):
+            number = _number(raw)
+            out[-1] = f"{designator}:{number or _ROMAN.get(raw, raw)}"
+            if number is not None:
+                out.append(number)
+            designator = None
+            continue
+        words = _token_words(raw)
+        out.extend(words)
+        designator = _DESIGNATORS.get(words[-1]) if len(words) == 1 else None
     return out
 
 
@@ -167,10 +205,18 @@ def _token_words(raw: str) -> tuple[str, ...]:
             if number is not None:
                 out.append(number)
                 continue
-            word = singular(token)
+            word = _singular(token)
             if word not in _STOP:
                 out.append(word)
     return tuple(out)
+
+
+def _singular(word: str) -> str:
+    """`singular`, keeping the `e` of "-ble", "-ple"...: `desechables` → `desechable`."""
+    out = singular(word)
+    if word.endswith("les") and out == word[:-2] and out[-2] in "bcdfgpt":
+        return word[:-1]
+    return out
 
 
 def _alias_table(table: dict[str, str]) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -233,6 +279,15 @@ def _is_word(term: str) -> bool:
     return not term[0].isdigit() and not term.startswith("#")
 
 
+def _is_keyword(term: str) -> bool:
+    """A word, designator or capacity the customer said; not a bare number, pair or sku.
+
+    A bare number may be a quantity ("quiero 1 botiquín"), so a product is not expected to
+    have it.
+    """
+    return not term.startswith(("#", "sku:")) and "_" not in term
+
+
 def _with_bigrams(terms: Sequence[str]) -> list[str]:
     """The terms plus `a_b` for each pair of adjacent words (numbers break a phrase)."""
     pairs = [f"{a}_{b}" for a, b in itertools.pairwise(terms) if _is_word(a) and _is_word(b)]
@@ -285,6 +340,16 @@ class _Entry:
     category_key: str
     head: str | None
     synonyms: tuple[str, ...]
+    synonym_keywords: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A product that goes by some keywords: its name or a synonym, with the name's numbers."""
+
+    product_id: int
+    numbers: frozenset[str]  # "Botiquín Rimax 12 pulgadas" is only asked for with a 12
+    own: bool  # the product's name, not a synonym
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +371,9 @@ class _State:
     postings: dict[str, dict[int, float]]
     vocabulary: tuple[str, ...]  # fuzzy candidates, most frequent first (ties go to them)
     known: frozenset[str]
+    labels: dict[str, frozenset[int]]  # term → products that have it with at least _LABELLED
+    in_name: dict[str, set[int]]  # keyword → products whose name has it
+    called: dict[frozenset[str], list[_Name]]  # keywords → the products called just that
 
 
 @lru_cache(maxsize=20_000)
@@ -314,13 +382,28 @@ def _field_terms(text: str) -> frozenset[str]:
     return frozenset(_with_bigrams(_canonical(_words(text))))
 
 
+def _split_name(terms: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The keywords of a name and its bare numbers."""
+    terms = set(terms)
+    numbers = frozenset(t for t in terms if t.startswith("#"))
+    return frozenset(t for t in terms if _is_keyword(t)), numbers
+
+
+@lru_cache(maxsize=20_000)
+def _synonym_name(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """`_split_name` of a synonym; synonyms repeat across a family, so cached."""
+    return _split_name(_canonical(_words(text)))
+
+
 @lru_cache(maxsize=1_000)
 def _category_key(category: str) -> str:
     return normalize(category)
 
 
-def _index_row(row: _Row) -> tuple[_Entry, dict[str, float]]:
-    """The entry of one product and the weight of each of its terms."""
+def _index_row(
+    row: _Row,
+) -> tuple[_Entry, dict[str, float], list[tuple[frozenset[str], frozenset[str]]]]:
+    """The entry of one product, the weight of each of its terms, and its names."""
     weights: dict[str, float] = {}
 
     def add(terms: Iterable[str], weight: float) -> None:
@@ -340,37 +423,79 @@ def _index_row(row: _Row) -> tuple[_Entry, dict[str, float]]:
     add(set(_canonical(_words(row.description))), _DESCRIPTION)
     sku = _sku_term(row.sku)
     weights[sku] = weights.get(sku, 0.0) + _SKU
+    names = [_split_name(name), *(_synonym_name(s) for s in row.synonyms)]
     entry = _Entry(
         name=row.name,
         category=row.category,
         category_key=_category_key(row.category),
         head=head,
         synonyms=row.synonyms,
+        synonym_keywords=tuple(keywords for keywords, _numbers in names[1:]),
     )
-    return entry, weights
+    return entry, weights, names
 
 
 def _build(rows: Sequence[_Row]) -> _State:
     entries: dict[int, _Entry] = {}
     postings: dict[str, dict[int, float]] = {}
+    called: dict[frozenset[str], list[_Name]] = {}
+    in_name: dict[str, set[int]] = {}
     for row in rows:
-        entry, weights = _index_row(row)
+        entry, weights, names = _index_row(row)
         entries[row.id] = entry
         for term, weight in weights.items():
             postings.setdefault(term, {})[row.id] = weight
+        for keyword in names[0][0]:
+            in_name.setdefault(keyword, set()).add(row.id)
+        for i, (keywords, numbers) in enumerate(names):
+            if keywords:
+                called.setdefault(keywords, []).append(_Name(row.id, numbers, own=i == 0))
     words = [t for t in postings if _is_word(t) and "_" not in t and ":" not in t]
     words.sort(key=lambda t: -len(postings[t]))
     # Alias keys are fuzzy candidates too: "extingidor" is one letter from "extinguidor".
-    extra = sorted(w for w in _LEXICON_WORDS if w not in postings and len(w) > 3)
+    extra = sorted(w for w in _LEXICON_WORDS if w not in postings and len(w) > 3 and ":" not in w)
     return _State(
         entries=entries,
         postings=postings,
         vocabulary=(*words, *extra),
         known=frozenset(postings) | _LEXICON_WORDS,
+        labels={
+            term: labelled
+            for term, weights in postings.items()
+            if _is_keyword(term)
+            and (labelled := frozenset(p for p, w in weights.items() if w >= _LABELLED))
+        },
+        in_name=in_name,
+        called=called,
     )
 
 
 _EMPTY = _build([])
+
+
+def _named_exactly(state: _State, keywords: frozenset[str], terms: Collection[str]) -> int | None:
+    """The one product whose name is the query's words, if no other product goes by them."""
+    numbers = frozenset(t for t in terms if t.startswith("#"))
+    own: dict[int, bool] = {}
+    for name in state.called.get(keywords, ()):
+        if name.numbers <= numbers:
+            own[name.product_id] = own.get(name.product_id, False) or name.own
+    if len(own) != 1:
+        return None
+    ((product_id, is_name),) = own.items()
+    return product_id if is_name else None
+
+
+def _name_factor(entry: _Entry, keywords: frozenset[str], in_name: int, *, exact: bool) -> float:
+    """Up to twice the score for a name with all of `keywords` (`in_name` of them); more if
+    it is the product called just that. A synonym may say more of them, counting less.
+    """
+    said: float = in_name
+    if said < len(keywords) and entry.synonym_keywords:
+        in_synonym = max(len(words & keywords) for words in entry.synonym_keywords)
+        said = max(said, in_synonym * _SYNONYM / _NAME)
+    factor = 1 + _NAME_RECALL * said / len(keywords)
+    return factor * _EXACT_NAME if exact else factor
 
 
 def _max_typos(word: str) -> int:
@@ -470,22 +595,68 @@ class ProductIndex:
                 scores[product_id] = scores.get(product_id, 0.0) + gain
             if _is_word(term):
                 named.update(postings)
-        candidates = [
-            (score * _HEAD_BOOST if state.entries[product_id].head in terms else score, product_id)
-            for product_id, score in scores.items()
-            if product_id in named
-            and product_id not in exclude
-            and (category_key is None or state.entries[product_id].category_key == category_key)
-        ]
-        if not candidates:
+        # The query's words that label some product; one that only free text has, or none,
+        # tells no product from another.
+        keywords = frozenset(t for t in terms if _is_keyword(t) and t in state.labels)
+        matched: Counter[int] = Counter()  # how many of them label each product
+        for term in keywords:
+            matched.update(state.labels[term])
+        # Coverage: a product labelled by every word outranks one that misses any, in any order.
+        ranked: list[tuple[float, int]] = []
+        for product_id, score in scores.items():
+            entry = state.entries[product_id]
+            if (
+                product_id not in named
+                or product_id in exclude
+                or (category_key is not None and entry.category_key != category_key)
+            ):
+                continue
+            if entry.head in keywords:
+                score *= _HEAD_BOOST
+            if keywords:
+                score *= matched[product_id] / len(keywords)
+            if score > 0:
+                ranked.append((score, product_id))
+        if not ranked:
             return []
+        if keywords:
+            ranked = self._weigh_names(state, ranked, keywords, terms, limit)
+        # Ties go to the shorter name: it says less that the customer did not ask for.
         best = heapq.nlargest(
-            limit,
-            candidates,
-            key=lambda c: (c[0], -len(state.entries[c[1]].name), -c[1]),
+            limit, ((s, -len(state.entries[pid].name), -pid) for s, pid in ranked)
         )
         floor = best[0][0] * _RELATIVE_CUTOFF
-        return [SearchHit(product_id=pid, score=round(s, 4)) for s, pid in best if s >= floor]
+        return [
+            SearchHit(product_id=-minus_id, score=round(score, 4))
+            for score, _, minus_id in best
+            if score >= floor
+        ]
+
+    @staticmethod
+    def _weigh_names(
+        state: _State,
+        ranked: list[tuple[float, int]],
+        keywords: frozenset[str],
+        terms: Collection[str],
+        limit: int,
+    ) -> list[tuple[float, int]]:
+        """The scores times the name factor, for the products that can still reach the top."""
+        in_name: Counter[int] = Counter()
+        for keyword in keywords:
+            in_name.update(state.in_name.get(keyword, ()))
+        exact = _named_exactly(state, keywords, terms)
+        # The factor is at most 2 but for the one exact name: a product that could not reach
+        # the top `limit` even doubled is not weighed.
+        reach = heapq.nlargest(limit, (score for score, _ in ranked))[-1] / (1 + _NAME_RECALL)
+        return [
+            (
+                score
+                * _name_factor(state.entries[pid], keywords, in_name[pid], exact=pid == exact),
+                pid,
+            )
+            for score, pid in ranked
+            if score >= reach or pid == exact
+        ]
 
     def categories(self) -> list[tuple[str, int]]:
         """Each category with its number of active products, alphabetically."""
@@ -522,7 +693,9 @@ class ProductIndex:
         """Each term of the query with its weight: typos corrected, aliases applied."""
         words: list[str] = []
         for word in _words(query):
-            if word in state.known or not _is_word(word):
+            # A designator ("tipo:d") is never a typo of a word: one no product has is kept
+            # and matches nothing.
+            if word in state.known or not _is_word(word) or ":" in word:
                 words.append(word)
             elif (corrected := self._correct(word, state)) is not None:
                 words.append(corrected)

@@ -13,6 +13,7 @@ from agent.catalog.search import ProductIndex, find_products
 from agent.db import create_engine, create_sessionmaker
 from agent.migrate import upgrade
 from agent.models import Product
+from rag_domains.sales import CLEAR_WINNER
 
 
 @pytest.fixture
@@ -146,6 +147,49 @@ async def test_type_words_keep_to_their_type(
 
 
 @pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("casco tipo I", ["CAS-AMA", "CAS-BLA"]),
+        ("cascos tipo 1", ["CAS-AMA", "CAS-BLA"]),  # a Roman numeral or its digit
+        ("casco clase E", ["CAS-DIE"]),
+        ("guantes clase 0", ["GUA-DIE"]),
+        ("botiquín tipo A", ["BOT-TIA"]),
+    ],
+)
+async def test_a_type_or_class_letter_counts(
+    sessions: async_sessionmaker[AsyncSession],
+    index: ProductIndex,
+    query: str,
+    expected: list[str],
+) -> None:
+    # "a", "e" and "i" are filler words on their own; after "tipo" or "clase" they are the type.
+    assert sorted(await skus(sessions, index, query)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "sku"),
+    [
+        ("extintor de 20 libras multiproposito", "EXT-PQS-20"),
+        ("extintor multiproposito de 20 libras", "EXT-PQS-20"),
+        ("20 lb pqs extintor", "EXT-PQS-20"),
+        ("casco de seguridad blanco", "CAS-BLA"),
+        ("blanco casco de seguridad", "CAS-BLA"),
+        ("guante de carnaza largo", "GUA-CAR-L"),
+    ],
+)
+async def test_the_product_with_every_word_wins_clearly_in_any_order(
+    sessions: async_sessionmaker[AsyncSession], index: ProductIndex, query: str, sku: str
+) -> None:
+    hits = index.search(query, limit=4)
+    async with sessions() as session:
+        first = await session.get(Product, hits[0].product_id)
+    assert first is not None
+    assert first.sku == sku
+    # The sales handler takes it without showing a list.
+    assert len(hits) == 1 or hits[0].score >= CLEAR_WINNER * hits[1].score, hits
+
+
+@pytest.mark.parametrize(
     "query",
     ["hola", "Buenas tardes!", "quiero saber el precio", "gracias", "asdfghjkl", "", "10", "casa"],
 )
@@ -265,6 +309,9 @@ async def test_a_10000_product_catalog_builds_and_answers(
     carnaza = await names(sessions, index, "guantez de carnaza")
     assert carnaza
     assert all(n.startswith("Guante carnaza") for n in carnaza), carnaza
+    white = await names(sessions, index, "cascos tipo 2 blancos")
+    assert len(white) == 5
+    assert all(n.startswith("Casco tipo II blanco ") for n in white), white
     assert await names(sessions, index, "hola, buenas tardes") == []
     assert index.match_category("botas") == "Calzado de seguridad"
 
