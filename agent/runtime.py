@@ -11,6 +11,7 @@ from agent.catalog.search import ProductIndex
 from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
 from agent.engine import TurnEngine
+from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
 from agent.outbox import OutboxDispatcher
 from agent.seed import seed_demo_if_empty
@@ -49,6 +50,7 @@ class Runtime:
     async def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
         company = load_company(settings.company_file)
+        llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         if migrate:
             await upgrade_async(settings.database_url)
         db = create_engine(settings.database_url, echo=settings.database_echo)
@@ -74,11 +76,20 @@ class Runtime:
             engine = TurnEngine(
                 sessions=sessions,
                 settings=settings,
-                understander=Understander(index, refresh_seconds=settings.catalog_refresh_seconds),
+                understander=Understander(
+                    index,
+                    refresh_seconds=settings.catalog_refresh_seconds,
+                    model=llm.reader,
+                    mode=settings.llm_mode,
+                    threshold=settings.nlu_confidence_threshold,
+                ),
                 handlers=handlers,
                 dispatcher=dispatcher,
+                llm=llm,
             )
+            await llm.check()
         except BaseException:
+            await llm.close()
             await db.dispose()
             raise
         return cls(settings, db, sessions, index, company, outputs, dispatcher, engine)
@@ -86,4 +97,6 @@ class Runtime:
     async def close(self) -> None:
         """Finish pending deliveries and release the database."""
         await self.engine.drain_deliveries()
+        if self.engine.llm is not None:
+            await self.engine.llm.close()
         await self.db.dispose()

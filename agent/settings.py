@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SHOP_DIR = Path(__file__).parent / "demo_shop"
@@ -50,6 +50,43 @@ class Settings(BaseSettings):
     chat_rate_limit_burst: int = Field(default=20, ge=1)
     forwarded_allow_ips: str = ""
     """Proxies (IPs or CIDRs, comma-separated) trusted to set X-Forwarded-For; none if empty."""
+
+    # Language models (README "LLM"). offline: no model; gemini: Google's API (GOOGLE_API_KEY);
+    # ollama: a model on the shop's own machine (OLLAMA_HOST).
+    llm_provider: Literal["offline", "gemini", "ollama"] = "offline"
+    llm_mode: Literal["fallback", "always"] = "fallback"
+    """fallback: ask the model only when the offline reading is unsure; always: every message."""
+    llm_phrasing: Literal["off", "unsure", "always"] = "unsure"
+    """Rephrase replies with the model: never, on the turns the model read, or every turn."""
+    llm_phrase_handlers: str = "inventory,company,customers,smalltalk"
+    """Handlers whose replies may be rephrased (comma-separated); sales replies stay templates."""
+    llm_model: str | None = None
+    """The model; empty picks the provider's default (gemini-3.5-flash, qwen2.5:3b)."""
+    google_api_key: SecretStr | None = None
+    gemini_base_url: str | None = None
+    """Another endpoint for the Gemini API (a proxy, or the tests' local server)."""
+    ollama_host: str = "http://127.0.0.1:11434"
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_understanding_timeout: float = Field(default=10.0, gt=0)
+    llm_phrasing_timeout: float = Field(default=20.0, gt=0)
+    llm_image_timeout: float = Field(default=30.0, gt=0)
+    llm_retries: int = Field(default=2, ge=0, le=5)
+    llm_retry_base_delay: float = Field(default=0.5, ge=0)
+    llm_breaker_failures: int = Field(default=5, ge=1)
+    llm_breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    llm_privacy: bool | None = None
+    """Replace cédula, phone, e-mail and address by placeholders; default on for gemini only."""
+    llm_cache_size: int = Field(default=512, ge=0)
+    llm_cache_ttl_seconds: float = Field(default=3600.0, gt=0)
+    llm_history_tokens: int = Field(default=400, ge=0)
+    llm_facts_tokens: int = Field(default=1200, ge=100)
+    llm_top_facts: int = Field(default=5, ge=1)
+    llm_max_output_tokens: int = Field(default=1024, ge=64)
+    llm_price_input_per_mtok: float | None = Field(default=None, ge=0)
+    llm_price_output_per_mtok: float | None = Field(default=None, ge=0)
+    image_dir: Path = Path("./media/images")
+    """Where customers' photos are kept (a person looks at them when no model can)."""
+    max_image_bytes: int = Field(default=8_000_000, ge=1000)
 
     @field_validator("database_url")
     @classmethod

@@ -1,26 +1,58 @@
-"""Understanding a message: the offline reader over a lexicon kept in step with the catalog."""
+"""Understanding a message: the offline reader over a lexicon kept in step with the catalog,
+and, when a model is configured, the model's reading of the messages the offline one is not
+sure of (or of every message with `LLM_MODE=always`), validated before it is used."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.search import ProductIndex
+from agent.llm.privacy import Redactor
+from agent.llm.reading import ModelReader
+from agent.llm.service import Spend
 from agent.nlu.lexicon import Lexicon
 from agent.nlu.offline import OfflineReader
 from agent.nlu.types import DialogState, Understanding
 
 
+@dataclass(slots=True)
+class Reading:
+    """The understanding a turn goes on with, the offline one, and what the model cost."""
+
+    understanding: Understanding
+    offline: Understanding
+    spend: Spend = field(default_factory=Spend)
+    unsure: bool = False
+    """The offline reading was below the confidence threshold."""
+    asked_model: bool = False
+    used_model: bool = False
+    """The model's proposal was valid and is the understanding."""
+
+
 class Understander:
     """Reads messages with the offline reader, rebuilt whenever the catalog index is."""
 
-    def __init__(self, index: ProductIndex, *, refresh_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        index: ProductIndex,
+        *,
+        refresh_seconds: float = 1.0,
+        model: ModelReader | None = None,
+        mode: Literal["fallback", "always"] = "fallback",
+        threshold: float = 0.6,
+    ) -> None:
         self._index = index
         self._refresh_seconds = refresh_seconds
         self._checked_at = float("-inf")
         self._generation = -1
         self._reader = OfflineReader(Lexicon())
+        self._model = model
+        self._mode = mode
+        self._threshold = threshold
 
     async def prepare(self, session: AsyncSession) -> None:
         """Refresh the catalog index if the catalog changed, and the lexicon with it.
@@ -38,5 +70,44 @@ class Understander:
             self._generation = self._index.generation
 
     def understand(self, text: str, state: DialogState) -> Understanding:
-        """Intent, confidence and entities of `text` in the conversation's state."""
+        """Intent, confidence and entities of `text` in the conversation's state (offline)."""
         return self._reader.understand(text, state)
+
+    def unsure(self, offline: Understanding) -> bool:
+        """Whether the offline reading is below the confidence threshold."""
+        return offline.confidence < self._threshold
+
+    def wants_model(self, offline: Understanding) -> bool:
+        """Whether this reading would be sent to the model (whatever the breaker says)."""
+        enabled = self._model is not None and self._model.service.enabled
+        return enabled and (self._mode == "always" or self.unsure(offline))
+
+    async def read(
+        self,
+        text: str,
+        state: DialogState,
+        *,
+        offline: Understanding | None = None,
+        history: str = "",
+        redactor: Redactor | None = None,
+    ) -> Reading:
+        """The understanding of `text`: the offline one, or the model's when it is asked and
+        its proposal holds. Never raises for a model failure. No database work: the caller
+        must not hold a write transaction open while this awaits the model."""
+        offline = offline or self.understand(text, state)
+        reading = Reading(offline, offline, unsure=self.unsure(offline))
+        if self._model is None or not text.strip() or not self.wants_model(offline):
+            return reading
+        reading.asked_model = True
+        proposal = await self._model.propose(
+            text,
+            state,
+            offline,
+            history=history,
+            redactor=redactor or Redactor(enabled=False),
+            spend=reading.spend,
+        )
+        if proposal is not None:
+            reading.understanding = proposal
+            reading.used_model = True
+        return reading
