@@ -43,6 +43,7 @@ from agent.deps import RuntimeDep, SessionDep
 from agent.models import Owner
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ValidationProblem, "description": "The body is not UTF-8 encoded JSON."},
     401: {"model": Problem, "description": "No API key, or one that is not valid or revoked."},
     422: {"model": ValidationProblem, "description": "A parameter or body field is invalid."},
     429: {
@@ -80,7 +81,7 @@ Until = Annotated[
     Query(description="Up to this instant (ISO 8601; UTC when no offset is given), exclusive."),
 ]
 Filter = Annotated[Text | None, Query(max_length=100)]
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Sku = Annotated[str, Path(max_length=64, description="The product's sku.", examples=["EXT-PQS-10"])]
 

@@ -202,7 +202,10 @@ class StockAdjustment(BaseModel):
     )
 
     delta: int = Field(
-        ge=-MAX_DELTA, le=MAX_DELTA, description="Units to add (positive) or take (negative)."
+        ge=-MAX_DELTA,
+        le=MAX_DELTA,
+        description="Units to add (positive) or take (negative); not 0.",
+        json_schema_extra={"not": {"const": 0}},
     )
     reason: Annotated[Text, Field(min_length=1, max_length=200)] = Field(
         description="Why the stock changes (a delivery, a count, breakage...); kept in the log."
