@@ -30,6 +30,7 @@ from agent.ratelimit import limit_public_chat
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
 from channels.web import http as web_http
+from channels.web import images as web_images
 from channels.web import pages as web_pages
 from channels.web import socket as web_socket
 from channels.web.origins import ChatCORS
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(web_http.router)
+    app.include_router(web_images.router)
     app.include_router(web_socket.router)
     app.include_router(web_pages.router)
     app.add_middleware(ChatCORS, settings=settings)
@@ -74,16 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def health(runtime: RuntimeDep) -> JSONResponse:
-    """Whether the service and its database answer."""
+    """Whether the service and its database answer, and how the language model fares."""
+    llm = runtime.engine.llm.status() if runtime.engine.llm is not None else None
     try:
         async with runtime.sessions() as session:
             await session.execute(text("SELECT 1"))
     except Exception as err:  # health reports any database failure instead of raising it
         log.warning("health check: database unavailable: %s", err)
         return JSONResponse(
-            {"status": "unavailable", "database": f"error: {type(err).__name__}"}, status_code=503
+            {"status": "unavailable", "database": f"error: {type(err).__name__}", "llm": llm},
+            status_code=503,
         )
-    return JSONResponse({"status": "ok", "database": "ok", "version": agent.__version__})
+    body = {"status": "ok", "database": "ok", "version": agent.__version__, "llm": llm}
+    return JSONResponse(body)
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:

@@ -252,12 +252,16 @@ def evaluate(
     file: Annotated[
         Path, typer.Argument(exists=True, help="Labelled utterances (.jsonl) or conversations.")
     ],
+    provider: Annotated[
+        str | None,
+        typer.Option(help="offline, gemini or ollama (default: LLM_PROVIDER); adds model calls."),
+    ] = None,
 ) -> None:
     """Score the understanding on labelled utterances, or run scripted conversations."""
     from agent.eval_runner import run_eval
 
     async def work(settings: Settings) -> bool:
-        report, passed = await run_eval(settings, file)
+        report, passed = await run_eval(settings, file, provider=provider)
         console.print(report, highlight=False)
         return passed
 

@@ -77,7 +77,7 @@ class CircuitBreaker:
             self._opened_at = self._clock()
             self._trial = False
             log.warning(
-                "%s breaker open after %d failures: the model is skipped for %.0f s",
+                "%s breaker open after %d failures: the model is skipped for %.1f s",
                 self._name,
                 self._failures,
                 self._reset,

@@ -32,6 +32,18 @@ class LLM:
     images: ImageReader
     privacy: bool
     """Whether personal data is replaced by placeholders in what is sent."""
+    mode: str = "fallback"
+    phrasing: str = "unsure"
+
+    def status(self) -> dict[str, object]:
+        """What `/health` shows: provider, model, breaker state, last error, how it is used."""
+        return {
+            **self.service.status(),
+            "mode": self.mode,
+            "phrasing": self.phrasing,
+            "privacy": self.privacy,
+            "reads_images": self.images.available,
+        }
 
     async def check(self) -> None:
         """Ask the provider whether it can serve the model; a failure is logged, not raised."""
@@ -110,4 +122,6 @@ def build_llm(settings: Settings, provider: Provider | None = None) -> LLM:
             service, shop_name=settings.shop_name, timeout=settings.llm_image_timeout
         ),
         privacy=privacy,
+        mode=settings.llm_mode,
+        phrasing=settings.llm_phrasing,
     )
