@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.settings import Settings
 
-PUBLIC_CHAT_PATHS = ("/chat/text", "/chat/audio", "/chat/history/")
+PUBLIC_CHAT_PATHS = ("/chat/text", "/chat/audio", "/chat/image", "/chat/history/")
 """HTTP paths limited per client address (a trailing slash means every path under it)."""
 
 PUBLIC_SOCKET_PATHS = ("/ws/chat/",)
