@@ -65,13 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_images.router)
     app.include_router(web_socket.router)
     app.include_router(web_pages.router)
+    # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
+    # shop's site can read the 429 it gets.
+    limit_public_chat(app, settings)
     app.add_middleware(ChatCORS, settings=settings)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(SalesAgentError, _product_error)
     mount_api(app, settings)
-    limit_public_chat(app, settings)
     return app
 
 

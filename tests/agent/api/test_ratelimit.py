@@ -156,3 +156,27 @@ async def test_a_limit_of_zero_turns_it_off(demo_settings: Settings, value: floa
         statuses = {(await http.get("/chat/history/x")).status_code for _ in range(5)}
 
     assert 429 not in statuses
+
+
+async def test_a_shop_page_can_read_the_429_and_its_preflights_cost_nothing(
+    demo_settings: Settings,
+) -> None:
+    shop = "https://shop.example"
+    settings = limited(
+        demo_settings,
+        chat_rate_limit_per_minute=1,
+        chat_rate_limit_burst=1,
+        web_allowed_origins=shop,
+    )
+    async with serving(settings) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        preflight = {"Access-Control-Request-Method": "POST", "Origin": shop}
+        preflights = [(await http.options("/chat/text", headers=preflight)) for _ in range(3)]
+        message = {"chat_id": "shop", "message": "hola"}
+        answered = await http.post("/chat/text", json=message, headers={"Origin": shop})
+        refused = await http.post("/chat/text", json=message, headers={"Origin": shop})
+
+    assert [r.status_code for r in preflights] == [200, 200, 200]
+    assert answered.status_code == 200
+    assert refused.status_code == 429
+    assert refused.headers["access-control-allow-origin"] == shop
+    assert refused.json()["retry_after"] == 60
