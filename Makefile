@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: run test install install-test services lint bench clean
+.PHONY: run test install install-test services browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,18 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## browser: Debian's chromium for the widget tests (apt-get installs it when it is missing)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the widget browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || { \
+	  echo "Debian's chromium (/usr/bin/chromium) is required by the widget tests" >&2; exit 1; }
+
 ## test: install what the tests need, check the services, lint, type-check and run the tests
-test: install-test services lint
+test: install-test services browser lint
 	$(BIN)/pytest
 
 bench: install

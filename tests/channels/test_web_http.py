@@ -1,0 +1,130 @@
+"""The web channel's HTTP endpoints over real HTTP: history, health, info, audio, pages, CORS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from web_server import LiveServer, serving
+
+from agent.settings import Settings
+
+
+@pytest.fixture
+async def server(demo_settings: Settings) -> AsyncIterator[LiveServer]:
+    settings = demo_settings.model_copy(update={"web_allowed_origins": "https://tienda.example"})
+    async with serving(settings) as live:
+        yield live
+
+
+@pytest.fixture
+async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+async def test_history_pages_back_through_the_conversation(http: httpx.AsyncClient) -> None:
+    said = ["hola", "¿cuánto vale el casco dieléctrico?", "¿dónde quedan?"]
+    for text in said:
+        await http.post("/chat/text", json={"chat_id": "hist", "message": text})
+
+    newest = (await http.get("/chat/history/hist", params={"limit": 4})).json()
+    older = await http.get("/chat/history/hist", params={"limit": 4, "before": newest["before"]})
+    everything = (await http.get("/chat/history/hist")).json()
+
+    assert [m["role"] for m in newest["messages"]] == ["customer", "agent"] * 2
+    assert newest["messages"][-2]["text"] == "¿dónde quedan?"
+    assert newest["has_more"] is True and newest["before"] == newest["messages"][0]["id"]
+    page = older.json()
+    assert [m["text"] for m in page["messages"] if m["role"] == "customer"] == ["hola"]
+    assert page["has_more"] is False and page["before"] is None
+    assert [m["id"] for m in everything["messages"]] == [
+        m["id"] for m in page["messages"] + newest["messages"]
+    ]
+    assert everything["owner"] == "bot"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"limit": 0}, "limit"), ({"limit": 500}, "limit"), ({"before": "x"}, "before")],
+)
+async def test_history_rejects_bad_paging(
+    http: httpx.AsyncClient, params: dict[str, object], field: str
+) -> None:
+    await http.post("/chat/text", json={"chat_id": "paging", "message": "hola"})
+
+    response = await http.get("/chat/history/paging", params=params)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+
+
+async def test_history_of_an_unknown_chat_is_a_clear_404(http: httpx.AsyncClient) -> None:
+    response = await http.get("/chat/history/nobody-here")
+
+    assert response.status_code == 404
+    assert "nobody-here" in response.json()["detail"]
+
+
+async def test_health_and_info(http: httpx.AsyncClient) -> None:
+    await http.post("/chat/text", json={"chat_id": "info", "message": "hola"})
+
+    health = (await http.get("/chat/health")).json()
+    info = (await http.get("/info")).json()
+
+    assert health["status"] == "ok" and health["sockets"] == 0
+    assert (await http.get("/health")).json()["database"] == "ok"
+    assert info["version"] and info["llm_provider"] == "offline"
+    assert "web" in info["channels"]
+    assert info["counts"]["products"] > 100
+    assert info["counts"]["conversations"] == 1
+    assert info["counts"]["orders"] >= 1  # the demo shop's past orders
+
+
+async def test_voice_notes_are_a_clear_501_for_now(http: httpx.AsyncClient) -> None:
+    response = await http.post("/chat/audio", content=b"RIFF....WAVE")
+
+    assert response.status_code == 501
+    assert response.json()["detail"].startswith("voice notes are not available yet")
+
+
+async def test_the_demo_page_shows_the_shop_and_embeds_the_widget(
+    http: httpx.AsyncClient,
+) -> None:
+    page = await http.get("/")
+    widget = await http.get("/widget.js")
+
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="es">' in page.text
+    assert "Extintores y Seguridad Industrial del Risaralda" in page.text
+    assert page.text.count('class="card"') >= 5 and "$" in page.text
+    assert '<script src="/widget.js"' in page.text
+    assert widget.headers["content-type"].startswith("text/javascript")
+    assert "attachShadow" in widget.text and "innerHTML" not in widget.text
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"), [("https://tienda.example", True), ("https://evil.example", False)]
+)
+async def test_cross_origin_chat_requests_follow_the_allowed_origins(
+    http: httpx.AsyncClient, origin: str, allowed: bool
+) -> None:
+    preflight = await http.options(
+        "/chat/text",
+        headers={
+            "origin": origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
+    await http.post("/chat/text", json={"chat_id": "cors", "message": "hola"})
+    history = await http.get("/chat/history/cors", headers={"origin": origin})
+
+    granted = history.headers.get("access-control-allow-origin")
+    assert (granted == origin) is allowed
+    assert (preflight.status_code == 200) is allowed
+    assert (
+        "access-control-allow-origin"
+        not in (await http.get("/info", headers={"origin": origin})).headers
+    )

@@ -1,0 +1,172 @@
+"""The widget in a real browser (Debian's chromium driven by Playwright): buy from the demo page.
+
+Screenshots are saved under `test-output/` in the checkout.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy import select
+from web_server import LiveServer, serving
+
+from agent.models import Conversation, Order
+from agent.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+PURCHASE = [
+    ("hola", "asistente virtual"),
+    ("necesito dos extintores de 10 libras", "¿Cuál de estos quieres?"),
+    ("1", "¿Algo más, o finalizamos la compra?"),
+    ("eso es todo", "número de cédula"),
+    ("1098765432", "nombre completo"),
+    ("Laura Restrepo", "número de celular"),
+    ("3104567890", "ciudad"),
+    ("Pereira", "dirección de entrega"),
+    ("Calle 19 # 8-34", "¿Confirmas el pedido?"),
+    ("sí", "¡Gracias por tu compra!"),
+]
+
+
+@pytest.fixture
+async def server(demo_settings: Settings) -> AsyncIterator[LiveServer]:
+    async with serving(demo_settings) as live:
+        yield live
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is required at /usr/bin/chromium (make test installs it)")
+    OUTPUT.mkdir(exist_ok=True)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
+        yield browser
+        await browser.close()
+
+
+async def shot(page: Page, name: str) -> None:
+    await page.screenshot(path=OUTPUT / f"widget-{name}.png")
+
+
+async def test_a_customer_buys_from_the_widget_and_finds_the_chat_after_a_reload(
+    server: LiveServer, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 860}, locale="es-CO")
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    await page.goto(server.url + "/")
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Extintores y Seguridad Industrial del Risaralda"
+    )
+    launcher = page.get_by_role("button", name="Abrir el chat")
+    await launcher.click()
+    panel = page.get_by_role("dialog", name="Extintores y Seguridad Industrial del Risaralda")
+    await expect(panel).to_be_visible()
+    box = page.get_by_role("textbox", name="Tu mensaje")
+    await expect(box).to_be_focused()
+    await shot(page, "1-open")
+
+    agent = page.locator(".msg.agent")
+    for number, (text, expected) in enumerate(PURCHASE, start=1):
+        await box.fill(text)
+        await box.press("Enter")
+        await expect(agent).to_have_count(number, timeout=15_000)
+        await expect(agent.nth(number - 1)).to_contain_text(expected, timeout=15_000)
+        if text == "1":
+            # *Tu carrito* is shown bold, without the asterisks.
+            await expect(agent.nth(number - 1).locator("strong").first).to_have_text("Tu carrito")
+            await shot(page, "2-cart")
+    confirmation = agent.last
+    await expect(confirmation).to_contain_text("quedó confirmado por $660.000")
+    await expect(page.get_by_role("status")).to_have_text("En línea")
+    await shot(page, "3-order-confirmed")
+
+    chat_id = await page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('salesagent:'))"
+        ".map(k => localStorage.getItem(k))[0]"
+    )
+    async with server.runtime.sessions() as session:
+        order = (
+            await session.execute(
+                select(Order)
+                .join(Conversation, Order.conversation_id == Conversation.id)
+                .where(Conversation.external_chat_id == chat_id)
+            )
+        ).scalar_one()
+    assert order.channel == "web" and order.total == 660000
+    assert order.lines[0].quantity == 2 and order.shipping_city == "Pereira"
+    assert f"#{order.id}" in (await confirmation.inner_text())
+
+    await page.reload()
+    await page.get_by_role("button", name="Abrir el chat").click()
+    history = page.locator(".msg")
+    await expect(history).to_have_count(2 * len(PURCHASE))
+    await expect(page.locator(".msg.customer").nth(5)).to_have_text("Tú: Laura Restrepo")
+    await expect(page.locator(".msg.agent").last).to_contain_text(f"#{order.id}")
+    await expect(page.get_by_role("status")).to_have_text("En línea")
+    await shot(page, "4-after-reload")
+
+    await page.keyboard.press("Escape")
+    await expect(panel).to_be_hidden()
+    await expect(page.get_by_role("button", name="Abrir el chat")).to_be_focused()
+    assert errors == []
+    await context.close()
+
+
+async def test_the_widget_is_usable_on_a_phone_in_dark_mode(
+    server: LiveServer, browser: Browser
+) -> None:
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, color_scheme="dark", has_touch=True
+    )
+    page = await context.new_page()
+    await page.goto(server.url + "/")
+
+    await page.keyboard.press("Tab")
+    launcher = page.get_by_role("button", name="Abrir el chat")
+    await expect(launcher).to_be_focused()
+    await page.keyboard.press("Enter")
+    panel = page.locator(".panel")
+    await expect(panel).to_be_visible()
+    size = await panel.bounding_box()
+    assert size is not None and size["width"] == 390 and size["height"] == 844
+    background = await panel.evaluate("p => getComputedStyle(p).backgroundColor")
+    assert background == "rgb(29, 34, 41)"  # the dark palette
+
+    box = page.get_by_role("textbox", name="Tu mensaje")
+    await box.fill("<b>hola</b> *amigos*")
+    await box.press("Enter")
+    await expect(page.locator(".msg.agent")).to_have_count(1, timeout=15_000)
+    mine = page.locator(".msg.customer").first
+    await expect(mine).to_have_text("Tú: <b>hola</b> amigos")  # markup shown as text, never run
+    assert await mine.locator("b").count() == 0
+    await shot(page, "5-phone-dark")
+    await context.close()
+
+
+def test_chromium_is_debians() -> None:
+    assert CHROMIUM.exists(), "make test installs Debian's chromium"
+    assert shutil.which("chromium") == str(CHROMIUM)
