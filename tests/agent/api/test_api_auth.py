@@ -92,7 +92,7 @@ async def test_a_key_made_with_the_cli_works_until_it_is_revoked(
         assert listed.returncode == 0, listed.stderr
         assert "erp" in listed.stdout and key[:14] in listed.stdout
         assert key not in listed.stdout  # the key itself is never shown again
-        assert "UTC" in listed.stdout.split("erp", 1)[1]  # a last-used date
+        assert listed.stdout.count("UTC") == 2  # created, and last used
 
         revoked = await asyncio.to_thread(cli, demo_settings, "apikey", "revoke", key[:14])
         assert revoked.returncode == 0, revoked.stderr
@@ -139,3 +139,20 @@ def test_listing_with_no_keys_says_how_to_make_one(demo_settings: Settings) -> N
 
     assert done.returncode == 0
     assert "salesagent apikey create" in done.stdout
+
+
+async def test_last_use_is_written_at_most_once_a_minute(
+    base_url: str, demo_settings: Settings
+) -> None:
+    key = await new_key(demo_settings)
+    never = rows(demo_settings, "select last_used_at from api_keys")
+    async with httpx.AsyncClient(base_url=base_url, headers={"X-API-Key": key}) as http:
+        await http.get("/api/v1/customers")
+        first = rows(demo_settings, "select last_used_at from api_keys")
+        for _ in range(5):
+            assert (await http.get("/api/v1/customers")).status_code == 200
+        later = rows(demo_settings, "select last_used_at from api_keys")
+
+    assert never == [(None,)]
+    assert first[0][0] is not None
+    assert later == first  # no write per request
