@@ -69,6 +69,8 @@ def singular(word: str) -> str:
         return word[:-3] + "z"
     if word.endswith(("ores", "ones", "ales", "eles", "ares", "ines", "ules", "eses")):
         return word[:-2]
+    if word.endswith("les") and word[-4] in "bcdfgpt":
+        return word[:-1]  # desechables → desechable, dobles → doble, triples → triple
     if word.endswith("es") and word[-3] in "rlndjy" and not word.endswith("tes"):
         return word[:-2]
     if word.endswith("s") and not word.endswith("ss"):

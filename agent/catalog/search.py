@@ -205,18 +205,10 @@ def _token_words(raw: str) -> tuple[str, ...]:
             if number is not None:
                 out.append(number)
                 continue
-            word = _singular(token)
+            word = singular(token)
             if word not in _STOP:
                 out.append(word)
     return tuple(out)
-
-
-def _singular(word: str) -> str:
-    """`singular`, keeping the `e` of "-ble", "-ple"...: `desechables` → `desechable`."""
-    out = singular(word)
-    if word.endswith("les") and out == word[:-2] and out[-2] in "bcdfgpt":
-        return word[:-1]
-    return out
 
 
 def _alias_table(table: dict[str, str]) -> dict[tuple[str, ...], tuple[str, ...]]:
