@@ -1,11 +1,12 @@
 """Web chat throughput over real sockets: HTTP chat clients and WebSocket conversations against
 one server, next to a trivial endpoint of the same server (`GET /chat/health`, the floor).
 
-    .venv/bin/python bench/web_throughput.py [--url URL] [--http-clients 50] [--sockets 500]
-                                             [--turns 4] [--floor-requests 5000]
+    .venv/bin/python bench/web_throughput.py [--url URL | --database-url URL]
+        [--http-clients 50] [--sockets 500] [--turns 4] [--floor-requests 5000]
 
 Without `--url` it starts `salesagent serve` on a free local port with a fresh SQLite demo
-shop (rate limits off: every client shares one address), and stops it at the end. Prints, per
+shop, or on `--database-url` (an empty database: it is migrated and seeded), with the rate
+limits off (every client shares one address), and stops it at the end. Prints, per
 phase, requests or turns per second and p50/p99 latency, and each chat figure's ratio to the
 floor measured in the same run.
 """
@@ -69,13 +70,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_server() -> Iterator[str]:
+def local_server(database_url: str | None) -> Iterator[str]:
     """`salesagent serve` on a free port with a fresh demo shop; its URL until the block ends."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="web-bench-") as folder:
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}",
+            "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}",
             "AUTO_SEED_DEMO": "true",
             "LOG_LEVEL": "WARNING",
             "CHAT_RATE_LIMIT_PER_MINUTE": "0",
@@ -232,8 +233,11 @@ async def measure(url: str, args: argparse.Namespace) -> None:
     phases.append(await http_chat(url, args.http_clients, args.turns))
     ws_phase, connect_seconds = await websocket_chat(url, args.sockets, args.turns)
     phases.append(ws_phase)
+    database = "the server's database" if args.url else "SQLite"
+    if (args.database_url or "").startswith("postgres"):
+        database = "PostgreSQL"
     conditions = (
-        f"web throughput, {url} (salesagent {info['version']}, LLM: {info['llm_provider']}, "
+        f"web throughput, {url} ({database}, LLM: {info['llm_provider']}, "
         f"{info['counts']['products']} products); client and server on one machine "
         f"({os.cpu_count()} cores, Python {platform.python_version()}); {args.turns} turns per "
         f"conversation; {args.sockets} sockets opened in {connect_seconds:.2f} s"
@@ -243,7 +247,8 @@ async def measure(url: str, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", help="A running server (default: start one with SQLite)")
+    parser.add_argument("--url", help="A running server (default: start one)")
+    parser.add_argument("--database-url", help="The started server's database (default: SQLite)")
     parser.add_argument("--http-clients", type=int, default=50)
     parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--turns", type=int, default=4)
@@ -252,7 +257,7 @@ def main() -> None:
     if args.url:
         asyncio.run(measure(args.url.rstrip("/"), args))
         return
-    with local_server() as url:
+    with local_server(args.database_url) as url:
         asyncio.run(measure(url, args))
 
 
