@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import select
-from web_server import LiveServer, serving
+from web_server import LiveServer, free_port, serving
 
 from agent.models import Conversation, Order
 from agent.settings import Settings
@@ -170,3 +170,33 @@ async def test_the_widget_is_usable_on_a_phone_in_dark_mode(
 def test_chromium_is_debians() -> None:
     assert CHROMIUM.exists(), "make test installs Debian's chromium"
     assert shutil.which("chromium") == str(CHROMIUM)
+
+
+async def test_the_widget_reconnects_and_sends_what_was_typed_while_offline(
+    demo_settings: Settings, browser: Browser
+) -> None:
+    port = free_port()
+    page = await browser.new_page()
+    async with serving(demo_settings, port=port) as first:
+        await page.goto(first.url + "/")
+        await page.get_by_role("button", name="Abrir el chat").click()
+        box = page.get_by_role("textbox", name="Tu mensaje")
+        await box.fill("hola")
+        await box.press("Enter")
+        await expect(page.locator(".msg.agent")).to_have_count(1, timeout=15_000)
+
+    status = page.get_by_role("status")
+    await expect(status).to_have_text("Sin conexión. Reintentando…")
+    await box.fill("¿cuánto vale el casco dieléctrico?")
+    await box.press("Enter")
+    waiting = page.locator(".msg.customer.pending")
+    await expect(waiting).to_have_count(1)
+    await shot(page, "6-offline")
+
+    async with serving(demo_settings, port=port):
+        await expect(status).to_have_text("En línea", timeout=15_000)
+        await expect(waiting).to_have_count(0)
+        await expect(page.locator(".msg.agent")).to_have_count(2, timeout=15_000)
+        await expect(page.locator(".msg.agent").last).to_contain_text("$95.000")
+        await expect(page.locator(".msg.customer")).to_have_count(2)
+    await page.close()

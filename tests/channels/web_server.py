@@ -46,9 +46,9 @@ class LiveServer:
 
 
 @asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[LiveServer]:
-    """Serve the app on 127.0.0.1 in this event loop until the block ends."""
-    port = free_port()
+async def serving(settings: Settings, *, port: int | None = None) -> AsyncIterator[LiveServer]:
+    """Serve the app on 127.0.0.1 (on `port`, or a free one) until the block ends."""
+    port = port or free_port()
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
