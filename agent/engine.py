@@ -49,7 +49,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import handoff, inbox, memory
@@ -719,7 +719,9 @@ def _private_values(conversation: Conversation, sale: Sale | None) -> list[tuple
         stored = data.get(name)
         if isinstance(stored, str) and stored:
             values.append((name, stored))
-    customer = conversation.customer
+    # Only a customer already loaded: a lazy load here would need the database again.
+    loaded = "customer" not in inspect(conversation).unloaded
+    customer = conversation.customer if loaded else None
     if customer is not None:
         for name in PRIVATE_FIELDS:
             value = getattr(customer, name)

@@ -104,7 +104,7 @@ async def test_a_turn_the_offline_reading_is_sure_of_calls_no_model(
         ),
         pytest.param([gemini_error(503, "UNAVAILABLE"), gemini_json(CABEZA)], True, 2, id="503"),
         pytest.param([gemini_error(400, "INVALID_ARGUMENT")], False, 1, id="400-not-retried"),
-        pytest.param([stall(5)], False, 1, id="read-timeout"),
+        pytest.param([stall(6)], False, 1, id="read-timeout"),
     ],
 )
 async def test_the_customer_is_answered_whatever_the_model_does(
@@ -116,7 +116,7 @@ async def test_the_customer_is_answered_whatever_the_model_does(
     started = time.perf_counter()
     result = await chat.say(UNSURE)
 
-    assert time.perf_counter() - started < 3.0  # the 1.5 s budget bounds even a stalled model
+    assert time.perf_counter() - started < 5.0  # the 2.5 s budget bounds even a stalled model
     assert result.reply
     if used:
         assert result.intent == "inventory.category" and "Casco" in result.reply

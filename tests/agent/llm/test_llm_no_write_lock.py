@@ -20,7 +20,7 @@ async def test_other_chats_are_answered_while_a_model_call_is_slow(
     gemini: Runtime, server: ScriptedServer
 ) -> None:
     server.script(
-        "generate", gemini_json(reading("inventory.category", category="cabeza"), delay=1.2)
+        "generate", gemini_json(reading("inventory.category", category="cabeza"), delay=2.0)
     )
     slow = asyncio.create_task(Chat(gemini, "slow").say(UNSURE))
     await asyncio.sleep(0.2)
@@ -32,7 +32,7 @@ async def test_other_chats_are_answered_while_a_model_call_is_slow(
     quick_seconds = time.perf_counter() - started
 
     assert not slow.done(), "the quick chats finished after the slow model answered"
-    assert quick_seconds < 0.9
+    assert quick_seconds < 1.5  # the slow model takes 2 s: the quick chats did not wait
     assert all(r.reply for r in quick)
     assert (await slow).intent == "inventory.category"
 
