@@ -1,0 +1,1 @@
+"""Odoo: website livechat served by the agent, handoff to Odoo operators, catalog and orders."""
