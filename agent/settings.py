@@ -88,6 +88,46 @@ class Settings(BaseSettings):
     """Where customers' photos are kept (a person looks at them when no model can)."""
     max_image_bytes: int = Field(default=8_000_000, ge=1000)
 
+    # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
+    # are set; half a set stops the start-up naming the missing variable.
+    public_base_url: str | None = None
+    """The address the vendors reach this service at (https://...); Twilio signs against it."""
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    """The shop's WhatsApp sender, `whatsapp:+573001234567`."""
+    twilio_content_sid: str | None = None
+    """An approved WhatsApp template (HX...) sent instead of a reply outside the 24-hour window."""
+    twilio_content_variables: str | None = None
+    """The template's variables as JSON (`{"1": "..."}`), when it has any."""
+    twilio_api_base_url: str | None = None
+    """Another endpoint for Twilio's REST API (a proxy, or the tests' local server)."""
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    """The Bot API server (a self-hosted one, or the tests' local server)."""
+    whatsapp_part_chars: int = Field(default=900, ge=100, le=1600)
+    """A longer WhatsApp reply is sent in parts of at most this many characters."""
+    whatsapp_max_parts: int = Field(default=3, ge=1, le=10)
+    """At most this many parts; the last one is shortened."""
+    ignore_senders: str = ""
+    """Senders (comma-separated: WhatsApp numbers, Telegram user ids) never answered: the
+    shop's own numbers and bots."""
+    sender_rate_per_minute: float = Field(default=20, ge=0)
+    """Messages a minute one chat may send before it is throttled (0: no limit)."""
+    sender_burst: int = Field(default=10, ge=1)
+
+    # Voice notes (agent/voice): faster-whisper on the CPU.
+    whisper_model: str = "base"
+    """A size name (tiny, base, small...; downloaded once) or a local folder with the model."""
+    whisper_threads: int = Field(default=0, ge=0)
+    """CPU threads of a transcription; 0: all cores but one."""
+    whisper_beam_size: int = Field(default=1, ge=1, le=10)
+    voice_max_seconds: float = Field(default=180.0, gt=0)
+    voice_max_bytes: int = Field(default=16_000_000, ge=1000)
+    audio_dir: Path = Path("./media/audio")
+    """Where voice notes sent to the web chat are kept."""
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
