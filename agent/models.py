@@ -95,6 +95,8 @@ class InboxStatus(enum.StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+    IGNORED = "ignored"
+    """Kept but never answered (a chat throttled for writing faster than a person)."""
 
 
 class OutboxStatus(enum.StrEnum):
@@ -310,6 +312,31 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Delivery(Base):
+    """One message a vendor accepted for an outbox row (a long reply goes in parts), and what
+    the vendor reported about it since (Twilio's status callbacks)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("outbox_id", "part"),
+        UniqueConstraint("channel", "vendor_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id"), index=True, default=None
+    )
+    """None while a status callback arrived before the send that it reports on was recorded."""
+    part: Mapped[int | None] = mapped_column(Integer, default=None)
+    channel: Mapped[str] = mapped_column(String(32))
+    vendor_message_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(32), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Handoff(Base):

@@ -27,6 +27,7 @@ TABLES = {
     "outbox",
     "handoffs",
     "api_keys",
+    "deliveries",
 }
 
 
