@@ -76,3 +76,8 @@ class RetryableError(ChannelError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class UndeliverableError(ChannelError):
+    """A delivery that can never succeed as it is (refused by the vendor, outside WhatsApp's
+    24-hour window, held back by a guard): recorded as failed at once, never retried."""

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import RecipientAwayError, RetryableError
+from agent.errors import RecipientAwayError, RetryableError, UndeliverableError
 from agent.models import OutboxItem, OutboxStatus, utcnow
-from channels.base import OutputChannel
+from channels.base import OutputChannel, PendingReply, TrackedOutput
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,10 @@ class OutboxDispatcher:
             return False
         output, chat_id, text = claimed
         try:
-            await output.send_text(chat_id, text)
+            if isinstance(output, TrackedOutput):
+                await output.deliver(PendingReply(outbox_id, chat_id, text))
+            else:
+                await output.send_text(chat_id, text)
         except RecipientAwayError:
             await self._hold(outbox_id)
             return False
@@ -142,7 +145,10 @@ class OutboxDispatcher:
             row = await session.get(OutboxItem, outbox_id)
             assert row is not None
             row.last_error = f"{type(err).__name__}: {err}"
-            if row.attempts >= self._max_attempts:
+            if isinstance(err, UndeliverableError):
+                row.status = OutboxStatus.FAILED
+                log.warning("outbox %s not delivered: %s", row.id, err)
+            elif row.attempts >= self._max_attempts:
                 row.status = OutboxStatus.FAILED
                 log.error("outbox %s failed for good: %s", row.id, row.last_error)
             else:

@@ -1,0 +1,181 @@
+"""The media step of a turn: a conversation's voice notes become text before it is understood.
+
+It runs after the inbox stored the messages and before the turn reads them, under the
+conversation's lock and outside any database transaction: the download and the transcription
+(seconds) hold no write lock. The transcript is written into the inbox row's text (after any
+caption) and into the note's media entry (`transcript`, `language`, `seconds`), so the stored
+message keeps it for the staff; a note that cannot be understood gets an `error` instead, and
+the customer is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agent.db import transaction
+from agent.i18n import say
+from agent.models import InboxItem
+from agent.settings import Settings
+from agent.voice.fetch import LocalFiles, MediaFetcher
+from agent.voice.transcriber import Transcriber, UnheardNote
+
+log = logging.getLogger(__name__)
+
+VOICE = "voice"
+"""The media kind of a voice note (or any audio a customer sends)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingNote:
+    """A voice note of an inbox row that has neither a transcript nor an error yet."""
+
+    inbox_id: int
+    index: int
+    channel: str
+    url: str
+
+
+def pending_notes(rows: Iterable[InboxItem]) -> list[PendingNote]:
+    """The notes of these inbox rows still to be transcribed."""
+    return [
+        PendingNote(row.id, index, row.channel, str(media.get("url", "")))
+        for row in rows
+        for index, media in enumerate(row.media)
+        if media.get("kind") == VOICE and "transcript" not in media and "error" not in media
+    ]
+
+
+def unheard(rows: Iterable[InboxItem], text: str) -> str | None:
+    """Why the batch's voice note could not be understood, when the batch has nothing else."""
+    if text.strip():
+        return None
+    for row in rows:
+        for media in row.media:
+            if media.get("kind") == VOICE and media.get("error"):
+                return str(media["error"])
+    return None
+
+
+def unheard_reply(reason: str, language: str, *, max_seconds: float | None = None) -> str:
+    """What the customer is told about a note that could not be understood."""
+    if reason == "too_long":
+        limit = f" ({max_seconds:.0f} s)" if max_seconds else ""
+        return say(
+            language,
+            es=f"Tu nota de voz es más larga de lo que puedo escuchar{limit}. "
+            "¿Me la envías más corta, o me escribes lo que necesitas?",
+            en=f"Your voice note is longer than I can listen to{limit}. "
+            "Could you send a shorter one, or write what you need?",
+        )
+    if reason == "too_large":
+        return say(
+            language,
+            es="El audio es demasiado grande para mí. ¿Me envías una nota de voz más corta "
+            "o me escribes lo que necesitas?",
+            en="That audio file is too large for me. Could you send a shorter voice note "
+            "or write what you need?",
+        )
+    return say(
+        language,
+        es="No pude entender tu nota de voz. ¿Me escribes lo que necesitas, o me envías otra "
+        "nota hablando un poco más despacio y sin ruido alrededor?",
+        en="I couldn't understand your voice note. Could you write what you need, or send "
+        "another one speaking a little slower, away from noise?",
+    )
+
+
+class VoiceNotes:
+    """Fetches each channel's notes with its own fetcher and transcribes them."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        transcriber: Transcriber,
+        *,
+        max_bytes: int,
+        fetchers: Mapping[str, MediaFetcher] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.transcriber = transcriber
+        self._max_bytes = max_bytes
+        self._fetchers: dict[str, MediaFetcher] = dict(fetchers or {})
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    ) -> VoiceNotes:
+        """The step as configured (`WHISPER_*`, `VOICE_*`), reading web notes from AUDIO_DIR."""
+        transcriber = Transcriber(
+            settings.whisper_model,
+            threads=settings.whisper_threads,
+            beam_size=settings.whisper_beam_size,
+            max_seconds=settings.voice_max_seconds,
+        )
+        notes = cls(sessions, transcriber, max_bytes=settings.voice_max_bytes)
+        notes.add_fetcher("web", LocalFiles(settings.audio_dir))
+        return notes
+
+    def add_fetcher(self, channel: str, fetcher: MediaFetcher) -> None:
+        """Fetch `channel`'s notes with `fetcher` (a channel adapter's, with its credentials)."""
+        self._fetchers[channel] = fetcher
+
+    async def transcribe(self, notes: list[PendingNote], *, hint: str | None) -> None:
+        """Transcribe the notes (no transaction open meanwhile), then store what each said."""
+        outcomes: dict[tuple[int, int], dict[str, Any]] = {}
+        for note in notes:
+            outcomes[(note.inbox_id, note.index)] = await self._hear(note, hint)
+        async with transaction(self._sessions) as session:
+            rows = (
+                await session.execute(
+                    select(InboxItem).where(InboxItem.id.in_({n.inbox_id for n in notes}))
+                )
+            ).scalars()
+            for row in rows:
+                media = [dict(m) for m in row.media]
+                said = [row.text.strip()] if row.text.strip() else []
+                for index, entry in enumerate(media):
+                    outcome = outcomes.get((row.id, index))
+                    if outcome is None:
+                        continue
+                    entry.update(outcome)
+                    if outcome.get("transcript"):
+                        said.append(outcome["transcript"])
+                row.media = media
+                row.text = "\n".join(said)
+
+    async def _hear(self, note: PendingNote, hint: str | None) -> dict[str, Any]:
+        try:
+            fetcher = self._fetchers.get(note.channel)
+            if fetcher is None:
+                raise UnheardNote("unavailable", f"no way to fetch {note.channel} media")
+            data = await fetcher(note.url, max_bytes=self._max_bytes)
+            heard = await self.transcriber.transcribe(data, hint=hint)
+        except UnheardNote as err:
+            log.info("voice note %s/%s not understood: %s", note.inbox_id, note.index, err)
+            return {"error": err.reason, "detail": str(err)}
+        except Exception as err:  # the step's edge: the customer is told, the log keeps the trace
+            log.exception("voice note %s/%s failed", note.inbox_id, note.index)
+            return {"error": "failed", "detail": f"{type(err).__name__}: {err}"}
+        log.info(
+            "voice note %s/%s: %.1f s of %s audio in %.2f s",
+            note.inbox_id,
+            note.index,
+            heard.seconds,
+            heard.language,
+            heard.elapsed,
+        )
+        return {
+            "transcript": heard.text,
+            "language": heard.language,
+            "seconds": round(heard.seconds, 2),
+        }
+
+    def close(self) -> None:
+        """Stop the transcription worker."""
+        self.transcriber.close()

@@ -1,0 +1,209 @@
+"""Speech to text with faster-whisper on the CPU (int8), one note at a time in a worker thread.
+
+The model is loaded once per process, on the first note (from a local folder, or by size name,
+which faster-whisper downloads once). CTranslate2 releases the GIL while it computes, so the
+event loop keeps serving other conversations while a note is transcribed; a single worker with
+`WHISPER_THREADS` threads (by default all cores but one) leaves a core for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+from faster_whisper import WhisperModel
+
+from agent.errors import SalesAgentError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+MIN_SECONDS = 0.3
+CONFIDENT_SHARE = 0.8
+"""Below this share of the detected languages' probability, the conversation's language wins."""
+
+
+class UnheardNote(SalesAgentError):
+    """A voice note that could not be turned into text; `reason` says why, for the customer."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """What a note said, in which language, how long it was and how long the work took."""
+
+    text: str
+    language: str
+    seconds: float
+    elapsed: float
+
+
+_models: dict[tuple[str, int], WhisperModel] = {}
+_models_lock = threading.Lock()
+
+
+def load_model(name: str, threads: int) -> WhisperModel:
+    """The process's model for `name` (a folder or a size name), loaded on first use."""
+    key = (name, threads)
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            started = time.perf_counter()
+            model = WhisperModel(
+                str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name,
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=threads,
+                num_workers=1,
+            )
+            log.info("whisper model %s loaded in %.1f s", name, time.perf_counter() - started)
+            _models[key] = model
+        return model
+
+
+def default_threads() -> int:
+    """All cores but one (at least one): the rest of the product keeps a core."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def decode(data: bytes, *, max_seconds: float) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """The audio as 16 kHz mono float32; `UnheardNote` when unreadable or longer than allowed."""
+    limit = int((max_seconds + 0.5) * SAMPLE_RATE)
+    chunks: list[np.ndarray[Any, Any]] = []
+    total = 0
+    try:
+        with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise UnheardNote("unreadable", "the file has no audio")
+            stated = container.duration
+            if stated is not None and stated / av.time_base > max_seconds + 0.5:
+                raise _too_long(stated / av.time_base, max_seconds)
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+            for frame in _frames(container):
+                for out in resampler.resample(frame):
+                    array = out.to_ndarray().reshape(-1)
+                    chunks.append(array)
+                    total += array.size
+                if total > limit:
+                    raise _too_long(total / SAMPLE_RATE, max_seconds)
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+    except UnheardNote:
+        raise
+    except (av.FFmpegError, ValueError, OSError) as err:
+        raise UnheardNote("unreadable", f"the audio could not be decoded: {err}") from err
+    if not chunks:
+        raise UnheardNote("empty", "the audio is empty")
+    samples = np.concatenate(chunks).astype(np.float32) / 32768.0
+    return samples
+
+
+def _frames(container: Any) -> Iterator[Any]:
+    # A damaged frame in the middle of a note is skipped, not the whole note.
+    frames = container.decode(audio=0)
+    while True:
+        try:
+            yield next(frames)
+        except StopIteration:
+            return
+        except av.InvalidDataError:
+            continue
+
+
+def _too_long(seconds: float, max_seconds: float) -> UnheardNote:
+    return UnheardNote(
+        "too_long", f"the note lasts {seconds:.0f} s; the limit is {max_seconds:.0f} s"
+    )
+
+
+class Transcriber:
+    """Transcribes notes one at a time in its worker thread, with the model loaded once."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        threads: int = 0,
+        beam_size: int = 1,
+        max_seconds: float = 180.0,
+        languages: Sequence[str] = ("es", "en"),
+    ) -> None:
+        self.model_name = model
+        self._threads = threads or default_threads()
+        self._beam_size = beam_size
+        self._max_seconds = max_seconds
+        self._languages = tuple(languages)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+
+    async def transcribe(self, audio: bytes, *, hint: str | None = None) -> Transcript:
+        """The note's text; `hint` is the conversation's language, used when detection is unsure."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.transcribe_now, audio, hint)
+
+    async def warm(self) -> None:
+        """Load the model now (in the worker), so the first note does not wait for it."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._model)
+
+    def transcribe_now(self, audio: bytes, hint: str | None = None) -> Transcript:
+        """The same work in the calling thread (the worker, and benchmarks)."""
+        started = time.perf_counter()
+        samples = decode(audio, max_seconds=self._max_seconds)
+        seconds = samples.size / SAMPLE_RATE
+        if seconds < MIN_SECONDS:
+            raise UnheardNote("empty", f"the note lasts {seconds:.1f} s")
+        model = self._model()
+        language = self._language(model, samples, hint)
+        segments, _info = model.transcribe(
+            samples,
+            language=language,
+            beam_size=self._beam_size,
+            temperature=0.0,
+            condition_on_previous_text=False,
+        )
+        text = " ".join(segment.text.strip() for segment in segments).strip()
+        if not text:
+            raise UnheardNote("empty", "no speech was recognised in the note")
+        return Transcript(text, language, seconds, time.perf_counter() - started)
+
+    def _model(self) -> WhisperModel:
+        try:
+            return load_model(self.model_name, self._threads)
+        except Exception as err:  # any loading failure: the customer is told, staff see the log
+            log.exception("the whisper model %r could not be loaded", self.model_name)
+            raise UnheardNote(
+                "unavailable", f"the speech model {self.model_name!r} could not be loaded: {err}"
+            ) from err
+
+    def _language(
+        self, model: WhisperModel, samples: np.ndarray[Any, Any], hint: str | None
+    ) -> str:
+        if not model.model.is_multilingual:
+            return "en"
+        _best, _probability, ranked = model.detect_language(audio=samples)
+        scores: dict[str, float] = {lang: p for lang, p in ranked if lang in self._languages}
+        total = sum(scores.values())
+        if not scores or total <= 0:
+            return hint if hint in self._languages else self._languages[0]
+        best = max(scores, key=lambda lang: scores[lang])
+        if hint in self._languages and scores[best] / total < CONFIDENT_SHARE:
+            return hint  # unsure between our languages: the conversation's own wins
+        return best
+
+    def close(self) -> None:
+        """Stop the worker (a note being transcribed finishes first)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
