@@ -80,6 +80,7 @@ from agent.outbox import OutboxDispatcher
 from agent.settings import Settings
 from agent.streaming import ChunkSink, word_chunks
 from agent.understanding import Reading, Understander
+from agent.voice import PendingNote, VoiceNotes, pending_notes, unheard, unheard_reply
 from rag_domains.base import DomainHandler, DomainResult, Offer, TurnContext
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,10 @@ class _Plan:
     bot_owned: bool
     history: str
     private: list[tuple[str, str]]
+    voice: list[PendingNote] = field(default_factory=list)
+    """Voice notes of the batch still to be transcribed (agent/voice)."""
+    unheard: str | None = None
+    """Why a voice note could not be understood, when the batch has no other text."""
 
 
 @dataclass(slots=True)
@@ -176,6 +181,7 @@ class TurnEngine:
         handlers: Mapping[str, DomainHandler],
         dispatcher: OutboxDispatcher | None = None,
         llm: LLM | None = None,
+        voice: VoiceNotes | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
@@ -183,6 +189,7 @@ class TurnEngine:
         self._handlers = handlers
         self._dispatcher = dispatcher
         self._llm = llm
+        self._voice = voice
         self._phrase_handlers = frozenset(
             name.strip() for name in settings.llm_phrase_handlers.split(",") if name.strip()
         )
@@ -235,6 +242,14 @@ class TurnEngine:
         started = time.perf_counter()
         try:
             plan = await self._read(message)
+            for _ in range(3):
+                # Voice notes become text before the turn reads them (agent/voice/notes.py): no
+                # transaction is open and the model runs in its worker thread, off the loop. A
+                # note that arrived meanwhile is heard on the next pass.
+                if plan is None or not plan.voice or self._voice is None:
+                    break
+                await self._voice.transcribe(plan.voice, hint=plan.state.language)
+                plan = await self._read(message)
             if plan is None:
                 return await self._stored_result_or_fail(message), False
             understood = await self._understand(plan)
@@ -302,6 +317,8 @@ class TurnEngine:
             bot_owned=conversation.owner == Owner.BOT,
             history=recent(lines, budget) if budget else "",
             private=private,
+            voice=pending_notes(batch),
+            unheard=unheard(batch, text),
         )
 
     # Phase 3: understand; the model may be called, no transaction is open.
@@ -384,6 +401,11 @@ class TurnEngine:
         offer = _pending_offer(conversation)
         if understood.needs_person:
             reply = await self._image_for_person(session, conversation, understanding.language)
+        elif plan.unheard is not None:  # a voice note that could not be understood
+            said = unheard_reply(
+                plan.unheard, plan.state.language, max_seconds=settings.voice_max_seconds
+            )
+            reply = _Reply(DomainResult(reply=said), "voice")
         else:
             reply = await self._answer(
                 session, conversation, sale, understanding, understood.text, history, offer
