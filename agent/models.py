@@ -228,6 +228,12 @@ class Order(Base):
     shipping_address: Mapped[str | None] = mapped_column(String(300), default=None)
     shipping_city: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    odoo_status: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    """The quotation pushed to Odoo (README "Odoo"): None (not yet queued), queued or pushed."""
+    odoo_ref: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The quotation's reference in Odoo (its sale.order name, e.g. S00042)."""
+    odoo_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    odoo_pushed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
