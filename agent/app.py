@@ -29,11 +29,14 @@ from agent.errors import (
 from agent.ratelimit import limit_public_chat
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
+from channels.telegram import webhook as telegram_webhook
+from channels.web import audio as web_audio
 from channels.web import http as web_http
 from channels.web import images as web_images
 from channels.web import pages as web_pages
 from channels.web import socket as web_socket
 from channels.web.origins import ChatCORS
+from channels.whatsapp import webhook as whatsapp_webhook
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await Runtime.start(settings)
         app.state.runtime = runtime
         outbox_loop = asyncio.create_task(runtime.dispatcher.run())
+        if runtime.intake is not None:  # messages a stopped process stored but did not answer
+            await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
         try:
             yield
         finally:
@@ -65,6 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_images.router)
     app.include_router(web_socket.router)
     app.include_router(web_pages.router)
+    app.include_router(web_audio.router)
+    app.include_router(whatsapp_webhook.router)
+    app.include_router(telegram_webhook.router)
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
     limit_public_chat(app, settings)

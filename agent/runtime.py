@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -11,13 +12,18 @@ from agent.catalog.search import ProductIndex
 from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
 from agent.engine import TurnEngine
+from agent.jobs import TurnJobs
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
 from agent.outbox import OutboxDispatcher
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
+from agent.voice import VoiceNotes
 from channels.base import CollectingOutput, OutputChannel
+from channels.guards import SenderGuard
+from channels.intake import Intake
+from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import LocalFanOut
 from channels.web.output import WebOutput
 from rag_domains.base import DomainHandler
@@ -45,12 +51,20 @@ class Runtime:
     outputs: dict[str, OutputChannel]
     dispatcher: OutboxDispatcher
     engine: TurnEngine
+    channels: dict[str, ChannelAdapter] = field(default_factory=dict)
+    """The messaging channels switched on (WhatsApp, Telegram), by name."""
+    intake: Intake | None = None
+    """Where webhook and polling messages go in: guards, inbox, turns after the acknowledgement."""
+    voice: VoiceNotes | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
         company = load_company(settings.company_file)
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
+        check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
+        channels: dict[str, ChannelAdapter] = {}
+        voice: VoiceNotes | None = None
         if migrate:
             await upgrade_async(settings.database_url)
         db = create_engine(settings.database_url, echo=settings.database_echo)
@@ -65,6 +79,11 @@ class Runtime:
                 name: CollectingOutput(name) for name in LOCAL_CHANNELS
             }
             outputs[WebOutput.name] = WebOutput(LocalFanOut())
+            voice = VoiceNotes.from_settings(settings, sessions)
+            channels = build_channels(settings, sessions)
+            for name, adapter in channels.items():
+                outputs[name] = adapter.output
+                voice.add_fetcher(name, adapter.fetch_media)
             dispatcher = OutboxDispatcher(sessions, outputs)
             handlers: dict[str, DomainHandler] = {
                 "inventory": InventoryHandler(index, limit=settings.search_results),
@@ -86,17 +105,43 @@ class Runtime:
                 handlers=handlers,
                 dispatcher=dispatcher,
                 llm=llm,
+                voice=voice,
             )
+            intake = Intake(sessions, TurnJobs(engine), SenderGuard.from_settings(settings))
+            for adapter in channels.values():
+                await adapter.start()
             await llm.check()
         except BaseException:
+            for adapter in channels.values():
+                await adapter.close()
+            if voice is not None:
+                voice.close()
             await llm.close()
             await db.dispose()
             raise
-        return cls(settings, db, sessions, index, company, outputs, dispatcher, engine)
+        return cls(
+            settings,
+            db,
+            sessions,
+            index,
+            company,
+            outputs,
+            dispatcher,
+            engine,
+            channels=channels,
+            intake=intake,
+            voice=voice,
+        )
 
     async def close(self) -> None:
         """Finish pending deliveries and release the database."""
+        if self.intake is not None:
+            await self.intake.jobs.close()
         await self.engine.drain_deliveries()
+        for adapter in self.channels.values():
+            await adapter.close()
+        if self.voice is not None:
+            await asyncio.to_thread(self.voice.close)
         if self.engine.llm is not None:
             await self.engine.llm.close()
         await self.db.dispose()

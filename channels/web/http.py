@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 import agent
@@ -80,22 +79,6 @@ async def history(
 ) -> ChatHistory:
     """The chat's messages, newest page first (oldest first within the page)."""
     return await chat_history(session, channel=CHANNEL, chat_id=chat_id, limit=limit, before=before)
-
-
-@router.post(
-    "/chat/audio",
-    status_code=501,
-    responses={501: {"description": "Voice notes are not available yet."}},
-)
-async def chat_audio() -> JSONResponse:
-    """Voice notes: answered once transcription lands; until then a clear 501."""
-    return JSONResponse(
-        {
-            "detail": "voice notes are not available yet: send the message as text "
-            "(POST /chat/text or the WebSocket /ws/chat/{chat_id})"
-        },
-        status_code=501,
-    )
 
 
 @router.get("/chat/health", tags=["health"])

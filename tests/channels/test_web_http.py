@@ -82,11 +82,21 @@ async def test_health_and_info(http: httpx.AsyncClient) -> None:
     assert info["counts"]["orders"] >= 1  # the demo shop's past orders
 
 
-async def test_voice_notes_are_a_clear_501_for_now(http: httpx.AsyncClient) -> None:
-    response = await http.post("/chat/audio", content=b"RIFF....WAVE")
+@pytest.mark.parametrize(
+    ("files", "field"),
+    [
+        ({"audio": ("nota.txt", b"hola", "text/plain")}, "audio"),
+        ({"audio": ("nota.ogg", b"", "audio/ogg")}, "audio"),
+        ({}, "audio"),
+    ],
+)
+async def test_voice_notes_refuse_what_is_not_a_note(
+    http: httpx.AsyncClient, files: dict[str, tuple[str, bytes, str]], field: str
+) -> None:
+    response = await http.post("/chat/audio", data={"chat_id": "voz"}, files=files)
 
-    assert response.status_code == 501
-    assert response.json()["detail"].startswith("voice notes are not available yet")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
 
 
 async def test_the_demo_page_shows_the_shop_and_embeds_the_widget(

@@ -1,0 +1,52 @@
+"""Bot-loop and abuse guards of the messaging channels.
+
+- Messages from the shop's own numbers and bots are never answered (`IGNORE_SENDERS`, plus
+  each channel's own sender): two bots answering each other would never stop.
+- A chat that writes faster than a person could (`SENDER_RATE_PER_MINUTE`, `SENDER_BURST`) is
+  throttled: its messages are kept in the inbox, marked `ignored`, and not answered.
+- The same bot reply is not sent a third time in a row to a chat (`agent.deliveries`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from agent.ratelimit import InMemoryRateLimiter
+from agent.settings import Settings
+
+REPEATS_ALLOWED = 2
+"""An identical reply may go to a chat twice in a row; the third is held back."""
+
+
+def _normal(sender: str) -> str:
+    return sender.strip().lower().removeprefix("whatsapp:")
+
+
+class SenderGuard:
+    """Knows the shop's own senders and how fast each chat writes."""
+
+    def __init__(
+        self, ignore: Iterable[str] = (), *, per_minute: float = 0, burst: int = 10
+    ) -> None:
+        self._ignore = {_normal(s) for s in ignore if s.strip()}
+        self._limiter = (
+            InMemoryRateLimiter(per_minute=per_minute, burst=burst) if per_minute > 0 else None
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SenderGuard:
+        """The guard as configured; the shop's WhatsApp sender is always one of its own."""
+        ignore = [s for s in settings.ignore_senders.split(",") if s.strip()]
+        if settings.twilio_whatsapp_from:
+            ignore.append(settings.twilio_whatsapp_from)
+        return cls(ignore, per_minute=settings.sender_rate_per_minute, burst=settings.sender_burst)
+
+    def own(self, sender: str | None) -> bool:
+        """True for a sender that is the shop itself (never answered)."""
+        return sender is not None and _normal(sender) in self._ignore
+
+    async def too_fast(self, channel: str, chat_id: str) -> bool:
+        """Spend one message of the chat's allowance; True when it has none left."""
+        if self._limiter is None:
+            return False
+        return not (await self._limiter.hit(f"{channel}:{chat_id}")).allowed

@@ -1,0 +1,164 @@
+"""WhatsApp replies through Twilio's Messages API, from the outbox.
+
+- A reply longer than `WHATSAPP_PART_CHARS` goes in parts (at most `WHATSAPP_MAX_PARTS`, the last
+  shortened); each accepted part is recorded, so a retry never sends a part twice.
+- WhatsApp only lets a business write freely within 24 hours of the customer's last message.
+  Outside that window no free-form message is attempted: the approved template
+  (`TWILIO_CONTENT_SID`) is sent, or the row fails with the reason.
+- Twilio's 429 and 5xx and network failures are retried by the outbox; other refusals are not.
+- The same reply is not sent a third time in a row to a chat (a bot answering a bot).
+- Twilio then reports each message's fate to the status callback (`deliveries`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from agent import deliveries
+from agent.db import transaction
+from agent.errors import RetryableError, UndeliverableError
+from agent.models import utcnow
+from channels.base import PendingReply
+from channels.guards import REPEATS_ALLOWED
+from channels.split import split_reply
+
+CHANNEL = "whatsapp"
+WINDOW = timedelta(hours=24)
+"""WhatsApp's customer service window: free-form messages only this long after the customer's."""
+
+
+class WhatsAppOutput:
+    """Sends replies with the twilio `Client` (`messages.create`)."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        client: Client,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        sender: str,
+        status_callback: str,
+        content_sid: str | None = None,
+        content_variables: dict[str, Any] | None = None,
+        part_chars: int = 900,
+        max_parts: int = 3,
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._sender = sender
+        self._status_callback = status_callback
+        self._content_sid = content_sid
+        self._content_variables = content_variables
+        self._part_chars = part_chars
+        self._max_parts = max_parts
+
+    def parts(self, text: str) -> list[str]:
+        """The messages a reply is sent as."""
+        return split_reply(text, limit=self._part_chars, max_parts=self._max_parts)
+
+    async def send_text(self, external_chat_id: str, text: str) -> str | None:
+        """Send `text` now (no records, no window check); the last part's message SID."""
+        sid = None
+        for part in self.parts(text):
+            sid, _status = await self._create(to=external_chat_id, body=part)
+        return sid
+
+    async def deliver(self, reply: PendingReply) -> None:
+        """Send an outbox row: the parts not yet accepted, inside the 24-hour window."""
+        chat = reply.external_chat_id
+        async with self._sessions() as session:
+            done = await deliveries.accepted_parts(session, reply.outbox_id)
+            last_inbound = await deliveries.last_inbound_at(session, CHANNEL, chat)
+            repeated = not done and await deliveries.repeats_last_replies(
+                session,
+                channel=CHANNEL,
+                chat_id=chat,
+                outbox_id=reply.outbox_id,
+                text=reply.text,
+                times=REPEATS_ALLOWED,
+            )
+        if repeated:
+            raise UndeliverableError(
+                f"held back: the same reply already went to {chat} "
+                f"{REPEATS_ALLOWED} times in a row (bot-loop guard)"
+            )
+        if last_inbound is None or utcnow() - last_inbound > WINDOW:
+            await self._outside_window(reply, last_inbound, done)
+            return
+        for part, body in enumerate(self.parts(reply.text)):
+            if part in done:
+                continue
+            sid, status = await self._create(to=chat, body=body)
+            await self._record(reply.outbox_id, part, sid, status)
+
+    async def _outside_window(
+        self, reply: PendingReply, last_inbound: datetime | None, done: set[int]
+    ) -> None:
+        since = last_inbound.isoformat(timespec="minutes") if last_inbound else "never"
+        if self._content_sid is None:
+            raise UndeliverableError(
+                f"not sent: outside WhatsApp's 24-hour window (the customer last wrote: {since}) "
+                "and no template is configured (TWILIO_CONTENT_SID)"
+            )
+        if 0 in done:
+            return
+        sid, status = await self._create(
+            to=reply.external_chat_id,
+            content_sid=self._content_sid,
+            content_variables=self._content_variables,
+        )
+        await self._record(reply.outbox_id, 0, sid, status)
+
+    async def _record(self, outbox_id: int, part: int, sid: str, status: str) -> None:
+        async with transaction(self._sessions) as session:
+            await deliveries.record_part(
+                session,
+                outbox_id=outbox_id,
+                channel=CHANNEL,
+                part=part,
+                vendor_message_id=sid,
+                status=status or "accepted",
+            )
+
+    async def _create(
+        self,
+        *,
+        to: str,
+        body: str | None = None,
+        content_sid: str | None = None,
+        content_variables: dict[str, Any] | None = None,
+    ) -> tuple[str, str]:
+        fields: dict[str, Any] = {"to": to, "from_": self._sender}
+        fields["status_callback"] = self._status_callback
+        if content_sid is not None:
+            fields["content_sid"] = content_sid
+            if content_variables:
+                fields["content_variables"] = json_text(content_variables)
+        else:
+            fields["body"] = body
+        try:
+            message = await self._client.messages.create_async(**fields)
+        except RetryableError:
+            raise
+        except TwilioRestException as err:
+            if err.status == 429 or err.status >= 500:
+                raise RetryableError(f"Twilio answered {err.status}: {err.msg}") from err
+            raise UndeliverableError(
+                f"Twilio refused the message ({err.status}, error {err.code}): {err.msg}"
+            ) from err
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise RetryableError(f"Twilio could not be reached: {err!r}") from err
+        return str(message.sid), str(message.status or "accepted")
+
+
+def json_text(value: dict[str, Any]) -> str:
+    """Twilio wants the template's variables as a JSON string."""
+    return json.dumps(value, ensure_ascii=False)
