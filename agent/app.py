@@ -29,6 +29,7 @@ from agent.errors import (
 from agent.ratelimit import limit_public_chat
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
+from channels.odoo_livechat import webhook as odoo_webhook
 from channels.telegram import webhook as telegram_webhook
 from channels.web import audio as web_audio
 from channels.web import http as web_http
@@ -52,12 +53,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox_loop = asyncio.create_task(runtime.dispatcher.run())
         if runtime.intake is not None:  # messages a stopped process stored but did not answer
             await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
+        odoo_loop = asyncio.create_task(runtime.odoo.run()) if runtime.odoo else None
         try:
             yield
         finally:
-            outbox_loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await outbox_loop
+            for loop in (outbox_loop, odoo_loop):
+                if loop is not None:
+                    loop.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await loop
             await runtime.close()
 
     app = FastAPI(
@@ -73,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_audio.router)
     app.include_router(whatsapp_webhook.router)
     app.include_router(telegram_webhook.router)
+    app.include_router(odoo_webhook.router)
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
     limit_public_chat(app, settings)

@@ -31,10 +31,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 seed_app = typer.Typer(help="Load data.", no_args_is_help=True)
 import_app = typer.Typer(help="Import a shop's own data.", no_args_is_help=True)
 apikey_app = typer.Typer(help="Keys for the shop's REST API.", no_args_is_help=True)
+odoo_app = typer.Typer(
+    help="Odoo: products from Odoo, orders pushed as quotations.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(import_app, name="import")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(odoo_app, name="odoo")
 
 console = Console()
 errors = Console(stderr=True)
@@ -342,6 +346,78 @@ def apikey_revoke(
         f"key {row.id} ({row.prefix}…, {row.name!r}) revoked at {_when(row.revoked_at)}",
         highlight=False,
     )
+
+
+@odoo_app.command("sync-products")
+def odoo_sync_products() -> None:
+    """Import Odoo's sellable products into the catalog (create or update by SKU)."""
+    from agent.db import create_engine, create_sessionmaker
+    from agent.migrate import upgrade_async
+    from channels.odoo_livechat.catalog_sync import sync_products
+    from channels.odoo_livechat.client import OdooClient
+    from channels.odoo_livechat.config import OdooConfig
+
+    async def work(settings: Settings) -> int:
+        client = OdooClient(OdooConfig.from_settings(settings))
+        await upgrade_async(settings.database_url)
+        db = create_engine(settings.database_url)
+        try:
+            report = await sync_products(
+                client, create_sessionmaker(db), currency=settings.currency
+            )
+        finally:
+            await db.dispose()
+            await client.close()
+        console.print(
+            f"{report.rows} Odoo products: created {report.created}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, with errors {len(report.errors)}"
+        )
+        for error in report.errors:
+            console.print(f"  product {error}", highlight=False)
+        return 1 if report.errors and not report.imported else 0
+
+    if _run(work):
+        raise typer.Exit(1)
+
+
+@odoo_app.command("status")
+def odoo_status(
+    limit: Annotated[int, typer.Option(help="How many of the newest orders to show.")] = 20,
+) -> None:
+    """Orders pushed to Odoo as quotations: reference, or attempts and the last error."""
+    from rich.table import Table
+
+    from channels.odoo_livechat.quotations import push_states
+
+    states = _run(lambda settings: _with_sessions(settings, lambda s: push_states(s, limit=limit)))
+    if not states:
+        console.print("no order has been queued for Odoo yet (ODOO_PUSH_ORDERS)")
+        return
+    table = Table("order", "created", "status", "Odoo", "attempts", "last error")
+    for state in states:
+        table.add_row(
+            f"#{state.order_id}",
+            _when(state.created_at),
+            state.status,
+            state.reference or "-",
+            str(state.attempts),
+            state.error or "",
+        )
+    console.print(table)
+
+
+@odoo_app.command("retry-failed")
+def odoo_retry_failed() -> None:
+    """Push again the quotations that gave up (after fixing the cause in Odoo)."""
+    from channels.odoo_livechat.quotations import retry_failed
+
+    async def work(session: AsyncSession) -> int:
+        count = await retry_failed(session)
+        await session.commit()
+        return count
+
+    count = _run(lambda settings: _with_sessions(settings, work))
+    console.print(f"{count} quotation pushes are due again; a running server sends them now")
 
 
 def _when(moment: datetime | None) -> str:

@@ -23,6 +23,7 @@ from agent.voice import VoiceNotes
 from channels.base import CollectingOutput, OutputChannel
 from channels.guards import SenderGuard
 from channels.intake import Intake
+from channels.odoo_livechat.integration import OdooIntegration
 from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import LocalFanOut
 from channels.web.output import WebOutput
@@ -51,6 +52,8 @@ class Runtime:
     outputs: dict[str, OutputChannel]
     dispatcher: OutboxDispatcher
     engine: TurnEngine
+    odoo: OdooIntegration | None = None
+    """The Odoo livechat channel, quotation pushes and product sync, when switched on."""
     channels: dict[str, ChannelAdapter] = field(default_factory=dict)
     """The messaging channels switched on (WhatsApp, Telegram), by name."""
     intake: Intake | None = None
@@ -107,6 +110,10 @@ class Runtime:
                 llm=llm,
                 voice=voice,
             )
+            # A missing Odoo setting stops the start-up here, naming the variable.
+            odoo = OdooIntegration.build(settings, sessions, engine)
+            if odoo is not None:
+                outputs.update(odoo.outputs)
             intake = Intake(sessions, TurnJobs(engine), SenderGuard.from_settings(settings))
             for adapter in channels.values():
                 await adapter.start()
@@ -128,6 +135,7 @@ class Runtime:
             outputs,
             dispatcher,
             engine,
+            odoo,
             channels=channels,
             intake=intake,
             voice=voice,
@@ -142,6 +150,8 @@ class Runtime:
             await adapter.close()
         if self.voice is not None:
             await asyncio.to_thread(self.voice.close)
+        if self.odoo is not None:
+            await self.odoo.close()
         if self.engine.llm is not None:
             await self.engine.llm.close()
         await self.db.dispose()

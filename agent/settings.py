@@ -88,6 +88,26 @@ class Settings(BaseSettings):
     """Where customers' photos are kept (a person looks at them when no model can)."""
     max_image_bytes: int = Field(default=8_000_000, ge=1000)
 
+    # Odoo (README "Odoo"). ODOO_LIVECHAT_ENABLED serves the livechat of Odoo's website through
+    # the salesagent_livechat addon; ODOO_SYNC_PRODUCTS_MINUTES and ODOO_PUSH_ORDERS make Odoo
+    # the shop's system of record. Each needs ODOO_URL, ODOO_DB and credentials: ODOO_API_KEY
+    # (Odoo 19), plus ODOO_USER on Odoo 18 (with the key or ODOO_PASSWORD).
+    odoo_livechat_enabled: bool = False
+    odoo_url: str | None = None
+    odoo_db: str | None = None
+    odoo_api_key: SecretStr | None = None
+    odoo_user: str | None = None
+    odoo_password: SecretStr | None = None
+    odoo_webhook_secret: SecretStr | None = None
+    """The addon's shared secret: webhooks signed with anything else are refused (403)."""
+    odoo_version: Literal["auto", "18", "19"] = "auto"
+    """auto: JSON-2 on Odoo 19 and JSON-RPC on 18, chosen from the server's version."""
+    odoo_timeout: float = Field(default=10.0, gt=0)
+    odoo_sync_products_minutes: float = Field(default=0.0, ge=0)
+    """Import Odoo's products every so many minutes (0: only `salesagent odoo sync-products`)."""
+    odoo_push_orders: bool = False
+    """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
+
     # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
     # are set; half a set stops the start-up naming the missing variable.
     public_base_url: str | None = None

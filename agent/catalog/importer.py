@@ -9,7 +9,7 @@ Re-importing a file updates products in place; a product not in the file is left
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,14 @@ from agent.catalog.import_types import (
 from agent.errors import InvalidInputError
 from agent.models import Product
 
-__all__ = ["BATCH_SIZE", "ImportReport", "RowError", "SkippedRow", "import_products"]
+__all__ = [
+    "BATCH_SIZE",
+    "ImportReport",
+    "RowError",
+    "SkippedRow",
+    "import_products",
+    "upsert_products",
+]
 
 BATCH_SIZE = 500
 """Rows read, converted and written per transaction."""
@@ -109,6 +116,31 @@ async def import_products(
     return report
 
 
+async def upsert_products(
+    session: AsyncSession,
+    products: Sequence[tuple[int, ProductData]],
+    report: ImportReport,
+    *,
+    keep: frozenset[str] = frozenset(),
+) -> None:
+    """Create or update products by SKU as a catalog import does, counting into `report`.
+
+    Each product comes with the line (or record number) its errors are reported under; a
+    product whose values do not fit, or whose SKU came earlier, is refused like a file row.
+    The `keep` columns of an existing product are left as they are (a shop's own synonyms).
+    """
+    first_line_of: dict[str, int] = {}
+    accepted = []
+    for line, product in products:
+        error = _refusal(product, line, first_line_of)
+        if error:
+            report.errors.append(error)
+        else:
+            accepted.append(product)
+    for start in range(0, len(accepted), BATCH_SIZE):
+        await _upsert(session, accepted[start : start + BATCH_SIZE], report, keep)
+
+
 def _converter(header: tuple[str, ...], path: Path) -> tuple[str, RowConverter]:
     columns = set(header)
     if columns >= import_risaralda.SIGNATURE:
@@ -140,8 +172,13 @@ def _convert_next(batches: Iterator[list[Record]], convert: RowConverter) -> lis
     return None if batch is None else [convert(line, row) for line, row in batch]
 
 
-async def _upsert(session: AsyncSession, products: list[ProductData], report: ImportReport) -> None:
-    """Insert new SKUs, update changed ones, count the rest, and flush."""
+async def _upsert(
+    session: AsyncSession,
+    products: list[ProductData],
+    report: ImportReport,
+    keep: frozenset[str] = frozenset(),
+) -> None:
+    """Insert new SKUs, update changed ones (but the `keep` columns), count the rest, flush."""
     if not products:
         return
     found = await session.scalars(
@@ -154,7 +191,9 @@ async def _upsert(session: AsyncSession, products: list[ProductData], report: Im
             session.add(Product(sku=data.sku, stock=data.stock or 0, **data.catalog_values()))
             report.created += 1
             continue
-        changes = {k: v for k, v in data.catalog_values().items() if getattr(row, k) != v}
+        changes = {
+            k: v for k, v in data.catalog_values().items() if k not in keep and getattr(row, k) != v
+        }
         stock_changed = data.stock is not None and data.stock != row.stock
         if changes:
             for key, value in changes.items():

@@ -1,0 +1,125 @@
+"""The Odoo parts one process runs, built from the settings (README "Odoo").
+
+`ODOO_LIVECHAT_ENABLED` adds the livechat channel (webhook, output, handoff); `ODOO_PUSH_ORDERS`
+the quotation pushes; `ODOO_SYNC_PRODUCTS_MINUTES` a scheduled product import. All share one
+client of the shop's Odoo. A missing setting stops the start-up naming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agent.catalog.importer import ImportReport
+from agent.engine import TurnEngine
+from agent.settings import Settings
+from channels.base import OutputChannel
+from channels.odoo_livechat.catalog_sync import sync_products
+from channels.odoo_livechat.client import OdooClient
+from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret
+from channels.odoo_livechat.livechat import OdooLivechat
+from channels.odoo_livechat.output import LivechatOutput
+from channels.odoo_livechat.quotations import QuotationOutput, queue_new_orders
+
+log = logging.getLogger(__name__)
+
+QUEUE_INTERVAL_SECONDS = 5.0
+"""How often new orders are looked for (each is pushed by the outbox right after)."""
+
+
+class OdooIntegration:
+    """The livechat channel, the quotation pushes and the product sync of one Odoo database."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        client: OdooClient,
+        sessions: async_sessionmaker[AsyncSession],
+        livechat: OdooLivechat | None,
+        outputs: dict[str, OutputChannel],
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.livechat = livechat
+        self.outputs = outputs
+        self._sessions = sessions
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: TurnEngine,
+    ) -> OdooIntegration | None:
+        """The parts the settings switch on; None when none is (no client is made)."""
+        if not odoo_wanted(settings):
+            return None
+        config = OdooConfig.from_settings(settings)
+        secret = webhook_secret(settings) if settings.odoo_livechat_enabled else None
+        client = OdooClient(config)
+        outputs: dict[str, OutputChannel] = {}
+        livechat = None
+        if secret is not None:
+            output = LivechatOutput(client, sessions)
+            outputs[output.name] = output
+            livechat = OdooLivechat(
+                sessions=sessions,
+                engine=engine,
+                output=output,
+                database=config.database,
+                secret=secret,
+                settings=settings,
+            )
+        if settings.odoo_push_orders:
+            quotations = QuotationOutput(client, sessions)
+            outputs[quotations.name] = quotations
+        return cls(
+            settings=settings,
+            client=client,
+            sessions=sessions,
+            livechat=livechat,
+            outputs=outputs,
+        )
+
+    async def sync_products(self) -> ImportReport:
+        """Import Odoo's products into the catalog now."""
+        return await sync_products(self.client, self._sessions, currency=self.settings.currency)
+
+    async def run(self) -> None:
+        """Background work until cancelled: unanswered turns, order queue, product schedule."""
+        if self.livechat is not None:
+            resumed = await self.livechat.resume_pending()
+            if resumed:
+                log.info("resumed %s Odoo livechat turns left pending", resumed)
+        loops = []
+        if self.settings.odoo_push_orders:
+            loops.append(self._every(QUEUE_INTERVAL_SECONDS, self._queue_orders))
+        minutes = self.settings.odoo_sync_products_minutes
+        if minutes > 0:
+            loops.append(self._every(minutes * 60, self._sync))
+        await asyncio.gather(*loops)
+
+    async def close(self) -> None:
+        """Let the turns in progress finish, then release the connections."""
+        if self.livechat is not None:
+            await self.livechat.drain()
+        await self.client.close()
+
+    async def _queue_orders(self) -> None:
+        await queue_new_orders(self._sessions)
+
+    async def _sync(self) -> None:
+        await self.sync_products()
+
+    @staticmethod
+    async def _every(seconds: float, work: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            try:
+                await work()
+            except Exception:  # a background loop's edge: logged, tried again next time
+                log.exception("Odoo background work failed")
+            await asyncio.sleep(seconds)
