@@ -20,8 +20,9 @@ from agent.runtime import Runtime
 from agent.seed import seed_demo
 from agent.settings import Settings
 
-pytest_plugins = ["fixtures.llm_setup"]
-"""The model tests' local protocol servers and runtimes (tests/fixtures/llm_setup.py)."""
+pytest_plugins = ["fixtures.llm_setup", "fixtures.voice_setup"]
+"""The model tests' local protocol servers and runtimes (tests/fixtures/llm_setup.py); the
+voice tests' whisper models and speech (tests/fixtures/voice_setup.py)."""
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
