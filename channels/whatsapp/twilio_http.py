@@ -4,6 +4,7 @@ vendor's 429/5xx turned into `RetryableError` with its Retry-After (the SDK drop
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from typing import Any
 
@@ -46,9 +47,12 @@ class TwilioHttp(AsyncTwilioHttpClient):  # type: ignore[misc]
         """Send one request to Twilio's REST API (or the configured endpoint)."""
         if self._base_url:
             url = _TWILIO_HOST.sub(self._base_url, url)
+        if auth is not None:  # as a header: aiohttp deprecates its BasicAuth
+            login = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers = {**(headers or {}), "Authorization": f"Basic {login}"}
         async with asyncio.timeout(timeout or self._deadline):
             response: Response = await super().request(
-                method, url, params, data, headers, auth, None, allow_redirects
+                method, url, params, data, headers, None, None, allow_redirects
             )
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableError(
