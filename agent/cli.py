@@ -21,6 +21,7 @@ from agent.errors import SalesAgentError
 from agent.messages import InboundMessage, TurnResult
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
+from channels.telegram.cli import telegram_app
 
 app = typer.Typer(
     help="salesagent: a conversational sales agent that sells from your real inventory.",
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(import_app, name="import")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(telegram_app, name="telegram")
 app.add_typer(odoo_app, name="odoo")
 
 console = Console()

@@ -10,7 +10,9 @@ the visitor is told once.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,13 @@ HANDOFF_HANDLER = "handoff"
 HANDOFF_ACTOR = "odoo"
 COMMENT = {"message_type": "comment", "subtype_xmlid": "mail.mt_comment"}
 """How the bot's replies are posted: a chat message, like a person's."""
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def to_html(text: str) -> str:
+    """The reply as the chat window shows it: escaped, `*bold*` in bold, line breaks kept."""
+    escaped = html.escape(text, quote=False)
+    return _BOLD.sub(r"<b>\1</b>", escaped).replace("\n", "<br>")
 
 
 def no_operator_message(language: str) -> str:
@@ -108,11 +117,14 @@ class LivechatOutput:
 
     async def post(self, channel_id: int, text: str) -> str:
         """`discuss.channel.message_post` as the bot; the new message's id."""
+        # Odoo escapes a string body; `body_is_html` (meant for RPC callers) keeps the line
+        # breaks and emphasis of `to_html`, whose text is escaped here. Odoo sanitizes it too.
         result = await self._client.call(
             "discuss.channel",
             "message_post",
             ids=[channel_id],
-            body=text,
+            body=to_html(text),
+            body_is_html=True,
             author_id=await self.bot_partner_id(),
             **COMMENT,
         )

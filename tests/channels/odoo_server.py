@@ -18,7 +18,9 @@ answering (connections refused) until `up()`; every call is recorded.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,7 +131,15 @@ class FakeOdoo:
             return handler(ids, **kw)
 
     def _discuss_channel__message_post(
-        self, ids, *, body, message_type="notification", subtype_xmlid=None, author_id=None, **extra
+        self,
+        ids,
+        *,
+        body,
+        message_type="notification",
+        subtype_xmlid=None,
+        author_id=None,
+        body_is_html=False,
+        **extra,
     ):
         if not ids or len(ids) != 1:
             raise OdooRefusal("builtins.ValueError", "Expected singleton: discuss.channel()")
@@ -139,6 +149,8 @@ class FakeOdoo:
             "id": self.data.new_id(),
             "channel_id": ids[0],
             "body": body,
+            "body_is_html": body_is_html,
+            "text": _text(body) if body_is_html else body,
             "author_id": author_id,
             "message_type": message_type,
             "subtype_xmlid": subtype_xmlid,
@@ -232,6 +244,11 @@ class FakeOdoo:
         record = {**values, "id": self.data.new_id()}
         table.append(record)
         return int(record["id"])
+
+
+def _text(body: str) -> str:
+    """What the chat window shows of an HTML body (line breaks kept, tags dropped)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", body.replace("<br>", "\n")))
 
 
 def _matches(record: dict[str, Any], domain: Any) -> bool:

@@ -24,7 +24,7 @@ from agent.errors import ConfigurationError
 from agent.models import Conversation, Handoff, InboxItem, Message, OutboxItem, OutboxStatus, Owner
 from agent.runtime import Runtime
 from agent.settings import Settings
-from channels.odoo_livechat.output import no_operator_message
+from channels.odoo_livechat.output import no_operator_message, to_html
 
 SECRET = "shared-secret-of-the-tests-0123456789"
 WEBHOOK = "/webhooks/odoo/livechat"
@@ -140,13 +140,15 @@ async def test_a_visitor_message_gets_the_bot_reply_in_the_session(
     assert reply["author_id"] == BOT_PARTNER_ID
     assert reply["message_type"] == "comment"
     assert reply["subtype_xmlid"] == "mail.mt_comment"
-    assert "casco" in reply["body"].lower()
+    assert "casco" in reply["text"].lower() and reply["body_is_html"]
+    assert "<b>" in reply["body"] and "<br>" in reply["body"]
     (post,) = odoo.calls_to("message_post")
     assert post.protocol == ("json2" if odoo.version >= 19 else "jsonrpc")
     assert post.ids == [visitor.channel_id]
     async with server.runtime.sessions() as session:
         stored = (await session.scalars(select(Message.text).order_by(Message.id))).all()
-    assert stored[-2:] == ["hola, ¿tienen cascos dieléctricos?", reply["body"]]
+    assert stored[-2] == "hola, ¿tienen cascos dieléctricos?"
+    assert reply["body"] == to_html(stored[-1])
 
 
 async def test_a_whole_purchase_through_the_livechat(
@@ -166,8 +168,8 @@ async def test_a_whole_purchase_through_the_livechat(
     for number, text in enumerate(said, 1):
         await visitor.says(text)
         await until(lambda number=number: len(odoo.posted(visitor.channel_id)) >= number)
-    last = odoo.posted(visitor.channel_id)[-1]["body"]
-    assert "quedó confirmado" in last, [m["body"] for m in odoo.posted(visitor.channel_id)]
+    last = odoo.posted(visitor.channel_id)[-1]["text"]
+    assert "quedó confirmado" in last, [m["text"] for m in odoo.posted(visitor.channel_id)]
 
 
 @pytest.mark.parametrize(
@@ -250,7 +252,7 @@ async def test_a_handoff_goes_to_an_odoo_operator_when_one_is_free(
     assert handed["channel_id"] == visitor.channel_id and handed["found"]
     assert "asesor" in handed["message"]
     (announced,) = odoo.posted(visitor.channel_id)  # posted by the addon, as the bot
-    assert announced["body"] == handed["message"]
+    assert announced["text"] == handed["message"]
     chat = await until(lambda: _noted(server.runtime, visitor))
     assert chat.owner == Owner.WAITING_HUMAN
 
@@ -267,21 +269,21 @@ async def test_without_a_free_operator_the_visitor_is_told_and_the_bot_keeps_hel
 
     (told,) = await until(lambda: odoo.posted(visitor.channel_id))
     assert odoo.data.handoffs and not odoo.data.handoffs[0]["found"]
-    assert told["body"] == no_operator_message("es")
+    assert told["text"] == no_operator_message("es")
     assert told["author_id"] == BOT_PARTNER_ID
     chat = await conversation(server.runtime, visitor)
     assert chat.owner == Owner.BOT
 
     await visitor.says("¿cuánto vale el casco dieléctrico?")
     second = await until(lambda: odoo.posted(visitor.channel_id)[1:])
-    assert "casco" in second[0]["body"].lower()
+    assert "casco" in second[0]["text"].lower()
     async with server.runtime.sessions() as session:
         stored = await session.scalar(
             select(Message.text)
             .where(Message.conversation_id == chat.id, Message.handler == "handoff")
             .order_by(Message.id)
         )
-    assert stored == told["body"]
+    assert stored == told["text"]
 
 
 async def _noted(runtime: Runtime, visitor: Visitor) -> Conversation | None:
@@ -347,3 +349,9 @@ async def test_the_webhook_is_not_found_while_the_channel_is_off(demo_settings: 
     async with serving(demo_settings) as live, httpx.AsyncClient(base_url=live.url) as client:
         response = await client.post(WEBHOOK, content=b"{}")
     assert response.status_code == 404
+
+
+def test_replies_are_escaped_html_keeping_line_breaks_and_bold() -> None:
+    assert to_html("*Casco* <script>x</script> & más\n2 × $45.000") == (
+        "<b>Casco</b> &lt;script&gt;x&lt;/script&gt; &amp; más<br>2 × $45.000"
+    )

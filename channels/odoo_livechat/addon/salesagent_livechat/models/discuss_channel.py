@@ -2,6 +2,7 @@ import logging
 from functools import partial
 
 import requests
+from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, models
 from odoo.exceptions import AccessError
 from odoo.release import version_info
@@ -34,6 +35,18 @@ def _post_webhook(url, secret, body, timeout):
 
 class DiscussChannel(models.Model):
     _inherit = "discuss.channel"
+
+    def message_post(self, **kwargs):
+        # The agent posts its replies over RPC as HTML it escaped itself (`body_is_html`); as
+        # the bot, that HTML is taken as markup, like Odoo's chatbot messages, instead of
+        # logging a warning for every reply. The message body is still sanitized by Odoo.
+        body = kwargs.get("body")
+        if kwargs.get("body_is_html") and isinstance(body, str) and not isinstance(body, Markup):
+            bot = salesagent_config(self.env).bot
+            if bot and kwargs.get("author_id") == bot.id:
+                kwargs["body"] = Markup(body)
+                kwargs["body_is_html"] = False
+        return super().message_post(**kwargs)
 
     def _message_post_after_hook(self, message, msg_vals):
         result = super()._message_post_after_hook(message, msg_vals)

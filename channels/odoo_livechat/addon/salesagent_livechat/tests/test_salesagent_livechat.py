@@ -102,6 +102,22 @@ class TestSalesagentLivechat(HttpCase):
         channel._salesagent_post_as_bot("¡Hola! ¿En qué te ayudo?")
         self.assertEqual(self._sent(), [])
 
+    def test_the_agents_html_reply_is_posted_as_the_bot(self):
+        channel = self._open_session()
+        agent = self.env.ref("base.user_admin")
+        message_id = channel.with_user(agent).message_post(
+            body="<b>Casco</b> &lt;script&gt;<br>$45.000<script>alert(1)</script>",
+            body_is_html=True,
+            author_id=self.bot.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        message = self.env["mail.message"].browse(getattr(message_id, "id", message_id))
+        self.assertEqual(message.author_id, self.bot)
+        self.assertIn("<b>Casco</b>", message.body)
+        self.assertIn("&lt;script&gt;", message.body)
+        self.assertNotIn("<script>", message.body)
+
     def test_unserved_channel_is_left_alone(self):
         channel = self._open_session()
         self.livechat.salesagent_serve = False
