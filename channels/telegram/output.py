@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from agent import deliveries
 from agent.db import transaction
@@ -101,7 +103,9 @@ class TelegramOutput:
                     raise
                 message = await self._bot.send_message(chat_id=chat_id, text=text)
         except RetryAfter as err:
-            wait = err.retry_after
+            with warnings.catch_warnings():  # int today, timedelta in a later major version
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = err.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             raise RetryableError(f"Telegram flood control: {err}", retry_after=seconds) from err
         except (Forbidden, BadRequest) as err:
