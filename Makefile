@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: run test install install-test services browser lint bench clean
+.PHONY: run test install install-test services browser audio lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,17 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  echo "Debian's chromium (/usr/bin/chromium) is required by the widget tests" >&2; exit 1; }
 
+## audio: Debian's espeak-ng and ffmpeg, which make the voice tests' speech (apt-get installs them)
+audio:
+	@{ command -v espeak-ng && command -v ffmpeg; } >/dev/null || { \
+	  echo "installing Debian's espeak-ng and ffmpeg for the voice tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng ffmpeg; }
+	@{ command -v espeak-ng && command -v ffmpeg; } >/dev/null || { \
+	  echo "espeak-ng and ffmpeg are required by the voice tests" >&2; exit 1; }
+
 ## test: install what the tests need, check the services, lint, type-check and run the tests
-test: install-test services browser lint
+test: install-test services browser audio lint
 	$(BIN)/pytest
 
 bench: install
