@@ -20,7 +20,10 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 from web_server import LiveServer, serving
 
+from agent import inbox
+from agent.db import create_engine, create_sessionmaker, transaction
 from agent.errors import ConfigurationError
+from agent.messages import InboundMessage
 from agent.models import Conversation, Handoff, InboxItem, Message, OutboxItem, OutboxStatus, Owner
 from agent.runtime import Runtime
 from agent.settings import Settings
@@ -355,3 +358,26 @@ def test_replies_are_escaped_html_keeping_line_breaks_and_bold() -> None:
     assert to_html("*Casco* <script>x</script> & más\n2 × $45.000") == (
         "<b>Casco</b> &lt;script&gt;x&lt;/script&gt; &amp; más<br>2 × $45.000"
     )
+
+
+async def test_a_message_stored_before_a_restart_is_answered_after_it(
+    demo_settings: Settings, odoo: FakeOdoo
+) -> None:
+    engine = create_engine(demo_settings.database_url)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            await inbox.store(
+                session,
+                InboundMessage(
+                    channel="odoo",
+                    external_message_id=f"{DATABASE}:777",
+                    external_chat_id=f"{DATABASE}:77",
+                    text="¿hacen envíos a Manizales?",
+                ),
+            )
+    finally:
+        await engine.dispose()
+
+    async with serving(odoo_settings(demo_settings, odoo)):
+        (reply,) = await until(lambda: odoo.posted(77))
+    assert reply["author_id"] == BOT_PARTNER_ID and reply["message_type"] == "comment"

@@ -281,12 +281,38 @@ async def test_a_failing_push_is_visible_retried_and_recovers(
     assert state.error is not None and order.lines[0].sku in state.error
     assert odoo.data.orders == []
 
+    env = command_env(shop.settings.database_url)
+    status = await asyncio.to_thread(command, env, "odoo", "status")
+    assert status.returncode == 0, status.stderr
+    assert f"#{order.id}" in status.stdout and "failed" in status.stdout
+    assert order.lines[0].sku in status.stdout
+
     stock_the_odoo_catalog(odoo, order)
-    async with shop.sessions() as session, session.begin():
-        assert await retry_failed(session) == 1
+    retried = await asyncio.to_thread(command, env, "odoo", "retry-failed")
+    assert retried.returncode == 0 and "1 quotation pushes are due again" in retried.stdout
     await deliver_now(shop)
     (state,) = await push_states_of(shop)
     assert state.status == "pushed" and len(odoo.data.orders) == 1
+    async with shop.sessions() as session, session.begin():
+        assert await retry_failed(session) == 0
+
+
+def command_env(database_url: str, **more: str) -> dict[str, str]:
+    """The environment of `salesagent` run as a process on the test's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "ODOO_"))}
+    env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", COLUMNS="200", **more)
+    return env
+
+
+def command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 async def push_states_of(runtime: Runtime) -> list[Any]:
@@ -328,35 +354,19 @@ def test_salesagent_odoo_sync_products_as_a_command(
         qty_available=3.0,
         categ_id=[2, "All / Botiquines"],
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "ODOO_"))}
-    env.update(
-        DATABASE_URL=f"sqlite:///{database}",
-        LOG_LEVEL="WARNING",
+    env = command_env(
+        f"sqlite:///{database}",
         ODOO_URL=odoo.url,
         ODOO_DB=DATABASE,
         ODOO_API_KEY=API_KEY,
         ODOO_USER=LOGIN,
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "agent", "odoo", "sync-products"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = command(env, "odoo", "sync-products")
     assert done.returncode == 0, done.stderr
     assert "1 Odoo products: created 1" in done.stdout
 
     missing = {k: v for k, v in env.items() if k != "ODOO_API_KEY"}
-    refused = subprocess.run(
-        [sys.executable, "-m", "agent", "odoo", "sync-products"],
-        env=missing,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    refused = command(missing, "odoo", "sync-products")
     assert refused.returncode == 1 and "ODOO_API_KEY" in refused.stderr
 
 
