@@ -194,6 +194,9 @@ class TurnEngine:
             name.strip() for name in settings.llm_phrase_handlers.split(",") if name.strip()
         )
         self._locks = KeyedLocks()
+        # Admission control: a burst of hundreds of chats queues here, in memory, instead of
+        # queueing on the connection pool, where a turn would fail after the pool's timeout.
+        self._capacity = asyncio.Semaphore(settings.max_parallel_turns)
         self._deliveries: set[asyncio.Task[bool]] = set()
 
     @property
@@ -229,7 +232,10 @@ class TurnEngine:
             row, _created = await inbox.store(session, message)
         if row.status != InboxStatus.PENDING and row.result is not None:
             return TurnResult.model_validate(row.result), False
-        async with self._locks.hold((message.channel, message.external_chat_id)):
+        async with (
+            self._locks.hold((message.channel, message.external_chat_id)),
+            self._capacity,
+        ):
             return await self._drain(message, on_chunk)
 
     async def _drain(

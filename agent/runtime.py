@@ -70,7 +70,13 @@ class Runtime:
         voice: VoiceNotes | None = None
         if migrate:
             await upgrade_async(settings.database_url)
-        db = create_engine(settings.database_url, echo=settings.database_echo)
+        db = create_engine(
+            settings.database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+            pool_overflow=settings.database_pool_overflow,
+            pool_timeout=settings.database_pool_timeout,
+        )
         try:
             sessions = create_sessionmaker(db)
             if settings.auto_seed_demo:

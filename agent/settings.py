@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./salesagent.db"
     database_echo: bool = False
+    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_overflow: int = Field(default=20, ge=0)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
+    max_parallel_turns: int = Field(default=8, ge=1)
 
     host: str = "127.0.0.1"
     port: int = 8000
