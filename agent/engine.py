@@ -250,7 +250,7 @@ class TurnEngine:
             plan = await self._read(message)
             for _ in range(3):
                 # Voice notes become text before the turn reads them (agent/voice/notes.py): no
-                # transaction is open and the model runs in its worker thread, off the loop. A
+                # transaction is open and the model runs in its worker process, off the loop. A
                 # note that arrived meanwhile is heard on the next pass.
                 if plan is None or not plan.voice or self._voice is None:
                     break
