@@ -69,6 +69,17 @@ class TestSalesagentLivechat(HttpCase):
                 inactivity_period=0, identity_field="user_id", identity_value=user.id
             )
 
+    def test_the_settings_screen_chooses_the_served_channels(self):
+        other = self.env["im_livechat.channel"].create({"name": "Soporte"})
+        settings = self.env["res.config.settings"].create({})
+        self.assertIn(self.livechat, settings.salesagent_livechat_channel_ids)
+        self.assertEqual(settings.salesagent_bot_partner_id, self.bot)
+        settings.salesagent_livechat_channel_ids = other
+        settings.execute()
+        self.assertFalse(self.livechat.salesagent_serve)
+        self.assertTrue(other.salesagent_serve)
+        self.assertFalse(self.livechat._salesagent_bot())
+
     def test_the_bot_is_the_first_operator(self):
         channel = self._open_session()
         self.assertEqual(channel.livechat_operator_id, self.bot)
