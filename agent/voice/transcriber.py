@@ -5,7 +5,8 @@ first note (from a local folder, or by size name, which faster-whisper downloads
 would share the service's GIL: faster-whisper's Python between CTranslate2 calls then slows the
 event loop and is slowed by it (measured: text turns of other chats 3x slower at p50, the note
 itself 2x slower). With `WHISPER_THREADS` (by default all cores but one) a core stays free for
-the other conversations.
+the other conversations, and the worker runs at a lower priority (nice 10), so a busy machine
+serves the chats' turns first and the notes with what is left.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.3
+WORKER_NICENESS = 10
+"""How much lower the transcription worker's CPU priority is than the service's."""
 CONFIDENT_SHARE = 0.8
 """Below this share of the detected languages' probability, the conversation's language wins."""
 
@@ -146,6 +149,8 @@ def _start_worker(
     model: str, threads: int, beam_size: int, max_seconds: float, languages: tuple[str, ...]
 ) -> None:
     global _worker
+    # Chats first: the scheduler gives the service's turns the CPU before the notes.
+    os.nice(WORKER_NICENESS)
     _worker = Transcriber(
         model, threads=threads, beam_size=beam_size, max_seconds=max_seconds, languages=languages
     )
@@ -182,6 +187,8 @@ class Transcriber:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
+                # Spawned, not forked: the service's threads are not copied. As with any spawned
+                # process, a script that starts the product needs `if __name__ == "__main__":`.
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
                 initargs=(
