@@ -43,7 +43,7 @@ def check_channels(settings: Settings) -> list[str]:
     enabled = []
     if WhatsAppConfig.from_settings(settings) is not None:
         enabled.append(WhatsAppChannel.name)
-    if TelegramConfig.from_settings(settings, webhook=True) is not None:
+    if TelegramConfig.from_settings(settings) is not None:
         enabled.append(TelegramChannel.name)
     return enabled
 

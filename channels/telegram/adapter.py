@@ -40,9 +40,10 @@ class TelegramConfig:
     api_base_url: str
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, webhook: bool) -> TelegramConfig | None:
+    def from_settings(cls, settings: Settings, *, webhook: bool = False) -> TelegramConfig | None:
         """The configuration, None when Telegram is off; `ConfigurationError` naming what is
-        missing. A webhook needs the secret; polling does not."""
+        missing. Registering a webhook (`webhook=True`) needs the secret; polling does not, and
+        without it the service's webhook refuses every update."""
         token = (
             settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
         )
@@ -93,10 +94,10 @@ class TelegramChannel:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession], *, webhook: bool = True
+        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]
     ) -> TelegramChannel | None:
-        """The channel when its credentials are set."""
-        config = TelegramConfig.from_settings(settings, webhook=webhook)
+        """The channel when its token is set."""
+        config = TelegramConfig.from_settings(settings)
         return cls(config, sessions, settings) if config is not None else None
 
     def verify(self, secret: str | None) -> None:
@@ -140,6 +141,12 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Ask Telegram who the bot is: a rejected token stops the start-up."""
+        if self.config.secret is None:
+            log.warning(
+                "Telegram: no TELEGRAM_WEBHOOK_SECRET, so %s refuses every update; take them "
+                "with `salesagent telegram poll`, or set the secret and run `telegram set-webhook`",
+                WEBHOOK_PATH,
+            )
         try:
             await self.bot.initialize()
         except InvalidToken as err:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import signal
 from collections.abc import Coroutine
 from typing import Annotated, Any
 
 import typer
-from pydantic import SecretStr
 from rich.console import Console
 
 from agent.errors import ConfigurationError, SalesAgentError
@@ -88,11 +86,6 @@ def poll_updates() -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    if settings.telegram_webhook_secret is None:
-        # No webhook is served while polling: a secret of this run keeps the checks whole.
-        secret = SecretStr(secrets.token_urlsafe(32))
-        settings = settings.model_copy(update={"telegram_webhook_secret": secret})
-
     async def work() -> None:
         _config(settings, webhook=False)
         runtime = await Runtime.start(settings)

@@ -253,8 +253,8 @@ async def test_set_webhook_registers_the_public_url_with_the_secret(
 @pytest.mark.parametrize(
     ("settings", "named"),
     [
-        ({"telegram_bot_token": SecretStr(TOKEN)}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"telegram_webhook_secret": SecretStr(SECRET)}, "TELEGRAM_BOT_TOKEN"),
+        ({"telegram_bot_token": SecretStr("not-a-token")}, "TELEGRAM_BOT_TOKEN"),
         (
             {
                 "telegram_bot_token": SecretStr(TOKEN),
@@ -280,3 +280,15 @@ async def test_a_token_telegram_refuses_stops_the_start(
 
     with pytest.raises(ConfigurationError, match="TELEGRAM_BOT_TOKEN"):
         await Runtime.start(settings, migrate=False)
+
+
+async def test_without_a_secret_the_webhook_refuses_every_update_and_polling_still_works(
+    demo_settings: Settings, fake_bot_api: BotApiServer
+) -> None:
+    # A shop without a public address: `serve` for the web and `telegram poll` for Telegram.
+    settings = telegram_settings(demo_settings, fake_bot_api, telegram_webhook_secret=None)
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
+        refused = [await post(http, recorded("update_text.json"), s) for s in (None, "", "x")]
+        assert await count(live, InboxItem) == 0
+
+    assert [r.status_code for r in refused] == [403, 403, 403]
