@@ -331,9 +331,7 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    outbox_id: Mapped[int | None] = mapped_column(
-        ForeignKey("outbox.id"), index=True, default=None
-    )
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True, default=None)
     """None while a status callback arrived before the send that it reports on was recorded."""
     part: Mapped[int | None] = mapped_column(Integer, default=None)
     channel: Mapped[str] = mapped_column(String(32))
