@@ -86,6 +86,7 @@ def poll_updates() -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+
     async def work() -> None:
         _config(settings, webhook=False)
         runtime = await Runtime.start(settings)
