@@ -71,6 +71,13 @@ class Owner(enum.StrEnum):
     HUMAN = "human"
 
 
+class StaffRole(enum.StrEnum):
+    """What a staff member may do in the console: managers also see reports and reassign."""
+
+    AGENT = "agent"
+    MANAGER = "manager"
+
+
 class SaleState(enum.StrEnum):
     """States of the sales state machine (ARCHITECTURE.md)."""
 
@@ -166,7 +173,7 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_chat_id: Mapped[str] = mapped_column(String(200))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
-    owner: Mapped[Owner] = mapped_column(_enum(Owner), default=Owner.BOT)
+    owner: Mapped[Owner] = mapped_column(_enum(Owner), default=Owner.BOT, index=True)
     language: Mapped[str] = mapped_column(String(5), default="es")
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -175,6 +182,14 @@ class Conversation(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     llm_cost_usd: Mapped[Decimal] = mapped_column(Cost, default=Decimal(0), server_default="0")
+    assigned_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id"), index=True, default=None
+    )
+    """The staff member who owns the conversation while its owner is `human`."""
+    waiting_since: Mapped[datetime | None] = mapped_column(default=None)
+    """When it went to `waiting_human` (None otherwise)."""
+    waiting_notice_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the customer was told that nobody has taken it yet (once per wait)."""
 
     customer: Mapped[Customer | None] = relationship(lazy="joined")
 
@@ -275,6 +290,8 @@ class Message(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
     completion_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
     llm_cost_usd: Mapped[Decimal | None] = mapped_column(Cost, default=None)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    """The staff member who wrote an outbound message (None: the bot)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -355,6 +372,8 @@ class Handoff(Base):
     reason: Mapped[str] = mapped_column(String(64))
     actor: Mapped[str] = mapped_column(String(100), default="bot")
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    """The staff member who made the change (None: the bot or the system)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -370,3 +389,47 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Staff(Base):
+    """A person of the shop who answers customers in the staff console."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole), default=StaffRole.AGENT)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    """scrypt, with its parameters and salt (`scrypt$n$r$p$salt$hash`)."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StaffSession(Base):
+    """A console login: only the SHA-256 of its cookie is stored, with its CSRF token."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class StaffNote(Base):
+    """An internal note on a conversation: seen by staff only, never sent to the customer."""
+
+    __tablename__ = "staff_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,9 @@ TABLES = {
     "handoffs",
     "api_keys",
     "deliveries",
+    "staff",
+    "staff_sessions",
+    "staff_notes",
 }
 
 
