@@ -41,6 +41,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(odoo_app, name="odoo")
+staff_app = typer.Typer(help="Staff accounts for the console (/console).", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 
 console = Console()
 errors = Console(stderr=True)
@@ -420,6 +422,113 @@ def odoo_retry_failed() -> None:
 
     count = _run(lambda settings: _with_sessions(settings, work))
     console.print(f"{count} quotation pushes are due again; a running server sends them now")
+
+
+def _password(from_stdin: bool) -> str:
+    """A new password: one line of standard input, or typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+@staff_app.command("create")
+def staff_create(
+    username: Annotated[str, typer.Argument(help="The login name (a-z, 0-9, . _ -).")],
+    name: Annotated[str, typer.Option(help="The name customers and colleagues see.")],
+    role: Annotated[str, typer.Option(help="agent, or manager (reports and reassigning).")] = (
+        "agent"
+    ),
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create a console account; the password is asked for (at least 10 characters)."""
+    from agent.models import StaffRole
+    from agent.staff import create_staff
+
+    if role not in ("agent", "manager"):
+        errors.print("[red]error:[/red] --role is agent or manager")
+        raise typer.Exit(2)
+    password = _password(password_stdin)
+    row = _run(
+        lambda settings: _with_sessions(
+            settings,
+            lambda s: create_staff(
+                s, username=username, name=name, role=StaffRole(role), password=password
+            ),
+        )
+    )
+    console.print(
+        f"staff account {row.username!r} ({row.name}, {row.role.value}) created; "
+        "log in at /console",
+        highlight=False,
+    )
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """List the console accounts: user name, name, role, active, last login."""
+    from rich.table import Table
+
+    from agent.staff import list_staff
+
+    rows = _run(lambda settings: _with_sessions(settings, list_staff))
+    if not rows:
+        console.print("no staff accounts yet: create one with `salesagent staff create USERNAME`")
+        return
+    table = Table("id", "username", "name", "role", "active", "created", "last login")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.username,
+            row.name,
+            row.role.value,
+            "yes" if row.active else "no",
+            _when(row.created_at),
+            _when(row.last_login_at),
+        )
+    console.print(table)
+
+
+@staff_app.command("password")
+def staff_password(
+    username: Annotated[str, typer.Argument(help="The account's login name.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a new password; the account's open sessions end."""
+    from agent.staff import set_password
+
+    password = _password(password_stdin)
+    row = _run(
+        lambda settings: _with_sessions(settings, lambda s: set_password(s, username, password))
+    )
+    console.print(f"password of {row.username!r} changed; its sessions were closed")
+
+
+@staff_app.command("disable")
+def staff_disable(
+    username: Annotated[str, typer.Argument(help="The account's login name.")],
+) -> None:
+    """Stop an account from logging in (its sessions end); `enable` undoes it."""
+    from agent.staff import set_active
+
+    row = _run(lambda settings: _with_sessions(settings, lambda s: set_active(s, username, False)))
+    console.print(f"{row.username!r} disabled")
+
+
+@staff_app.command("enable")
+def staff_enable(
+    username: Annotated[str, typer.Argument(help="The account's login name.")],
+) -> None:
+    """Let a disabled account log in again."""
+    from agent.staff import set_active
+
+    row = _run(lambda settings: _with_sessions(settings, lambda s: set_active(s, username, True)))
+    console.print(f"{row.username!r} enabled")
 
 
 def _when(moment: datetime | None) -> str:
