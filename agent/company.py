@@ -142,6 +142,22 @@ class Shipping(_Model):
         return next((zone for zone in self.zones if not zone.cities), None)
 
 
+class HandoffTexts(_Model):
+    """What customers are told when their conversation goes to a person (all optional).
+
+    `{hours}` in a text becomes the hours when staff answer; `{phone}` the shop's phone.
+    """
+
+    staff_hours: Schedule | None = None
+    """When staff answer chats; the shop's opening hours when not given."""
+    waiting: Localized | None = None
+    """The transition message, within staff hours."""
+    after_hours: Localized | None = None
+    """The transition message outside staff hours."""
+    unanswered: Localized | None = None
+    """Sent once when nobody has taken the conversation after HANDOFF_WAIT_SECONDS."""
+
+
 class CompanyInfo(_Model):
     """Everything the agent may say about the shop, by section."""
 
@@ -162,6 +178,7 @@ class CompanyInfo(_Model):
     returns: Localized
     warranty: Localized
     currency: str = Field(default="COP", min_length=3, max_length=3)
+    handoff: HandoffTexts | None = None
 
     @field_validator("email")
     @classmethod

@@ -28,6 +28,15 @@ inside one would stall every other conversation):
 
 Per-conversation order is kept because phases 2 to 6 run under the conversation's lock.
 
+Ownership (`agent/handoff.py`): only a conversation the bot owns gets a bot reply; while it
+waits for a person or a person has it, the customer's messages are stored (and shown to staff)
+and `reply` is None. In a bot turn the handoff triggers (`agent/handoff_triggers.py`) are
+checked before the handler (an explicit request, a complaint, frustration, the model down while
+the offline reading is unsure) and after it (a request the handler cannot serve, the same
+misunderstanding twice in a row, a cart above the set amount); a trigger moves the conversation
+to `waiting_human` with its reason and the customer is told what happens. After the commit the
+`listener` hears of the turn (the staff console's live list).
+
 Streaming (`on_chunk`): the reply is given in pieces as it is produced; normally the pieces
 concatenate to `result.reply`. When the guard stops a phrased stream (an ungrounded number) or
 the model fails after some pieces were given, no further pieces come and `result.reply` (the
@@ -42,8 +51,8 @@ import logging
 import mimetypes
 import time
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -52,8 +61,9 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent import handoff, inbox, memory
+from agent import handoff_triggers, inbox, memory
 from agent.db import insert_ignore, transaction
+from agent.handoff import HandoffPolicy
 from agent.i18n import say
 from agent.llm.factory import LLM
 from agent.llm.images import as_message
@@ -101,10 +111,28 @@ SETTLE_MARGIN_SECONDS = 15.0
 """How long past the phrasing timeout a held reply waits before the outbox sends it anyway."""
 
 
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A committed turn, as the staff console and its notifications hear of it."""
+
+    conversation_id: int
+    channel: str
+    external_chat_id: str
+    owner: Owner
+    handoff_reason: str | None = None
+    """Set when this turn handed the conversation to a person."""
+    bot_replied: bool = False
+
+
+TurnListener = Callable[[Committed], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class _Reply:
     result: DomainResult
     handler: str
+    handed_off: str | None = None
+    """The reason, when this reply handed the conversation to a person."""
 
 
 @dataclass(slots=True)
@@ -157,6 +185,7 @@ class _Turn:
     result: TurnResult
     outbox_id: int | None = None
     phrase: _PhraseJob | None = None
+    committed: Committed | None = None
 
 
 class _AlreadyDone(Exception):
@@ -182,6 +211,8 @@ class TurnEngine:
         dispatcher: OutboxDispatcher | None = None,
         llm: LLM | None = None,
         voice: VoiceNotes | None = None,
+        handoff: HandoffPolicy | None = None,
+        listener: TurnListener | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
@@ -190,6 +221,8 @@ class TurnEngine:
         self._dispatcher = dispatcher
         self._llm = llm
         self._voice = voice
+        self._handoff = handoff or HandoffPolicy.from_settings(settings)
+        self._listener = listener
         self._phrase_handlers = frozenset(
             name.strip() for name in settings.llm_phrase_handlers.split(",") if name.strip()
         )
@@ -269,6 +302,11 @@ class TurnEngine:
         result, streamed = turn.result, False
         if turn.phrase is not None:
             result, streamed = await self._phrase(turn.phrase, _safe_sink(on_chunk))
+        if turn.committed is not None and self._listener is not None:
+            try:
+                await self._listener(turn.committed)
+            except Exception:  # the turn is committed; a listener's failure must not undo it
+                log.exception("turn listener failed for %s", message.external_chat_id)
         if turn.outbox_id is not None and self._dispatcher is not None:
             self._deliver_soon(turn.outbox_id)
         return result, streamed
@@ -390,6 +428,7 @@ class TurnEngine:
             for row in batch
         ]
         session.add_all(inbound)
+        await session.flush()  # the messages first: a handoff or reply they cause comes after
         conversation.last_activity_at = now
         understanding = understood.reading.understanding
         conversation.language = understanding.language
@@ -398,24 +437,27 @@ class TurnEngine:
             message.confidence = understanding.confidence
         _record_spend(conversation, inbound[-1], understood.spend)
 
+        committed = Committed(
+            conversation.id, conversation.channel, conversation.external_chat_id, conversation.owner
+        )
         if conversation.owner != Owner.BOT:
             await session.flush()
             result = self._result(conversation, sale, understanding, None, None)
             self._finish(batch, InboxStatus.DONE, result)
-            return _Turn(result)
+            return _Turn(result, committed=committed)
 
         offer = _pending_offer(conversation)
         if understood.needs_person:
-            reply = await self._image_for_person(session, conversation, understanding.language)
+            reply = await self._image_for_person(
+                session, conversation, understanding.language, understood.text
+            )
         elif plan.unheard is not None:  # a voice note that could not be understood
             said = unheard_reply(
                 plan.unheard, plan.state.language, max_seconds=settings.voice_max_seconds
             )
             reply = _Reply(DomainResult(reply=said), "voice")
         else:
-            reply = await self._answer(
-                session, conversation, sale, understanding, understood.text, history, offer
-            )
+            reply = await self._answer(session, conversation, sale, understood, history, offer)
         sale = reply.result.sale or sale
         # An offer lasts one turn: the next message either takes it or moves on.
         conversation.context = {
@@ -453,8 +495,11 @@ class TurnEngine:
         await session.flush()
         result = self._result(conversation, sale, understanding, reply.result, reply.result.reply)
         self._finish(batch, InboxStatus.DONE, result)
+        committed = replace(
+            committed, owner=conversation.owner, handoff_reason=reply.handed_off, bot_replied=True
+        )
         if not phrase:
-            return _Turn(result, outbox_row.id)
+            return _Turn(result, outbox_row.id, committed=committed)
         job = _PhraseJob(
             outbound_id=outbound.id,
             outbox_id=outbox_row.id,
@@ -467,7 +512,7 @@ class TurnEngine:
             private=_private_values(conversation, sale) + _entity_values(understanding),
             started=started,
         )
-        return _Turn(result, outbox_row.id, job)
+        return _Turn(result, outbox_row.id, job, committed)
 
     def _should_phrase(self, reply: _Reply, reading: Reading) -> bool:
         policy = self._settings.llm_phrasing
@@ -529,10 +574,19 @@ class TurnEngine:
             row.result = payload
 
     async def _image_for_person(
-        self, session: AsyncSession, conversation: Conversation, language: str
+        self, session: AsyncSession, conversation: Conversation, language: str, text: str
     ) -> _Reply:
-        await handoff.transfer(
-            session, conversation, to_owner=Owner.WAITING_HUMAN, reason=IMAGE_HANDOFF_REASON
+        if not self._handoff.triggers.on(handoff_triggers.UNSERVABLE):
+            reply = say(
+                language,
+                es="Recibí tu imagen y quedó guardada, pero no puedo verla. ¿Me cuentas en "
+                "palabras qué producto necesitas?",
+                en="I got your picture and it is saved, but I can't see it. Could you tell me "
+                "in words which product you need?",
+            )
+            return _Reply(DomainResult(reply=reply), "engine")
+        await self._handoff.request(
+            session, conversation, reason=IMAGE_HANDOFF_REASON, text=text or "(imagen)"
         )
         reply = say(
             language,
@@ -541,7 +595,29 @@ class TurnEngine:
             en="I got your picture and it is saved. A member of our team will look at it and "
             "write to you here shortly.",
         )
-        return _Reply(DomainResult(reply=reply, handoff_reason=IMAGE_HANDOFF_REASON), "handoff")
+        return _Reply(
+            DomainResult(reply=reply, handoff_reason=IMAGE_HANDOFF_REASON),
+            "handoff",
+            IMAGE_HANDOFF_REASON,
+        )
+
+    async def _hand_over(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        reason: str,
+        understanding: Understanding,
+        text: str,
+        *,
+        sale: Sale | None = None,
+    ) -> _Reply:
+        """Move the conversation to a person, and tell the customer what happens."""
+        await self._handoff.request(session, conversation, reason=reason, text=text)
+        conversation.context = {
+            k: v for k, v in conversation.context.items() if k != handoff_triggers.STREAK_KEY
+        }
+        said = self._handoff.transition(understanding.language, reason)
+        return _Reply(DomainResult(reply=said, sale=sale, handoff_reason=reason), "handoff", reason)
 
     def _redactor(self, private: list[tuple[str, str]], offline: Understanding) -> Redactor:
         enabled = self._llm.privacy if self._llm is not None else False
@@ -552,12 +628,14 @@ class TurnEngine:
         session: AsyncSession,
         conversation: Conversation,
         sale: Sale | None,
-        understanding: Understanding,
-        text: str,
+        understood: _Understood,
         history: list[Message],
         offer: Offer | None,
     ) -> _Reply:
+        reading, text = understood.reading, understood.text
+        understanding = reading.understanding
         language = understanding.language
+        triggers = self._handoff.triggers
         if not text:
             reply = say(
                 language,
@@ -567,12 +645,17 @@ class TurnEngine:
             return _Reply(DomainResult(reply=reply), "engine")
         if understanding.top == "handoff":
             offered = offer.reason if offer is not None and offer.intent == "handoff" else None
-            reason = offered or "customer_request"
-            await handoff.transfer(
-                session, conversation, to_owner=Owner.WAITING_HUMAN, reason=reason
-            )
-            return _Reply(DomainResult(reply=handoff.waiting_message(language)), "handoff")
+            if offered is None and not triggers.on(handoff_triggers.REQUEST):
+                return _Reply(DomainResult(reply=self._no_person(language)), "handoff")
+            reason = offered or handoff_triggers.CUSTOMER_REQUEST
+            return await self._hand_over(session, conversation, reason, understanding, text)
+        early = triggers.before(
+            text, understanding, model_down=reading.model_down, unsure=reading.unsure
+        )
+        if early is not None:
+            return await self._hand_over(session, conversation, early, understanding, text)
         name = self._route(understanding, sale)
+        before = dict(sale.data) if sale is not None else None
         ctx = TurnContext(
             session=session,
             conversation=conversation,
@@ -584,12 +667,51 @@ class TurnEngine:
             offer=offer,
         )
         result = await self._handlers[name].handle(ctx)
-        if result.handoff_reason:
-            await handoff.transfer(
-                session, conversation, to_owner=Owner.WAITING_HUMAN, reason=result.handoff_reason
+        unserved = result.handoff_reason
+        if unserved and triggers.on(handoff_triggers.UNSERVABLE):
+            await self._handoff.request(session, conversation, reason=unserved, text=text)
+            result.reply = f"{result.reply}\n\n{self._handoff.transition(language, unserved)}"
+            return _Reply(result, name, unserved)
+        after = result.sale or sale
+        conversation.context, repeated = triggers.streak(
+            conversation.context,
+            understanding=understanding,
+            handler=name,
+            sale_before=before,
+            sale_after=after,
+        )
+        if repeated:
+            reason = handoff_triggers.REPEATED_MISUNDERSTANDING
+            return await self._hand_over(
+                session, conversation, reason, understanding, text, sale=result.sale
             )
-            result.reply = f"{result.reply}\n\n{handoff.waiting_message(language)}"
+        await session.flush()  # a sale the handler just started gets its id
+        if triggers.above_amount(conversation.context, after):
+            assert after is not None
+            reason = handoff_triggers.ORDER_ABOVE_AMOUNT
+            conversation.context = {**conversation.context, handoff_triggers.AMOUNT_KEY: after.id}
+            await self._handoff.request(session, conversation, reason=reason, text=text)
+            result.reply = f"{result.reply}\n\n{self._handoff.transition(language, reason)}"
+            result.handoff_reason = reason
+            return _Reply(result, name, reason)
         return _Reply(result, name)
+
+    def _no_person(self, language: str) -> str:
+        """The answer to a request for a person while that trigger is off."""
+        company = self._handoff.company
+        phone = company.phone if company is not None else None
+        call = (
+            say(language, es=f" Si prefieres, llámanos al {phone}.", en=f" Or call us: {phone}.")
+            if phone
+            else ""
+        )
+        return say(
+            language,
+            es="Por este chat te sigo atendiendo yo: puedo mostrarte productos y precios y tomar "
+            f"tu pedido.{call}",
+            en="I'll keep helping you in this chat: I can show you products and prices and take "
+            f"your order.{call}",
+        )
 
     @staticmethod
     def _route(understanding: Understanding, sale: Sale | None) -> str:
@@ -633,6 +755,7 @@ class TurnEngine:
         statement = (
             select(Conversation)
             .where(Conversation.channel == channel, Conversation.external_chat_id == chat_id)
+            .with_for_update(of=Conversation)  # a staff take waits for the turn, or the reverse
             .execution_options(populate_existing=True)
         )
         return (await session.execute(statement)).scalar_one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -151,6 +152,29 @@ class Settings(BaseSettings):
     voice_max_bytes: int = Field(default=16_000_000, ge=1000)
     audio_dir: Path = Path("./media/audio")
     """Where voice notes sent to the web chat are kept."""
+
+    # Handoff to staff and the staff console (README "Staff console").
+    handoff_triggers: str = (
+        "request,misunderstanding,frustration,complaint,order_amount,unservable,model_down"
+    )
+    """The triggers (comma-separated) that hand a conversation to a person; others are off."""
+    handoff_order_amount: Decimal = Field(default=Decimal(5_000_000), ge=0)
+    """A cart above this total goes to a person (0: never)."""
+    handoff_misunderstandings: int = Field(default=2, ge=1, le=10)
+    """The same misunderstanding this many times in a row goes to a person."""
+    handoff_wait_seconds: float = Field(default=300.0, gt=0)
+    """Nobody took a waiting conversation within this time: the customer is told honestly."""
+    shop_timezone: str = "America/Bogota"
+    """The time zone of the company file's hours (staff hours in the customer messages)."""
+    staff_session_hours: float = Field(default=12.0, gt=0)
+    """A console login lasts this long."""
+    staff_login_rate_limit_per_minute: float = Field(default=10, gt=0)
+    staff_login_rate_limit_burst: int = Field(default=5, ge=1)
+    """Login attempts per client address and per user name: a burst, then a rate a minute."""
+    staff_telegram_chat_id: str | None = None
+    """A Telegram chat (a staff group's id) told of every conversation waiting for a person."""
+    staff_telegram_bot_token: SecretStr | None = None
+    """The bot that writes to the staff chat; empty: TELEGRAM_BOT_TOKEN."""
 
     @field_validator("database_url")
     @classmethod

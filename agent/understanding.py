@@ -31,6 +31,8 @@ class Reading:
     asked_model: bool = False
     used_model: bool = False
     """The model's proposal was valid and is the understanding."""
+    model_down: bool = False
+    """The model was wanted but could not answer: its breaker was open or the call failed."""
 
 
 class Understander:
@@ -99,6 +101,7 @@ class Understander:
         if self._model is None or not text.strip() or not self.wants_model(offline):
             return reading
         reading.asked_model = True
+        skipped = not self._model.service.available()  # the breaker is open
         proposal = await self._model.propose(
             text,
             state,
@@ -110,4 +113,6 @@ class Understander:
         if proposal is not None:
             reading.understanding = proposal
             reading.used_model = True
+        else:
+            reading.model_down = skipped or reading.spend.outages > 0
         return reading

@@ -30,6 +30,9 @@ class Spend:
     calls: int = 0
     usage: Usage = field(default_factory=Usage)
     cost_usd: Decimal = Decimal(0)
+    outages: int = 0
+    """Calls that failed because the service did not answer (timeouts, 429/5xx, refused);
+    a malformed answer is not one."""
 
     def add(self, other: Spend) -> None:
         """Count `other` in this spend."""
@@ -37,6 +40,7 @@ class Spend:
         self.calls += other.calls
         self.usage = self.usage + other.usage
         self.cost_usd += other.cost_usd
+        self.outages += other.outages
 
 
 @dataclass(slots=True)
@@ -143,6 +147,7 @@ class LLMService:
                 return completion.text
             self.stats.wire_seconds += time.perf_counter() - started
             self.failed(kind, error)
+            spend.outages += not isinstance(error, LLMOutputError)
             attempt += 1
             delay = self._delay(attempt, error)
             if not error.retryable or attempt > self._retries or loop.time() + delay >= deadline:
@@ -197,6 +202,7 @@ class LLMService:
                 await pieces.aclose()
             self.stats.wire_seconds += wire
             self.failed(kind, error)
+            spend.outages += not isinstance(error, LLMOutputError)
             attempt += 1
             delay = self._delay(attempt, error)
             retry = error.retryable and not given and attempt <= self._retries
