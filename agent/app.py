@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 import agent
 from agent.api import mount_api
+from agent.console import routes as console_routes
 from agent.deps import RuntimeDep
 from agent.errors import (
     ChannelAuthError,
@@ -54,10 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if runtime.intake is not None:  # messages a stopped process stored but did not answer
             await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
         odoo_loop = asyncio.create_task(runtime.odoo.run()) if runtime.odoo else None
+        watch_loop = asyncio.create_task(runtime.console.watch()) if runtime.console else None
         try:
             yield
         finally:
-            for loop in (outbox_loop, odoo_loop):
+            for loop in (outbox_loop, odoo_loop, watch_loop):
                 if loop is not None:
                     loop.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(whatsapp_webhook.router)
     app.include_router(telegram_webhook.router)
     app.include_router(odoo_webhook.router)
+    app.include_router(console_routes.router)
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
     limit_public_chat(app, settings)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
 from agent.company import CompanyInfo, load_company
+from agent.console.service import StaffConsole
 from agent.db import create_engine, create_sessionmaker
 from agent.engine import TurnEngine
 from agent.jobs import TurnJobs
@@ -59,6 +60,8 @@ class Runtime:
     intake: Intake | None = None
     """Where webhook and polling messages go in: guards, inbox, turns after the acknowledgement."""
     voice: VoiceNotes | None = None
+    console: StaffConsole | None = None
+    """The staff console: live feed, staff actions, notifications, the waiting watch."""
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -68,6 +71,7 @@ class Runtime:
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
         channels: dict[str, ChannelAdapter] = {}
         voice: VoiceNotes | None = None
+        console: StaffConsole | None = None
         if migrate:
             await upgrade_async(settings.database_url)
         db = create_engine(
@@ -93,6 +97,9 @@ class Runtime:
             for name, adapter in channels.items():
                 outputs[name] = adapter.output
                 voice.add_fetcher(name, adapter.fetch_media)
+            # A half-set STAFF_TELEGRAM_* stops the start-up here, naming the variable.
+            console = StaffConsole.build(settings, sessions, company, llm)
+            outputs.update(console.outputs)
             dispatcher = OutboxDispatcher(sessions, outputs)
             handlers: dict[str, DomainHandler] = {
                 "inventory": InventoryHandler(index, limit=settings.search_results),
@@ -115,6 +122,8 @@ class Runtime:
                 dispatcher=dispatcher,
                 llm=llm,
                 voice=voice,
+                handoff=console.policy,
+                listener=console.on_turn,
             )
             # A missing Odoo setting stops the start-up here, naming the variable.
             odoo = OdooIntegration.build(settings, sessions, engine)
@@ -123,10 +132,13 @@ class Runtime:
             intake = Intake(sessions, TurnJobs(engine), SenderGuard.from_settings(settings))
             for adapter in channels.values():
                 await adapter.start()
+            await console.start(dispatcher)
             await llm.check()
         except BaseException:
             for adapter in channels.values():
                 await adapter.close()
+            if console is not None:
+                await console.close()
             if voice is not None:
                 voice.close()
             await llm.close()
@@ -145,6 +157,7 @@ class Runtime:
             channels=channels,
             intake=intake,
             voice=voice,
+            console=console,
         )
 
     async def close(self) -> None:
@@ -152,6 +165,8 @@ class Runtime:
         if self.intake is not None:
             await self.intake.jobs.close()
         await self.engine.drain_deliveries()
+        if self.console is not None:
+            await self.console.close()
         for adapter in self.channels.values():
             await adapter.close()
         if self.voice is not None:
