@@ -189,3 +189,35 @@ async def test_staff_take_a_whatsapp_conversation_answer_it_and_give_it_back(
     await shot(page, "4-handed-back")
     assert errors == []
     await context.close()
+
+
+async def test_a_conversation_started_in_the_widget_is_taken_and_answered_from_the_console(
+    server: LiveServer, browser: Browser
+) -> None:
+    shopper = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="es-CO")
+    shop_page = await shopper.new_page()
+    await shop_page.goto(server.url + "/")
+    await shop_page.get_by_role("button", name="Abrir el chat").click()
+    box = shop_page.get_by_role("textbox", name="Tu mensaje")
+    await box.fill("quiero hablar con una persona")
+    await box.press("Enter")
+    agent = shop_page.locator(".msg.agent")
+    await expect(agent.last).to_contain_text("asesor", timeout=15_000)
+
+    staff = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="es-CO")
+    page = await staff.new_page()
+    await page.goto(server.url + "/console/login")
+    await page.get_by_label("Usuario").fill("ana")
+    await page.get_by_label("Contraseña").fill(PASSWORD)
+    await page.get_by_role("button", name="Entrar").click()
+    row = page.locator("tr.row-waiting_human", has_text="Chat web")
+    await row.get_by_role("link").click()
+    await page.get_by_role("button", name="Tomar conversación").click()
+    await expect(page.locator("#owner")).to_contain_text("Con asesor · tú")
+    await page.get_by_label("Responder al cliente (Chat web)").fill("Hola, soy Ana. ¿Qué buscas?")
+    await page.get_by_role("button", name="Enviar respuesta").click()
+
+    await expect(agent.last).to_contain_text("Hola, soy Ana. ¿Qué buscas?", timeout=15_000)
+    await shop_page.screenshot(path=OUTPUT / "console-5-widget-gets-the-reply.png")
+    await shopper.close()
+    await staff.close()
