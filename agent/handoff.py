@@ -550,8 +550,3 @@ async def tell_unanswered(
     session.add(row)
     await session.flush()
     return row.id
-
-
-def waiting_message(language: str) -> str:
-    """What the customer is told when the conversation goes to a person (default wording)."""
-    return HandoffPolicy().transition(language, "customer_request")
