@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import transaction
 from agent.i18n import say
-from agent.models import InboxItem
+from agent.models import Conversation, Direction, InboxItem, Message
 from agent.settings import Settings
 from agent.voice.fetch import LocalFiles, MediaFetcher
 from agent.voice.transcriber import Transcriber, UnheardNote
@@ -38,13 +38,14 @@ class PendingNote:
     inbox_id: int
     index: int
     channel: str
+    chat_id: str
     url: str
 
 
 def pending_notes(rows: Iterable[InboxItem]) -> list[PendingNote]:
     """The notes of these inbox rows still to be transcribed."""
     return [
-        PendingNote(row.id, index, row.channel, str(media.get("url", "")))
+        PendingNote(row.id, index, row.channel, row.external_chat_id, str(media.get("url", "")))
         for row in rows
         for index, media in enumerate(row.media)
         if media.get("kind") == VOICE and "transcript" not in media and "error" not in media
@@ -127,9 +128,10 @@ class VoiceNotes:
 
     async def transcribe(self, notes: list[PendingNote], *, hint: str | None) -> None:
         """Transcribe the notes (no transaction open meanwhile), then store what each said."""
+        known = await self._known_language(notes[0]) if notes else None
         outcomes: dict[tuple[int, int], dict[str, Any]] = {}
         for note in notes:
-            outcomes[(note.inbox_id, note.index)] = await self._hear(note, hint)
+            outcomes[(note.inbox_id, note.index)] = await self._hear(note, hint, known)
         async with transaction(self._sessions) as session:
             rows = (
                 await session.execute(
@@ -149,13 +151,31 @@ class VoiceNotes:
                 row.media = media
                 row.text = "\n".join(said)
 
-    async def _hear(self, note: PendingNote, hint: str | None) -> dict[str, Any]:
+    async def _known_language(self, note: PendingNote) -> str | None:
+        """The conversation's language once the customer has written before; a first note's
+        language is detected."""
+        async with self._sessions() as session:
+            statement = (
+                select(Conversation.language)
+                .join(Message, Message.conversation_id == Conversation.id)
+                .where(
+                    Conversation.channel == note.channel,
+                    Conversation.external_chat_id == note.chat_id,
+                    Message.direction == Direction.INBOUND,
+                )
+                .limit(1)
+            )
+            return (await session.execute(statement)).scalar_one_or_none()
+
+    async def _hear(
+        self, note: PendingNote, hint: str | None, language: str | None
+    ) -> dict[str, Any]:
         try:
             fetcher = self._fetchers.get(note.channel)
             if fetcher is None:
                 raise UnheardNote("unavailable", f"no way to fetch {note.channel} media")
             data = await fetcher(note.url, max_bytes=self._max_bytes)
-            heard = await self.transcriber.transcribe(data, hint=hint)
+            heard = await self.transcriber.transcribe(data, hint=hint, language=language)
         except UnheardNote as err:
             log.info("voice note %s/%s not understood: %s", note.inbox_id, note.index, err)
             return {"error": err.reason, "detail": str(err)}

@@ -156,12 +156,12 @@ def _start_worker(
     )
 
 
-def _in_worker(audio: bytes | None, hint: str | None) -> Transcript | None:
+def _in_worker(audio: bytes | None, hint: str | None, language: str | None) -> Transcript | None:
     assert _worker is not None
     if audio is None:
         _worker._model()  # warming up
         return None
-    return _worker.transcribe_now(audio, hint)
+    return _worker.transcribe_now(audio, hint, language=language)
 
 
 class Transcriber:
@@ -201,18 +201,23 @@ class Transcriber:
             )
         return self._pool
 
-    async def _run(self, audio: bytes | None, hint: str | None) -> Transcript | None:
+    async def _run(
+        self, audio: bytes | None, hint: str | None, language: str | None = None
+    ) -> Transcript | None:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), _in_worker, audio, hint)
+            return await loop.run_in_executor(self._executor(), _in_worker, audio, hint, language)
         except BrokenProcessPool as err:  # the worker died (out of memory...): a new one next
             self._pool = None
             log.error("the transcription worker stopped: %s", err)
             raise UnheardNote("failed", f"the transcription worker stopped: {err}") from err
 
-    async def transcribe(self, audio: bytes, *, hint: str | None = None) -> Transcript:
-        """The note's text; `hint` is the conversation's language, used when detection is unsure."""
-        heard = await self._run(audio, hint)
+    async def transcribe(
+        self, audio: bytes, *, hint: str | None = None, language: str | None = None
+    ) -> Transcript:
+        """The note's text. `language`, when known, is used as it is (no detection, which costs
+        a pass of the model); otherwise it is detected and `hint` wins when detection is unsure."""
+        heard = await self._run(audio, hint, language)
         assert heard is not None
         return heard
 
@@ -220,7 +225,9 @@ class Transcriber:
         """Start the worker and load the model now, so the first note does not wait for them."""
         await self._run(None, None)
 
-    def transcribe_now(self, audio: bytes, hint: str | None = None) -> Transcript:
+    def transcribe_now(
+        self, audio: bytes, hint: str | None = None, *, language: str | None = None
+    ) -> Transcript:
         """The same work in this process (the worker itself, tests and benchmarks)."""
         started = time.perf_counter()
         samples = decode(audio, max_seconds=self._max_seconds)
@@ -228,7 +235,8 @@ class Transcriber:
         if seconds < MIN_SECONDS:
             raise UnheardNote("empty", f"the note lasts {seconds:.1f} s")
         model = self._model()
-        language = self._language(model, samples, hint)
+        if language not in self._languages or not model.model.is_multilingual:
+            language = self._language(model, samples, hint)
         segments, _info = model.transcribe(
             samples,
             language=language,

@@ -47,6 +47,18 @@ def test_base_tells_english_from_the_conversation_language(
     assert heard.language == "en" and "helmets" in heard.text.lower()
 
 
+def test_a_known_language_is_used_without_detection(base_model: str, speaker: Speaker) -> None:
+    transcriber = Transcriber(base_model, threads=1)
+    note = speaker.note(SPANISH, voice="es-419")
+
+    detected = transcriber.transcribe_now(note, hint="en")
+    known = transcriber.transcribe_now(note, language="es")
+
+    assert known.language == detected.language == "es"
+    assert known.text == detected.text
+    assert known.elapsed < detected.elapsed  # one pass of the model fewer
+
+
 @pytest.mark.parametrize("fmt", ["ogg", "mp3", "wav"])
 def test_the_usual_formats_decode(speaker: Speaker, fmt: str) -> None:
     samples = decode(speaker.note("hola, buenos días", voice="es", fmt=fmt), max_seconds=30)
