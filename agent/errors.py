@@ -81,3 +81,7 @@ class RetryableError(ChannelError):
 class UndeliverableError(ChannelError):
     """A delivery that can never succeed as it is (refused by the vendor, outside WhatsApp's
     24-hour window, held back by a guard): recorded as failed at once, never retried."""
+
+
+class StorageError(SalesAgentError):
+    """The file store refused or failed an operation (a missing file, a server error)."""

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -114,6 +115,17 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
     WAITING = "waiting"
     """Nobody was connected to receive it; its channel delivers it when they come back."""
+
+
+class ExportStatus(enum.StrEnum):
+    """Where an export job is."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    """Done, and its file deleted after EXPORT_RETENTION_HOURS."""
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:
@@ -433,3 +445,28 @@ class StaffNote(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExportJob(Base):
+    """A report asked for (by the API, the console, the CLI or the schedule) and its file."""
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """A random hex id, shown to whoever asked."""
+    kind: Mapped[str] = mapped_column(String(32))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The date range (ISO 8601), channel and state the report was limited to."""
+    status: Mapped[ExportStatus] = mapped_column(
+        _enum(ExportStatus), default=ExportStatus.PENDING, index=True
+    )
+    requested_by: Mapped[str] = mapped_column(String(100))
+    """Who asked: `staff:<username>`, `api:<key name>`, `cli` or `schedule`."""
+    file_name: Mapped[str | None] = mapped_column(String(300), default=None)
+    """The file's key in storage, once written."""
+    rows: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

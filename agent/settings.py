@@ -176,6 +176,37 @@ class Settings(BaseSettings):
     staff_telegram_bot_token: SecretStr | None = None
     """The bot that writes to the staff chat; empty: TELEGRAM_BOT_TOKEN."""
 
+    # Storage and exports (README "Reports"). Exported files go to one backend: local (a folder;
+    # links signed by this service), s3 (boto3; any S3-compatible endpoint) or minio (the minio
+    # SDK). A backend chosen without its credentials stops the start-up naming the variable.
+    storage_backend: Literal["local", "s3", "minio"] = "local"
+    storage_local_dir: Path = Path("./data/storage")
+    storage_signing_key: SecretStr | None = None
+    """Signs local download links; empty: a random key kept in STORAGE_LOCAL_DIR (made once)."""
+    storage_bucket: str = "salesagent"
+    """The bucket of the s3 and minio backends (created when missing)."""
+    s3_endpoint_url: str | None = None
+    """An S3-compatible endpoint (path-style addressing); empty: AWS itself."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    minio_endpoint: str | None = None
+    """host:port of the MinIO server."""
+    minio_access_key: str | None = None
+    minio_secret_key: SecretStr | None = None
+    minio_secure: bool = True
+    minio_region: str = "us-east-1"
+    export_link_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    """How long a download link of an export works."""
+    export_retention_hours: float = Field(default=72.0, gt=0)
+    """Exported files older than this are deleted."""
+    export_daily_at: str | None = None
+    """Run the daily exports at this local time (HH:MM, SHOP_TIMEZONE); empty: no schedule."""
+    export_daily_kinds: str = "sales"
+    """The reports (comma-separated) of the daily run, each covering the day before."""
+    metrics_token: SecretStr | None = None
+    """A bearer token that Prometheus sends to read /metrics; empty: /metrics is not served."""
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
