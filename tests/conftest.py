@@ -11,6 +11,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from moto.server import ThreadedMotoServer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.db import create_engine, create_sessionmaker
@@ -60,6 +61,19 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
     """One session; tests commit what they want others to see."""
     async with sessions() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """moto's S3 server on 127.0.0.1 (a free port), shared by the run: its endpoint URL.
+
+    It accepts any access key; each test uses its own bucket, so none sees another's files.
+    """
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
 def _admin_dsn() -> str:
