@@ -470,3 +470,9 @@ class ExportJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    schedule_key: Mapped[str | None] = mapped_column(
+        String(100), default=None, unique=True, index=True
+    )
+    """`<kind>:<day>` for a daily run: unique, so several processes make one job a day."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    """Renewed while a runner works on it: a running job whose beat stops was interrupted."""
