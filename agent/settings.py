@@ -204,6 +204,8 @@ class Settings(BaseSettings):
     """Run the daily exports at this local time (HH:MM, SHOP_TIMEZONE); empty: no schedule."""
     export_daily_kinds: str = "sales"
     """The reports (comma-separated) of the daily run, each covering the day before."""
+    export_concurrency: int = Field(default=1, ge=1, le=8)
+    """How many exports one process writes at a time (each reads the database and writes a file)."""
     metrics_token: SecretStr | None = None
     """A bearer token that Prometheus sends to read /metrics; empty: /metrics is not served."""
 
