@@ -39,6 +39,7 @@ from channels.web import pages as web_pages
 from channels.web import socket as web_socket
 from channels.web.origins import ChatCORS
 from channels.whatsapp import webhook as whatsapp_webhook
+from storage import routes as storage_routes
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_webhook.router)
     app.include_router(odoo_webhook.router)
     app.include_router(console_routes.router)
+    app.include_router(storage_routes.router)
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
     limit_public_chat(app, settings)

@@ -13,6 +13,7 @@ from agent.company import CompanyInfo, load_company
 from agent.console.service import StaffConsole
 from agent.db import create_engine, create_sessionmaker
 from agent.engine import TurnEngine
+from agent.errors import StorageError
 from agent.jobs import TurnJobs
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
@@ -34,6 +35,8 @@ from rag_domains.customers import CustomersHandler
 from rag_domains.inventory import InventoryHandler
 from rag_domains.sales import SalesHandler
 from rag_domains.smalltalk import SmalltalkHandler
+from storage.base import Storage
+from storage.factory import build_storage
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class Runtime:
     outputs: dict[str, OutputChannel]
     dispatcher: OutboxDispatcher
     engine: TurnEngine
+    storage: Storage
+    """Where reports are written (README "Reports"): a folder, S3 or MinIO."""
     odoo: OdooIntegration | None = None
     """The Odoo livechat channel, quotation pushes and product sync, when switched on."""
     channels: dict[str, ChannelAdapter] = field(default_factory=dict)
@@ -66,6 +71,7 @@ class Runtime:
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
+        storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
@@ -82,6 +88,10 @@ class Runtime:
             pool_timeout=settings.database_pool_timeout,
         )
         try:
+            try:
+                await storage.start()
+            except StorageError as err:  # the chat works without it; each report tries again
+                log.warning("the file store is not ready; reports will try it again: %s", err)
             sessions = create_sessionmaker(db)
             if settings.auto_seed_demo:
                 report = await seed_demo_if_empty(sessions)
@@ -142,6 +152,7 @@ class Runtime:
             if voice is not None:
                 voice.close()
             await llm.close()
+            await storage.close()
             await db.dispose()
             raise
         return cls(
@@ -153,6 +164,7 @@ class Runtime:
             outputs,
             dispatcher,
             engine,
+            storage,
             odoo,
             channels=channels,
             intake=intake,
@@ -175,4 +187,5 @@ class Runtime:
             await self.odoo.close()
         if self.engine.llm is not None:
             await self.engine.llm.close()
+        await self.storage.close()
         await self.db.dispose()

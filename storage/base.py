@@ -75,5 +75,8 @@ class Storage(ABC):
     def info(self) -> StorageInfo:
         """Which store this is, without secrets."""
 
+    async def start(self) -> None:  # noqa: B027 - a folder needs nothing before its first file
+        """Check the store answers and make what it needs (the bucket); `StorageError` if not."""
+
     async def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release connections."""
