@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -84,10 +84,19 @@ class ExportJobs:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def start(self, kind: str, filters: ExportFilters, *, requested_by: str) -> ExportJob:
+    async def start(
+        self,
+        kind: str,
+        filters: ExportFilters,
+        *,
+        requested_by: str,
+        session: AsyncSession | None = None,
+    ) -> ExportJob:
         """Check the filters (`InvalidInputError` naming the field), add a pending job and wake
-        the runner."""
-        job = await self._add(kind, filters, requested_by=requested_by, schedule_key=None)
+        the runner; in `session` (a request's) when given."""
+        job = await self._add(
+            kind, filters, requested_by=requested_by, schedule_key=None, session=session
+        )
         assert job is not None  # without a schedule key nothing can conflict
         return job
 
@@ -95,7 +104,9 @@ class ExportJobs:
         self, kind: str, filters: ExportFilters, *, requested_by: str, schedule_key: str
     ) -> ExportJob | None:
         """Like `start` for a scheduled run; None when its `schedule_key` was made already."""
-        return await self._add(kind, filters, requested_by=requested_by, schedule_key=schedule_key)
+        return await self._add(
+            kind, filters, requested_by=requested_by, schedule_key=schedule_key, session=None
+        )
 
     async def _add(
         self,
@@ -104,6 +115,7 @@ class ExportJobs:
         *,
         requested_by: str,
         schedule_key: str | None,
+        session: AsyncSession | None,
     ) -> ExportJob | None:
         check_filters(kind, filters)
         job_id = uuid.uuid4().hex
@@ -116,15 +128,15 @@ class ExportJobs:
             "schedule_key": schedule_key,
             "created_at": utcnow(),
         }
-        async with self.sessions() as session:
+        async with self._session(session) as current:
             # The unique schedule_key makes a second daily job of the same day a no-op, on
             # PostgreSQL across processes as well (ON CONFLICT DO NOTHING).
-            inserted = await insert_ignore(session, ExportJob, values, conflict=["schedule_key"])
-            await session.commit()
-            if not inserted:
-                return None
+            inserted = await insert_ignore(current, ExportJob, values, conflict=["schedule_key"])
+            await current.commit()
+        if not inserted:
+            return None
         self._wake.set()
-        return await self.get(job_id)
+        return await self.get(job_id, session=session)
 
     async def run_now(
         self, kind: str, filters: ExportFilters, *, requested_by: str, progress: Progress | None
@@ -151,13 +163,23 @@ class ExportJobs:
         await self._execute(job, progress)
         return await self.get(job_id)
 
-    async def get(self, job_id: str) -> ExportJob:
+    async def get(self, job_id: str, *, session: AsyncSession | None = None) -> ExportJob:
         """The job with this id (`NotFoundError` when there is none)."""
-        async with self.sessions() as session:
-            job = await session.get(ExportJob, job_id, populate_existing=True)
+        async with self._session(session) as current:
+            job = await current.get(ExportJob, job_id, populate_existing=True)
         if job is None:
             raise NotFoundError(f"no export job {job_id}")
         return job
+
+    @contextlib.asynccontextmanager
+    async def _session(self, given: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        # A request's session is used as it is: on SQLite a second session would wait for the
+        # write lock the request's own (open) transaction holds.
+        if given is not None:
+            yield given
+            return
+        async with self.sessions() as session:
+            yield session
 
     async def recent(self, limit: int = 20) -> list[ExportJob]:
         """The newest jobs first."""

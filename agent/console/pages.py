@@ -80,12 +80,14 @@ def layout(
     current: str = "",
     waiting: int | None = None,
     extra: str = "",
+    scripts: Iterable[str] = (),
 ) -> str:
-    """A whole console page."""
+    """A whole console page; `scripts` are the page's own files in /console/static/."""
     header = ""
     if staff is not None:
         reports = (
             f'<a href="/console/reports"{_current(current == "reports")}>Reportes</a>'
+            f'<a href="/console/exports"{_current(current == "exports")}>Informes</a>'
             if staff.role == StaffRole.MANAGER
             else ""
         )
@@ -114,7 +116,9 @@ def layout(
         f"<title>{e(title)} · Consola</title>"
         '<link rel="stylesheet" href="/console/static/console.css">'
         f'<meta name="csrf-token" content="{e(csrf)}">'
-        '<script src="/console/static/console.js" defer></script></head>'
+        '<script src="/console/static/console.js" defer></script>'
+        + "".join(f'<script src="/console/static/{e(name)}" defer></script>' for name in scripts)
+        + "</head>"
         f'<body data-page="{e(page)}"{extra}>'
         '<a class="skip" href="#main">Saltar al contenido</a>'
         f"{header}"

@@ -70,7 +70,11 @@ def html(body: str, status_code: int = 200) -> HTMLResponse:
 @router.get("/static/{name}")
 async def static(name: str) -> FileResponse:
     """The console's script and stylesheet."""
-    types = {"console.js": "text/javascript", "console.css": "text/css"}
+    types = {
+        "console.js": "text/javascript",
+        "console.css": "text/css",
+        "exports.js": "text/javascript",
+    }
     if name not in types:
         raise NotFoundError(f"no console file {name}")
     return FileResponse(

@@ -1,0 +1,110 @@
+// The Informes page: ask for a report without leaving the page, then follow each unfinished
+// job (its JSON, every 1.5 s) until it is done, with a "Descargar" link, or failed. Rows come
+// from the server, which escapes every text; updates set plain text only.
+(() => {
+  "use strict";
+
+  if (document.body.dataset.page !== "exports") return;
+
+  const form = document.getElementById("export-form");
+  const table = document.querySelector("#export-jobs tbody");
+  const notice = document.getElementById("export-notice");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const liveState = document.getElementById("live-state");
+  if (liveState) liveState.textContent = ""; // this page has no live feed to connect to
+  const STATUS = {
+    pending: "En cola",
+    running: "Generando…",
+    done: "Listo",
+    failed: "Falló",
+    expired: "Caducado",
+  };
+  const POLL_MS = 1500;
+
+  function toLogin() {
+    location.href = "/console/login?next=" + encodeURIComponent(location.pathname);
+  }
+
+  function size(bytes) {
+    if (bytes === null || bytes === undefined) return "";
+    let value = bytes;
+    let unit = "B";
+    for (const bigger of ["kB", "MB", "GB"]) {
+      if (value < 1000) break;
+      value /= 1000;
+      unit = bigger;
+    }
+    const text = unit === "B" ? String(value) : value.toFixed(1).replace(".", ",");
+    return text + " " + unit;
+  }
+
+  function show(row, job) {
+    row.dataset.status = job.status;
+    let status = STATUS[job.status] || job.status;
+    if (job.status === "failed" && job.error) status += ": " + job.error;
+    row.querySelector(".status").textContent = status;
+    row.querySelector(".rows").textContent = job.rows === null ? "" : String(job.rows);
+    row.querySelector(".bytes").textContent = size(job.bytes);
+    const cell = row.querySelector(".link");
+    if (job.download_url && !cell.querySelector("a")) {
+      const link = document.createElement("a");
+      link.href = job.download_url;
+      link.setAttribute("download", "");
+      link.textContent = "Descargar";
+      cell.replaceChildren(link);
+      notice.textContent = "Informe listo: " + (job.rows ?? 0) + " filas.";
+    }
+  }
+
+  async function poll() {
+    const waiting = table.querySelectorAll('tr[data-status="pending"], tr[data-status="running"]');
+    for (const row of waiting) {
+      const res = await fetch("/console/exports/jobs/" + encodeURIComponent(row.dataset.job), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (res.status === 401) return toLogin();
+      if (res.ok) show(row, await res.json());
+    }
+  }
+
+  async function loop() {
+    try {
+      await poll();
+    } catch (err) {
+      notice.textContent = "Sin conexión con el servidor; se reintenta…";
+    }
+    setTimeout(loop, POLL_MS);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form, event.submitter);
+    notice.textContent = "Pidiendo el informe…";
+    let res;
+    try {
+      res = await fetch(form.action, {
+        method: "POST",
+        body: data,
+        headers: { Accept: "application/json", "X-CSRF-Token": csrf },
+        credentials: "same-origin",
+      });
+    } catch (err) {
+      notice.textContent = "Sin conexión con el servidor; inténtalo de nuevo.";
+      return;
+    }
+    if (res.status === 401) return toLogin();
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      notice.textContent = body.detail || "No se pudo pedir el informe (" + res.status + ").";
+      return;
+    }
+    const empty = table.querySelector("tr.empty");
+    if (empty) empty.remove();
+    table.insertAdjacentHTML("afterbegin", body.row);
+    show(table.firstElementChild, body);
+    notice.textContent = "Informe pedido; se está generando.";
+  });
+
+  loop();
+})();
