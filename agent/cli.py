@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -529,6 +529,122 @@ def staff_enable(
 
     row = _run(lambda settings: _with_sessions(settings, lambda s: set_active(s, username, True)))
     console.print(f"{row.username!r} enabled")
+
+
+DAY = {"formats": ["%Y-%m-%d"], "metavar": "YYYY-MM-DD", "show_default": False}
+
+
+@app.command("export")
+def export(
+    kind: Annotated[
+        str,
+        typer.Argument(help="inventory, customers, sales, conversations, messages, or full (ZIP)."),
+    ],
+    date_from: Annotated[
+        datetime | None, typer.Option("--from", help="First day, in SHOP_TIMEZONE.", **DAY)
+    ] = None,
+    date_to: Annotated[
+        datetime | None, typer.Option("--to", help="Last day (included).", **DAY)
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help="Only this channel (e.g. whatsapp).")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="Only this order status or conversation outcome.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Also copy the file here.")
+    ] = None,
+) -> None:
+    """Write a report to the file store as a job (no server needed), with a progress bar;
+    print its rows, size, time, key and download link. Bad input exits with code 2."""
+    import time
+
+    from agent.db import create_engine, create_sessionmaker
+    from agent.errors import InvalidInputError
+    from agent.migrate import upgrade_async
+    from agent.models import ExportStatus
+    from exports.filters import ExportFilters
+    from exports.jobs import ExportJobs
+    from exports.reports import check_filters, count_rows
+    from storage.factory import build_storage
+
+    filters = ExportFilters(
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        channel=channel or None,
+        state=state or None,
+    )
+    try:
+        check_filters(kind, filters)
+    except InvalidInputError as err:
+        errors.print(f"[red]error:[/red] {err} ({err.field})", highlight=False)
+        raise typer.Exit(2) from err
+
+    async def work(settings: Settings) -> None:
+        storage = build_storage(settings)
+        await upgrade_async(settings.database_url)
+        db = create_engine(settings.database_url)
+        try:
+            await storage.start()
+            jobs = ExportJobs(
+                settings=settings, db=db, sessions=create_sessionmaker(db), storage=storage
+            )
+            total = await count_rows(kind, filters, db=db, timezone=settings.shop_timezone)
+            began = time.monotonic()
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=errors) as progress:
+                bar = progress.add_task(f"exporting {kind}", total=total)
+                job = await jobs.run_now(
+                    kind,
+                    filters,
+                    requested_by=CLI_CHANNEL,
+                    progress=lambda rows: progress.update(bar, completed=rows),
+                )
+                progress.update(bar, completed=job.rows or 0, total=max(total, job.rows or 0))
+            seconds = time.monotonic() - began
+            if job.status != ExportStatus.DONE or job.file_name is None:
+                errors.print(f"[red]error:[/red] the export failed: {job.error}", highlight=False)
+                raise typer.Exit(1)
+            link = await jobs.link(job)
+            if out is not None:
+                await _copy(storage.read(job.file_name), out)
+        finally:
+            await storage.close()
+            await db.dispose()
+        console.print(
+            f"{job.rows} rows, {job.bytes} bytes in {seconds:.1f} s; job {job.id}\n"
+            f"key: {job.file_name}",
+            highlight=False,
+        )
+        if link is not None:
+            where = (
+                ""
+                if "://" in link.url
+                else " (a path on the server: PUBLIC_BASE_URL makes it whole)"
+            )
+            console.print(
+                f"link (until {link.expires_at:%Y-%m-%d %H:%M} UTC){where}: {link.url}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if out is not None:
+            console.print(f"copied to {out}", highlight=False)
+
+    _run(work)
+
+
+async def _copy(chunks: AsyncIterator[bytes], target: Path) -> None:
+    """Stream a stored file into `target` without holding it in memory."""
+    handle = await asyncio.to_thread(target.open, "wb")
+    try:
+        async for chunk in chunks:
+            await asyncio.to_thread(handle.write, chunk)
+    finally:
+        await asyncio.to_thread(handle.close)
 
 
 def _when(moment: datetime | None) -> str:

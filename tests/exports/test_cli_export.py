@@ -1,0 +1,107 @@
+"""`salesagent export` as a shop owner runs it: a real process on a copy of the demo shop."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from export_helpers import sales_in_csv, sales_in_database
+
+from agent.db import create_engine, create_sessionmaker
+
+
+@pytest.fixture
+def shop(tmp_path: Path, demo_template: Path) -> dict[str, str]:
+    """The environment of a shop whose database is a copy of the demo shop."""
+    database = tmp_path / "shop.db"
+    database.write_bytes(demo_template.read_bytes())
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_", "AUTO_SEED", "STORAGE_", "PUBLIC_BASE_URL"))
+    }
+    return {
+        **env,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "STORAGE_LOCAL_DIR": str(tmp_path / "files"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def export(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", "export", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def jobs_in(env: dict[str, str]) -> list[tuple[object, ...]]:
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as connection:
+        return connection.execute(
+            "select kind, status, requested_by, rows, bytes, file_name from export_jobs"
+        ).fetchall()
+
+
+async def test_export_sales_with_out_writes_the_order_lines_to_the_store_and_the_file(
+    shop: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "ventas.csv"
+
+    done = export(shop, "sales", "--out", str(target))
+
+    assert done.returncode == 0, done.stderr
+    engine = create_engine(shop["DATABASE_URL"].replace("sqlite://", "sqlite+aiosqlite://"))
+    try:
+        expected = await sales_in_database(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    data = target.read_bytes()
+    assert sales_in_csv(data) == expected
+    [(kind, status, who, rows, size, key)] = jobs_in(shop)
+    assert (kind, status, who, rows, size) == ("sales", "done", "cli", len(expected), len(data))
+    assert isinstance(key, str) and key.startswith("exports/sales_")
+    assert (Path(shop["STORAGE_LOCAL_DIR"]) / key).read_bytes() == data
+    assert f"{len(expected)} rows, {len(data)} bytes" in done.stdout
+    assert f"key: {key}" in done.stdout
+    assert "/files/exports/sales_" in done.stdout and "token=" in done.stdout
+    assert f"{len(expected)}/{len(expected)}" in done.stderr  # the progress bar's last state
+
+
+async def test_a_date_range_with_no_orders_gives_a_header_only_file(
+    shop: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "nada.csv"
+    done = export(shop, "sales", "--from", "2001-01-01", "--to", "2001-01-02", "--out", str(target))
+    assert done.returncode == 0, done.stderr
+    assert sales_in_csv(target.read_bytes()) == []
+    assert "0 rows" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["ventas"], "kind"),
+        (["sales", "--from", "2026-13-01"], "--from"),
+        (["sales", "--from", "2026-11-02", "--to", "2026-11-01"], "from"),
+        (["inventory", "--channel", "web"], "channel"),
+        (["conversations", "--state", "perdida"], "state"),
+    ],
+    ids=["unknown-kind", "bad-date", "from-after-to", "filter-not-for-report", "bad-state"],
+)
+def test_bad_input_exits_2_naming_the_field_without_a_traceback(
+    shop: dict[str, str], args: list[str], names: str
+) -> None:
+    done = export(shop, *args)
+
+    assert done.returncode == 2
+    assert names in done.stderr
+    assert "Traceback" not in done.stderr
+    assert jobs_in(shop) == []
