@@ -26,6 +26,8 @@ EXPORTS_PREFIX = "exports/"
 """The only files the download route serves (`/files/exports/{name}`)."""
 KEY_FILE = ".signing-key"
 MIN_KEY_CHARS = 32
+STALE_PART_SECONDS = 3600
+"""An unfinished write untouched this long was left by a process that died mid-file."""
 
 
 class LocalStorage(Storage):
@@ -51,6 +53,10 @@ class LocalStorage(Storage):
         return cls(
             settings.storage_local_dir, key.encode() if key else None, settings.public_base_url
         )
+
+    async def start(self) -> None:
+        """Remove what writers killed mid-file left behind (their hidden `.part` files)."""
+        await asyncio.to_thread(_remove_stale_parts, self.root, time.time() - STALE_PART_SECONDS)
 
     def path(self, key: str) -> Path:
         """Where `key` lives; `InvalidInputError` for a key that could leave the folder."""
@@ -155,6 +161,16 @@ def _walk(root: Path, prefix: str) -> list[StoredFile]:
                 modified = datetime.fromtimestamp(stat.st_mtime, UTC)
                 found.append(StoredFile(key, stat.st_size, modified))
     return sorted(found, key=lambda f: (f.modified_at, f.key))
+
+
+def _remove_stale_parts(root: Path, before: float) -> None:
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(folder, name)
+            if name.startswith(".") and name.endswith(".part"):
+                with contextlib.suppress(FileNotFoundError):  # another process got it first
+                    if path.stat().st_mtime < before:
+                        path.unlink()
 
 
 def load_or_create_key(path: Path) -> bytes:

@@ -4,9 +4,11 @@ the app itself serves (tampered or expired ones refused)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -18,7 +20,7 @@ from storage_app import Live, read_digest, serving, write_file
 
 from agent.errors import ConfigurationError, InvalidInputError, StorageError
 from agent.settings import Settings
-from storage.local import KEY_FILE, LocalStorage
+from storage.local import KEY_FILE, LocalStorage, load_or_create_key
 
 MB = 1024 * 1024
 
@@ -279,3 +281,30 @@ async def test_the_download_route_is_off_for_a_bucket(
         )
         answer = await http.get(forged)
     assert answer.status_code == 404
+
+
+async def test_start_removes_what_a_killed_writer_left_and_keeps_live_writes(
+    store_settings: Settings,
+) -> None:
+    store = local(store_settings)
+    folder = store_settings.storage_local_dir / "exports"
+    folder.mkdir(parents=True)
+    dead = folder / ".ventas.csv.0a1b2c.part"
+    dead.write_bytes(b"medio archivo")
+    an_hour_ago = time.time() - 3700
+    os.utime(dead, (an_hour_ago, an_hour_ago))
+    live_write = folder / ".clientes.csv.3d4e5f.part"
+    live_write.write_bytes(b"escribiendo")
+    await write_file(store, "exports/otro.csv", 10)
+
+    await store.start()
+
+    assert sorted(p.name for p in folder.iterdir()) == [".clientes.csv.3d4e5f.part", "otro.csv"]
+
+
+def test_processes_starting_together_agree_on_one_signing_key(tmp_path: Path) -> None:
+    path = tmp_path / "store" / KEY_FILE
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_or_create_key(path), range(16)))
+    assert keys == {path.read_bytes().strip()}
+    assert [p.name for p in path.parent.iterdir()] == [KEY_FILE]  # no temporary file left
