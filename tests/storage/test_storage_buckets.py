@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -157,3 +158,28 @@ async def test_a_server_that_does_not_answer_is_a_storage_error(backend: str) ->
     with pytest.raises(StorageError, match="could not be reached"):
         await dead.start()
     await dead.close()
+
+
+PAGE_KEYS = [f"exports/dia-{n:04d}.csv" for n in range(1005)]  # S3 answers 1,000 keys a page
+
+
+@pytest.fixture(scope="module")
+def crowded_bucket(s3_server: str) -> str:
+    """A bucket with more files than one page of a listing, filled once for both stores."""
+    client = s3_client(s3_server)
+    bucket = f"crowded-{uuid.uuid4().hex[:8]}"
+    client.create_bucket(Bucket=bucket)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda key: client.put_object(Bucket=bucket, Key=key, Body=b"x"), PAGE_KEYS))
+    return bucket
+
+
+@pytest.mark.parametrize("backend", ["s3", "minio"])
+async def test_a_listing_longer_than_a_page_is_whole(
+    backend: str, s3_server: str, crowded_bucket: str
+) -> None:
+    store = build(backend, s3_server, crowded_bucket)
+    listed = await store.list("exports/")
+    await store.close()
+    assert sorted(f.key for f in listed) == PAGE_KEYS
+    assert [f.modified_at for f in listed] == sorted(f.modified_at for f in listed)
