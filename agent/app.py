@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 import agent
 from agent.api import mount_api
+from agent.console import exports as console_exports
 from agent.console import routes as console_routes
 from agent.deps import RuntimeDep
 from agent.errors import (
@@ -39,6 +40,8 @@ from channels.web import pages as web_pages
 from channels.web import socket as web_socket
 from channels.web.origins import ChatCORS
 from channels.whatsapp import webhook as whatsapp_webhook
+from exports import routes as export_routes
+from exports.schedule import run_cleanup, run_schedule
 from storage import routes as storage_routes
 
 log = logging.getLogger(__name__)
@@ -57,10 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
         odoo_loop = asyncio.create_task(runtime.odoo.run()) if runtime.odoo else None
         watch_loop = asyncio.create_task(runtime.console.watch()) if runtime.console else None
+        export_loops: list[asyncio.Task[None]] = []
+        if runtime.exports is not None:  # pending jobs left by a stopped process run now
+            export_loops.append(asyncio.create_task(runtime.exports.run()))
+            export_loops.append(asyncio.create_task(run_cleanup(runtime.exports)))
+            if runtime.daily is not None:
+                export_loops.append(
+                    asyncio.create_task(run_schedule(runtime.exports, runtime.daily))
+                )
         try:
             yield
         finally:
-            for loop in (outbox_loop, odoo_loop, watch_loop):
+            for loop in (outbox_loop, odoo_loop, watch_loop, *export_loops):
                 if loop is not None:
                     loop.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -82,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_webhook.router)
     app.include_router(odoo_webhook.router)
     app.include_router(console_routes.router)
+    app.include_router(console_exports.router)
+    app.include_router(export_routes.router)
     app.include_router(storage_routes.router)
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
@@ -92,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(SalesAgentError, _product_error)
     mount_api(app, settings)
+    app.openapi_tags = [*(app.openapi_tags or []), export_routes.TAG]
     return app
 
 

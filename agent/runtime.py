@@ -29,6 +29,8 @@ from channels.odoo_livechat.integration import OdooIntegration
 from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import LocalFanOut
 from channels.web.output import WebOutput
+from exports.jobs import ExportJobs
+from exports.schedule import DailyPlan
 from rag_domains.base import DomainHandler
 from rag_domains.company import CompanyHandler
 from rag_domains.customers import CustomersHandler
@@ -67,6 +69,10 @@ class Runtime:
     voice: VoiceNotes | None = None
     console: StaffConsole | None = None
     """The staff console: live feed, staff actions, notifications, the waiting watch."""
+    exports: ExportJobs | None = None
+    """Report jobs: started by the API, the console or the schedule, run in the background."""
+    daily: DailyPlan | None = None
+    """The daily exports (EXPORT_DAILY_AT), when set."""
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -75,6 +81,7 @@ class Runtime:
         company = load_company(settings.company_file)
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
+        daily = DailyPlan.from_settings(settings)  # and a malformed EXPORT_DAILY_*
         channels: dict[str, ChannelAdapter] = {}
         voice: VoiceNotes | None = None
         console: StaffConsole | None = None
@@ -93,6 +100,7 @@ class Runtime:
             except StorageError as err:  # the chat works without it; each report tries again
                 log.warning("the file store is not ready; reports will try it again: %s", err)
             sessions = create_sessionmaker(db)
+            exports = ExportJobs(settings=settings, db=db, sessions=sessions, storage=storage)
             if settings.auto_seed_demo:
                 report = await seed_demo_if_empty(sessions)
                 if report is not None:
@@ -170,6 +178,8 @@ class Runtime:
             intake=intake,
             voice=voice,
             console=console,
+            exports=exports,
+            daily=daily,
         )
 
     async def close(self) -> None:
@@ -187,5 +197,7 @@ class Runtime:
             await self.odoo.close()
         if self.engine.llm is not None:
             await self.engine.llm.close()
+        if self.exports is not None:
+            await self.exports.close()
         await self.storage.close()
         await self.db.dispose()

@@ -128,7 +128,7 @@ def exports_page(
     buttons = "".join(
         f'<button type="submit" name="kind" value="{k}"{"" if k == "sales" else secondary}>'
         f"{e(BUTTONS.get(k, k))}</button>"
-        for k in REPORT_KINDS
+        for k in sorted(REPORT_KINDS, key=lambda kind: kind != "sales")
     )
     alert = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
     empty = '<tr class="empty"><td colspan="7">Aún no se ha pedido ningún informe.</td></tr>'
