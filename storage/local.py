@@ -65,7 +65,7 @@ class LocalStorage(Storage):
             not key
             or key.startswith("/")
             or "\\" in key
-            or "\x00" in key
+            or any(ord(char) < 0x20 or char == "\x7f" for char in key)
             or any(part in ("", ".", "..") or part.startswith(".") for part in parts)
         ):
             # Dot-names are refused too: the signing key and unfinished writes are dot-files.
@@ -109,6 +109,10 @@ class LocalStorage(Storage):
         self.path(key)
         if not key.startswith(EXPORTS_PREFIX):
             raise StorageError(f"only files under {EXPORTS_PREFIX} can be linked, not {key!r}")
+        if filename is not None and (
+            not filename or "/" in filename or any(ord(char) < 0x20 for char in filename)
+        ):
+            raise InvalidInputError(f"not a file name to save as: {filename!r}", field="filename")
         expires = int(time.time()) + expires_in
         query = {"expires": str(expires), "token": await self.sign(key, expires, filename)}
         if filename is not None:

@@ -94,6 +94,8 @@ async def test_a_failure_inside_the_writer_leaves_nothing_not_even_a_partial_fil
         "exports\\ventas.csv",
         ".signing-key",
         "exports/.oculto.csv",
+        "exports/ventas.csv\n1700000000",
+        "exports/nul\x00.csv",
         "",
     ],
 )
@@ -178,6 +180,10 @@ async def test_links_are_relative_or_absolute_with_public_base_url(
     assert absolute.startswith("https://tienda.example.co/files/exports/ventas.csv?expires=")
     with pytest.raises(StorageError, match="exports/"):
         await local(store_settings).url("otros/ventas.csv", expires_in=600)
+    for name in ("", "a/b.csv", "ventas.csv\n1700000000"):
+        with pytest.raises(InvalidInputError) as refused:
+            await local(store_settings).url("exports/ventas.csv", expires_in=600, filename=name)
+        assert refused.value.field == "filename"
 
 
 # The links, served by the running app.
