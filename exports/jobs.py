@@ -304,8 +304,14 @@ class ExportJobs:
             log.exception("export job %s (%s) failed", job.id, job.kind)
             await self._finish(job.id, status=ExportStatus.FAILED, error=_describe(err))
         else:
+            # The error is cleared: a runner that could not beat for a minute (SQLite's write
+            # lock held by a long report) may have been taken for dead meanwhile.
             await self._finish(
-                job.id, status=ExportStatus.DONE, rows=result.rows, bytes=result.size
+                job.id,
+                status=ExportStatus.DONE,
+                rows=result.rows,
+                bytes=result.size,
+                error=None,
             )
         finally:
             beat.cancel()

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from export_helpers import Live, add_staff, log_in, sales_in_csv, sales_in_database, serving
 
 from agent.api_keys import create_key
-from agent.models import StaffRole
+from agent.errors import ConfigurationError
+from agent.models import ExportJob, ExportStatus, StaffRole, utcnow
+from agent.runtime import Runtime
 from agent.settings import Settings
+from exports.jobs import ExportJobs
 
 
 @pytest.fixture
@@ -224,3 +229,58 @@ async def test_the_endpoints_are_in_the_openapi_document(client: httpx.AsyncClie
     assert {p["name"] for p in start["parameters"]} == {"kind", "from", "to", "channel", "state"}
     assert "202" in start["responses"] and "422" in start["responses"]
     assert "exports" in {tag["name"] for tag in spec["tags"]}
+
+
+async def test_a_console_managers_session_also_opens_the_rest_endpoints(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    await log_in(client, "marta")
+    # The session cookie is scoped to /console; a client that holds it may send it elsewhere.
+    cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+    started = await client.get("/exports/customers", headers={"cookie": cookie})
+    assert started.status_code == 202, started.text
+    job = await until_done(client, started.json()["status_url"], headers={"cookie": cookie})
+    assert job["status"] == "done"
+    [row] = await live.runtime.exports.recent()  # type: ignore[union-attr]
+    assert row.requested_by == "staff:marta"
+
+
+async def all_done(jobs: ExportJobs, *, count: int) -> list[ExportJob]:
+    """The jobs, once there are `count` and all are done."""
+    async with asyncio.timeout(60):
+        while True:
+            found = await jobs.recent()
+            if len(found) >= count and all(j.status == ExportStatus.DONE for j in found):
+                return found
+            await asyncio.sleep(0.1)
+
+
+async def test_a_server_started_after_the_daily_hour_exports_yesterday(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    settings = demo_settings.model_copy(
+        update={
+            "storage_local_dir": tmp_path / "files",
+            "export_daily_at": "00:00",
+            "export_daily_kinds": "sales,conversations",
+            "shop_timezone": "America/Bogota",
+        }
+    )
+    yesterday = (utcnow().astimezone(ZoneInfo("America/Bogota")) - timedelta(days=1)).date()
+    async with serving(settings) as running:
+        jobs = running.runtime.exports
+        assert jobs is not None
+        made = await all_done(jobs, count=2)
+    assert sorted((j.kind, j.schedule_key, j.requested_by) for j in made) == [
+        ("conversations", f"conversations:{yesterday}", "schedule"),
+        ("sales", f"sales:{yesterday}", "schedule"),
+    ]
+    assert all(j.filters == {"from": str(yesterday), "to": str(yesterday)} for j in made)
+
+
+async def test_a_malformed_daily_time_stops_the_start_naming_the_variable(
+    demo_settings: Settings,
+) -> None:
+    settings = demo_settings.model_copy(update={"export_daily_at": "6 de la mañana"})
+    with pytest.raises(ConfigurationError, match="EXPORT_DAILY_AT"):
+        await Runtime.start(settings, migrate=False)
