@@ -1,0 +1,169 @@
+"""The sales export on PostgreSQL against the floor, PostgreSQL's own COPY of the same rows.
+
+    .venv/bin/python bench/exports.py [--lines 100000 1000000] [--database-url URL]
+
+For each size it makes a database of its own on the server of `--database-url` (dropped
+afterwards), adds that many order lines in SQL, and runs each case in a fresh subprocess:
+
+- floor: `COPY (<the sales report's SELECT, raw columns>) TO STDOUT WITH CSV` through asyncpg,
+  the bytes counted and dropped;
+- export: `write_report("sales", ...)` into a LocalStorage folder (COPY of the formatting
+  SELECT, the file on disk);
+- python path: the same file by the Python row loop (what SQLite uses), on PostgreSQL.
+
+Prints rows/s, the child's peak RSS and each time's ratio to the floor's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+# This file's folder first on the path would make `exports` this script: put the root there
+# (and tests/fixtures, not tests/, whose tests/agent would shadow agent).
+sys.path[0:1] = [str(ROOT), str(ROOT / "tests" / "fixtures")]
+
+from bulk_orders import insert_order_lines  # noqa: E402
+
+from agent.db import create_engine  # noqa: E402
+from agent.migrate import upgrade_async  # noqa: E402
+from exports.csv_stream import write_python  # noqa: E402
+from exports.filters import ExportFilters  # noqa: E402
+from exports.queries import build  # noqa: E402
+from exports.reports import content_type, write_report  # noqa: E402
+from storage.local import LocalStorage  # noqa: E402
+
+TIMEZONE = "America/Bogota"
+CASES = ("floor", "export", "python")
+LABELS = {
+    "floor": "COPY ... TO STDOUT WITH CSV (floor)",
+    "export": "sales export (COPY path) to local storage",
+    "python": "sales export, Python row loop, to local storage",
+}
+
+
+async def run_case(case: str, url: str, folder: Path) -> dict[str, Any]:
+    """One case in this process: its rows, bytes and seconds."""
+    engine = create_engine(url)
+    storage = LocalStorage(folder, None, None)
+    query = build("sales", ExportFilters(), dialect="postgresql", timezone=TIMEZONE)
+    started = time.perf_counter()
+    if case == "floor":
+        compiled = query.raw().compile(dialect=engine.dialect)
+        size = 0
+
+        async def drop(data: bytes) -> None:
+            nonlocal size
+            size += len(data)
+
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            status = await conn.copy_from_query(str(compiled), output=drop, format="csv")
+        finally:
+            await conn.close()
+        rows = int(status.split()[-1])
+    elif case == "export":
+        result = await write_report(
+            "sales",
+            ExportFilters(),
+            db=engine,
+            storage=storage,
+            key="exports/bench.csv",
+            timezone=TIMEZONE,
+        )
+        rows, size = result.rows, result.size
+    else:
+        async with storage.writer("exports/bench.csv", content_type=content_type("sales")) as out:
+            rows = await write_python(query, db=engine, timezone=TIMEZONE, sink=out)
+            size = out.size
+    seconds = time.perf_counter() - started
+    await engine.dispose()
+    return {"rows": rows, "bytes": size, "seconds": seconds}
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident memory since its exec (VmHWM): getrusage's ru_maxrss would
+    also count the parent's, which a spawned child shares until it execs."""
+    status = Path("/proc/self/status").read_text()
+    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmHWM:")
+    return peak_kb / 1024
+
+
+def child(case: str, url: str) -> dict[str, Any]:
+    """Run one case in a fresh interpreter, so that its peak memory is its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = subprocess.run(
+            [sys.executable, __file__, "--case", case, "--database-url", url, "--folder", folder],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
+    return dict(json.loads(output.splitlines()[-1]))
+
+
+async def admin(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def measure(lines: int, server: str) -> list[tuple[str, dict[str, Any]]]:
+    """Make a database with `lines` order lines, run the cases, drop it."""
+    name = f"bench_exports_{uuid.uuid4().hex[:8]}"
+    base = server.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    asyncio.run(admin(server, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(upgrade_async(url))
+        started = time.perf_counter()
+        asyncio.run(insert_order_lines(url, lines))
+        print(f"{lines:,} order lines made in {time.perf_counter() - started:.1f} s", flush=True)
+        return [(case, child(case, url)) for case in CASES]
+    finally:
+        asyncio.run(admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        result = asyncio.run(run_case(args.case, args.database_url, args.folder))
+        print(json.dumps({**result, "peak_mb": own_peak_mb()}))
+        return
+    table = [
+        "| order lines | case | rows/s | seconds | MB written | peak RSS MB | time vs COPY |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for lines in args.lines:
+        results = measure(lines, args.database_url)
+        floor = results[0][1]["seconds"]
+        for case, r in results:
+            assert r["rows"] == lines, (case, r)
+            table.append(
+                f"| {lines:,} | {LABELS[case]} | {r['rows'] / r['seconds']:,.0f} "
+                f"| {r['seconds']:.2f} | {r['bytes'] / 1e6:.1f} | {r['peak_mb']:.0f} "
+                f"| {r['seconds'] / floor:.2f}× |"
+            )
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()
