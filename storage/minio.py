@@ -58,23 +58,28 @@ class MinioStorage(Storage):
     @classmethod
     def from_settings(cls, settings: Settings) -> MinioStorage:
         """STORAGE_BUCKET with the MINIO_* settings; a missing one names its variable."""
+        endpoint, access_key = settings.minio_endpoint, settings.minio_access_key
         secret = settings.minio_secret_key.get_secret_value() if settings.minio_secret_key else ""
-        for variable, value in (
-            ("MINIO_ENDPOINT", settings.minio_endpoint),
-            ("MINIO_ACCESS_KEY", settings.minio_access_key),
-            ("MINIO_SECRET_KEY", secret),
-        ):
-            if not value:
-                raise ConfigurationError(f"STORAGE_BACKEND=minio needs {variable}")
-        assert settings.minio_endpoint and settings.minio_access_key  # checked just above
-        return cls(
-            endpoint=settings.minio_endpoint,
-            access_key=settings.minio_access_key,
-            secret_key=secret,
-            bucket=settings.storage_bucket,
-            secure=settings.minio_secure,
-            region=settings.minio_region or None,
-        )
+        if not endpoint:
+            raise ConfigurationError("STORAGE_BACKEND=minio needs MINIO_ENDPOINT")
+        if not access_key:
+            raise ConfigurationError("STORAGE_BACKEND=minio needs MINIO_ACCESS_KEY")
+        if not secret:
+            raise ConfigurationError("STORAGE_BACKEND=minio needs MINIO_SECRET_KEY")
+        try:
+            return cls(
+                endpoint=endpoint,
+                access_key=access_key,
+                secret_key=secret,
+                bucket=settings.storage_bucket,
+                secure=settings.minio_secure,
+                region=settings.minio_region or None,
+            )
+        except ValueError as err:  # the SDK's check of the address
+            raise ConfigurationError(
+                f"MINIO_ENDPOINT must be host:port (no http:// nor path; MINIO_SECURE picks "
+                f"https), not {endpoint!r}: {err}"
+            ) from err
 
     async def start(self) -> None:
         """Make the bucket when it is missing."""

@@ -78,6 +78,12 @@ async def test_a_missing_credential_stops_the_start_up_naming_it(
         await runtime.close()
 
 
+def test_a_minio_endpoint_given_as_a_url_is_refused_naming_it(sqlite_url: str) -> None:
+    settings = make_settings(sqlite_url, **{**MINIO, "minio_endpoint": "http://127.0.0.1:9000"})
+    with pytest.raises(ConfigurationError, match="MINIO_ENDPOINT must be host:port"):
+        build_storage(settings)
+
+
 async def test_a_short_signing_key_stops_a_production_start(sqlite_url: str) -> None:
     settings = make_settings(
         sqlite_url, environment="production", storage_signing_key=SecretStr("corta")
