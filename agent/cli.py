@@ -575,6 +575,8 @@ def export(
     )
     try:
         check_filters(kind, filters)
+        if out is not None and not out.parent.is_dir():
+            raise InvalidInputError(f"there is no folder {out.parent} to write to", field="--out")
     except InvalidInputError as err:
         errors.print(f"[red]error:[/red] {err} ({err.field})", highlight=False)
         raise typer.Exit(2) from err

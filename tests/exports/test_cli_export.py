@@ -93,8 +93,16 @@ async def test_a_date_range_with_no_orders_gives_a_header_only_file(
         (["sales", "--from", "2026-11-02", "--to", "2026-11-01"], "from"),
         (["inventory", "--channel", "web"], "channel"),
         (["conversations", "--state", "perdida"], "state"),
+        (["sales", "--out", "/no/such/folder/ventas.csv"], "--out"),
     ],
-    ids=["unknown-kind", "bad-date", "from-after-to", "filter-not-for-report", "bad-state"],
+    ids=[
+        "unknown-kind",
+        "bad-date",
+        "from-after-to",
+        "filter-not-for-report",
+        "bad-state",
+        "out-folder-missing",
+    ],
 )
 def test_bad_input_exits_2_naming_the_field_without_a_traceback(
     shop: dict[str, str], args: list[str], names: str
