@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 import agent
 from agent.api import mount_api
+from agent.console import dashboard as console_dashboard
 from agent.console import exports as console_exports
 from agent.console import routes as console_routes
 from agent.deps import RuntimeDep
@@ -28,6 +29,7 @@ from agent.errors import (
     NotFoundError,
     SalesAgentError,
 )
+from agent.metrics import routes as metrics_routes
 from agent.ratelimit import limit_public_chat
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
@@ -94,8 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(odoo_webhook.router)
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
+    app.include_router(console_dashboard.router)
     app.include_router(export_routes.router)
     app.include_router(storage_routes.router)
+    app.include_router(metrics_routes.router)
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
     limit_public_chat(app, settings)

@@ -88,6 +88,7 @@ def layout(
         reports = (
             f'<a href="/console/reports"{_current(current == "reports")}>Reportes</a>'
             f'<a href="/console/exports"{_current(current == "exports")}>Informes</a>'
+            f'<a href="/console/dashboard"{_current(current == "dashboard")}>Panel</a>'
             if staff.role == StaffRole.MANAGER
             else ""
         )

@@ -67,13 +67,15 @@ def html(body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-@router.get("/static/{name}")
+@router.get("/static/{name:path}")
 async def static(name: str) -> FileResponse:
     """The console's script and stylesheet."""
     types = {
         "console.js": "text/javascript",
         "console.css": "text/css",
         "exports.js": "text/javascript",
+        "dashboard.js": "text/javascript",
+        "vendor/chart.umd.min.js": "text/javascript",
     }
     if name not in types:
         raise NotFoundError(f"no console file {name}")

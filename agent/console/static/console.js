@@ -7,7 +7,8 @@
 
   const body = document.body;
   const page = body.dataset.page;
-  if (page !== "list" && page !== "conversation" && page !== "reports") return;
+  const pages = ["list", "conversation", "reports", "dashboard"];
+  if (!pages.includes(page)) return;
 
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const announceBox = document.getElementById("announce");

@@ -1,0 +1,1 @@
+"""Managers' figures: the dashboard's summary (JSON) and Prometheus metrics, from the database."""

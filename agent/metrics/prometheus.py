@@ -1,0 +1,189 @@
+"""Prometheus metrics read from the database at scrape time.
+
+Every figure is a total the database holds, so it is the same whichever process Prometheus
+scrapes and however many run: nothing is counted in memory. Each scrape reads the totals with a
+few grouped queries, then renders them from a fresh registry in the text exposition format.
+Counters count rows that are never deleted (every order ever placed, cancelled ones too, and
+every message); states that come and go (owners, outbox, export jobs) are gauges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.models import Conversation, ExportJob, Message, Order, OutboxItem, Owner
+
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What one scrape read from the database."""
+
+    orders: list[tuple[str, str, int, Decimal]]
+    """(channel, currency, orders, revenue) over every order ever placed."""
+    cancelled: list[tuple[str, int]]
+    conversations: list[tuple[str, str, int]]
+    """(channel, owner, conversations)."""
+    messages: list[tuple[str, str, int]]
+    """(channel, direction, messages)."""
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    llm_cost_usd: Decimal
+    outbox: list[tuple[str, int]]
+    export_jobs: list[tuple[str, int]]
+
+    @property
+    def waiting(self) -> int:
+        """Conversations waiting for a person now."""
+        return sum(n for _, owner, n in self.conversations if owner == Owner.WAITING_HUMAN)
+
+
+async def read_totals(session: AsyncSession) -> Totals:
+    """The totals behind every metric, read with one grouped query each."""
+    orders = await session.execute(
+        select(Order.channel, Order.currency, func.count(), func.sum(Order.total)).group_by(
+            Order.channel, Order.currency
+        )
+    )
+    cancelled = await session.execute(
+        select(Order.channel, func.count()).where(Order.status == CANCELLED).group_by(Order.channel)
+    )
+    conversations = await session.execute(
+        select(Conversation.channel, Conversation.owner, func.count()).group_by(
+            Conversation.channel, Conversation.owner
+        )
+    )
+    messages = await session.execute(
+        select(Conversation.channel, Message.direction, func.count())
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .group_by(Conversation.channel, Message.direction)
+    )
+    llm = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(Conversation.llm_calls), 0),
+                func.coalesce(func.sum(Conversation.prompt_tokens), 0),
+                func.coalesce(func.sum(Conversation.completion_tokens), 0),
+                func.sum(Conversation.llm_cost_usd),
+            )
+        )
+    ).one()
+    outbox = await session.execute(
+        select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
+    )
+    exports = await session.execute(
+        select(ExportJob.status, func.count()).group_by(ExportJob.status)
+    )
+    return Totals(
+        orders=[(str(c), str(cur), int(n), Decimal(t or 0)) for c, cur, n, t in orders.all()],
+        cancelled=[(str(c), int(n)) for c, n in cancelled.all()],
+        conversations=[(str(c), _value(o), int(n)) for c, o, n in conversations.all()],
+        messages=[(str(c), _value(d), int(n)) for c, d, n in messages.all()],
+        llm_calls=int(llm[0]),
+        prompt_tokens=int(llm[1]),
+        completion_tokens=int(llm[2]),
+        llm_cost_usd=Decimal(llm[3] or 0),
+        outbox=[(_value(s), int(n)) for s, n in outbox.all()],
+        export_jobs=[(_value(s), int(n)) for s, n in exports.all()],
+    )
+
+
+def _value(member: object) -> str:
+    return str(getattr(member, "value", member))
+
+
+class TotalsCollector(Collector):
+    """Yields the metric families of one scrape's totals."""
+
+    def __init__(self, totals: Totals) -> None:
+        self._totals = totals
+
+    def collect(self) -> Iterator[Metric]:
+        """The metric families, named after Prometheus' conventions."""
+        t = self._totals
+        orders = CounterMetricFamily(
+            "salesagent_orders", "Orders placed (cancelled ones too).", labels=["channel"]
+        )
+        revenue = CounterMetricFamily(
+            "salesagent_orders_revenue",
+            "Sum of the totals of the orders placed, in the order's currency.",
+            labels=["channel", "currency"],
+        )
+        per_channel: dict[str, int] = {}
+        for channel, currency, n, total in t.orders:
+            per_channel[channel] = per_channel.get(channel, 0) + n
+            revenue.add_metric([channel, currency], float(total))
+        for channel, n in per_channel.items():
+            orders.add_metric([channel], n)
+        yield orders
+        yield revenue
+        cancelled = GaugeMetricFamily(
+            "salesagent_orders_cancelled", "Orders cancelled.", labels=["channel"]
+        )
+        for channel, n in t.cancelled:
+            cancelled.add_metric([channel], n)
+        yield cancelled
+        conversations = GaugeMetricFamily(
+            "salesagent_conversations",
+            "Conversations by who answers them now (bot, waiting_human, human).",
+            labels=["channel", "owner"],
+        )
+        for channel, owner, n in t.conversations:
+            conversations.add_metric([channel, owner], n)
+        yield conversations
+        yield GaugeMetricFamily(
+            "salesagent_handoffs_waiting",
+            "Conversations waiting for a person now.",
+            value=t.waiting,
+        )
+        messages = CounterMetricFamily(
+            "salesagent_messages",
+            "Messages received (in) and sent (out).",
+            labels=["channel", "direction"],
+        )
+        for channel, direction, n in t.messages:
+            messages.add_metric([channel, direction], n)
+        yield messages
+        yield CounterMetricFamily(
+            "salesagent_llm_calls", "Calls to the language model.", value=t.llm_calls
+        )
+        tokens = CounterMetricFamily(
+            "salesagent_llm_tokens", "Language-model tokens.", labels=["kind"]
+        )
+        tokens.add_metric(["prompt"], t.prompt_tokens)
+        tokens.add_metric(["completion"], t.completion_tokens)
+        yield tokens
+        yield CounterMetricFamily(
+            "salesagent_llm_cost_usd",
+            "Estimated language-model spend in US dollars.",
+            value=float(t.llm_cost_usd),
+        )
+        outbox = GaugeMetricFamily(
+            "salesagent_outbox_messages", "Replies in the outbox by status.", labels=["status"]
+        )
+        for status, n in t.outbox:
+            outbox.add_metric([status], n)
+        yield outbox
+        exports = GaugeMetricFamily(
+            "salesagent_export_jobs", "Export jobs by status.", labels=["status"]
+        )
+        for status, n in t.export_jobs:
+            exports.add_metric([status], n)
+        yield exports
+
+
+def render(totals: Totals) -> bytes:
+    """The text exposition of one scrape."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(TotalsCollector(totals))
+    return generate_latest(registry)
