@@ -122,7 +122,7 @@ def _range_label(found: Summary) -> str:
 
 def _chart(name: str, title: str, label: str, size: str = "") -> str:
     return (
-        f'<figure class="chart {size}"><figcaption>{e(title)}</figcaption>'
+        f'<figure class="chart {size}"><figcaption id="title-{name}">{e(title)}</figcaption>'
         f'<div class="canvas-box"><canvas id="chart-{name}" role="img" aria-label="{e(label)}">'
         f"</canvas></div></figure>"
     )

@@ -94,18 +94,43 @@
     charts[name] = new Chart(canvas, config);
   }
 
-  const moneyAxis = { ticks: { callback: (v) => money(String(v)) }, beginAtZero: true };
+  // Axes in short figures ($1,5 M, $250 mil): full amounts are in the tooltips and the cards.
+  function short(value) {
+    const abs = Math.abs(value);
+    if (abs >= 1e6) return "$" + comma(String(Math.round(value / 1e5) / 10)) + " M";
+    if (abs >= 1e3) return "$" + Math.round(value / 1e3) + " mil";
+    return "$" + value;
+  }
+  const moneyAxis = { ticks: { callback: (v) => short(v) }, beginAtZero: true };
+
+  // Over three months a bar a day is too thin to read: the chart shows months instead.
+  const MONTHS = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"];
+  function periods(days) {
+    if (days.length <= 92) {
+      return { title: "Ventas por día", rows: days.map((d) => ({ label: shortDay(d.day), orders: d.orders, revenue: Number(d.revenue) })) };
+    }
+    const months = new Map();
+    for (const d of days) {
+      const key = d.day.slice(0, 7);
+      const row = months.get(key) || { label: MONTHS[Number(key.slice(5, 7)) - 1] + " " + key.slice(2, 4), orders: 0, revenue: 0 };
+      row.orders += d.orders;
+      row.revenue += Number(d.revenue);
+      months.set(key, row);
+    }
+    return { title: "Ventas por mes", rows: [...months.values()] };
+  }
   const tooltipMoney = { callbacks: { label: (c) => c.dataset.label + ": " + money(String(c.raw)) } };
 
   function render(s) {
     figures(s);
-    const days = s.sales.by_day;
+    const { title, rows } = periods(s.sales.by_day);
+    set("title-days", title);
     draw("days", {
       data: {
-        labels: days.map((d) => shortDay(d.day)),
+        labels: rows.map((r) => r.label),
         datasets: [
-          { type: "bar", label: "Ingresos", data: days.map((d) => Number(d.revenue)), backgroundColor: BRAND, yAxisID: "y", order: 2 },
-          { type: "line", label: "Pedidos", data: days.map((d) => d.orders), borderColor: "#1d4ed8", backgroundColor: "#1d4ed8", yAxisID: "orders", order: 1, tension: 0, pointRadius: 2 },
+          { type: "bar", label: "Ingresos", data: rows.map((r) => r.revenue), backgroundColor: BRAND, yAxisID: "y", order: 2 },
+          { type: "line", label: "Pedidos", data: rows.map((r) => r.orders), borderColor: "#1d4ed8", backgroundColor: "#1d4ed8", yAxisID: "orders", order: 1, tension: 0, pointRadius: 2 },
         ],
       },
       options: {
@@ -145,7 +170,7 @@
       },
       options: {
         indexAxis: "y",
-        scales: { x: moneyAxis },
+        scales: { x: { ...moneyAxis, ticks: { ...moneyAxis.ticks, maxRotation: 0, autoSkipPadding: 16 } } },
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: (c) => money(String(c.raw)) + " · " + products[c.dataIndex].units + " u." } },

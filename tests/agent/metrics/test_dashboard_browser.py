@@ -176,6 +176,10 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
     all_orders, all_revenue = await sales_between(live, date(2025, 6, 1), today)
     await expect(page.locator("#sub-revenue")).to_have_text(f"{all_orders} pedidos")
     await expect(page.locator("#fig-revenue")).to_have_text(money(all_revenue))
+    # Eighteen months: a bar a month, their sum the whole revenue.
+    await expect(page.locator("#title-days")).to_have_text("Ventas por mes")
+    months = (await drawn(page))["days"]
+    assert len(months) == 18 and sum(months) == pytest.approx(float(all_revenue))
     await page.screenshot(path=OUTPUT / "dashboard-history.png", full_page=True)
 
     # A range backwards is refused, naming it; the figures stay.
