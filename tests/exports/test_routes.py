@@ -141,6 +141,27 @@ async def test_a_console_manager_starts_an_export_and_follows_it(
     assert "Descargar" in page.text and "marta" in page.text
 
 
+async def test_the_console_form_works_without_the_script(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    csrf = await log_in(client, "marta")
+    posted = await client.post(
+        "/console/exports",
+        data={"kind": "inventory", "csrf_token": csrf, "from": "", "channel": ""},
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/console/exports"
+    [job] = await live.runtime.exports.recent()  # type: ignore[union-attr]
+    assert (job.kind, job.requested_by, job.filters) == ("inventory", "staff:marta", {})
+
+    refused = await client.post(
+        "/console/exports", data={"kind": "sales", "csrf_token": csrf, "from": "ayer"}
+    )
+    assert refused.status_code == 422
+    assert "from must be a date as YYYY-MM-DD" in refused.text
+    assert 'role="alert"' in refused.text
+
+
 async def test_the_console_refuses_a_post_without_the_csrf_token(
     client: httpx.AsyncClient,
 ) -> None:
