@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zipfile
 from dataclasses import dataclass, replace
@@ -193,7 +194,8 @@ class _ZipMember:
         self._out = out
 
     async def write(self, data: bytes) -> None:
-        self._entry.write(data)
+        # Deflate runs in a thread (zlib lets go of the GIL): the event loop serves chats.
+        await asyncio.to_thread(self._entry.write, data)
         if len(self._spool.data) >= CHUNK_BYTES:
             await self._out.write(self._spool.take())
 
