@@ -232,9 +232,10 @@ async def test_inventory_and_customers_match_the_database(
         customer = people[row["national_id"]]
         assert Decimal(row["total_spent"]) == spent.get(customer.id, Decimal(0))
     assert next(r for r in customers if r["national_id"] == "52987654")["orders"] == "0"
-    assert next(r for r in customers if r["national_id"] == "900123456")["name"] == (
-        "'" + FORMULA_NAME
-    )
+    formula = next(r for r in customers if r["national_id"] == "900123456")
+    assert formula["name"] == "'" + FORMULA_NAME
+    assert (formula["orders"], formula["total_spent"]) == ("1", "109691.00")
+    assert formula["last_order_at"] == "2026-03-10T23:30:00-05:00"
 
 
 async def test_full_report_is_a_zip_of_the_five_csvs(
