@@ -4,7 +4,9 @@ Every figure is a total the database holds, so it is the same whichever process 
 scrapes and however many run: nothing is counted in memory. Each scrape reads the totals with a
 few grouped queries, then renders them from a fresh registry in the text exposition format.
 Counters count rows that are never deleted (every order ever placed, cancelled ones too, and
-every message); states that come and go (owners, outbox, export jobs) are gauges.
+every message); states that come and go (owners, outbox, export jobs) are gauges. The bot's
+reply time is a histogram of the `latency_ms` every bot reply stored, so it too covers every
+process (one scan of the messages per scrape: cheap at a shop's volumes, see README).
 """
 
 from __future__ import annotations
@@ -14,14 +16,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent.models import Conversation, ExportJob, Message, Order, OutboxItem, Owner
+from agent.models import Conversation, Direction, ExportJob, Message, Order, OutboxItem, Owner
 
 CANCELLED = "cancelled"
+REPLY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Upper bounds (seconds) of the reply-time histogram's buckets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,9 @@ class Totals:
     llm_cost_usd: Decimal
     outbox: list[tuple[str, int]]
     export_jobs: list[tuple[str, int]]
+    replies: list[int]
+    """Bot replies within each of REPLY_BUCKETS, then all of them."""
+    reply_seconds: float
 
     @property
     def waiting(self) -> int:
@@ -84,6 +96,20 @@ async def read_totals(session: AsyncSession) -> Totals:
     exports = await session.execute(
         select(ExportJob.status, func.count()).group_by(ExportJob.status)
     )
+    latency = Message.latency_ms
+    replies = (
+        await session.execute(
+            select(
+                *(func.count().filter(latency <= bound * 1000) for bound in REPLY_BUCKETS),
+                func.count(),
+                func.sum(latency),
+            ).where(
+                Message.direction == Direction.OUTBOUND,
+                Message.staff_id.is_(None),
+                latency.is_not(None),
+            )
+        )
+    ).one()
     return Totals(
         orders=[(str(c), str(cur), int(n), Decimal(t or 0)) for c, cur, n, t in orders.all()],
         cancelled=[(str(c), int(n)) for c, n in cancelled.all()],
@@ -95,6 +121,8 @@ async def read_totals(session: AsyncSession) -> Totals:
         llm_cost_usd=Decimal(llm[3] or 0),
         outbox=[(_value(s), int(n)) for s, n in outbox.all()],
         export_jobs=[(_value(s), int(n)) for s, n in exports.all()],
+        replies=[int(n or 0) for n in replies[:-1]],
+        reply_seconds=float(replies[-1] or 0) / 1000,
     )
 
 
@@ -180,6 +208,13 @@ class TotalsCollector(Collector):
         for status, n in t.export_jobs:
             exports.add_metric([status], n)
         yield exports
+        bounds = [f"{bound:g}" for bound in REPLY_BUCKETS] + ["+Inf"]
+        yield HistogramMetricFamily(
+            "salesagent_reply_duration_seconds",
+            "Time from a customer's message to the bot's reply being committed.",
+            buckets=list(zip(bounds, t.replies, strict=True)),
+            sum_value=t.reply_seconds,
+        )
 
 
 def render(totals: Totals) -> bytes:

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from agent.api_keys import create_key
 from agent.models import (
     Conversation,
+    Direction,
     ExportJob,
     ExportStatus,
     Message,
@@ -196,6 +197,27 @@ async def test_prometheus_totals_match_the_database(live: Live, activity: Activi
     assert found[("salesagent_llm_cost_usd_total", ())] == pytest.approx(0.0042)
     assert found[("salesagent_export_jobs", (("status", ExportStatus.PENDING.value),))] == 1
     assert any(o == Owner.WAITING_HUMAN for o in (c.owner for c in conversations))
+
+    # The bot's reply time: a histogram of every bot reply's stored latency.
+    async with live.runtime.sessions() as session:
+        latencies = [
+            float(v) / 1000
+            for v in await session.scalars(
+                select(Message.latency_ms).where(
+                    Message.direction == Direction.OUTBOUND,
+                    Message.staff_id.is_(None),
+                    Message.latency_ms.is_not(None),
+                )
+            )
+        ]
+    assert len(latencies) > 30
+    histogram = "salesagent_reply_duration_seconds"
+    assert found[(f"{histogram}_count", ())] == len(latencies)
+    assert found[(f"{histogram}_sum", ())] == pytest.approx(sum(latencies))
+    for bound in ("0.025", "0.05", "0.1", "1", "30"):
+        within = sum(1 for v in latencies if v <= float(bound))
+        assert found[(f"{histogram}_bucket", (("le", bound),))] == within
+    assert found[(f"{histogram}_bucket", (("le", "+Inf"),))] == len(latencies)
 
 
 async def test_prometheus_refuses_a_wrong_token(live: Live) -> None:
