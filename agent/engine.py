@@ -430,6 +430,9 @@ class TurnEngine:
         session.add_all(inbound)
         await session.flush()  # the messages first: a handoff or reply they cause comes after
         conversation.last_activity_at = now
+        names = [row.sender_name for row in batch if row.sender_name]
+        if names:  # a customer may change their profile name: the newest wins
+            conversation.contact_name = names[-1]
         understanding = understood.reading.understanding
         conversation.language = understanding.language
         for message in inbound:

@@ -19,6 +19,7 @@ async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxIt
         "external_message_id": message.external_message_id,
         "external_chat_id": message.external_chat_id,
         "sender": message.sender,
+        "sender_name": (message.sender_name or "").strip()[:200] or None,
         "text": message.text,
         "media": [
             {"kind": m.kind, "url": m.url, "content_type": m.content_type} for m in message.media

@@ -29,6 +29,8 @@ class InboundMessage:
     external_chat_id: str
     text: str
     sender: str | None = None
+    sender_name: str | None = None
+    """The name the customer goes by on the channel (WhatsApp profile, Telegram, Odoo visitor)."""
     media: tuple[MediaRef, ...] = ()
     timestamp: datetime = field(default_factory=utcnow)
     tone: str | None = None

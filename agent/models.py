@@ -185,6 +185,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_chat_id: Mapped[str] = mapped_column(String(200))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    """The name the customer goes by on the channel, newest first (shown to staff)."""
     owner: Mapped[Owner] = mapped_column(_enum(Owner), default=Owner.BOT, index=True)
     language: Mapped[str] = mapped_column(String(5), default="es")
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -318,6 +320,7 @@ class InboxItem(Base):
     external_message_id: Mapped[str] = mapped_column(String(200))
     external_chat_id: Mapped[str] = mapped_column(String(200), index=True)
     sender: Mapped[str | None] = mapped_column(String(200), default=None)
+    sender_name: Mapped[str | None] = mapped_column(String(200), default=None)
     text: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[InboxStatus] = mapped_column(_enum(InboxStatus), default=InboxStatus.PENDING)

@@ -250,7 +250,7 @@ def _row(row: ConversationRow, currency: str, zone: ZoneInfo) -> str:
     last = " ".join(row.last_text.split())
     last = last if len(last) <= 90 else last[:87] + "…"
     label = chat_label(row.external_chat_id)
-    chat = f"<br><small>{e(label)}</small>" if row.customer_name else ""
+    chat = f"<br><small>{e(label)}</small>" if row.who != label else ""
     return (
         f'<tr class="row-{owner.value}" data-id="{row.id}">'
         f"<td>{state}</td><td>{wait}</td><td>{e(channel_label(row.channel))}</td>"
@@ -297,7 +297,9 @@ def conversation_page(
         "</div></form></section>"
     )
     return layout(
-        view.customer.name if view.customer else chat_label(conversation.external_chat_id),
+        view.customer.name
+        if view.customer
+        else conversation.contact_name or chat_label(conversation.external_chat_id),
         main,
         shop=shop,
         staff=staff,
@@ -324,7 +326,7 @@ def live_fragment(
     conversation = view.conversation
     owner = conversation.owner
     label = chat_label(conversation.external_chat_id)
-    who = context.customer.get("name") or label
+    who = context.customer.get("name") or conversation.contact_name or label
     state = OWNERS[owner]
     if owner == Owner.HUMAN:
         mine = conversation.assigned_staff_id == staff.id

@@ -58,6 +58,8 @@ class ConversationRow:
     external_chat_id: str
     owner: Owner
     customer_name: str | None
+    contact_name: str | None
+    """The name the customer goes by on the channel (their WhatsApp profile...)."""
     assigned_name: str | None
     waiting_since: datetime | None
     last_activity_at: datetime
@@ -70,8 +72,12 @@ class ConversationRow:
 
     @property
     def who(self) -> str:
-        """The customer's name if known, else the chat id."""
-        return self.customer_name or self.external_chat_id.removeprefix("whatsapp:")
+        """The customer's name if known, else their name on the channel, else the chat id."""
+        return (
+            self.customer_name
+            or self.contact_name
+            or self.external_chat_id.removeprefix("whatsapp:")
+        )
 
 
 def _filtered(query: _Q, flt: ListFilter, staff_id: int, now: datetime) -> _Q:
@@ -100,6 +106,7 @@ def _filtered(query: _Q, flt: ListFilter, staff_id: int, now: datetime) -> _Q:
         query = query.where(
             or_(
                 func.lower(Conversation.external_chat_id).like(term),
+                func.lower(Conversation.contact_name).like(term),
                 func.lower(Customer.name).like(term),
                 Customer.national_id.like(term),
                 Customer.phone.like(term),
@@ -138,6 +145,7 @@ async def list_conversations(
             external_chat_id=c.external_chat_id,
             owner=c.owner,
             customer_name=customer,
+            contact_name=c.contact_name,
             assigned_name=assigned,
             waiting_since=c.waiting_since,
             last_activity_at=c.last_activity_at,

@@ -164,8 +164,11 @@ def staff_context(view: ConversationView, *, currency: str = "COP") -> StaffCont
         else []
     )
     voice = sum(1 for m in inbound for media in m.media if media.get("kind") == "voice")
+    who = (
+        known.get("name") or conversation.contact_name or chat_label(conversation.external_chat_id)
+    )
     parts = [
-        f"Cliente {known.get('name') or chat_label(conversation.external_chat_id)} por "
+        f"Cliente {who} por "
         f"{CHANNELS.get(conversation.channel, conversation.channel)}, desde hace "
         f"{ago(conversation.created_at)}; {len(inbound)} mensajes suyos"
         + (f" ({voice} notas de voz, transcritas)" if voice else "")

@@ -93,6 +93,7 @@ class OdooLivechat:
             external_chat_id=event.chat_id,
             text=event.body[: self._settings.max_message_chars],
             sender=event.visitor_name or event.author_name or None,
+            sender_name=event.visitor_name or None,
         )
         async with transaction(self._sessions) as session:
             row, created = await inbox.store(session, message)

@@ -121,6 +121,7 @@ class TelegramChannel:
             external_chat_id=str(message.chat.id),
             text=message.text or message.caption or "",
             sender=str(user.id),
+            sender_name=user.full_name or None,
             media=_media(message),
             timestamp=message.date,
         )

@@ -150,6 +150,7 @@ class WhatsAppChannel:
             external_chat_id=sender,
             text=str(form.get("Body") or ""),
             sender=sender,
+            sender_name=str(form.get("ProfileName") or "") or None,
             media=tuple(media),
         )
 

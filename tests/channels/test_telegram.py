@@ -23,7 +23,15 @@ from vendor_server import eventually
 from web_server import LiveServer, serving
 
 from agent.errors import ConfigurationError
-from agent.models import Direction, InboxItem, Message, OutboxItem, OutboxStatus, Sale
+from agent.models import (
+    Conversation,
+    Direction,
+    InboxItem,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    Sale,
+)
 from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.telegram.adapter import WEBHOOK_PATH, TelegramChannel
@@ -123,6 +131,9 @@ async def test_a_text_update_is_answered_through_the_bot_api(
     assert "<b>Extintores y Seguridad Industrial del Risaralda</b>" in params["text"]
     (inbound,) = await rows(server, InboxItem)
     assert inbound.external_chat_id == str(CHAT) and inbound.sender == str(CHAT)
+    # Staff see the customer by their Telegram name.
+    (conversation,) = await rows(server, Conversation)
+    assert inbound.sender_name == conversation.contact_name == "Ana Restrepo"
 
 
 async def test_the_same_update_id_twice_is_one_turn(

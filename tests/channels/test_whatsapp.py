@@ -23,6 +23,7 @@ from twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer, twilio
 from vendor_server import eventually
 from web_server import LiveServer, serving
 
+from agent.console.queries import ListFilter, list_conversations
 from agent.errors import ConfigurationError
 from agent.models import (
     Conversation,
@@ -153,6 +154,27 @@ async def test_a_message_is_acknowledged_at_once_and_answered_through_the_rest_a
     await eventually(lambda: _sent(server))
     (delivery,) = await rows(server, Delivery)
     assert delivery.vendor_message_id == sent["Sid"] and delivery.part == 0
+
+
+async def test_staff_see_the_customer_by_their_whatsapp_profile_name(
+    http: httpx.AsyncClient, server: LiveServer, fake_twilio: TwilioServer
+) -> None:
+    await post(http, INBOUND_PATH, recorded("inbound_text.json", Body="hola"))
+    await eventually(lambda: len(fake_twilio.created) == 1)
+
+    async def listed(query: str) -> list[str]:
+        async with server.runtime.sessions() as session:
+            found, _ = await list_conversations(
+                session, ListFilter(state="all", q=query), staff_id=0
+            )
+        return [row.who for row in found]
+
+    assert await listed("restrepo") == ["Ana Restrepo"]
+    # The customer renames their profile: staff see the newest name.
+    renamed = recorded("inbound_text.json", Body="gracias", ProfileName="Ana María R.")
+    await post(http, INBOUND_PATH, renamed)
+    await eventually(lambda: len(fake_twilio.created) == 2)
+    assert await listed("573001112233") == ["Ana María R."]
 
 
 async def _sent(server: LiveServer) -> bool:
