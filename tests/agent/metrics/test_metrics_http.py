@@ -237,3 +237,16 @@ async def test_without_a_metrics_token_there_is_no_metrics_page(demo_settings: S
     ):
         answer = await http.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"})
     assert answer.status_code == 404
+
+
+async def test_the_charting_library_is_served_by_the_app(live: Live) -> None:
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
+        library = await http.get("/console/static/vendor/chart.umd.min.js")
+        script = await http.get("/console/static/dashboard.js")
+        licence = await http.get("/console/static/vendor/chart.js.LICENSE.md")
+        outside = await http.get("/console/static/vendor/../../dashboard.py")
+    assert library.status_code == 200
+    assert library.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert library.text.startswith("/*!\n * Chart.js v4.6.1")
+    assert script.status_code == 200 and "new Chart(" in script.text
+    assert licence.status_code == 404 and outside.status_code == 404
