@@ -273,6 +273,7 @@ def _conversations(
         Column("external_chat_id", cv.external_chat_id, Kind.TEXT),
         Column("customer_national_id", Customer.national_id, Kind.TEXT),
         Column("customer_name", Customer.name, Kind.TEXT),
+        Column("contact_name", cv.contact_name, Kind.TEXT),
         Column("language", cv.language, Kind.TEXT),
         Column("first_message_at", counts.c.first_at, Kind.TIME),
         Column("last_message_at", counts.c.last_at, Kind.TIME),

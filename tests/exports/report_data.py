@@ -150,6 +150,7 @@ async def add_edge_rows(sessions: async_sessionmaker[AsyncSession]) -> EdgeRows:
             channel="telegram",
             external_chat_id=f"tricky-{uuid.uuid4().hex[:6]}",
             customer_id=accented.id,
+            contact_name='@Ñandú "el jefe"',
             created_at=LATE_EVENING,
             last_activity_at=LATE_EVENING,
         )

@@ -164,6 +164,7 @@ async def test_conversations_say_what_came_of_each(
     assert person["owner"] == "waiting_human" and person["outcome"] == "no_cart"
     tricky = next(r for r in rows if int(r["conversation_id"]) == edges.tricky_conversation)
     assert tricky["intents"] == "inventory.search|purchase.add"
+    assert tricky["contact_name"] == '\'@Ñandú "el jefe"'
     assert (tricky["messages_in"], tricky["messages_out"]) == ("2", "1")
     assert tricky["first_message_at"] == "2026-03-10T23:30:00-05:00"
     for row in rows:
