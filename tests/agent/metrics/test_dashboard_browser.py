@@ -99,7 +99,7 @@ async def drawn(page: Page) -> dict[str, list[float]]:
 
 
 async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
-    live: Live, browser: Browser
+    live: Live, browser: Browser, capsys: pytest.CaptureFixture[str]
 ) -> None:
     activity: Activity = await drive_shop(live.runtime)
     context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="es-CO")
@@ -148,7 +148,8 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
     assert all(n > 500 for n in painted), painted
     shot = OUTPUT / "dashboard.png"
     await page.screenshot(path=shot, full_page=True)
-    print(f"dashboard screenshot: {shot}")
+    with capsys.disabled():  # shown in the run's output, not only with -s
+        print(f"\ndashboard screenshot: {shot}")
 
     # The last 90 days: the demo's orders of September and October join the day's three.
     await page.get_by_role("button", name="90 días").click()
