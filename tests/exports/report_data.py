@@ -33,6 +33,8 @@ PRODUCT = "extintor multipropósito PQS ABC de 10 libras"
 FORMULA_NAME = '=HYPERLINK("http://evil.example","clic")'
 DASH_PRODUCT = "-Guante sin talla, color negro"
 TRICKY_TEXT = 'Hola, quiero "2" guantes,\nuno negro\r\ny otro -rojo; ¿sí?'
+CARRIAGE_TEXT = "\rcotización\tsolo\rcon retornos"
+"""Starts with a carriage return (guarded) and holds a lone one (quoted, as COPY does)."""
 LATE_EVENING = datetime(2026, 3, 10, 23, 30, tzinfo=BOGOTA)
 """A local time whose UTC date (03-11 04:30) is the next day: it belongs to 2026-03-10."""
 AFTER_MIDNIGHT = datetime(2026, 3, 11, 0, 10, tzinfo=BOGOTA)
@@ -180,6 +182,12 @@ async def add_edge_rows(sessions: async_sessionmaker[AsyncSession]) -> EdgeRows:
                     conversation_id=conversation.id,
                     direction=Direction.OUTBOUND,
                     text="",
+                    created_at=LATE_EVENING,
+                ),
+                Message(
+                    conversation_id=conversation.id,
+                    direction=Direction.INBOUND,
+                    text=CARRIAGE_TEXT,
                     created_at=LATE_EVENING,
                 ),
             ]

@@ -14,6 +14,7 @@ import boto3
 import httpx
 import pytest
 from report_data import (
+    CARRIAGE_TEXT,
     DASH_PRODUCT,
     FORMULA_NAME,
     TRICKY_TEXT,
@@ -165,7 +166,7 @@ async def test_conversations_say_what_came_of_each(
     tricky = next(r for r in rows if int(r["conversation_id"]) == edges.tricky_conversation)
     assert tricky["intents"] == "inventory.search|purchase.add"
     assert tricky["contact_name"] == '\'@Ñandú "el jefe"'
-    assert (tricky["messages_in"], tricky["messages_out"]) == ("2", "1")
+    assert (tricky["messages_in"], tricky["messages_out"]) == ("3", "1")
     assert tricky["first_message_at"] == "2026-03-10T23:30:00-05:00"
     for row in rows:
         total = int(row["messages_in"]) + int(row["messages_out"])
@@ -195,8 +196,8 @@ async def test_messages_keep_quotes_commas_and_line_breaks(
         stored = list(await session.scalars(select(Message.text).order_by(Message.id)))
     assert len(rows) == len(stored)
     tricky = [r for r in rows if int(r["conversation_id"]) == edges.tricky_conversation]
-    assert [r["text"] for r in tricky] == [TRICKY_TEXT, "'@todos +57 300", ""]
-    assert [r["direction"] for r in tricky] == ["in", "in", "out"]
+    assert [r["text"] for r in tricky] == [TRICKY_TEXT, "'@todos +57 300", "", "'" + CARRIAGE_TEXT]
+    assert [r["direction"] for r in tricky] == ["in", "in", "out", "in"]
     assert (tricky[0]["confidence"], tricky[0]["latency_ms"]) == ("0.877", "12.3")
     assert tricky[0]["time"] == "2026-03-10T23:30:00-05:00"
     web, _ = await export(runtime, local, "messages", ExportFilters(channel="web"))
