@@ -13,7 +13,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_settings
+from conftest import Chat, make_settings
+from fixtures.llm_servers import ScriptedServer, gemini_json, gemini_stream
 from metrics_shop import Activity, drive_shop, new_chat
 from sqlalchemy import select, update
 
@@ -347,3 +348,22 @@ def test_the_default_range_is_the_last_thirty_days() -> None:
     assert days.start == datetime(2026, 10, 24, 5, tzinfo=UTC)
     assert days.end == datetime(2026, 11, 23, 5, tzinfo=UTC)
     assert len(days.days()) == 30
+
+
+async def test_model_calls_of_a_real_gemini_turn_are_counted(
+    gemini: Runtime, server: ScriptedServer
+) -> None:
+    # The offline reader is unsure: the model reads the message, then phrases the reply.
+    understood = {"intent": "inventory.category", "confidence": 0.85, "language": "es"}
+    server.script("generate", gemini_json({**understood, "category": "cabeza"}, prompt_tokens=300))
+    phrase = "En *Protección de cabeza* tenemos cascos de seguridad."
+    server.script("generate", gemini_json(phrase, prompt_tokens=200, completion_tokens=40))
+    server.script("stream", gemini_stream([phrase], prompt_tokens=200, completion_tokens=40))
+    chat = Chat(gemini, "modelo")
+    await chat.say("quisiera algo para proteger la cabeza en obra")
+    await Chat(gemini, "sin-modelo").say("¿tienen extintores de 10 libras?")
+
+    found = await summary_of(gemini, today() - timedelta(days=1), today() + timedelta(days=1))
+    assert (found.llm.calls, found.llm.prompt_tokens, found.llm.completion_tokens) == (2, 500, 70)
+    # Flash's list price: 0.30 USD per million prompt tokens, 2.50 per million completion.
+    assert found.llm.cost_usd == Decimal("0.000325")
