@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from exports.csv_stream import write_python
 from exports.filters import ExportFilters
 from exports.pg_copy import LineCounter, write_copy
 from exports.queries import build
-from exports.reports import CSV_KINDS, content_type, write_report
+from exports.reports import APPLIES, CSV_KINDS, content_type, count_rows, write_report
 from storage.local import LocalStorage
 
 pytestmark = pytest.mark.postgres
@@ -117,3 +118,30 @@ def test_line_counter_counts_records_not_line_breaks_inside_quotes() -> None:
         for start in range(0, len(data), size):
             counter.feed(data[start : start + size])
         assert counter.lines == len(records), size
+
+
+async def test_full_zip_on_postgresql_holds_the_five_reports(
+    pg_shop: Runtime, tmp_path: Path
+) -> None:
+    storage = LocalStorage(tmp_path, None, None)
+    filters = ExportFilters(date_from=date(2026, 3, 10), channel="telegram")
+    result = await write_report(
+        "full", filters, db=pg_shop.db, storage=storage, key="exports/f.zip", timezone=TZ
+    )
+    archive = zipfile.ZipFile(io.BytesIO(await read_back(storage, "exports/f.zip")))
+    assert archive.namelist() == [f"{kind}.csv" for kind in CSV_KINDS]
+    rows = 0
+    for kind in CSV_KINDS:
+        single = await write_report(
+            kind,
+            ExportFilters.from_json(
+                {name: value for name, value in filters.as_json().items() if name in APPLIES[kind]}
+            ),
+            db=pg_shop.db,
+            storage=storage,
+            key=f"exports/{kind}.csv",
+            timezone=TZ,
+        )
+        assert archive.read(f"{kind}.csv") == await read_back(storage, single.key), kind
+        rows += single.rows
+    assert result.rows == rows == await count_rows("full", filters, db=pg_shop.db, timezone=TZ)
