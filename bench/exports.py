@@ -1,6 +1,7 @@
 """The sales export on PostgreSQL against the floor, PostgreSQL's own COPY of the same rows.
 
     .venv/bin/python bench/exports.py [--lines 100000 1000000] [--rounds 3] [--database-url URL]
+                                      [--sqlite-lines 500000]
 
 For each size it makes a database of its own on the server of `--database-url` (dropped
 afterwards), adds that many order lines in SQL, and runs each case in a fresh subprocess:
@@ -11,6 +12,7 @@ afterwards), adds that many order lines in SQL, and runs each case in a fresh su
   SELECT, the file on disk);
 - python path: the same file by the Python row loop (what SQLite uses), on PostgreSQL.
 
+With `--sqlite-lines`, the export from a SQLite file of that many lines too (no floor there).
 The cases take turns for `--rounds` rounds. Prints rows/s and seconds (medians), the children's
 peak RSS, and the median time's ratio to the floor's with the range of the rounds' ratios.
 """
@@ -20,12 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +59,38 @@ LABELS = {
 }
 
 
+SQLITE_SEED = """
+INSERT INTO products (sku, name, description, category, price, currency, stock, synonyms,
+                      attributes, active, created_at, updated_at)
+VALUES ('GUA-1', 'Guante de carnaza "ñandú"', '', 'Guantes', 7500, 'COP', 10, '[]', '{{}}', 1,
+        '2026-01-01 05:00:00.000000', '2026-01-01 05:00:00.000000');
+INSERT INTO customers (national_id, name, city, created_at)
+VALUES ('1020304050', 'José Peña', 'Pereira', '2026-01-01 05:00:00.000000');
+WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < {orders})
+INSERT INTO orders (id, customer_id, channel, status, total, currency, created_at)
+SELECT x, 1, 'web', 'confirmed', 37500, 'COP', '2026-01-01 05:00:00.000000' FROM g;
+WITH RECURSIVE g(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM g WHERE x < {lines} - 1)
+INSERT INTO order_lines (order_id, product_id, sku, name, quantity, unit_price, line_total)
+SELECT 1 + x / 5, 1, 'GUA-1', 'Guante de carnaza "ñandú"', 1, 7500, 7500 FROM g;
+"""
+
+
+def sqlite_shop(folder: Path, lines: int) -> str:
+    """A migrated SQLite shop with `lines` order lines (5 to an order); its URL."""
+    path = folder / "shop.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    asyncio.run(upgrade_async(url))
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(SQLITE_SEED.format(orders=lines // 5, lines=lines))
+        db.commit()
+    return url
+
+
 async def run_case(case: str, url: str, folder: Path) -> dict[str, Any]:
     """One case in this process: its rows, bytes and seconds."""
     engine = create_engine(url)
     storage = LocalStorage(folder, None, None)
-    query = build("sales", ExportFilters(), dialect="postgresql", timezone=TIMEZONE)
+    query = build("sales", ExportFilters(), dialect=engine.dialect.name, timezone=TIMEZONE)
     started = time.perf_counter()
     if case == "floor":
         compiled = query.raw().compile(dialect=engine.dialect)
@@ -149,6 +180,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--sqlite-lines", type=int, default=0, help="also export this many lines from SQLite"
+    )
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,6 +208,17 @@ def main() -> None:
                 f"| {results[0]['bytes'] / 1e6:.1f} | {max(r['peak_mb'] for r in results):.0f} "
                 f"| {seconds / floor:.2f}× ({min(ratios):.2f}–{max(ratios):.2f}) |"
             )
+    if args.sqlite_lines:
+        with tempfile.TemporaryDirectory() as folder:
+            url = sqlite_shop(Path(folder), args.sqlite_lines)
+            results = [child("export", url) for _ in range(args.rounds)]
+        assert all(r["rows"] == args.sqlite_lines for r in results), results
+        seconds = statistics.median(r["seconds"] for r in results)
+        table.append(
+            f"| {args.sqlite_lines:,} | sales export on SQLite (the Python row loop) "
+            f"| {args.sqlite_lines / seconds:,.0f} | {seconds:.2f} "
+            f"| {results[0]['bytes'] / 1e6:.1f} | {max(r['peak_mb'] for r in results):.0f} | — |"
+        )
     print("\n".join(table))
 
 
