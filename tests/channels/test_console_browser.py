@@ -150,13 +150,14 @@ async def test_staff_take_a_whatsapp_conversation_answer_it_and_give_it_back(
     row = page.locator("tr.row-waiting_human", has_text="+573001112233")
     await expect(row).to_be_visible(timeout=15_000)
     await expect(row).to_contain_text("WhatsApp")
+    await expect(row).to_contain_text("Laura Restrepo")  # her WhatsApp profile name
     await expect(row).to_contain_text("El cliente pidió un asesor")
     await expect(page.locator("#announce")).to_contain_text("Nueva conversación esperando asesor")
     await expect(page.locator("#waiting-count")).to_have_text("1")
     await shot(page, "2-waiting-appears")
 
     # Take it.
-    await row.get_by_role("link", name=CUSTOMER.removeprefix("whatsapp:")).click()
+    await row.get_by_role("link", name="Laura Restrepo").click()
     await expect(page.locator("#owner")).to_contain_text("Esperando asesor")
     await expect(page.locator("#summary")).to_contain_text("Quiere comprar")
     await page.get_by_role("button", name="Tomar conversación").click()
