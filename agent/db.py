@@ -10,12 +10,16 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+READ_ONLY = "salesagent_read_only"
+"""An execution option: the connection only reads (on SQLite it takes no write lock)."""
 
 
 def create_engine(
@@ -41,9 +45,13 @@ def create_engine(
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            # Take the write lock at BEGIN so two writers queue instead of failing mid-turn.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Any) -> None:
+            if conn.get_execution_options().get(READ_ONLY):
+                # A reader: under WAL it reads one snapshot and never holds up a writer.
+                conn.exec_driver_sql("BEGIN")
+            else:
+                # Take the write lock at BEGIN so two writers queue instead of failing mid-turn.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(
@@ -67,6 +75,23 @@ async def transaction(
 ) -> AsyncIterator[AsyncSession]:
     """A session inside one transaction: committed on success, rolled back on error."""
     async with sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for long reads (reports, figures) that never holds up the chats' writes."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(**{READ_ONLY: True})
+
+
+@asynccontextmanager
+async def reading_session(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session that only reads, on a connection like `reading`'s."""
+    async with sessions() as session:
+        await session.connection(execution_options={READ_ONLY: True})
         yield session
 
 

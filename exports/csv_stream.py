@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent.db import reading
 from exports.csv_format import Kind, cell, header, line
 from exports.queries import ReportQuery
 
@@ -62,7 +63,7 @@ async def write_python(
     out = ChunkedSink(sink)
     await out.write(header(query.names))
     rows = 0
-    async with db.connect() as conn:
+    async with reading(db) as conn:
         result = await conn.stream(query.raw().execution_options(yield_per=BATCH_ROWS))
         async for batch in result.partitions():
             # Off the event loop: a batch takes tens of milliseconds, and chats share the loop.

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent.db import reading
 from exports.csv_format import header
 from exports.csv_stream import ChunkedSink, Progress, Sink
 from exports.queries import ReportQuery
@@ -58,7 +59,7 @@ async def write_copy(
             progress(counter.lines)
 
     await out.write(header(query.names))
-    async with db.connect() as conn:
+    async with reading(db) as conn:
         raw: Any = (await conn.get_raw_connection()).driver_connection
         # One transaction: one snapshot for the whole file, and the time zone of its times.
         async with raw.transaction(readonly=True):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agent.db import reading
 from agent.errors import InvalidInputError
 from exports.csv_stream import CHUNK_BYTES, ChunkedSink, Progress, Sink, write_python
 from exports.filters import ExportFilters
@@ -120,7 +121,7 @@ def _parts(
 async def count_rows(kind: str, filters: ExportFilters, *, db: AsyncEngine, timezone: str) -> int:
     """How many data rows the report will have (the CLI progress bar's total)."""
     total = 0
-    async with db.connect() as conn:
+    async with reading(db) as conn:
         for _, query in _parts(kind, filters, dialect=db.dialect.name, timezone=timezone):
             total += int(await conn.scalar(query.count()) or 0)
     return total

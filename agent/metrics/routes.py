@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.api.managers import ManagerOrKeyDep
+from agent.db import reading_session
 from agent.deps import RuntimeDep
 from agent.errors import AuthenticationError, InvalidInputError, NotFoundError
 from agent.metrics.days import parse_range
@@ -38,7 +39,7 @@ async def read_summary(
         raise InvalidInputError(
             f"a channel name has 1 to {MAX_CHANNEL} characters", field="channel"
         )
-    async with sessions() as session:
+    async with reading_session(sessions) as session:
         return await summarize(
             session, days, channel=channel.strip() if channel else None, currency=settings.currency
         )
@@ -72,7 +73,7 @@ async def prometheus(
             "send 'Authorization: Bearer <METRICS_TOKEN>'",
             error="invalid_token" if given else None,
         )
-    async with runtime.sessions() as session:
+    async with reading_session(runtime.sessions) as session:
         totals = await read_totals(session)
     return Response(
         render(totals), media_type=CONTENT_TYPE_LATEST, headers={"cache-control": "no-store"}
