@@ -107,15 +107,16 @@ def sql_cell(
     if kind in (Kind.TEXT, Kind.LIST):
         # LIST values come from the query already distinct, sorted (COLLATE "C") and |-joined.
         raw = cast(expr, Text)
-        text = case(
-            (func.substr(raw, 1, 1).in_(FORMULA_STARTS), literal("'", Text) + raw), else_=raw
-        )
+        # ascii() is the first character's code point: far cheaper than comparing substrings.
+        starts = [ord(start) for start in FORMULA_STARTS]
+        text = case((func.ascii(raw).in_(starts), literal("'", Text) + raw), else_=raw)
         # COPY quotes an empty string to tell it from NULL; the Python path writes both as ''.
         return func.nullif(text, literal("", Text))
+    # COPY writes integers and numerics as their text already: no cast to spend time on.
     if kind is Kind.INT:
-        return cast(expr, Text)
+        return expr  # type: ignore[return-value]
     if kind in (Kind.MONEY, Kind.COST, Kind.TENTHS, Kind.THOUSANDTHS):
-        return cast(func.round(cast(expr, Numeric()), _PLACES[kind]), Text)
+        return func.round(cast(expr, Numeric()), _PLACES[kind])
     if kind is Kind.TIME:
         return func.to_char(expr, literal('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM', Text))
     if kind is Kind.YES_NO:
