@@ -7,20 +7,18 @@ answered like typed text. The response is the turn's result plus what was heard.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import uuid
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
 from agent import inbox
 from agent.deps import EngineDep, RuntimeDep, SettingsDep
-from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, MediaRef, TurnResult
 from channels.web.deps import WebOutputDep
 from channels.web.output import CHANNEL
+from channels.web.turns import answer
+from channels.web.uploads import read_upload
 
 router = APIRouter(tags=["chat"])
 
@@ -48,16 +46,6 @@ class AudioTurnResult(TurnResult):
     """None when the note could not be understood (the reply says so)."""
 
 
-def _store(folder: Path, data: bytes, extension: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{hashlib.sha256(data).hexdigest()[:32]}{extension}"
-    if not path.exists():
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(data)
-        partial.replace(path)  # a reader never sees half a note
-    return path.resolve()
-
-
 @router.post("/chat/audio", response_model=AudioTurnResult)
 async def chat_audio(
     engine: EngineDep,
@@ -73,34 +61,23 @@ async def chat_audio(
     ] = None,
 ) -> AudioTurnResult:
     """Answer a voice note as if its words had been typed."""
-    content_type = (audio.content_type or "").split(";")[0].strip().lower()
-    extension = AUDIO_TYPES.get(content_type)
-    if extension is None:
-        raise InvalidInputError(
-            f"the file is {content_type or 'of no stated type'}; "
-            f"send a voice note ({', '.join(sorted(AUDIO_TYPES))})",
-            field="audio",
-        )
-    data = await audio.read(settings.voice_max_bytes + 1)
-    if not data:
-        raise InvalidInputError("the voice note is empty", field="audio")
-    if len(data) > settings.voice_max_bytes:
-        raise InvalidInputError(
-            f"the voice note is larger than {settings.voice_max_bytes} bytes", field="audio"
-        )
-    path = await asyncio.to_thread(_store, settings.audio_dir, data, extension)
+    note = await read_upload(
+        audio,
+        field="audio",
+        noun="voice note",
+        types=AUDIO_TYPES,
+        max_bytes=settings.voice_max_bytes,
+    )
+    path = await note.store(settings.audio_dir)
     inbound = InboundMessage(
         channel=CHANNEL,
         external_message_id=message_id or uuid.uuid4().hex,
         external_chat_id=chat_id,
         text="",
         sender=chat_id,
-        media=(MediaRef(kind="voice", url=str(path), content_type=content_type),),
+        media=(MediaRef(kind="voice", url=str(path), content_type=note.content_type),),
     )
-    async with output.live.turn(chat_id) as mark:
-        result = await engine.handle(inbound)
-        if result.reply:
-            mark(result.reply)  # the response delivers it: the outbox must not show it again
+    result = await answer(engine, output, inbound)
     async with runtime.sessions() as session:
         row = await inbox.find(session, CHANNEL, inbound.external_message_id)
     heard = [str(m["transcript"]) for m in row.media if m.get("transcript")]

@@ -16,6 +16,7 @@ from channels.web.deps import WebOutputDep
 from channels.web.fanout import LocalFanOut
 from channels.web.history import ChatHistory, chat_history, shop_counts
 from channels.web.output import CHANNEL
+from channels.web.turns import answer
 
 router = APIRouter(tags=["chat"])
 
@@ -57,11 +58,7 @@ async def chat_text(
         text=body.message,
         sender=body.chat_id,
     )
-    async with output.live.turn(body.chat_id) as mark:
-        result = await engine.handle(inbound)
-        if result.reply:
-            mark(result.reply)  # the response delivers it: the outbox must not show it again
-    return result
+    return await answer(engine, output, inbound)
 
 
 @router.get(
