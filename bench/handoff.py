@@ -30,71 +30,17 @@ import json
 import os
 import platform
 import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
+from local_server import database_label, local_server
 from websockets.asyncio.client import ClientConnection, connect
 
 USERNAME = "bench"
 PASSWORD = "bench-password-not-secret"
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
 LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def local_server(database_url: str | None) -> Iterator[str]:
-    """`salesagent serve` with a staff account on a fresh demo shop; its URL."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="handoff-bench-") as folder:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}",
-            "AUTO_SEED_DEMO": "true",
-            "LOG_LEVEL": "WARNING",
-            "CHAT_RATE_LIMIT_PER_MINUTE": "0",
-            "HANDOFF_WAIT_SECONDS": "86400",
-        }
-        create = [sys.executable, "-m", "agent", "staff", "create", USERNAME]
-        create += ["--name", "Bench", "--password-stdin"]
-        subprocess.run(create, input=PASSWORD + "\n", text=True, cwd=folder, env=env, check=True)
-        command = [sys.executable, "-m", "agent", "serve", "--port", str(port)]
-        server = subprocess.Popen(command, cwd=folder, env=env)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"the server exited with {server.returncode}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start within 120 s")
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -220,9 +166,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         for customer in customers:
             await customer.ws.close()
 
-    database = "the server's database" if args.url else "SQLite"
-    if (args.database_url or "").startswith("postgres"):
-        database = "PostgreSQL"
+    database = database_label(args)
     print(
         f"handoff latency, {url} ({database}, LLM: {info['llm_provider']}); client and server "
         f"on one machine ({os.cpu_count()} cores, Python {platform.python_version()}); "
@@ -252,7 +196,13 @@ def main() -> None:
     if args.url:
         asyncio.run(measure(args.url.rstrip("/"), args))
         return
-    with local_server(args.database_url) as url:
+    server = local_server(
+        args.database_url,
+        prefix="handoff-bench-",
+        env={"CHAT_RATE_LIMIT_PER_MINUTE": "0", "HANDOFF_WAIT_SECONDS": "86400"},
+        staff=(USERNAME, PASSWORD),
+    )
+    with server as url:
         asyncio.run(measure(url, args))
 
 

@@ -18,18 +18,14 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
+from local_server import database_label, local_server
 from websockets.asyncio.client import ClientConnection, connect
 
 SCRIPT = [
@@ -61,51 +57,6 @@ class Phase:
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def local_server(database_url: str | None) -> Iterator[str]:
-    """`salesagent serve` on a free port with a fresh demo shop; its URL until the block ends."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="web-bench-") as folder:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}",
-            "AUTO_SEED_DEMO": "true",
-            "LOG_LEVEL": "WARNING",
-            "CHAT_RATE_LIMIT_PER_MINUTE": "0",
-            "API_RATE_LIMIT_PER_MINUTE": "0",
-        }
-        command = [sys.executable, "-m", "agent", "serve", "--port", str(port)]
-        server = subprocess.Popen(command, cwd=folder, env=env)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"the server exited with {server.returncode}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start within 120 s")
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 async def run_clients(phase: Phase, client: Callable[[int], Awaitable[None]]) -> Phase:
@@ -233,9 +184,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
     phases.append(await http_chat(url, args.http_clients, args.turns))
     ws_phase, connect_seconds = await websocket_chat(url, args.sockets, args.turns)
     phases.append(ws_phase)
-    database = "the server's database" if args.url else "SQLite"
-    if (args.database_url or "").startswith("postgres"):
-        database = "PostgreSQL"
+    database = database_label(args)
     conditions = (
         f"web throughput, {url} ({database}, LLM: {info['llm_provider']}, "
         f"{info['counts']['products']} products); client and server on one machine "
@@ -257,7 +206,12 @@ def main() -> None:
     if args.url:
         asyncio.run(measure(args.url.rstrip("/"), args))
         return
-    with local_server(args.database_url) as url:
+    server = local_server(
+        args.database_url,
+        prefix="web-bench-",
+        env={"CHAT_RATE_LIMIT_PER_MINUTE": "0", "API_RATE_LIMIT_PER_MINUTE": "0"},
+    )
+    with server as url:
         asyncio.run(measure(url, args))
 
 
