@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 from starlette.websockets import WebSocketDisconnect
 
 from agent import staff as accounts
@@ -314,14 +316,14 @@ async def _act(
     conversation_id: int,
     user: StaffUser,
     done: str,
-    action: Any,
+    action: Callable[[FormData], Awaitable[object]],
 ) -> Response:
-    """Run an action; JSON for the script, a redirect back for a plain form."""
+    """Run an action on the posted form; JSON for the script, a redirect back for a plain form."""
     await check_csrf(request, user)
     scripted = "application/json" in request.headers.get("accept", "")
     back = f"/console/conversations/{conversation_id}"
     try:
-        await action()
+        await action(await request.form())
     except OwnershipConflict as err:
         conflict = {"detail": str(err), "code": "conflict", "owner": err.owner.value}
         return (
@@ -347,10 +349,16 @@ def _back_with(back: str, message: str, code: int) -> HTMLResponse:
     return html(body, code)
 
 
-async def _form_text(request: Request, name: str = "text") -> str:
-    form = await request.form()
+def _text(form: FormData, name: str = "text") -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+def _staff_id(form: FormData) -> int:
+    chosen = _text(form, "staff_id")
+    if not chosen.isdigit():
+        raise InvalidInputError("choose who takes the conversation", field="staff_id")
+    return int(chosen)
 
 
 @router.post("/conversations/{conversation_id}/take")
@@ -358,11 +366,9 @@ async def take(
     request: Request, conversation_id: int, console: ConsoleDep, user: StaffDep
 ) -> Response:
     """Take the conversation: the bot stops answering it."""
-
-    async def action() -> None:
-        await console.take(user.staff, conversation_id)
-
-    return await _act(request, conversation_id, user, "taken", action)
+    return await _act(
+        request, conversation_id, user, "taken", lambda _: console.take(user.staff, conversation_id)
+    )
 
 
 @router.post("/conversations/{conversation_id}/reply")
@@ -370,11 +376,13 @@ async def reply(
     request: Request, conversation_id: int, console: ConsoleDep, user: StaffDep
 ) -> Response:
     """Answer the customer on their own channel (taking the conversation)."""
-
-    async def action() -> None:
-        await console.reply(user.staff, conversation_id, await _form_text(request))
-
-    return await _act(request, conversation_id, user, "replied", action)
+    return await _act(
+        request,
+        conversation_id,
+        user,
+        "replied",
+        lambda form: console.reply(user.staff, conversation_id, _text(form)),
+    )
 
 
 @router.post("/conversations/{conversation_id}/note")
@@ -382,11 +390,13 @@ async def note(
     request: Request, conversation_id: int, console: ConsoleDep, user: StaffDep
 ) -> Response:
     """Add an internal note."""
-
-    async def action() -> None:
-        await console.note(user.staff, conversation_id, await _form_text(request))
-
-    return await _act(request, conversation_id, user, "noted", action)
+    return await _act(
+        request,
+        conversation_id,
+        user,
+        "noted",
+        lambda form: console.note(user.staff, conversation_id, _text(form)),
+    )
 
 
 @router.post("/conversations/{conversation_id}/hand-back")
@@ -394,11 +404,13 @@ async def hand_back(
     request: Request, conversation_id: int, console: ConsoleDep, user: StaffDep
 ) -> Response:
     """Give the conversation back to the bot, its sale as it was."""
-
-    async def action() -> None:
-        await console.hand_back(user.staff, conversation_id, await _form_text(request, "note"))
-
-    return await _act(request, conversation_id, user, "handed_back", action)
+    return await _act(
+        request,
+        conversation_id,
+        user,
+        "handed_back",
+        lambda form: console.hand_back(user.staff, conversation_id, _text(form, "note")),
+    )
 
 
 @router.post("/conversations/{conversation_id}/reassign")
@@ -406,14 +418,13 @@ async def reassign(
     request: Request, conversation_id: int, console: ConsoleDep, user: ManagerDep
 ) -> Response:
     """A manager gives the conversation to another staff member."""
-
-    async def action() -> None:
-        chosen = await _form_text(request, "staff_id")
-        if not chosen.isdigit():
-            raise InvalidInputError("choose who takes the conversation", field="staff_id")
-        await console.reassign(user.staff, conversation_id, int(chosen))
-
-    return await _act(request, conversation_id, user, "reassigned", action)
+    return await _act(
+        request,
+        conversation_id,
+        user,
+        "reassigned",
+        lambda form: console.reassign(user.staff, conversation_id, _staff_id(form)),
+    )
 
 
 @router.get("/reports")
