@@ -1,0 +1,207 @@
+"""What the bot answers in a turn: the handler its intent routes to, or a person.
+
+The handoff triggers (`agent/handoff_triggers.py`) are checked before the handler (an explicit
+request, a complaint, frustration, the model down while the offline reading is unsure) and
+after it (a request the handler cannot serve, the same misunderstanding twice in a row, a cart
+above the set amount); a trigger moves the conversation to `waiting_human` with its reason and
+the customer is told what happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent import handoff_triggers
+from agent.handoff import HandoffPolicy
+from agent.i18n import say
+from agent.models import Conversation, Message, Sale, SaleState
+from agent.nlu.types import Understanding
+from agent.turn.understand import Understood
+from rag_domains.base import DomainHandler, DomainResult, Offer, TurnContext
+
+ROUTES = {
+    "inventory": "inventory",
+    "purchase": "sales",
+    "customer": "customers",
+    "company": "company",
+    "smalltalk": "smalltalk",
+    "other": "smalltalk",
+}
+"""Which handler answers each top-level intent (`handoff` is the engine's own)."""
+
+IMAGE_HANDOFF_REASON = "image_needs_person"
+
+
+@dataclass(slots=True)
+class Reply:
+    """The bot's answer in a turn, and who gave it (a handler's name, `handoff`, `engine`...)."""
+
+    result: DomainResult
+    handler: str
+    handed_off: str | None = None
+    """The reason, when this reply handed the conversation to a person."""
+
+
+async def answer(
+    session: AsyncSession,
+    conversation: Conversation,
+    sale: Sale | None,
+    understood: Understood,
+    history: list[Message],
+    offer: Offer | None,
+    *,
+    handoff: HandoffPolicy,
+    handlers: Mapping[str, DomainHandler],
+) -> Reply:
+    """Run the handler the message routes to, handing over to a person when a trigger fires."""
+    reading, text = understood.reading, understood.text
+    understanding = reading.understanding
+    language = understanding.language
+    triggers = handoff.triggers
+    if not text:
+        reply = say(
+            language,
+            es="No recibí ningún texto. ¿Me cuentas qué necesitas?",
+            en="I didn't get any text. What do you need?",
+        )
+        return Reply(DomainResult(reply=reply), "engine")
+    if understanding.top == "handoff":
+        offered = offer.reason if offer is not None and offer.intent == "handoff" else None
+        if offered is None and not triggers.on(handoff_triggers.REQUEST):
+            return Reply(DomainResult(reply=_no_person(handoff, language)), "handoff")
+        reason = offered or handoff_triggers.CUSTOMER_REQUEST
+        return await _hand_over(session, handoff, conversation, reason, understanding, text)
+    early = triggers.before(
+        text, understanding, model_down=reading.model_down, unsure=reading.unsure
+    )
+    if early is not None:
+        return await _hand_over(session, handoff, conversation, early, understanding, text)
+    name = route(understanding, sale)
+    before = dict(sale.data) if sale is not None else None
+    ctx = TurnContext(
+        session=session,
+        conversation=conversation,
+        sale=sale,
+        understanding=understanding,
+        text=text,
+        language=language,
+        history=history,
+        offer=offer,
+    )
+    result = await handlers[name].handle(ctx)
+    unserved = result.handoff_reason
+    if unserved and triggers.on(handoff_triggers.UNSERVABLE):
+        await handoff.request(session, conversation, reason=unserved, text=text)
+        result.reply = f"{result.reply}\n\n{handoff.transition(language, unserved)}"
+        return Reply(result, name, unserved)
+    after = result.sale or sale
+    conversation.context, repeated = triggers.streak(
+        conversation.context,
+        understanding=understanding,
+        handler=name,
+        sale_before=before,
+        sale_after=after,
+    )
+    if repeated:
+        reason = handoff_triggers.REPEATED_MISUNDERSTANDING
+        return await _hand_over(
+            session, handoff, conversation, reason, understanding, text, sale=result.sale
+        )
+    await session.flush()  # a sale the handler just started gets its id
+    if triggers.above_amount(conversation.context, after):
+        assert after is not None
+        reason = handoff_triggers.ORDER_ABOVE_AMOUNT
+        conversation.context = {**conversation.context, handoff_triggers.AMOUNT_KEY: after.id}
+        await handoff.request(session, conversation, reason=reason, text=text)
+        result.reply = f"{result.reply}\n\n{handoff.transition(language, reason)}"
+        result.handoff_reason = reason
+        return Reply(result, name, reason)
+    return Reply(result, name)
+
+
+async def photo_for_person(
+    session: AsyncSession,
+    handoff: HandoffPolicy,
+    conversation: Conversation,
+    language: str,
+    text: str,
+) -> Reply:
+    """The answer to a photo no model could read: a person looks, or the customer is asked."""
+    if not handoff.triggers.on(handoff_triggers.UNSERVABLE):
+        reply = say(
+            language,
+            es="Recibí tu imagen y quedó guardada, pero no puedo verla. ¿Me cuentas en "
+            "palabras qué producto necesitas?",
+            en="I got your picture and it is saved, but I can't see it. Could you tell me "
+            "in words which product you need?",
+        )
+        return Reply(DomainResult(reply=reply), "engine")
+    await handoff.request(
+        session, conversation, reason=IMAGE_HANDOFF_REASON, text=text or "(imagen)"
+    )
+    reply = say(
+        language,
+        es="Recibí tu imagen y quedó guardada. Una persona de nuestro equipo la va a revisar "
+        "y te escribe por aquí en un momento.",
+        en="I got your picture and it is saved. A member of our team will look at it and "
+        "write to you here shortly.",
+    )
+    return Reply(
+        DomainResult(reply=reply, handoff_reason=IMAGE_HANDOFF_REASON),
+        "handoff",
+        IMAGE_HANDOFF_REASON,
+    )
+
+
+def route(understanding: Understanding, sale: Sale | None) -> str:
+    """The name of the handler that answers this reading, given the sale in progress."""
+    collecting = sale is not None and sale.state in (
+        SaleState.COLLECTING_DATA,
+        SaleState.READY_TO_CONFIRM,
+    )
+    if understanding.top == "other" and collecting:
+        # Mid-checkout an unclear message is an answer to the sale's question: ask again.
+        return "sales"
+    if understanding.top == "other" and sale is not None and sale.data.get("choices"):
+        return "sales"  # possibly a pick from the list of options just shown
+    return ROUTES[understanding.top]
+
+
+async def _hand_over(
+    session: AsyncSession,
+    handoff: HandoffPolicy,
+    conversation: Conversation,
+    reason: str,
+    understanding: Understanding,
+    text: str,
+    *,
+    sale: Sale | None = None,
+) -> Reply:
+    """Move the conversation to a person, and tell the customer what happens."""
+    await handoff.request(session, conversation, reason=reason, text=text)
+    conversation.context = {
+        k: v for k, v in conversation.context.items() if k != handoff_triggers.STREAK_KEY
+    }
+    said = handoff.transition(understanding.language, reason)
+    return Reply(DomainResult(reply=said, sale=sale, handoff_reason=reason), "handoff", reason)
+
+
+def _no_person(handoff: HandoffPolicy, language: str) -> str:
+    """The answer to a request for a person while that trigger is off."""
+    company = handoff.company
+    phone = company.phone if company is not None else None
+    call = (
+        say(language, es=f" Si prefieres, llámanos al {phone}.", en=f" Or call us: {phone}.")
+        if phone
+        else ""
+    )
+    return say(
+        language,
+        es="Por este chat te sigo atendiendo yo: puedo mostrarte productos y precios y tomar "
+        f"tu pedido.{call}",
+        en="I'll keep helping you in this chat: I can show you products and prices and take "
+        f"your order.{call}",
+    )

@@ -1,0 +1,257 @@
+"""Phase 4, commit (one transaction): the turn's messages, reply, outbox row and inbox rows.
+
+Once committed a turn is never run again: a retried delivery gets the stored result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent import memory
+from agent.handoff import HandoffPolicy
+from agent.messages import TurnResult
+from agent.models import (
+    Conversation,
+    Direction,
+    InboxItem,
+    InboxStatus,
+    Message,
+    OutboxItem,
+    Owner,
+    utcnow,
+)
+from agent.nlu.types import Understanding
+from agent.settings import Settings
+from agent.turn.answer import Reply, answer, photo_for_person
+from agent.turn.conversation import lock_conversation, pending_offer
+from agent.turn.phrase import PhraseJob, PhrasePolicy, phrasing_facts
+from agent.turn.plan import Plan
+from agent.turn.private_data import entity_values, private_values
+from agent.turn.results import finish, turn_result
+from agent.turn.spend import record_spend
+from agent.turn.understand import Understood
+from agent.voice import unheard_reply
+from rag_domains.base import DomainHandler, DomainResult
+
+SETTLE_MARGIN_SECONDS = 15.0
+"""How long past the phrasing timeout a held reply waits before the outbox sends it anyway."""
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A committed turn, as the staff console and its notifications hear of it."""
+
+    conversation_id: int
+    channel: str
+    external_chat_id: str
+    owner: Owner
+    handoff_reason: str | None = None
+    """Set when this turn handed the conversation to a person."""
+    bot_replied: bool = False
+
+
+TurnListener = Callable[[Committed], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Turn:
+    """A committed turn: its result, the reply's outbox row, and the phrasing still to do."""
+
+    result: TurnResult
+    outbox_id: int | None = None
+    phrase: PhraseJob | None = None
+    committed: Committed | None = None
+
+
+class AlreadyDone(Exception):
+    """Another worker took the batch between the read and the commit phase."""
+
+
+async def commit(
+    session: AsyncSession,
+    plan: Plan,
+    understood: Understood,
+    *,
+    started: float,
+    settings: Settings,
+    handoff: HandoffPolicy,
+    handlers: Mapping[str, DomainHandler],
+    phrasing: PhrasePolicy,
+) -> Turn:
+    """Write the turn: its messages and, in a chat the bot owns, the reply and its outbox row."""
+    batch = await _pending_rows(session, plan.batch_ids)
+    first = batch[0]
+    conversation = await lock_conversation(
+        session, first.channel, first.external_chat_id, language=settings.default_language
+    )
+    now = utcnow()
+    sale = memory.expire_if_idle(
+        conversation,
+        await memory.current_sale(session, conversation.id),
+        now=now,
+        idle=timedelta(hours=settings.session_idle_hours),
+    )
+    history = await memory.recent_messages(session, conversation.id, settings.memory_messages)
+    understanding = understood.reading.understanding
+    await _store_inbound(session, conversation, batch, understood, now=now)
+    committed = Committed(
+        conversation.id, conversation.channel, conversation.external_chat_id, conversation.owner
+    )
+    if conversation.owner != Owner.BOT:
+        await session.flush()
+        result = turn_result(conversation, sale, understanding, None, None)
+        finish(batch, InboxStatus.DONE, result)
+        return Turn(result, committed=committed)
+
+    if understood.needs_person:
+        reply = await photo_for_person(
+            session, handoff, conversation, understanding.language, understood.text
+        )
+    elif plan.unheard is not None:  # a voice note that could not be understood
+        said = unheard_reply(
+            plan.unheard, plan.state.language, max_seconds=settings.voice_max_seconds
+        )
+        reply = Reply(DomainResult(reply=said), "voice")
+    else:
+        reply = await answer(
+            session,
+            conversation,
+            sale,
+            understood,
+            history,
+            pending_offer(conversation),
+            handoff=handoff,
+            handlers=handlers,
+        )
+    sale = reply.result.sale or sale
+    _remember(conversation, reply.result)
+    phrase = phrasing.wanted(reply, understood.reading)
+    hold = settings.llm_phrasing_timeout + SETTLE_MARGIN_SECONDS if phrase else 0.0
+    outbound, outbox_row = await _write_reply(
+        session, conversation, reply, understanding, started=started, hold=hold, now=now
+    )
+    result = turn_result(conversation, sale, understanding, reply.result, reply.result.reply)
+    finish(batch, InboxStatus.DONE, result)
+    committed = replace(
+        committed, owner=conversation.owner, handoff_reason=reply.handed_off, bot_replied=True
+    )
+    if not phrase:
+        return Turn(result, outbox_row.id, committed=committed)
+    job = PhraseJob(
+        outbound_id=outbound.id,
+        outbox_id=outbox_row.id,
+        conversation_id=conversation.id,
+        batch_ids=plan.batch_ids,
+        result=result,
+        facts=phrasing_facts(reply.result, result),
+        question=understood.text,
+        history=plan.history,
+        private=private_values(conversation, sale) + entity_values(understanding),
+        started=started,
+    )
+    return Turn(result, outbox_row.id, job, committed)
+
+
+async def _store_inbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    batch: list[InboxItem],
+    understood: Understood,
+    *,
+    now: datetime,
+) -> None:
+    """The batch's messages as the conversation's inbound rows, with the turn's reading."""
+    inbound = [
+        Message(
+            conversation_id=conversation.id,
+            direction=Direction.INBOUND,
+            text=row.text,
+            media=row.media,
+        )
+        for row in batch
+    ]
+    session.add_all(inbound)
+    await session.flush()  # the messages first: a handoff or reply they cause comes after
+    conversation.last_activity_at = now
+    names = [row.sender_name for row in batch if row.sender_name]
+    if names:  # a customer may change their profile name: the newest wins
+        conversation.contact_name = names[-1]
+    understanding = understood.reading.understanding
+    conversation.language = understanding.language
+    for message in inbound:
+        message.intent = understanding.intent
+        message.confidence = understanding.confidence
+    record_spend(conversation, inbound[-1], understood.spend)
+
+
+def _remember(conversation: Conversation, result: DomainResult) -> None:
+    """Keep the reply's offer and the products it showed for the next turn's reading."""
+    # An offer lasts one turn: the next message either takes it or moves on.
+    conversation.context = {
+        **{k: v for k, v in conversation.context.items() if k != "offer"},
+        **({"offer": asdict(result.offer)} if result.offer else {}),
+    }
+    if result.products:
+        conversation.context = {
+            **conversation.context,
+            "last_products": [p.sku for p in result.products],
+        }
+
+
+async def _write_reply(
+    session: AsyncSession,
+    conversation: Conversation,
+    reply: Reply,
+    understanding: Understanding,
+    *,
+    started: float,
+    hold: float,
+    now: datetime,
+) -> tuple[Message, OutboxItem]:
+    """The reply's message row and its outbox row, held back `hold` seconds (for phrasing)."""
+    latency_ms = (time.perf_counter() - started) * 1000
+    outbound = Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        text=reply.result.reply,
+        intent=understanding.intent,
+        confidence=understanding.confidence,
+        handler=reply.handler,
+        latency_ms=round(latency_ms, 2),
+    )
+    session.add(outbound)
+    await session.flush()
+    outbox_row = OutboxItem(
+        conversation_id=conversation.id,
+        message_id=outbound.id,
+        channel=conversation.channel,
+        external_chat_id=conversation.external_chat_id,
+        text=reply.result.reply,
+        next_attempt_at=now + timedelta(seconds=hold),
+    )
+    session.add(outbox_row)
+    await session.flush()
+    return outbound, outbox_row
+
+
+async def _pending_rows(session: AsyncSession, ids: list[int]) -> list[InboxItem]:
+    """The batch's inbox rows, fresh; `AlreadyDone` if any of them is no longer pending."""
+    rows = list(
+        (
+            await session.execute(
+                select(InboxItem)
+                .where(InboxItem.id.in_(ids))
+                .order_by(InboxItem.id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    if len(rows) != len(ids) or any(r.status != InboxStatus.PENDING for r in rows):
+        raise AlreadyDone
+    return rows

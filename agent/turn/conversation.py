@@ -1,0 +1,39 @@
+"""The conversation a turn works on: its row, locked for the turn, and the offer left open."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.db import insert_ignore
+from agent.models import Conversation, Owner, utcnow
+from rag_domains.base import Offer
+
+
+async def lock_conversation(
+    session: AsyncSession, channel: str, chat_id: str, *, language: str
+) -> Conversation:
+    """The chat's conversation row, created (the bot owns it) if new, locked for the transaction."""
+    values = {
+        "channel": channel,
+        "external_chat_id": chat_id,
+        "owner": Owner.BOT,
+        "language": language,
+        "context": {},
+        "created_at": utcnow(),
+        "last_activity_at": utcnow(),
+    }
+    await insert_ignore(session, Conversation, values, ["channel", "external_chat_id"])
+    statement = (
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.external_chat_id == chat_id)
+        .with_for_update(of=Conversation)  # a staff take waits for the turn, or the reverse
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
+def pending_offer(conversation: Conversation) -> Offer | None:
+    """The offer the previous reply made, if it made one."""
+    stored = conversation.context.get("offer")
+    return Offer(**stored) if stored else None

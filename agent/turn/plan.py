@@ -1,0 +1,110 @@
+"""Phase 2, read (one short transaction, no model): the turn's batch and what the chat knows."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agent import inbox, memory
+from agent.db import transaction
+from agent.llm.prompts import Line, recent
+from agent.messages import InboundMessage
+from agent.models import Conversation, Direction, Owner, Sale, utcnow
+from agent.nlu.types import DialogState, Understanding
+from agent.settings import Settings
+from agent.turn.conversation import lock_conversation, pending_offer
+from agent.turn.private_data import private_values
+from agent.understanding import Understander
+from agent.voice import PendingNote, pending_notes, unheard
+from rag_domains.base import Offer
+
+
+@dataclass(slots=True)
+class Plan:
+    """What the read phase learned, before any model is asked."""
+
+    batch_ids: list[int]
+    text: str
+    images: list[dict[str, Any]]
+    state: DialogState
+    offline: Understanding
+    bot_owned: bool
+    history: str
+    private: list[tuple[str, str]]
+    voice: list[PendingNote] = field(default_factory=list)
+    """Voice notes of the batch still to be transcribed (agent/voice)."""
+    unheard: str | None = None
+    """Why a voice note could not be understood, when the batch has no other text."""
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Drop control characters (keeping line breaks) and cut the text at `limit` characters."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    return kept[:limit]
+
+
+async def read_plan(
+    sessions: async_sessionmaker[AsyncSession],
+    message: InboundMessage,
+    *,
+    settings: Settings,
+    understander: Understander,
+) -> Plan | None:
+    """The chat's pending messages as one batch, read offline; None when none is pending."""
+    async with transaction(sessions) as session:
+        batch = await inbox.pending_for_chat(session, message.channel, message.external_chat_id)
+        if not batch:
+            return None
+        conversation = await lock_conversation(
+            session,
+            message.channel,
+            message.external_chat_id,
+            language=settings.default_language,
+        )
+        sale = await memory.current_sale(session, conversation.id)
+        idle = utcnow() - conversation.last_activity_at > timedelta(
+            hours=settings.session_idle_hours
+        )
+        history = await memory.recent_messages(session, conversation.id, settings.memory_messages)
+        await understander.prepare(session)
+        text = clean_text("\n".join(r.text for r in batch), settings.max_message_chars)
+        offer = pending_offer(conversation)
+        state = _dialog_state(conversation, None if idle else sale, offer)
+        if idle:
+            state.last_products = []
+        offline = understander.understand(text, state)
+        private = private_values(conversation, sale)
+        lines = [
+            Line("cliente" if m.direction == Direction.INBOUND else "tienda", m.text)
+            for m in history
+        ]
+    budget = settings.llm_history_tokens
+    return Plan(
+        batch_ids=[r.id for r in batch],
+        text=text,
+        images=[m for r in batch for m in r.media if m.get("kind") == "image"],
+        state=state,
+        offline=offline,
+        bot_owned=conversation.owner == Owner.BOT,
+        history=recent(lines, budget) if budget else "",
+        private=private,
+        voice=pending_notes(batch),
+        unheard=unheard(batch, text),
+    )
+
+
+def _dialog_state(
+    conversation: Conversation, sale: Sale | None, offer: Offer | None
+) -> DialogState:
+    return DialogState(
+        sale_state=sale.state if sale else None,
+        pending_field=sale.data.get("pending_field") if sale else None,
+        last_products=list(conversation.context.get("last_products", [])),
+        language=conversation.language,
+        has_cart=bool(sale and sale.lines),
+        offer=offer.intent if offer else None,
+    )
