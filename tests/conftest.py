@@ -16,14 +16,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.db import create_engine, create_sessionmaker
 from agent.messages import InboundMessage, TurnResult
-from agent.migrate import upgrade
+from agent.migrate import upgrade, upgrade_async
 from agent.runtime import Runtime
 from agent.seed import seed_demo
 from agent.settings import Settings
 
-pytest_plugins = ["fixtures.llm_setup", "fixtures.voice_setup"]
+pytest_plugins = [
+    "fixtures.llm_setup",
+    "fixtures.voice_setup",
+    "fixtures.browser",
+    "fixtures.live_server",
+    "fixtures.whatsapp_setup",
+    "fixtures.odoo_server",
+]
 """The model tests' local protocol servers and runtimes (tests/fixtures/llm_setup.py); the
-voice tests' whisper models and speech (tests/fixtures/voice_setup.py)."""
+voice tests' whisper models and speech (tests/fixtures/voice_setup.py); chromium for the
+browser tests (tests/fixtures/browser.py); an HTTP client of a test's live server
+(tests/fixtures/live_server.py); the local Twilio (tests/fixtures/whatsapp_setup.py) and Odoo
+(tests/fixtures/odoo_server.py)."""
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -111,6 +121,18 @@ async def _seed(url: str) -> None:
         await engine.dispose()
 
 
+async def _migrate_and_seed(url: str) -> None:
+    await upgrade_async(url)
+    await _seed(url)
+
+
+@pytest.fixture
+def demo_postgres_url(postgres_url: str) -> str:
+    """A fresh PostgreSQL database with the demo shop, migrated and seeded as in production."""
+    asyncio.run(_migrate_and_seed(postgres_url))
+    return postgres_url
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the demo shop, seeded once per test run through the real seed."""
@@ -119,6 +141,22 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(url)
     asyncio.run(_seed(url))
     return path
+
+
+def _demo_copy(tmp_path: Path, demo_template: Path) -> str:
+    """The URL of a private copy of the demo shop in the test's temporary folder."""
+    path = tmp_path / "shop.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shop_url(request: pytest.FixtureRequest, tmp_path: Path, demo_template: Path) -> str:
+    """The demo shop on a private SQLite copy, or on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return _demo_copy(tmp_path, demo_template)
+    url: str = request.getfixturevalue("demo_postgres_url")
+    return url
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -135,9 +173,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 @pytest.fixture
 def demo_settings(tmp_path: Path, demo_template: Path) -> Settings:
     """Settings on a private copy of the demo shop database."""
-    path = tmp_path / "shop.db"
-    shutil.copy(demo_template, path)
-    return make_settings(f"sqlite+aiosqlite:///{path}")
+    return make_settings(_demo_copy(tmp_path, demo_template))
 
 
 @pytest.fixture

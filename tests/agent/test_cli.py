@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.cli_process import cli_env, salesagent
 
 PURCHASE = [
     "hola",
@@ -30,22 +31,7 @@ def shop(tmp_path: Path, demo_template: Path) -> dict[str, str]:
     """The environment of a shop whose database is a copy of the demo shop."""
     database = tmp_path / "shop.db"
     database.write_bytes(demo_template.read_bytes())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AUTO_SEED"))}
-    return {**env, "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"}
-
-
-def run(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli_env(f"sqlite:///{database}")
 
 
 def query(env: dict[str, str], sql: str) -> list[tuple[object, ...]]:
@@ -54,7 +40,7 @@ def query(env: dict[str, str], sql: str) -> list[tuple[object, ...]]:
 
 
 def test_say_json_prints_the_turn(shop: dict[str, str]) -> None:
-    done = run(shop, "say", "--chat", "c1", "--json", "¿cuánto vale el casco dieléctrico?")
+    done = salesagent(shop, "say", "--chat", "c1", "--json", "¿cuánto vale el casco dieléctrico?")
 
     assert done.returncode == 0, done.stderr
     turn = json.loads(done.stdout)
@@ -66,8 +52,8 @@ def test_say_json_prints_the_turn(shop: dict[str, str]) -> None:
 
 
 def test_say_with_the_same_message_id_answers_once(shop: dict[str, str]) -> None:
-    first = run(shop, "say", "--chat", "c1", "--message-id", "m-1", "--json", "hola")
-    second = run(shop, "say", "--chat", "c1", "--message-id", "m-1", "--json", "hola")
+    first = salesagent(shop, "say", "--chat", "c1", "--message-id", "m-1", "--json", "hola")
+    second = salesagent(shop, "say", "--chat", "c1", "--message-id", "m-1", "--json", "hola")
 
     assert json.loads(first.stdout) == json.loads(second.stdout)
     assert query(shop, "select count(*) from messages where direction = 'out'") == [(1,)]
@@ -76,7 +62,7 @@ def test_say_with_the_same_message_id_answers_once(shop: dict[str, str]) -> None
 def test_chat_buys_two_extinguishers_from_greeting_to_order(shop: dict[str, str]) -> None:
     (before,) = query(shop, "select stock from products where sku = 'EXT-PQS-10'")[0]
 
-    done = run(shop, "chat", "--chat", "terminal-1", stdin="\n".join(PURCHASE) + "\n")
+    done = salesagent(shop, "chat", "--chat", "terminal-1", stdin="\n".join(PURCHASE) + "\n")
 
     assert done.returncode == 0, done.stderr
     assert "¿Me regalas tu número de cédula?" in done.stdout
@@ -117,7 +103,7 @@ def test_import_reports_bad_rows_and_imports_the_good_ones(
         encoding="utf-8",
     )
 
-    done = run(shop, "import", "products", str(catalog))
+    done = salesagent(shop, "import", "products", str(catalog))
 
     assert done.returncode == 0, done.stderr
     assert "created 2" in done.stdout and "rows with errors 2" in done.stdout
@@ -134,9 +120,9 @@ def test_import_reports_bad_rows_and_imports_the_good_ones(
 def test_db_upgrade_and_seed_demo_on_a_new_database(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", "LOG_LEVEL": "WARNING"}
 
-    assert run(env, "db", "upgrade").returncode == 0
-    seeded = run(env, "seed", "demo")
-    again = run(env, "seed", "demo")
+    assert salesagent(env, "db", "upgrade").returncode == 0
+    seeded = salesagent(env, "seed", "demo")
+    again = salesagent(env, "seed", "demo")
 
     assert seeded.returncode == 0 and again.returncode == 0, seeded.stderr + again.stderr
     (products,) = query(env, "select count(*) from products where active")[0]
@@ -148,7 +134,7 @@ def test_an_unreadable_company_file_is_a_clear_error(shop: dict[str, str], tmp_p
     broken = tmp_path / "company.yaml"
     broken.write_text("name: Tienda\nhours: [not, a, mapping]\n", encoding="utf-8")
 
-    done = run({**shop, "COMPANY_FILE": str(broken)}, "say", "--chat", "c1", "hola")
+    done = salesagent({**shop, "COMPANY_FILE": str(broken)}, "say", "--chat", "c1", "hola")
 
     assert done.returncode == 1
     assert "company.yaml" in done.stderr and "Traceback" not in done.stderr

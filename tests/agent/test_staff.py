@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.cli_process import cli_env, salesagent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import InvalidInputError
@@ -82,28 +80,13 @@ async def test_sessions_are_kept_as_hashes_and_end(session: AsyncSession) -> Non
 def shop(tmp_path: Path, demo_template: Path) -> dict[str, str]:
     database = tmp_path / "shop.db"
     database.write_bytes(demo_template.read_bytes())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AUTO_SEED"))}
-    return {**env, "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "WARNING"}
-
-
-def run(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli_env(f"sqlite:///{database}")
 
 
 def test_staff_accounts_are_made_listed_and_disabled_on_the_command_line(
     shop: dict[str, str],
 ) -> None:
-    made = run(
+    made = salesagent(
         shop,
         "staff",
         "create",
@@ -118,7 +101,7 @@ def test_staff_accounts_are_made_listed_and_disabled_on_the_command_line(
     assert made.returncode == 0, made.stderr
     assert "'marta' (Marta Ríos, manager) created" in made.stdout
 
-    again = run(
+    again = salesagent(
         shop,
         "staff",
         "create",
@@ -128,23 +111,25 @@ def test_staff_accounts_are_made_listed_and_disabled_on_the_command_line(
         "--password-stdin",
         stdin="otra-clave-larga\n",
     )
-    weak = run(shop, "staff", "create", "luis", "--name", "Luis", "--password-stdin", stdin="123")
-    role = run(shop, "staff", "create", "luis", "--name", "Luis", "--role", "boss")
+    weak = salesagent(
+        shop, "staff", "create", "luis", "--name", "Luis", "--password-stdin", stdin="123"
+    )
+    role = salesagent(shop, "staff", "create", "luis", "--name", "Luis", "--role", "boss")
     assert again.returncode == 1 and "taken" in again.stderr
     assert weak.returncode == 1 and "at least 10 characters" in weak.stderr
     assert role.returncode == 2
 
-    listed = run(shop, "staff", "list")
+    listed = salesagent(shop, "staff", "list")
     assert listed.returncode == 0 and "marta" in listed.stdout and "manager" in listed.stdout
     database = shop["DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(database) as connection:
         (stored,) = connection.execute("SELECT password_hash FROM staff").fetchone()
     assert stored.startswith("scrypt$") and "una-clave" not in stored
 
-    assert run(shop, "staff", "disable", "marta").returncode == 0
+    assert salesagent(shop, "staff", "disable", "marta").returncode == 0
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT active FROM staff").fetchone() == (0,)
-    changed = run(
+    changed = salesagent(
         shop, "staff", "password", "marta", "--password-stdin", stdin="otra-clave-larga\n"
     )
     assert changed.returncode == 0 and "sessions were closed" in changed.stdout
@@ -153,9 +138,9 @@ def test_staff_accounts_are_made_listed_and_disabled_on_the_command_line(
 def test_say_json_carries_the_owner_and_no_reply_while_a_person_has_the_chat(
     shop: dict[str, str],
 ) -> None:
-    moved = json.loads(run(shop, "say", "--chat", "c9", "--json", "quiero un asesor").stdout)
-    quiet = json.loads(run(shop, "say", "--chat", "c9", "--json", "¿hola?").stdout)
-    plain = run(shop, "say", "--chat", "c9", "¿alguien?")
+    moved = json.loads(salesagent(shop, "say", "--chat", "c9", "--json", "quiero un asesor").stdout)
+    quiet = json.loads(salesagent(shop, "say", "--chat", "c9", "--json", "¿hola?").stdout)
+    plain = salesagent(shop, "say", "--chat", "c9", "¿alguien?")
 
     assert moved["owner"] == "waiting_human" and "asesor" in moved["reply"]
     assert quiet["owner"] == "waiting_human" and quiet["reply"] is None

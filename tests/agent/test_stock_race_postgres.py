@@ -10,12 +10,9 @@ import pytest
 from conftest import Chat, make_settings
 from sqlalchemy import func, select, update
 
-from agent.db import create_engine, create_sessionmaker
 from agent.messages import TurnResult
-from agent.migrate import upgrade_async
 from agent.models import Order, Product, SaleState
 from agent.runtime import Runtime
-from agent.seed import seed_demo
 
 CUSTOMERS = [
     ("1032456789", "Laura Restrepo", "3104567890"),
@@ -26,13 +23,11 @@ CUSTOMERS = [
 
 
 @pytest.fixture
-async def pg_runtimes(postgres_url: str) -> AsyncIterator[list[Runtime]]:
+async def pg_runtimes(demo_postgres_url: str) -> AsyncIterator[list[Runtime]]:
     """Two runtimes on one PostgreSQL database, as two server processes would be."""
-    await upgrade_async(postgres_url)
-    engine = create_engine(postgres_url)
-    await seed_demo(create_sessionmaker(engine))
-    await engine.dispose()
-    runtimes = [await Runtime.start(make_settings(postgres_url), migrate=False) for _ in range(2)]
+    runtimes = [
+        await Runtime.start(make_settings(demo_postgres_url), migrate=False) for _ in range(2)
+    ]
     yield runtimes
     for runtime in runtimes:
         await runtime.close()

@@ -7,22 +7,15 @@ import uuid
 
 from conftest import Chat, make_settings
 
-from agent.db import create_engine, create_sessionmaker
-from agent.migrate import upgrade_async
 from agent.runtime import Runtime
-from agent.seed import seed_demo
 
 CHATS = 80
 
 
-async def test_a_burst_larger_than_the_pool_is_answered_in_full(postgres_url: str) -> None:
-    await upgrade_async(postgres_url)
-    engine = create_engine(postgres_url)
-    await seed_demo(create_sessionmaker(engine))
-    await engine.dispose()
+async def test_a_burst_larger_than_the_pool_is_answered_in_full(demo_postgres_url: str) -> None:
     # A pool far smaller than the burst, with a short wait: only admission control saves it.
     settings = make_settings(
-        postgres_url,
+        demo_postgres_url,
         database_pool_size=4,
         database_pool_overflow=0,
         database_pool_timeout=2.0,

@@ -1,66 +1,12 @@
-"""A live server for web channel tests: the app under uvicorn on a free port, and its runtime."""
+"""The web chat's WebSocket as the tests speak it: events read, messages sent, turns awaited."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection
-
-from agent.app import create_app
-from agent.runtime import Runtime
-from agent.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True, slots=True)
-class LiveServer:
-    """A running app: its HTTP and WebSocket addresses, and the runtime inside it."""
-
-    url: str
-    app: FastAPI
-
-    @property
-    def ws_url(self) -> str:
-        return "ws" + self.url.removeprefix("http")
-
-    def chat_url(self, chat_id: str) -> str:
-        return f"{self.ws_url}/ws/chat/{chat_id}"
-
-    @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
-        return runtime
-
-
-@asynccontextmanager
-async def serving(settings: Settings, *, port: int | None = None) -> AsyncIterator[LiveServer]:
-    """Serve the app on 127.0.0.1 (on `port`, or a free one) until the block ends."""
-    port = port or free_port()
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", app)
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def next_event(ws: ClientConnection, within: float = 10.0) -> dict[str, Any]:

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
+from fixtures.live_server import serving
 
-from agent.app import create_app
 from agent.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 async def client(demo_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app served by uvicorn on a local port."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(demo_settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+    async with (
+        serving(demo_settings) as live,
+        httpx.AsyncClient(base_url=live.url, timeout=30) as http,
+    ):
         yield http
-    server.should_exit = True
-    await serving
 
 
 async def test_health_checks_the_database(client: httpx.AsyncClient) -> None:

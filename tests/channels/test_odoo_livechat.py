@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
+from fixtures.live_server import LiveServer, serving
+from fixtures.odoo_server import BOT_PARTNER_ID, DATABASE, FakeOdoo, with_odoo
 from odoo_addon import addon_webhook
-from odoo_server import API_KEY, BOT_PARTNER_ID, DATABASE, LOGIN, FakeOdoo, running
 from pydantic import SecretStr
 from sqlalchemy import func, select
-from web_server import LiveServer, serving
 
 from agent import inbox
 from agent.db import create_engine, create_sessionmaker, transaction
@@ -34,35 +34,19 @@ WEBHOOK = "/webhooks/odoo/livechat"
 _ids = itertools.count(5000)
 
 
-@pytest.fixture(params=[19, 18], ids=["odoo19", "odoo18"])
-def odoo(request: pytest.FixtureRequest) -> Iterator[FakeOdoo]:
-    with running(request.param) as fake:
-        yield fake
-
-
 def odoo_settings(settings: Settings, odoo: FakeOdoo, **more: Any) -> Settings:
-    values: dict[str, Any] = {
+    """`settings` with the livechat on, connected to the fake `odoo`."""
+    livechat: dict[str, Any] = {
         "odoo_livechat_enabled": True,
-        "odoo_url": odoo.url,
-        "odoo_db": DATABASE,
-        "odoo_api_key": SecretStr(API_KEY),
-        "odoo_user": LOGIN,
         "odoo_webhook_secret": SecretStr(SECRET),
-        **more,
     }
-    return settings.model_copy(update=values)
+    return with_odoo(settings, odoo, **(livechat | more))
 
 
 @pytest.fixture
 async def server(demo_settings: Settings, odoo: FakeOdoo) -> AsyncIterator[LiveServer]:
     async with serving(odoo_settings(demo_settings, odoo)) as live:
         yield live
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
 
 
 class Visitor:

@@ -6,21 +6,18 @@ Against the local server speaking Odoo 19 (JSON-2) and Odoo 18 (JSON-RPC) wire f
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, running
-from pydantic import SecretStr
+from fixtures.cli_process import cli_env, salesagent
+from fixtures.live_server import serving
+from fixtures.odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, with_odoo
 from sqlalchemy import func, select
-from web_server import serving
 
 from agent.messages import InboundMessage
 from agent.models import Order, OutboxItem, OutboxStatus, Product
@@ -38,23 +35,6 @@ PURCHASE = [
     "Calle 20 # 8-15, Pereira",
     "sí",
 ]
-
-
-@pytest.fixture(params=[19, 18], ids=["odoo19", "odoo18"])
-def odoo(request: pytest.FixtureRequest) -> Iterator[FakeOdoo]:
-    with running(request.param) as fake:
-        yield fake
-
-
-def with_odoo(settings: Settings, odoo: FakeOdoo, **more: Any) -> Settings:
-    values: dict[str, Any] = {
-        "odoo_url": odoo.url,
-        "odoo_db": DATABASE,
-        "odoo_api_key": SecretStr(API_KEY),
-        "odoo_user": LOGIN,
-        **more,
-    }
-    return settings.model_copy(update=values)
 
 
 @pytest.fixture
@@ -282,13 +262,13 @@ async def test_a_failing_push_is_visible_retried_and_recovers(
     assert odoo.data.orders == []
 
     env = command_env(shop.settings.database_url)
-    status = await asyncio.to_thread(command, env, "odoo", "status")
+    status = await asyncio.to_thread(salesagent, env, "odoo", "status")
     assert status.returncode == 0, status.stderr
     assert f"#{order.id}" in status.stdout and "failed" in status.stdout
     assert order.lines[0].sku in status.stdout
 
     stock_the_odoo_catalog(odoo, order)
-    retried = await asyncio.to_thread(command, env, "odoo", "retry-failed")
+    retried = await asyncio.to_thread(salesagent, env, "odoo", "retry-failed")
     assert retried.returncode == 0 and "1 quotation pushes are due again" in retried.stdout
     await deliver_now(shop)
     (state,) = await push_states_of(shop)
@@ -299,20 +279,7 @@ async def test_a_failing_push_is_visible_retried_and_recovers(
 
 def command_env(database_url: str, **more: str) -> dict[str, str]:
     """The environment of `salesagent` run as a process on the test's database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "ODOO_"))}
-    env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", COLUMNS="200", **more)
-    return env
-
-
-def command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli_env(database_url, drop=("DATABASE_", "ODOO_"), COLUMNS="200", **more)
 
 
 async def push_states_of(runtime: Runtime) -> list[Any]:
@@ -361,12 +328,12 @@ def test_salesagent_odoo_sync_products_as_a_command(
         ODOO_API_KEY=API_KEY,
         ODOO_USER=LOGIN,
     )
-    done = command(env, "odoo", "sync-products")
+    done = salesagent(env, "odoo", "sync-products")
     assert done.returncode == 0, done.stderr
     assert "1 Odoo products: created 1" in done.stdout
 
     missing = {k: v for k, v in env.items() if k != "ODOO_API_KEY"}
-    refused = command(missing, "odoo", "sync-products")
+    refused = salesagent(missing, "odoo", "sync-products")
     assert refused.returncode == 1 and "ODOO_API_KEY" in refused.stderr
 
 

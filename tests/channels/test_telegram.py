@@ -15,12 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.live_server import LiveServer, count, eventually, rows, serving
+from fixtures.telegram_server import BOT_ID, SECRET, TOKEN, BotApiServer, bot_api
 from fixtures.voice_setup import Speaker
 from pydantic import SecretStr
-from sqlalchemy import func, select
-from telegram_server import BOT_ID, SECRET, TOKEN, BotApiServer, bot_api
-from vendor_server import eventually
-from web_server import LiveServer, serving
 
 from agent.errors import ConfigurationError
 from agent.models import (
@@ -78,28 +76,11 @@ async def server(
         yield live
 
 
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
 async def post(
     http: httpx.AsyncClient, update: dict[str, Any], secret: str | None = SECRET
 ) -> httpx.Response:
     headers = {HEADER: secret} if secret is not None else {}
     return await http.post(WEBHOOK_PATH, json=update, headers=headers)
-
-
-async def count(server: LiveServer, model: type[Any], *where: Any) -> int:
-    async with server.runtime.sessions() as session:
-        statement = select(func.count()).select_from(model).where(*where)
-        return int((await session.execute(statement)).scalar_one())
-
-
-async def rows(server: LiveServer, model: type[Any], *where: Any) -> list[Any]:
-    async with server.runtime.sessions() as session:
-        return list((await session.execute(select(model).where(*where))).scalars())
 
 
 async def sent(server: LiveServer, n: int = 1) -> bool:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.live_server import LiveServer, serving
 from fixtures.voice_setup import Speaker
-from web_server import LiveServer, serving
 
 from agent.settings import Settings
 
@@ -23,12 +23,6 @@ async def server(
     )
     async with serving(settings) as live:
         yield live
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 async def test_a_web_voice_note_is_heard_and_answered(

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from web_server import LiveServer, serving
+from fixtures.live_server import LiveServer, serving
 
 from agent.settings import Settings
 
@@ -16,12 +16,6 @@ async def server(demo_settings: Settings) -> AsyncIterator[LiveServer]:
     settings = demo_settings.model_copy(update={"web_allowed_origins": "https://tienda.example"})
     async with serving(settings) as live:
         yield live
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
 
 
 async def test_history_pages_back_through_the_conversation(http: httpx.AsyncClient) -> None:

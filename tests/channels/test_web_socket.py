@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from chat_socket import next_event, say, turn_events
+from fixtures.live_server import LiveServer, serving
 from sqlalchemy import func, select
-from web_server import LiveServer, next_event, say, serving, turn_events
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 

@@ -10,18 +10,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fixtures.live_server import LiveServer, count, eventually, rows, serving
+from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer
 from fixtures.voice_setup import Speaker
+from fixtures.whatsapp_setup import CUSTOMER, PUBLIC, post, recorded, signature, whatsapp_settings
 from pydantic import SecretStr
-from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
-from twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer, twilio
-from vendor_server import eventually
-from web_server import LiveServer, serving
 
 from agent.console.queries import ListFilter, list_conversations
 from agent.errors import ConfigurationError
@@ -41,43 +38,6 @@ from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.whatsapp.adapter import INBOUND_PATH, STATUS_PATH
 
-PUBLIC = "https://tienda.example/agente"
-"""Where Twilio reaches the shop: a TLS proxy in front of the app on 127.0.0.1."""
-CUSTOMER = "whatsapp:+573001112233"
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "twilio"
-
-
-def whatsapp_settings(base: Settings, fake: TwilioServer, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "public_base_url": PUBLIC,
-        "twilio_account_sid": ACCOUNT_SID,
-        "twilio_auth_token": SecretStr(AUTH_TOKEN),
-        "twilio_whatsapp_from": SENDER,
-        "twilio_api_base_url": fake.url,
-        **overrides,
-    }
-    return base.model_copy(update=values)
-
-
-def recorded(name: str, **fields: str) -> dict[str, str]:
-    """A recorded Twilio payload, with a fresh MessageSid unless given."""
-    form: dict[str, str] = json.loads((FIXTURES / name).read_text())
-    sid = fields.pop("MessageSid", None) or form["MessageSid"][:2] + uuid.uuid4().hex
-    form.update(MessageSid=sid, SmsMessageSid=sid, SmsSid=sid, **fields)
-    return form
-
-
-def signature(
-    path: str, form: dict[str, str], *, token: str = AUTH_TOKEN, base: str = PUBLIC
-) -> str:
-    return RequestValidator(token).compute_signature(base + path, form)
-
-
-@pytest.fixture
-async def fake_twilio() -> AsyncIterator[TwilioServer]:
-    async with twilio() as fake:
-        yield fake
-
 
 @pytest.fixture
 async def server(
@@ -86,30 +46,6 @@ async def server(
     settings = whatsapp_settings(demo_settings, fake_twilio, whisper_model=tiny_en_model)
     async with serving(settings) as live:
         yield live
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-async def post(
-    http: httpx.AsyncClient, path: str, form: dict[str, str], sig: str | None = "sign"
-) -> httpx.Response:
-    headers = {"X-Twilio-Signature": signature(path, form) if sig == "sign" else sig}
-    return await http.post(path, data=form, headers={k: v for k, v in headers.items() if v})
-
-
-async def count(server: LiveServer, model: type[Any], *where: Any) -> int:
-    async with server.runtime.sessions() as session:
-        statement = select(func.count()).select_from(model).where(*where)
-        return int((await session.execute(statement)).scalar_one())
-
-
-async def rows(server: LiveServer, model: type[Any], *where: Any) -> list[Any]:
-    async with server.runtime.sessions() as session:
-        return list((await session.execute(select(model).where(*where))).scalars())
 
 
 @pytest.mark.parametrize(

@@ -7,27 +7,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from fixtures.browser import CHROMIUM, page_errors, screenshot
+from fixtures.live_server import LiveServer, free_port, serving
+from playwright.async_api import Browser, expect
 from sqlalchemy import select
-from web_server import LiveServer, free_port, serving
 
 from agent.models import Conversation, Order
 from agent.settings import Settings
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 PURCHASE = [
     ("hola", "asistente virtual"),
@@ -49,33 +37,12 @@ async def server(demo_settings: Settings) -> AsyncIterator[LiveServer]:
         yield live
 
 
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is required at /usr/bin/chromium (make test installs it)")
-    OUTPUT.mkdir(exist_ok=True)
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
-        yield browser
-        await browser.close()
-
-
-async def shot(page: Page, name: str) -> None:
-    await page.screenshot(path=OUTPUT / f"widget-{name}.png")
-
-
 async def test_a_customer_buys_from_the_widget_and_finds_the_chat_after_a_reload(
     server: LiveServer, browser: Browser
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 860}, locale="es-CO")
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
+    errors = page_errors(page)
     await page.goto(server.url + "/")
 
     await expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -87,7 +54,7 @@ async def test_a_customer_buys_from_the_widget_and_finds_the_chat_after_a_reload
     await expect(panel).to_be_visible()
     box = page.get_by_role("textbox", name="Tu mensaje")
     await expect(box).to_be_focused()
-    await shot(page, "1-open")
+    await screenshot(page, "widget-1-open", full_page=False)
 
     agent = page.locator(".msg.agent")
     for number, (text, expected) in enumerate(PURCHASE, start=1):
@@ -98,11 +65,11 @@ async def test_a_customer_buys_from_the_widget_and_finds_the_chat_after_a_reload
         if text == "1":
             # *Tu carrito* is shown bold, without the asterisks.
             await expect(agent.nth(number - 1).locator("strong").first).to_have_text("Tu carrito")
-            await shot(page, "2-cart")
+            await screenshot(page, "widget-2-cart", full_page=False)
     confirmation = agent.last
     await expect(confirmation).to_contain_text("quedó confirmado por $660.000")
     await expect(page.get_by_role("status")).to_have_text("En línea")
-    await shot(page, "3-order-confirmed")
+    await screenshot(page, "widget-3-order-confirmed", full_page=False)
 
     chat_id = await page.evaluate(
         "Object.keys(localStorage).filter(k => k.startsWith('salesagent:'))"
@@ -127,7 +94,7 @@ async def test_a_customer_buys_from_the_widget_and_finds_the_chat_after_a_reload
     await expect(page.locator(".msg.customer").nth(5)).to_have_text("Tú: Laura Restrepo")
     await expect(page.locator(".msg.agent").last).to_contain_text(f"#{order.id}")
     await expect(page.get_by_role("status")).to_have_text("En línea")
-    await shot(page, "4-after-reload")
+    await screenshot(page, "widget-4-after-reload", full_page=False)
 
     await page.keyboard.press("Escape")
     await expect(panel).to_be_hidden()
@@ -163,7 +130,7 @@ async def test_the_widget_is_usable_on_a_phone_in_dark_mode(
     mine = page.locator(".msg.customer").first
     await expect(mine).to_have_text("Tú: <b>hola</b> amigos")  # markup shown as text, never run
     assert await mine.locator("b").count() == 0
-    await shot(page, "5-phone-dark")
+    await screenshot(page, "widget-5-phone-dark", full_page=False)
     await context.close()
 
 
@@ -191,7 +158,7 @@ async def test_the_widget_reconnects_and_sends_what_was_typed_while_offline(
     await box.press("Enter")
     waiting = page.locator(".msg.customer.pending")
     await expect(waiting).to_have_count(1)
-    await shot(page, "6-offline")
+    await screenshot(page, "widget-6-offline", full_page=False)
 
     async with serving(demo_settings, port=port):
         await expect(status).to_have_text("En línea", timeout=15_000)

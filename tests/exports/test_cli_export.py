@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from export_helpers import sales_in_csv, sales_in_database
+from fixtures.cli_process import SHOP_PREFIXES, cli_env, salesagent
+from sales_rows import sales_in_csv, sales_in_database
 
 from agent.db import create_engine, create_sessionmaker
 
@@ -19,28 +18,15 @@ def shop(tmp_path: Path, demo_template: Path) -> dict[str, str]:
     """The environment of a shop whose database is a copy of the demo shop."""
     database = tmp_path / "shop.db"
     database.write_bytes(demo_template.read_bytes())
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "AUTO_SEED", "STORAGE_", "PUBLIC_BASE_URL"))
-    }
-    return {
-        **env,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "STORAGE_LOCAL_DIR": str(tmp_path / "files"),
-        "LOG_LEVEL": "WARNING",
-    }
+    return cli_env(
+        f"sqlite:///{database}",
+        drop=(*SHOP_PREFIXES, "STORAGE_", "PUBLIC_BASE_URL"),
+        STORAGE_LOCAL_DIR=str(tmp_path / "files"),
+    )
 
 
 def export(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", "export", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return salesagent(env, "export", *args)
 
 
 def jobs_in(env: dict[str, str]) -> list[tuple[object, ...]]:

@@ -8,56 +8,37 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from export_helpers import PASSWORD, Live, add_staff, sales_in_csv, sales_in_database, serving
-from playwright.async_api import Browser, async_playwright, expect
+from fixtures.browser import fill_login, page_errors, screenshot
+from fixtures.console_login import add_staff
+from fixtures.live_server import LiveServer, serving
+from playwright.async_api import Browser, expect
+from sales_rows import sales_in_csv, sales_in_database
 
 from agent.models import StaffRole
 from agent.settings import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 HEADER = "order_id,order_date,order_status,channel,customer_national_id,customer_name,city,sku"
 
 
 @pytest.fixture
-async def live(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[Live]:
+async def live(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[LiveServer]:
     settings = demo_settings.model_copy(update={"storage_local_dir": tmp_path / "files"})
     async with serving(settings) as running:
         await add_staff(running.runtime, "marta", StaffRole.MANAGER)
         yield running
 
 
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is required at /usr/bin/chromium (make test installs it)")
-    OUTPUT.mkdir(exist_ok=True)
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
-        yield launched
-        await launched.close()
-
-
 async def test_a_manager_exports_the_sales_and_downloads_a_csv_a_spreadsheet_opens(
-    live: Live, browser: Browser, tmp_path: Path
+    live: LiveServer, browser: Browser, tmp_path: Path
 ) -> None:
     context = await browser.new_context(
         viewport={"width": 1366, "height": 900}, locale="es-CO", accept_downloads=True
     )
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
+    errors = page_errors(page)
 
     await page.goto(live.url + "/console/login")
-    await page.get_by_label("Usuario").fill("marta")
-    await page.get_by_label("Contraseña").fill(PASSWORD)
-    await page.get_by_role("button", name="Entrar").click()
+    await fill_login(page, "marta")
     await page.get_by_role("link", name="Informes").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Informes")
     await expect(page.locator("#export-jobs")).to_contain_text("Aún no se ha pedido")
@@ -67,7 +48,7 @@ async def test_a_manager_exports_the_sales_and_downloads_a_csv_a_spreadsheet_ope
     link = row.get_by_role("link", name="Descargar")
     await expect(link).to_be_visible(timeout=30_000)
     await expect(row.locator(".status")).to_have_text("Listo")
-    await page.screenshot(path=OUTPUT / "exports-1-sales-ready.png", full_page=True)
+    await screenshot(page, "exports-1-sales-ready")
 
     async with page.expect_download() as started:
         await link.click()

@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import itertools
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,9 +20,7 @@ from sqlalchemy import func, select
 
 from agent.db import create_engine, create_sessionmaker
 from agent.errors import InvalidInputError
-from agent.migrate import upgrade_async
 from agent.models import ExportJob, ExportStatus, OrderLine, utcnow
-from agent.seed import seed_demo
 from agent.settings import Settings
 from exports.filters import ExportFilters
 from exports.jobs import INTERRUPTED, ExportJobs
@@ -32,27 +29,6 @@ from storage.local import LocalStorage
 from storage.s3 import S3Storage
 
 BOM = b"\xef\xbb\xbf"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shop_url(request: pytest.FixtureRequest, tmp_path: Path, demo_template: Path) -> str:
-    """The demo shop on SQLite (a copy) or on a fresh PostgreSQL database (migrated, seeded)."""
-    if request.param == "sqlite":
-        path = tmp_path / "shop.db"
-        shutil.copy(demo_template, path)
-        return f"sqlite+aiosqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(seeded(url))
-    return url
-
-
-async def seeded(url: str) -> None:
-    await upgrade_async(url)
-    engine = create_engine(url)
-    try:
-        await seed_demo(create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
 
 
 @asynccontextmanager

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from export_helpers import Live, add_staff, log_in, sales_in_csv, sales_in_database, serving
+from fixtures.console_login import add_staff, logged_in
+from fixtures.live_server import LiveServer, serving
+from sales_rows import sales_in_csv, sales_in_database
 
 from agent.api_keys import create_key
 from agent.errors import ConfigurationError
@@ -23,7 +25,7 @@ from exports.jobs import ExportJobs
 
 
 @pytest.fixture
-async def live(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[Live]:
+async def live(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[LiveServer]:
     settings = demo_settings.model_copy(update={"storage_local_dir": tmp_path / "files"})
     async with serving(settings) as running:
         await add_staff(running.runtime, "marta", StaffRole.MANAGER)
@@ -32,13 +34,13 @@ async def live(demo_settings: Settings, tmp_path: Path) -> AsyncIterator[Live]:
 
 
 @pytest.fixture
-async def client(live: Live) -> AsyncIterator[httpx.AsyncClient]:
+async def client(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         yield http
 
 
 @pytest.fixture
-async def key(live: Live) -> str:
+async def key(live: LiveServer) -> str:
     async with live.runtime.sessions() as session:
         _, secret = await create_key(session, name="erp")
     return secret
@@ -57,7 +59,7 @@ async def until_done(client: httpx.AsyncClient, url: str, **kwargs: Any) -> dict
 
 
 async def test_an_api_key_starts_a_sales_export_and_its_link_downloads_the_order_lines(
-    live: Live, client: httpx.AsyncClient, key: str
+    live: LiveServer, client: httpx.AsyncClient, key: str
 ) -> None:
     auth = {"Authorization": f"Bearer {key}"}
     started = await client.get("/exports/sales", headers=auth)
@@ -99,7 +101,9 @@ async def test_an_api_key_starts_a_sales_export_and_its_link_downloads_the_order
     assert sales_in_csv(download.content) == expected
 
 
-async def test_filters_limit_the_export(live: Live, client: httpx.AsyncClient, key: str) -> None:
+async def test_filters_limit_the_export(
+    live: LiveServer, client: httpx.AsyncClient, key: str
+) -> None:
     auth = {"X-API-Key": key}
     started = await client.get(
         "/exports/sales", params={"from": "2001-01-01", "to": "2001-01-31"}, headers=auth
@@ -114,9 +118,9 @@ async def test_filters_limit_the_export(live: Live, client: httpx.AsyncClient, k
 
 
 async def test_a_console_manager_starts_an_export_and_follows_it(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    csrf = await log_in(client, "marta")
+    csrf = await logged_in(client, "marta")
     page = await client.get("/console/exports")
     assert page.status_code == 200
     assert "Exportar ventas" in page.text
@@ -142,9 +146,9 @@ async def test_a_console_manager_starts_an_export_and_follows_it(
 
 
 async def test_the_console_form_works_without_the_script(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    csrf = await log_in(client, "marta")
+    csrf = await logged_in(client, "marta")
     posted = await client.post(
         "/console/exports",
         data={"kind": "inventory", "csrf_token": csrf, "from": "", "channel": ""},
@@ -165,7 +169,7 @@ async def test_the_console_form_works_without_the_script(
 async def test_the_console_refuses_a_post_without_the_csrf_token(
     client: httpx.AsyncClient,
 ) -> None:
-    await log_in(client, "marta")
+    await logged_in(client, "marta")
     refused = await client.post(
         "/console/exports", data={"kind": "sales"}, headers={"Accept": "application/json"}
     )
@@ -187,7 +191,12 @@ async def test_the_console_refuses_a_post_without_the_csrf_token(
     ids=["kind", "bad-from", "bad-to", "from-after-to", "filter-not-for-report", "state"],
 )
 async def test_bad_input_is_a_422_naming_the_field(
-    live: Live, client: httpx.AsyncClient, key: str, path: str, params: dict[str, str], field: str
+    live: LiveServer,
+    client: httpx.AsyncClient,
+    key: str,
+    path: str,
+    params: dict[str, str],
+    field: str,
 ) -> None:
     refused = await client.get(path, params=params, headers={"Authorization": f"Bearer {key}"})
 
@@ -199,7 +208,7 @@ async def test_bad_input_is_a_422_naming_the_field(
 
 
 async def test_the_console_form_names_the_bad_field_too(client: httpx.AsyncClient) -> None:
-    csrf = await log_in(client, "marta")
+    csrf = await logged_in(client, "marta")
     refused = await client.post(
         "/console/exports",
         data={"kind": "inventory", "channel": "web"},
@@ -212,7 +221,7 @@ async def test_the_console_form_names_the_bad_field_too(client: httpx.AsyncClien
 
 
 async def test_anonymous_callers_and_agents_are_refused(
-    live: Live, client: httpx.AsyncClient, key: str
+    live: LiveServer, client: httpx.AsyncClient, key: str
 ) -> None:
     started = await client.get("/exports/sales", headers={"Authorization": f"Bearer {key}"})
     job_url = started.json()["status_url"]
@@ -223,7 +232,7 @@ async def test_anonymous_callers_and_agents_are_refused(
         assert wrong.status_code == 401
     assert (await client.get("/console/exports/jobs/x")).status_code == 401
 
-    csrf = await log_in(client, "ana")
+    csrf = await logged_in(client, "ana")
     console = await client.get("/console")
     assert 'href="/console/exports"' not in console.text  # agents do not see the link
     assert (await client.get("/console/exports")).status_code == 403
@@ -253,9 +262,9 @@ async def test_the_endpoints_are_in_the_openapi_document(client: httpx.AsyncClie
 
 
 async def test_a_console_managers_session_also_opens_the_rest_endpoints(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await log_in(client, "marta")
+    await logged_in(client, "marta")
     # The session cookie is scoped to /console; a client that holds it may send it elsewhere.
     cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
     started = await client.get("/exports/customers", headers={"cookie": cookie})

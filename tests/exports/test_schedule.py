@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,9 +17,7 @@ from sqlalchemy import select, update
 
 from agent.db import create_engine, create_sessionmaker
 from agent.errors import ConfigurationError
-from agent.migrate import upgrade_async
 from agent.models import ExportJob, ExportStatus, utcnow
-from agent.seed import seed_demo
 from agent.settings import Settings
 from exports.filters import ExportFilters
 from exports.jobs import ExportJobs
@@ -112,27 +109,6 @@ def test_the_plan_reads_the_settings() -> None:
 
 
 # Once a day.
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shop_url(request: pytest.FixtureRequest, tmp_path: Path, demo_template: Path) -> str:
-    """The demo shop on SQLite (a copy) or on a fresh PostgreSQL database (migrated, seeded)."""
-    if request.param == "sqlite":
-        path = tmp_path / "shop.db"
-        shutil.copy(demo_template, path)
-        return f"sqlite+aiosqlite:///{path}"
-    url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(seeded(url))
-    return url
-
-
-async def seeded(url: str) -> None:
-    await upgrade_async(url)
-    engine = create_engine(url)
-    try:
-        await seed_demo(create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
 
 
 @asynccontextmanager

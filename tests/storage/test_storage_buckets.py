@@ -13,7 +13,7 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
-from storage_app import read_digest, write_file
+from stored_files import read_digest, write_file
 
 from agent.errors import StorageError
 from storage.base import Storage

@@ -3,23 +3,20 @@ manager; refused to anyone else; never a key or a secret in it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import make_settings
+from fixtures.console_login import add_staff, log_in
+from fixtures.live_server import LiveServer, serving
 from pydantic import SecretStr
-from storage_app import Live, serving
 
 from agent.api_keys import create_key
 from agent.models import StaffRole
 from agent.settings import Settings
-from agent.staff import create_staff
 
-PASSWORD = "una-clave-bien-larga"
-LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 ACCESS_KEY = "AKIAINFOTESTKEY"
 SECRET_KEY = "info-test-secret-value"
 SIGNING_KEY = "s" * 40
@@ -52,38 +49,23 @@ def store_settings(
 
 
 @pytest.fixture
-async def live(store_settings: Settings) -> AsyncIterator[Live]:
+async def live(store_settings: Settings) -> AsyncIterator[LiveServer]:
     async with serving(store_settings) as running:
-        async with running.runtime.sessions() as session:
-            await create_staff(
-                session,
-                username="gerente",
-                name="Gerente",
-                role=StaffRole.MANAGER,
-                password=PASSWORD,
-            )
-            await create_staff(
-                session, username="asesora", name="Asesora", role=StaffRole.AGENT, password=PASSWORD
-            )
+        await add_staff(running.runtime, "gerente", StaffRole.MANAGER)
+        await add_staff(running.runtime, "asesora")
         yield running
 
 
-async def api_key(live: Live) -> str:
+async def api_key(live: LiveServer) -> str:
     async with live.runtime.sessions() as session:
         _row, key = await create_key(session, name="informes")
     return key
 
 
-async def console_cookie(live: Live, username: str) -> str:
+async def console_cookie(live: LiveServer, username: str) -> str:
     """Log in through the console's form; the session cookie it sets."""
     async with httpx.AsyncClient(base_url=live.url) as http:
-        form = await http.get("/console/login")
-        found = LOGIN_CSRF.search(form.text)
-        assert found is not None
-        answer = await http.post(
-            "/console/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": found.group(1)},
-        )
+        answer = await log_in(http, username)
         assert answer.status_code == 303, answer.text
         return str(http.cookies["salesagent_staff"])
 
@@ -103,7 +85,7 @@ def expected(settings: Settings, s3_server: str) -> dict[str, object]:
 
 
 async def test_managers_and_api_keys_see_the_store_and_no_secret(
-    live: Live, store_settings: Settings, s3_server: str
+    live: LiveServer, store_settings: Settings, s3_server: str
 ) -> None:
     key = await api_key(live)
     # The console's cookie is scoped to /console, so a browser does not send it here; a client
@@ -125,7 +107,7 @@ async def test_managers_and_api_keys_see_the_store_and_no_secret(
             assert secret not in answer.text
 
 
-async def test_anyone_else_is_refused(live: Live) -> None:
+async def test_anyone_else_is_refused(live: LiveServer) -> None:
     agent = await console_cookie(live, "asesora")
     async with httpx.AsyncClient(base_url=live.url) as http:
         nobody = await http.get("/files/storage/info")

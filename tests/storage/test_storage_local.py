@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 from conftest import make_settings
+from fixtures.live_server import LiveServer, serving
 from pydantic import SecretStr
-from storage_app import Live, read_digest, serving, write_file
+from stored_files import read_digest, write_file
 
 from agent.errors import ConfigurationError, InvalidInputError, StorageError
 from agent.settings import Settings
@@ -31,7 +32,7 @@ def store_settings(sqlite_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def live(store_settings: Settings) -> AsyncIterator[Live]:
+async def live(store_settings: Settings) -> AsyncIterator[LiveServer]:
     async with serving(store_settings) as running:
         yield running
 
@@ -189,7 +190,7 @@ async def test_links_are_relative_or_absolute_with_public_base_url(
 # The links, served by the running app.
 
 
-async def test_the_app_serves_a_signed_link_byte_for_byte(live: Live) -> None:
+async def test_the_app_serves_a_signed_link_byte_for_byte(live: LiveServer) -> None:
     store = live.runtime.storage
     assert isinstance(store, LocalStorage)
     written = await write_file(store, "exports/ventas.csv", 3 * MB + 7)
@@ -206,7 +207,7 @@ async def test_the_app_serves_a_signed_link_byte_for_byte(live: Live) -> None:
     assert int(answer.headers["content-length"]) == 3 * MB + 7
 
 
-async def test_a_link_with_a_download_name_saves_under_it(live: Live) -> None:
+async def test_a_link_with_a_download_name_saves_under_it(live: LiveServer) -> None:
     store = live.runtime.storage
     await write_file(store, "exports/full.zip", 100, content_type="application/zip")
     link = await store.url("exports/full.zip", expires_in=600, filename="informe año.zip")
@@ -229,7 +230,7 @@ def tampered(link: str, **changes: str) -> str:
     return f"{path}?{urlencode(query)}"
 
 
-async def test_tampered_expired_and_missing_links_are_refused(live: Live) -> None:
+async def test_tampered_expired_and_missing_links_are_refused(live: LiveServer) -> None:
     store = live.runtime.storage
     await write_file(store, "exports/ventas.csv", 100)
     await write_file(store, "exports/clientes.csv", 100)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from storage_app import write_file
+from fixtures.live_server import free_port
+from stored_files import write_file
 
 from storage.base import Storage
 from storage.local import LocalStorage
@@ -28,9 +29,7 @@ BOUND = 64 * MB
 @pytest.fixture(scope="module")
 def s3_process() -> Iterator[str]:
     """moto's S3 server in a process of its own, so that the bytes it keeps are not counted."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

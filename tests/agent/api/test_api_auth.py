@@ -4,32 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from api_server import new_key, serving
+from api_keys import new_key
+from fixtures.cli_process import cli_env, salesagent
+from fixtures.live_server import serving
 
 from agent.settings import Settings
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `salesagent ARGS` as a process on the test's database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AUTO_SEED"))}
-    env |= {"DATABASE_URL": settings.database_url, "LOG_LEVEL": "WARNING"}
-    return subprocess.run(
-        [sys.executable, "-m", "agent", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return salesagent(cli_env(settings.database_url), *args)
 
 
 def rows(settings: Settings, sql: str) -> list[tuple[object, ...]]:
@@ -40,8 +31,8 @@ def rows(settings: Settings, sql: str) -> list[tuple[object, ...]]:
 
 @pytest.fixture
 async def base_url(demo_settings: Settings) -> AsyncIterator[str]:
-    async with serving(demo_settings) as url:
-        yield url
+    async with serving(demo_settings) as live:
+        yield live.url
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,9 @@ from contextlib import AsyncExitStack
 
 import httpx
 import pytest
-from api_server import new_key, serving
+from api_keys import new_key
 from conftest import make_settings
-
-from agent.db import create_engine, create_sessionmaker
-from agent.migrate import upgrade_async
-from agent.seed import seed_demo
+from fixtures.live_server import serving
 
 pytestmark = pytest.mark.postgres
 
@@ -23,22 +20,18 @@ SKU = "CAS-II-E"
 
 
 @pytest.fixture
-async def servers(postgres_url: str) -> AsyncIterator[list[httpx.AsyncClient]]:
+async def servers(demo_postgres_url: str) -> AsyncIterator[list[httpx.AsyncClient]]:
     """Clients of two servers on one PostgreSQL database, as two processes behind a balancer."""
-    await upgrade_async(postgres_url)
-    engine = create_engine(postgres_url)
-    await seed_demo(create_sessionmaker(engine))
-    await engine.dispose()
-    settings = make_settings(postgres_url, api_rate_limit_burst=1000)
+    settings = make_settings(demo_postgres_url, api_rate_limit_burst=1000)
     key = await new_key(settings)
     async with AsyncExitStack() as stack:
         clients = []
         for _ in range(2):
-            url = await stack.enter_async_context(serving(settings))
+            live = await stack.enter_async_context(serving(settings))
             clients.append(
                 await stack.enter_async_context(
                     httpx.AsyncClient(
-                        base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60
+                        base_url=live.url, headers={"Authorization": f"Bearer {key}"}, timeout=60
                     )
                 )
             )

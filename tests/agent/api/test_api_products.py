@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from api_server import new_key, serving
+from api_keys import new_key
+from fixtures.live_server import serving
 
 from agent.settings import Settings
 
@@ -18,9 +19,9 @@ async def api(demo_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the live server that sends a valid API key."""
     key = await new_key(demo_settings)
     async with (
-        serving(demo_settings) as url,
+        serving(demo_settings) as live,
         httpx.AsyncClient(
-            base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+            base_url=live.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
         ) as http,
     ):
         yield http

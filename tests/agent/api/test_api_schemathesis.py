@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import httpx
-from api_server import new_key, serving
+from api_keys import new_key
+from fixtures.live_server import serving
 
 from agent.settings import Settings
 
@@ -35,13 +36,14 @@ async def test_no_generated_request_gets_a_server_error(
         update={"api_rate_limit_per_minute": 0, "chat_rate_limit_per_minute": 0}
     )
     key = await new_key(settings)
-    async with serving(settings) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:  # a conversation to read
+    async with serving(settings) as live:
+        # A conversation to read.
+        async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
             await http.post("/chat/text", json={"chat_id": "st", "message": "hola"})
         process = await asyncio.create_subprocess_exec(
             SCHEMATHESIS,
             "run",
-            f"{url}/openapi.json",
+            f"{live.url}/openapi.json",
             "--header",
             f"Authorization: Bearer {key}",
             "--include-path-regex",

@@ -7,7 +7,8 @@ import asyncio
 import httpx
 import pytest
 import websockets
-from api_server import new_key, serving
+from api_keys import new_key
+from fixtures.live_server import serving
 from websockets.exceptions import InvalidStatus
 
 from agent.ratelimit import InMemoryRateLimiter
@@ -64,7 +65,7 @@ async def test_an_api_key_over_its_rate_gets_429_until_retry_after(
 ) -> None:
     settings = limited(demo_settings, api_rate_limit_per_minute=60, api_rate_limit_burst=3)
     busy, quiet = await new_key(settings, "busy"), await new_key(settings, "quiet")
-    async with serving(settings) as url, httpx.AsyncClient(base_url=url) as http:
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
         busy_auth = {"Authorization": f"Bearer {busy}"}
         allowed = [await http.get("/api/v1/orders", headers=busy_auth) for _ in range(3)]
         refused = await http.get("/api/v1/orders", headers=busy_auth)
@@ -86,7 +87,7 @@ async def test_the_public_chat_is_limited_per_address_and_recovers(
     demo_settings: Settings,
 ) -> None:
     settings = limited(demo_settings, chat_rate_limit_per_minute=60, chat_rate_limit_burst=2)
-    async with serving(settings) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         message = {"chat_id": "busy", "message": "hola"}
         allowed = [await http.post("/chat/text", json=message) for _ in range(2)]
         refused = await http.post("/chat/text", json=message)
@@ -117,7 +118,7 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
         chat_rate_limit_burst=1,
         forwarded_allow_ips="127.0.0.1",
     )
-    async with serving(settings) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url, timeout=30) as http:
 
         async def send(client: str) -> int:
             response = await http.post(
@@ -133,8 +134,8 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
 
 async def test_new_chat_sockets_are_limited_per_address(demo_settings: Settings) -> None:
     settings = limited(demo_settings, chat_rate_limit_per_minute=1, chat_rate_limit_burst=2)
-    async with serving(settings) as url:
-        socket_url = url.replace("http://", "ws://") + "/ws/chat/tab-1"
+    async with serving(settings) as live:
+        socket_url = live.chat_url("tab-1")
         statuses = []
         for _ in range(3):
             try:
@@ -152,7 +153,7 @@ async def test_new_chat_sockets_are_limited_per_address(demo_settings: Settings)
 @pytest.mark.parametrize("value", [0, 0.0])
 async def test_a_limit_of_zero_turns_it_off(demo_settings: Settings, value: float) -> None:
     settings = limited(demo_settings, chat_rate_limit_per_minute=value, chat_rate_limit_burst=1)
-    async with serving(settings) as url, httpx.AsyncClient(base_url=url) as http:
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
         statuses = {(await http.get("/chat/history/x")).status_code for _ in range(5)}
 
     assert 429 not in statuses
@@ -168,7 +169,7 @@ async def test_a_shop_page_can_read_the_429_and_its_preflights_cost_nothing(
         chat_rate_limit_burst=1,
         web_allowed_origins=shop,
     )
-    async with serving(settings) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         preflight = {"Access-Control-Request-Method": "POST", "Origin": shop}
         preflights = [(await http.options("/chat/text", headers=preflight)) for _ in range(3)]
         message = {"chat_id": "shop", "message": "hola"}

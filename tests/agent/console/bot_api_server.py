@@ -3,7 +3,6 @@ notifications: `getMe` and `sendMessage` answered as Telegram answers them, ever
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -11,8 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
-from console_server import free_port
+from fixtures.live_server import running
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -67,16 +65,6 @@ def _app(api: BotApi) -> Starlette:
 async def bot_api() -> AsyncIterator[BotApi]:
     """The server, running on a free local port until the block ends."""
     api = BotApi()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(_app(api), port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    api.url = f"http://127.0.0.1:{port}"
-    try:
+    async with running(_app(api)) as url:
+        api.url = url
         yield api
-    finally:
-        server.should_exit = True
-        await task

@@ -8,16 +8,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from console_server import (
-    LOGIN_CSRF,
-    PASSWORD,
-    Live,
-    add_account,
-    csrf_of,
-    log_in,
-    login_form,
-    serving,
-)
+from fixtures.console_login import LOGIN_CSRF, PASSWORD, add_staff, csrf_of, log_in, login_form
+from fixtures.live_server import LiveServer, serving
 from fixtures.llm_setup import configured
 from sqlalchemy import select
 from websockets.asyncio.client import connect
@@ -29,19 +21,21 @@ from agent.staff import set_active
 
 
 @pytest.fixture
-async def live(demo_settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Live]:
+async def live(
+    demo_settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[LiveServer]:
     overrides = getattr(request, "param", {})
     async with serving(configured(demo_settings, **overrides)) as running:
         yield running
 
 
 @pytest.fixture
-async def client(live: Live) -> AsyncIterator[httpx.AsyncClient]:
+async def client(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
         yield http
 
 
-async def customer_says(live: Live, chat_id: str, text: str) -> dict[str, object]:
+async def customer_says(live: LiveServer, chat_id: str, text: str) -> dict[str, object]:
     async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
         answer = await http.post("/chat/text", json={"chat_id": chat_id, "message": text})
     answer.raise_for_status()
@@ -49,7 +43,7 @@ async def customer_says(live: Live, chat_id: str, text: str) -> dict[str, object
     return body
 
 
-async def conversation_id(live: Live, chat_id: str) -> int:
+async def conversation_id(live: LiveServer, chat_id: str) -> int:
     async with live.runtime.sessions() as session:
         found = await session.scalar(
             select(Conversation.id).where(Conversation.external_chat_id == chat_id)
@@ -58,17 +52,13 @@ async def conversation_id(live: Live, chat_id: str) -> int:
     return int(found)
 
 
-async def owner_of(live: Live, chat_id: str) -> Owner:
+async def owner_of(live: LiveServer, chat_id: str) -> Owner:
     async with live.runtime.sessions() as session:
         found = await session.scalar(
             select(Conversation.owner).where(Conversation.external_chat_id == chat_id)
         )
     assert found is not None
     return found
-
-
-def ws_url(live: Live, path: str) -> str:
-    return "ws" + live.url.removeprefix("http") + path
 
 
 def cookie_header(client: httpx.AsyncClient) -> str:
@@ -79,7 +69,7 @@ def cookie_header(client: httpx.AsyncClient) -> str:
 
 
 async def test_without_a_session_everything_is_refused(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
     await customer_says(live, "c-anon", "quiero hablar con un asesor")
     number = await conversation_id(live, "c-anon")
@@ -94,7 +84,7 @@ async def test_without_a_session_everything_is_refused(
             f"/console/conversations/{number}/{action}", data={"text": "hola"}
         )
         assert refused.status_code == 401, action
-    async with connect(ws_url(live, "/console/ws")) as socket:
+    async with connect(live.ws_url + "/console/ws") as socket:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
@@ -107,9 +97,9 @@ async def test_without_a_session_everything_is_refused(
     ids=["wrong-password", "unknown-user", "empty", "huge"],
 )
 async def test_a_wrong_login_is_refused_without_a_session(
-    live: Live, client: httpx.AsyncClient, username: str, password: str
+    live: LiveServer, client: httpx.AsyncClient, username: str, password: str
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
 
     refused = await log_in(client, username, password)
 
@@ -119,8 +109,10 @@ async def test_a_wrong_login_is_refused_without_a_session(
     assert (await client.get("/console/list")).status_code == 401
 
 
-async def test_a_disabled_account_cannot_log_in(live: Live, client: httpx.AsyncClient) -> None:
-    await add_account(live.runtime, "ana")
+async def test_a_disabled_account_cannot_log_in(
+    live: LiveServer, client: httpx.AsyncClient
+) -> None:
+    await add_staff(live.runtime, "ana")
     async with live.runtime.sessions() as session:
         await set_active(session, "ana", False)
 
@@ -128,9 +120,9 @@ async def test_a_disabled_account_cannot_log_in(live: Live, client: httpx.AsyncC
 
 
 async def test_the_login_form_without_its_csrf_token_is_refused(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
     await login_form(client)  # the browser has the form's cookie...
 
     missing = await client.post("/console/login", data={"username": "ana", "password": PASSWORD})
@@ -154,9 +146,9 @@ async def log_in_from(client: httpx.AsyncClient, origin: str) -> httpx.Response:
 
 
 async def test_the_session_cookie_is_httponly_lax_and_scoped_to_the_console(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
 
     opened = await log_in(client, "ana")
 
@@ -173,9 +165,9 @@ async def test_the_session_cookie_is_httponly_lax_and_scoped_to_the_console(
 
 @pytest.mark.parametrize("live", [{"forwarded_allow_ips": "127.0.0.1"}], indirect=True)
 async def test_over_https_the_session_cookie_is_secure(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
     https = {"x-forwarded-proto": "https"}  # a TLS proxy in front (FORWARDED_ALLOW_IPS)
     form = await client.get("/console/login", headers=https)
     token = LOGIN_CSRF.search(form.text)
@@ -201,8 +193,8 @@ async def test_over_https_the_session_cookie_is_secure(
     [{"staff_login_rate_limit_burst": 3, "staff_login_rate_limit_per_minute": 1}],
     indirect=True,
 )
-async def test_login_attempts_are_rate_limited(live: Live, client: httpx.AsyncClient) -> None:
-    await add_account(live.runtime, "ana")
+async def test_login_attempts_are_rate_limited(live: LiveServer, client: httpx.AsyncClient) -> None:
+    await add_staff(live.runtime, "ana")
     for _ in range(3):
         assert (await log_in(client, "ana", "no-es-la-clave")).status_code == 401
 
@@ -214,9 +206,9 @@ async def test_login_attempts_are_rate_limited(live: Live, client: httpx.AsyncCl
 
 
 async def test_actions_without_the_csrf_token_are_refused(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
     await log_in(client, "ana")
     token = await csrf_of(client)
     await customer_says(live, "c-csrf", "asesor")
@@ -240,8 +232,8 @@ async def test_actions_without_the_csrf_token_are_refused(
     assert await owner_of(live, "c-csrf") == Owner.HUMAN
 
 
-async def test_logging_out_ends_the_session(live: Live, client: httpx.AsyncClient) -> None:
-    await add_account(live.runtime, "ana")
+async def test_logging_out_ends_the_session(live: LiveServer, client: httpx.AsyncClient) -> None:
+    await add_staff(live.runtime, "ana")
     await log_in(client, "ana")
     stolen = dict(client.cookies)
 
@@ -253,11 +245,11 @@ async def test_logging_out_ends_the_session(live: Live, client: httpx.AsyncClien
 
 
 async def test_only_managers_see_reports_and_reassign(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
-    luis = await add_account(live.runtime, "luis")
-    await add_account(live.runtime, "marta", StaffRole.MANAGER)
+    await add_staff(live.runtime, "ana")
+    luis = await add_staff(live.runtime, "luis")
+    await add_staff(live.runtime, "marta", StaffRole.MANAGER)
     await customer_says(live, "c-roles", "quiero poner una queja")
     number = await conversation_id(live, "c-roles")
 
@@ -289,14 +281,16 @@ async def test_only_managers_see_reports_and_reassign(
 # The flow.
 
 
-async def test_take_reply_and_hand_back_over_http(live: Live, client: httpx.AsyncClient) -> None:
-    await add_account(live.runtime, "ana", name="Ana Gómez")
-    await add_account(live.runtime, "luis")
+async def test_take_reply_and_hand_back_over_http(
+    live: LiveServer, client: httpx.AsyncClient
+) -> None:
+    await add_staff(live.runtime, "ana", name="Ana Gómez")
+    await add_staff(live.runtime, "luis")
     await log_in(client, "ana")
     token = await csrf_of(client)
     scripted = {"x-csrf-token": token, "accept": "application/json"}
 
-    async with connect(ws_url(live, "/ws/chat/c-flow")) as customer:
+    async with connect(live.chat_url("c-flow")) as customer:
         json.loads(await customer.recv())  # connection_status
         moved = await customer_says(live, "c-flow", "necesito hablar con una persona <b>ya</b>")
         assert moved["owner"] == "waiting_human"
@@ -354,9 +348,9 @@ async def next_of(socket: object, kind: str) -> dict[str, object]:
 
 
 async def test_a_plain_form_post_comes_back_to_the_page(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
     await log_in(client, "ana")
     await customer_says(live, "c-plain", "asesor")
     number = await conversation_id(live, "c-plain")
@@ -374,13 +368,13 @@ async def test_a_plain_form_post_comes_back_to_the_page(
 
 
 async def test_the_live_socket_tells_a_logged_in_console(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
     await log_in(client, "ana")
     headers = {"cookie": cookie_header(client)}
 
-    async with connect(ws_url(live, "/console/ws"), additional_headers=headers) as console:
+    async with connect(live.ws_url + "/console/ws", additional_headers=headers) as console:
         assert json.loads(await console.recv())["type"] == "hello"
         await customer_says(live, "c-live", "hola")
         await customer_says(live, "c-live", "quiero hablar con un asesor")
@@ -390,16 +384,16 @@ async def test_the_live_socket_tells_a_logged_in_console(
     assert second["chat_id"] == "c-live" and second["reason_label"] == "El cliente pidió un asesor"
 
     foreign = headers | {"origin": "https://evil.example"}
-    async with connect(ws_url(live, "/console/ws"), additional_headers=foreign) as refused:
+    async with connect(live.ws_url + "/console/ws", additional_headers=foreign) as refused:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(refused.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
 
 async def test_the_console_shows_a_staff_member_only_escaped_text(
-    live: Live, client: httpx.AsyncClient
+    live: LiveServer, client: httpx.AsyncClient
 ) -> None:
-    await add_account(live.runtime, "ana")
+    await add_staff(live.runtime, "ana")
     await log_in(client, "ana")
     await customer_says(live, '"><script>alert(1)</script>', "<img src=x onerror=alert(1)> asesor")
     number = await conversation_id(live, '"><script>alert(1)</script>')

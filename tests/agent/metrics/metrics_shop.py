@@ -7,32 +7,20 @@ compare with what the summary and /metrics compute from the database.
 
 from __future__ import annotations
 
-import asyncio
-import re
-import socket
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import httpx
-import uvicorn
 from conftest import Chat
-from fastapi import FastAPI
+from fixtures.console_login import add_staff
 from sqlalchemy import select
 
-from agent.app import create_app
 from agent.messages import TurnResult
 from agent.models import Conversation, Owner, SaleState, Staff, StaffRole
 from agent.runtime import Runtime
-from agent.settings import Settings
-from agent.staff import create_staff
 
 EXTINGUISHER_10 = "extintor multipropósito PQS ABC de 10 libras"
 EXTINGUISHER_5 = "extintor multipropósito PQS ABC de 5 libras"
-MANAGER_PASSWORD = "clave-de-gerente-larga"
-LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 CUSTOMERS = [
     ("1032456789", "Laura Restrepo", "3104567890"),
     ("79845123", "Andrés Gómez", "3157778899"),
@@ -122,14 +110,7 @@ async def ask_for_a_person(runtime: Runtime, activity: Activity, manager: Staff)
 async def drive_shop(runtime: Runtime) -> Activity:
     """Three orders on two channels, two carts left, two handoffs taken, two questions."""
     activity = Activity()
-    async with runtime.sessions() as session:
-        activity.manager = await create_staff(
-            session,
-            username="marta",
-            name="Marta Ruiz",
-            role=StaffRole.MANAGER,
-            password=MANAGER_PASSWORD,
-        )
+    activity.manager = await add_staff(runtime, "marta", StaffRole.MANAGER, name="Marta Ruiz")
     await buy(runtime, activity, "web", EXTINGUISHER_10, 1, CUSTOMERS[0])
     await buy(runtime, activity, "web", EXTINGUISHER_5, 3, CUSTOMERS[1])
     await buy(runtime, activity, "cli", EXTINGUISHER_10, 2, CUSTOMERS[2])
@@ -150,48 +131,3 @@ async def drive_shop(runtime: Runtime) -> Activity:
     await new_chat(runtime, activity).say("¿cuál es el horario de atención?")
     await new_chat(runtime, activity, "cli").say("¿dónde están ubicados?")
     return activity
-
-
-@dataclass(frozen=True, slots=True)
-class Live:
-    """The app served over HTTP on 127.0.0.1, and its runtime."""
-
-    url: str
-    app: FastAPI
-
-    @property
-    def runtime(self) -> Runtime:
-        runtime: Runtime = self.app.state.runtime
-        return runtime
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[Live]:
-    """Serve the app under uvicorn on a free port until the block ends."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", app)
-    finally:
-        server.should_exit = True
-        await task
-
-
-async def log_in(client: httpx.AsyncClient, username: str, password: str) -> None:
-    """Log in to the staff console as a browser does (the form's CSRF token and cookie)."""
-    form = await client.get("/console/login")
-    token = LOGIN_CSRF.search(form.text)
-    assert token is not None
-    done = await client.post(
-        "/console/login",
-        data={"username": username, "password": password, "csrf_token": token.group(1)},
-    )
-    assert done.status_code == 303, done.text

@@ -8,30 +8,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from metrics_shop import MANAGER_PASSWORD, Activity, Live, drive_shop, serving
-from playwright.async_api import Browser, Page, async_playwright, expect
+from fixtures.browser import fill_login, page_errors, screenshot
+from fixtures.console_login import add_staff
+from fixtures.live_server import LiveServer, serving
+from metrics_shop import Activity, drive_shop
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 
 from agent.i18n import money
-from agent.models import Order, StaffRole
+from agent.models import Order
 from agent.settings import Settings
-from agent.staff import create_staff
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-OUTPUT = Path(__file__).resolve().parents[3] / "test-output"
 BOGOTA = ZoneInfo("America/Bogota")
 CHARTS = ("days", "channels", "funnel", "products", "intents")
 WATCH_CSP = """
@@ -43,36 +33,13 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture
-async def live(demo_settings: Settings) -> AsyncIterator[Live]:
+async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
     async with serving(demo_settings) as running:
         yield running
 
 
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is required at /usr/bin/chromium (make test installs it)")
-    OUTPUT.mkdir(exist_ok=True)
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
-        yield launched
-        await launched.close()
-
-
-async def log_in(page: Page, live: Live, username: str, target: str) -> None:
-    await page.goto(live.url + target)
-    await page.get_by_label("Usuario").fill(username)
-    await page.get_by_label("Contraseña").fill(MANAGER_PASSWORD)
-    await page.get_by_role("button", name="Entrar").click()
-
-
 async def sales_between(
-    live: Live, first: date, last: date, channel: str | None = None
+    live: LiveServer, first: date, last: date, channel: str | None = None
 ) -> tuple[int, Decimal]:
     """Orders and revenue of the local days [first, last], from the rows, bucketed in Python."""
     async with live.runtime.sessions() as session:
@@ -99,14 +66,13 @@ async def drawn(page: Page) -> dict[str, list[float]]:
 
 
 async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
-    live: Live, browser: Browser, capsys: pytest.CaptureFixture[str]
+    live: LiveServer, browser: Browser, capsys: pytest.CaptureFixture[str]
 ) -> None:
     activity: Activity = await drive_shop(live.runtime)
     context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="es-CO")
     await context.add_init_script(WATCH_CSP)
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
+    errors = page_errors(page)
     page.on(
         "console",
         lambda msg: (
@@ -116,7 +82,8 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
         ),
     )
 
-    await log_in(page, live, "marta", "/console/dashboard")
+    await page.goto(live.url + "/console/dashboard")
+    await fill_login(page, "marta")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Panel")
     await expect(page.get_by_role("link", name="Panel")).to_have_attribute("aria-current", "page")
     await page.wait_for_selector("#dashboard[data-loaded]")
@@ -146,8 +113,7 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
         list(CHARTS),
     )
     assert all(n > 500 for n in painted), painted
-    shot = OUTPUT / "dashboard.png"
-    await page.screenshot(path=shot, full_page=True)
+    shot = await screenshot(page, "dashboard")
     with capsys.disabled():  # shown in the run's output, not only with -s
         print(f"\ndashboard screenshot: {shot}")
 
@@ -181,7 +147,7 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
     await expect(page.locator("#title-days")).to_have_text("Ventas por mes")
     months = (await drawn(page))["days"]
     assert len(months) == 18 and sum(months) == pytest.approx(float(all_revenue))
-    await page.screenshot(path=OUTPUT / "dashboard-history.png", full_page=True)
+    await screenshot(page, "dashboard-history")
 
     # A range backwards is refused, naming it; the figures stay.
     await page.locator("#from").fill(today.isoformat())
@@ -197,14 +163,12 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
     await context.close()
 
 
-async def test_an_agent_has_no_dashboard(live: Live, browser: Browser) -> None:
-    async with live.runtime.sessions() as session:
-        await create_staff(
-            session, username="ana", name="Ana", role=StaffRole.AGENT, password=MANAGER_PASSWORD
-        )
+async def test_an_agent_has_no_dashboard(live: LiveServer, browser: Browser) -> None:
+    await add_staff(live.runtime, "ana")
     context = await browser.new_context(locale="es-CO")
     page = await context.new_page()
-    await log_in(page, live, "ana", "/console")
+    await page.goto(live.url + "/console")
+    await fill_login(page, "ana")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Conversaciones")
     await expect(page.get_by_role("link", name="Panel")).to_have_count(0)
     refused = await page.goto(live.url + "/console/dashboard")

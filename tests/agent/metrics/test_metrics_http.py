@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from metrics_shop import MANAGER_PASSWORD, Activity, Live, drive_shop, log_in, new_chat, serving
+from fixtures.console_login import add_staff, logged_in
+from fixtures.live_server import LiveServer, serving
+from metrics_shop import Activity, drive_shop, new_chat
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import select, update
@@ -26,29 +28,27 @@ from agent.models import (
     Order,
     OutboxItem,
     Owner,
-    StaffRole,
 )
 from agent.settings import Settings
-from agent.staff import create_staff
 
 TOKEN = "un-token-de-prometheus-largo"
 BOGOTA = ZoneInfo("America/Bogota")
 
 
 @pytest.fixture
-async def live(demo_settings: Settings) -> AsyncIterator[Live]:
+async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
     settings = demo_settings.model_copy(update={"metrics_token": SecretStr(TOKEN)})
     async with serving(settings) as running:
         yield running
 
 
 @pytest.fixture
-async def activity(live: Live) -> Activity:
+async def activity(live: LiveServer) -> Activity:
     return await drive_shop(live.runtime)
 
 
 @pytest.fixture
-async def api_key(live: Live) -> str:
+async def api_key(live: LiveServer) -> str:
     async with live.runtime.sessions() as session:
         _, key = await create_key(session, name="tablero")
     return key
@@ -63,7 +63,7 @@ def window() -> dict[str, str]:
 
 
 async def test_the_summary_for_an_api_key_and_a_console_manager(
-    live: Live, activity: Activity, api_key: str
+    live: LiveServer, activity: Activity, api_key: str
 ) -> None:
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         refused = await http.get("/metrics/summary")
@@ -101,18 +101,15 @@ async def test_the_summary_for_an_api_key_and_a_console_manager(
     assert isinstance(body["top_products"][0]["revenue"], str)
 
     # A console manager reads the same under /console (its cookie's path); an agent is refused.
-    async with live.runtime.sessions() as session:
-        await create_staff(
-            session, username="ana", name="Ana", role=StaffRole.AGENT, password=MANAGER_PASSWORD
-        )
+    await add_staff(live.runtime, "ana")
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as browser:
-        await log_in(browser, "marta", MANAGER_PASSWORD)
+        await logged_in(browser, "marta")
         seen = await browser.get("/console/dashboard/summary", params=window())
         assert seen.status_code == 200
         assert seen.json()["sales"] == body["sales"]
         assert seen.json()["funnel"] == body["funnel"]
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as browser:
-        await log_in(browser, "ana", MANAGER_PASSWORD)
+        await logged_in(browser, "ana")
         assert (await browser.get("/console/dashboard/summary")).status_code == 403
 
 
@@ -127,7 +124,7 @@ async def test_the_summary_for_an_api_key_and_a_console_manager(
     ],
 )
 async def test_a_bad_query_is_refused_naming_the_field(
-    live: Live, api_key: str, params: dict[str, str], field: str
+    live: LiveServer, api_key: str, params: dict[str, str], field: str
 ) -> None:
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         answer = await http.get(
@@ -148,7 +145,7 @@ def scrape(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-async def test_prometheus_totals_match_the_database(live: Live, activity: Activity) -> None:
+async def test_prometheus_totals_match_the_database(live: LiveServer, activity: Activity) -> None:
     # One more customer waits for a person, nobody takes them; some model spend; an export.
     waiting = new_chat(live.runtime, activity)
     await waiting.say("quiero hablar con una persona")
@@ -220,7 +217,7 @@ async def test_prometheus_totals_match_the_database(live: Live, activity: Activi
     assert found[(f"{histogram}_bucket", (("le", "+Inf"),))] == len(latencies)
 
 
-async def test_prometheus_refuses_a_wrong_token(live: Live) -> None:
+async def test_prometheus_refuses_a_wrong_token(live: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         missing = await http.get("/metrics")
         wrong = await http.get("/metrics", headers={"authorization": "Bearer otro"})
@@ -239,7 +236,7 @@ async def test_without_a_metrics_token_there_is_no_metrics_page(demo_settings: S
     assert answer.status_code == 404
 
 
-async def test_the_charting_library_is_served_by_the_app(live: Live) -> None:
+async def test_the_charting_library_is_served_by_the_app(live: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
         library = await http.get("/console/static/vendor/chart.umd.min.js")
         script = await http.get("/console/static/dashboard.js")

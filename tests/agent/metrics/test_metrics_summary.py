@@ -4,7 +4,6 @@ bucketed in Python by the shop's days."""
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -18,37 +17,20 @@ from fixtures.llm_servers import ScriptedServer, gemini_json, gemini_stream
 from metrics_shop import Activity, drive_shop, new_chat
 from sqlalchemy import select, update
 
-from agent.db import create_engine, create_sessionmaker
 from agent.errors import InvalidInputError
 from agent.metrics.days import offset_pieces, parse_range
 from agent.metrics.summary import Summary, summarize
-from agent.migrate import upgrade_async
 from agent.models import Customer, Direction, Handoff, Message, Order, OrderLine, Owner
 from agent.runtime import Runtime
-from agent.seed import seed_demo
 from agent.settings import Settings
 
 BOGOTA = ZoneInfo("America/Bogota")
 
 
-async def _migrate_and_seed(url: str) -> None:
-    await upgrade_async(url)
-    engine = create_engine(url)
-    try:
-        await seed_demo(create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def shop_settings(request: pytest.FixtureRequest) -> Settings:
+@pytest.fixture
+def shop_settings(shop_url: str) -> Settings:
     """The demo shop on a private SQLite copy, or on a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        settings: Settings = request.getfixturevalue("demo_settings")
-        return settings
-    url: str = request.getfixturevalue("postgres_url")
-    asyncio.run(_migrate_and_seed(url))
-    return make_settings(url)
+    return make_settings(shop_url)
 
 
 @pytest.fixture
