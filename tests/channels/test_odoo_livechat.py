@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from fixtures.live_server import LiveServer, serving
+from fixtures.live_server import LiveServer, count, serving
 from fixtures.odoo_server import BOT_PARTNER_ID, DATABASE, FakeOdoo, with_odoo
 from odoo_addon import addon_webhook
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from agent import inbox
 from agent.db import create_engine, create_sessionmaker, transaction
@@ -99,11 +99,6 @@ async def until(check: Callable[[], Any], *, within: float = 15.0) -> Any:
         await asyncio.sleep(0.05)
 
 
-async def count(runtime: Runtime, model: Any, *where: Any) -> int:
-    async with runtime.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
 async def conversation(runtime: Runtime, visitor: Visitor) -> Conversation:
     async with runtime.sessions() as session:
         row = await session.scalar(
@@ -181,8 +176,8 @@ async def test_unverified_requests_are_refused_and_nothing_is_stored(
 
     assert response.status_code == (422 if case == "not an event" else 403), response.text
     await asyncio.sleep(0.3)
-    assert await count(server.runtime, InboxItem) == 0
-    assert await count(server.runtime, Conversation) == 0
+    assert await count(server, InboxItem) == 0
+    assert await count(server, Conversation) == 0
     assert odoo.posted() == []
 
 
@@ -199,7 +194,7 @@ async def test_the_same_message_twice_is_answered_once(
     await until(lambda: odoo.posted(visitor.channel_id))
     await asyncio.sleep(0.5)
     assert len(odoo.posted(visitor.channel_id)) == 1
-    assert await count(server.runtime, InboxItem) == 1
+    assert await count(server, InboxItem) == 1
 
 
 async def test_an_operator_message_silences_the_bot(
