@@ -24,7 +24,7 @@ from agent.models import ExportJob, ExportStatus, utcnow
 from agent.settings import Settings
 from exports.filters import ExportFilters
 from exports.jobs import PREFIX, ExportJobs
-from exports.reports import REPORT_KINDS
+from exports.reports import APPLIES, REPORT_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,11 @@ async def run_daily(jobs: ExportJobs, plan: DailyPlan, day: date) -> list[Export
     earlier start made them already)."""
     made = []
     for kind in plan.kinds:
+        # A report without dates (the inventory) is the catalog as it stands at the run.
+        dated = "from" in APPLIES[kind]
         job = await jobs.start_daily(
             kind,
-            ExportFilters(date_from=day, date_to=day),
+            ExportFilters(date_from=day, date_to=day) if dated else ExportFilters(),
             requested_by=SCHEDULED_BY,
             schedule_key=f"{kind}:{day.isoformat()}",
         )

@@ -3,7 +3,6 @@ file read back with the csv module, the concurrency bound, and what a restart fi
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import itertools
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_settings
+from fixtures.export_runs import finished, running
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -41,27 +41,6 @@ async def export_jobs(settings: Settings, storage: Storage) -> AsyncIterator[Exp
         )
     finally:
         await db.dispose()
-
-
-@asynccontextmanager
-async def running(jobs: ExportJobs) -> AsyncIterator[ExportJobs]:
-    """The background runner, as the app's lifespan starts it."""
-    task = asyncio.create_task(jobs.run())
-    try:
-        yield jobs
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
-async def finished(jobs: ExportJobs, job_id: str, within: float = 60.0) -> ExportJob:
-    """The job once it is done or failed."""
-    async with asyncio.timeout(within):
-        while True:
-            job = await jobs.get(job_id)
-            if job.status in (ExportStatus.DONE, ExportStatus.FAILED):
-                return job
-            await asyncio.sleep(0.05)
 
 
 async def order_lines(jobs: ExportJobs) -> int:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import make_settings
+from fixtures.export_runs import finished, running
 from sqlalchemy import select, update
 
 from agent.db import create_engine, create_sessionmaker
@@ -156,6 +157,32 @@ async def test_the_daily_run_makes_one_job_per_report_even_when_processes_race(
         assert row.requested_by == "schedule"
         assert row.filters == {"from": "2026-11-21", "to": "2026-11-21"}
         assert row.status == ExportStatus.PENDING
+
+
+async def test_a_daily_inventory_is_the_catalog_as_it_stands_and_every_report_is_written(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    settings = demo_settings.model_copy(
+        update={
+            "storage_local_dir": tmp_path / "files",
+            "export_daily_at": "06:00",
+            "export_daily_kinds": "inventory,sales,full",
+        }
+    )
+    plan = DailyPlan.from_settings(settings)
+    assert plan is not None
+    async with process(settings) as jobs, running(jobs):
+        made = await run_daily(jobs, plan, date(2026, 11, 21))
+        ended = {job.kind: await finished(jobs, job.id) for job in made}
+
+    assert {kind: job.status for kind, job in ended.items()} == {
+        "inventory": ExportStatus.DONE,
+        "sales": ExportStatus.DONE,
+        "full": ExportStatus.DONE,
+    }
+    assert ended["inventory"].filters == {}
+    assert ended["inventory"].rows == 204  # the demo catalog, every product
+    assert ended["sales"].filters == {"from": "2026-11-21", "to": "2026-11-21"}
 
 
 # Cleanup.
