@@ -1,7 +1,7 @@
 """The sales export on PostgreSQL against the floor, PostgreSQL's own COPY of the same rows.
 
-    .venv/bin/python bench/exports.py [--lines 100000 1000000] [--rounds 3] [--database-url URL]
-                                      [--sqlite-lines 500000]
+    .venv/bin/python bench/export_speed.py [--lines 100000 1000000] [--rounds 3]
+        [--database-url URL] [--sqlite-lines 500000]
 
 For each size it makes a database of its own on the server of `--database-url` (dropped
 afterwards), adds that many order lines in SQL, and runs each case in a fresh subprocess:
@@ -36,9 +36,7 @@ from typing import Any
 import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
-# This file's folder first on the path would make `exports` this script: put the root there
-# (and tests/fixtures, not tests/, whose tests/agent would shadow agent).
-sys.path[0:1] = [str(ROOT), str(ROOT / "tests" / "fixtures")]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # not tests/: tests/agent would shadow agent
 
 from bulk_orders import insert_order_lines  # noqa: E402
 
