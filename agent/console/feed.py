@@ -7,46 +7,21 @@ processes (publish to a channel, each process relays to its own consoles).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
-FeedEvent = dict[str, Any]
-"""One JSON event for a console."""
-
-
-class Listener:
-    """One open console's queue of events; a console that cannot keep up is dropped."""
-
-    def __init__(self, *, size: int) -> None:
-        self._queue: asyncio.Queue[FeedEvent] = asyncio.Queue(maxsize=size)
-        self.overflowed = False
-
-    def put(self, event: FeedEvent) -> bool:
-        """Queue an event; False (and `overflowed`) when the console is too slow."""
-        if self.overflowed:
-            return False
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self.overflowed = True
-            return False
-        return True
-
-    async def get(self) -> FeedEvent:
-        """The next event, in the order they were published."""
-        return await self._queue.get()
+from agent.live_events import Event, EventQueue
 
 
 class StaffFeed(Protocol):
     """Tells every open console what changed."""
 
-    def subscribe(self) -> AbstractAsyncContextManager[Listener]:
+    def subscribe(self) -> AbstractAsyncContextManager[EventQueue]:
         """Receive every event for the duration of the block."""
         ...
 
-    async def publish(self, event: FeedEvent) -> int:
+    async def publish(self, event: Event) -> int:
         """Send `event` to every open console; returns how many received it."""
         ...
 
@@ -56,19 +31,19 @@ class LocalStaffFeed:
 
     def __init__(self, *, queue_size: int = 1000) -> None:
         self._queue_size = queue_size
-        self._listeners: set[Listener] = set()
+        self._listeners: set[EventQueue] = set()
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Listener]:
+    async def subscribe(self) -> AsyncIterator[EventQueue]:
         """Receive every event for the duration of the block."""
-        listener = Listener(size=self._queue_size)
+        listener = EventQueue(size=self._queue_size)
         self._listeners.add(listener)
         try:
             yield listener
         finally:
             self._listeners.discard(listener)
 
-    async def publish(self, event: FeedEvent) -> int:
+    async def publish(self, event: Event) -> int:
         """Send `event` to every open console; returns how many received it."""
         return sum(listener.put(event) for listener in list(self._listeners))
 

@@ -7,43 +7,17 @@ processes: `publish` then returns the receivers across all of them.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
-Event = dict[str, Any]
-"""One JSON event for a socket."""
-
-
-class Subscription:
-    """One socket's queue of events: those published to its chat and its own (pong, error)."""
-
-    def __init__(self, chat_id: str, *, size: int) -> None:
-        self.chat_id = chat_id
-        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
-        self.overflowed = False
-
-    def put(self, event: Event) -> bool:
-        """Queue an event for this socket; False (and `overflowed`) when it cannot keep up."""
-        if self.overflowed:
-            return False
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self.overflowed = True
-            return False
-        return True
-
-    async def get(self) -> Event:
-        """The next event to send, in the order they were put."""
-        return await self._queue.get()
+from agent.live_events import Event, EventQueue
 
 
 class FanOut(Protocol):
     """Delivers events to the sockets subscribed to a chat."""
 
-    def subscribe(self, chat_id: str) -> AbstractAsyncContextManager[Subscription]:
+    def subscribe(self, chat_id: str) -> AbstractAsyncContextManager[EventQueue]:
         """Receive the chat's events for the duration of the block."""
         ...
 
@@ -61,12 +35,12 @@ class LocalFanOut:
 
     def __init__(self, *, queue_size: int = 1000) -> None:
         self._queue_size = queue_size
-        self._chats: dict[str, set[Subscription]] = {}
+        self._chats: dict[str, set[EventQueue]] = {}
 
     @asynccontextmanager
-    async def subscribe(self, chat_id: str) -> AsyncIterator[Subscription]:
+    async def subscribe(self, chat_id: str) -> AsyncIterator[EventQueue]:
         """Receive the chat's events for the duration of the block."""
-        subscription = Subscription(chat_id, size=self._queue_size)
+        subscription = EventQueue(size=self._queue_size)
         self._chats.setdefault(chat_id, set()).add(subscription)
         try:
             yield subscription

@@ -16,9 +16,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from agent.errors import RecipientAwayError
+from agent.live_events import Event
 from agent.locks import KeyedLocks
 from agent.models import utcnow
-from channels.web.fanout import Event, FanOut
+from channels.web.fanout import FanOut
 
 CHANNEL = "web"
 """The channel name of every web chat, by WebSocket or HTTP: one chat id, one conversation."""

@@ -21,11 +21,11 @@ from typing import Any, cast
 from fastapi import APIRouter, WebSocket, status
 from sqlalchemy import select
 
+from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
 from agent.runtime import Runtime
 from channels.web.deps import web_output
-from channels.web.fanout import Event, Subscription
 from channels.web.origins import OriginPolicy
 from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
 
@@ -197,7 +197,7 @@ class ChatSocket:
             "timestamp": timestamp(),
         }
 
-    async def _read(self, subscription: Subscription) -> None:
+    async def _read(self, subscription: EventQueue) -> None:
         limit = self.runtime.settings.max_message_chars
         while True:
             received = await self.websocket.receive()
@@ -223,7 +223,7 @@ class ChatSocket:
                     message = f"{MAX_QUEUED_TURNS} messages are already waiting for a reply"
                     subscription.put(error_event(self.chat_id, "busy", message))
 
-    async def _send(self, subscription: Subscription) -> None:
+    async def _send(self, subscription: EventQueue) -> None:
         while True:
             event = await subscription.get()
             if subscription.overflowed:
@@ -235,7 +235,7 @@ class ChatSocket:
             except Exception:  # the client went away mid-send; the reader sees the disconnect
                 return
 
-    async def _beat(self, subscription: Subscription) -> None:
+    async def _beat(self, subscription: EventQueue) -> None:
         interval = self.runtime.settings.web_heartbeat_seconds
         while True:
             await asyncio.sleep(interval)

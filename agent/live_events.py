@@ -1,0 +1,36 @@
+"""Live JSON events for an open socket: a bounded queue that drops a reader who cannot keep up.
+
+The web chat's sockets (channels/web/fanout.py) and the staff consoles (agent/console/feed.py)
+each read one; a socket whose queue is full is marked `overflowed` and closed by its owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+Event = dict[str, Any]
+"""One JSON event for a socket."""
+
+
+class EventQueue:
+    """One open socket's queue of events; once full it is `overflowed` and takes no more."""
+
+    def __init__(self, *, size: int) -> None:
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
+        self.overflowed = False
+
+    def put(self, event: Event) -> bool:
+        """Queue an event; False (and `overflowed`) when the reader is too slow."""
+        if self.overflowed:
+            return False
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            return False
+        return True
+
+    async def get(self) -> Event:
+        """The next event, in the order they were put."""
+        return await self._queue.get()
