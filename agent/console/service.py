@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import handoff
 from agent.company import CompanyInfo
-from agent.console.feed import FeedEvent, LocalStaffFeed, StaffFeed
+from agent.console.feed import LocalStaffFeed, StaffFeed
 from agent.console.notify import StaffTelegram
 from agent.console.queries import ConversationView
 from agent.console.summary import StaffContext, phrase_summary
@@ -25,6 +25,7 @@ from agent.db import transaction
 from agent.engine import Committed
 from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import HandoffPolicy
+from agent.live_events import Event
 from agent.llm.factory import LLM
 from agent.models import Conversation, Direction, Message, OutboxItem, Staff, StaffNote, utcnow
 from agent.outbox import OutboxDispatcher
@@ -108,7 +109,7 @@ class StaffConsole:
         by: str | None = None,
     ) -> None:
         """Tell every open console that the conversation changed."""
-        event: FeedEvent = {
+        event: Event = {
             "type": "conversation",
             "change": change,
             "conversation_id": conversation.id,
@@ -125,7 +126,7 @@ class StaffConsole:
     async def on_turn(self, committed: Committed) -> None:
         """The engine's listener: a customer wrote (and maybe went to a person)."""
         change = "handoff" if committed.handoff_reason else "message"
-        event: FeedEvent = {
+        event: Event = {
             "type": "conversation",
             "change": change,
             "conversation_id": committed.conversation_id,
