@@ -532,11 +532,25 @@ async def tell_unanswered(
     conversation = await session.get(Conversation, conversation_id, populate_existing=True)
     assert conversation is not None
     text = policy.unanswered(conversation.language)
+    _message, row = await write_outbound(session, conversation, text, handler=NOTICE_HANDLER)
+    return row.id
+
+
+async def write_outbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    *,
+    handler: str,
+    staff_id: int | None = None,
+) -> tuple[Message, OutboxItem]:
+    """Record a message to the customer and its outbox row (sent once the transaction commits)."""
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.OUTBOUND,
         text=text,
-        handler=NOTICE_HANDLER,
+        handler=handler,
+        staff_id=staff_id,
     )
     session.add(message)
     await session.flush()
@@ -549,4 +563,4 @@ async def tell_unanswered(
     )
     session.add(row)
     await session.flush()
-    return row.id
+    return message, row

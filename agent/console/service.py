@@ -27,7 +27,7 @@ from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import HandoffPolicy
 from agent.live_events import Event
 from agent.llm.factory import LLM
-from agent.models import Conversation, Direction, Message, OutboxItem, Staff, StaffNote, utcnow
+from agent.models import Conversation, Message, Staff, StaffNote, utcnow
 from agent.outbox import OutboxDispatcher
 from agent.ratelimit import InMemoryRateLimiter
 from agent.settings import Settings
@@ -167,23 +167,9 @@ class StaffConsole:
             conversation = await handoff.take(
                 session, conversation_id, staff, reason=handoff.STAFF_REPLY
             )
-            message = Message(
-                conversation_id=conversation.id,
-                direction=Direction.OUTBOUND,
-                text=text,
-                handler="staff",
-                staff_id=staff.id,
+            message, row = await handoff.write_outbound(
+                session, conversation, text, handler="staff", staff_id=staff.id
             )
-            session.add(message)
-            await session.flush()
-            row = OutboxItem(
-                conversation_id=conversation.id,
-                message_id=message.id,
-                channel=conversation.channel,
-                external_chat_id=conversation.external_chat_id,
-                text=text,
-            )
-            session.add(row)
             conversation.last_activity_at = utcnow()
             await session.flush()
             outbox_id = row.id
