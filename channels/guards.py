@@ -4,18 +4,47 @@
   each channel's own sender): two bots answering each other would never stop.
 - A chat that writes faster than a person could (`SENDER_RATE_PER_MINUTE`, `SENDER_BURST`) is
   throttled: its messages are kept in the inbox, marked `ignored`, and not answered.
-- The same bot reply is not sent a third time in a row to a chat (`agent.deliveries`).
+- The same bot reply is not sent a third time in a row to a chat (`hold_back_loop`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent import deliveries
+from agent.errors import UndeliverableError
 from agent.ratelimit import InMemoryRateLimiter
 from agent.settings import Settings
+from channels.base import PendingReply
 
 REPEATS_ALLOWED = 2
 """An identical reply may go to a chat twice in a row; the third is held back."""
+
+
+async def hold_back_loop(
+    session: AsyncSession, *, channel: str, reply: PendingReply, done: set[int]
+) -> None:
+    """Refuse (UndeliverableError) a reply that would repeat the chat's last ones once more.
+
+    A reply some of whose parts the vendor already accepted (`done`) is finished, not held.
+    """
+    if done:
+        return
+    chat = reply.external_chat_id
+    if await deliveries.repeats_last_replies(
+        session,
+        channel=channel,
+        chat_id=chat,
+        outbox_id=reply.outbox_id,
+        text=reply.text,
+        times=REPEATS_ALLOWED,
+    ):
+        raise UndeliverableError(
+            f"held back: the same reply already went to {chat} "
+            f"{REPEATS_ALLOWED} times in a row (bot-loop guard)"
+        )
 
 
 def _normal(sender: str) -> str:

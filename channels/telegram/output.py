@@ -22,7 +22,7 @@ from agent import deliveries
 from agent.db import transaction
 from agent.errors import RetryableError, UndeliverableError
 from channels.base import PendingReply
-from channels.guards import REPEATS_ALLOWED
+from channels.guards import hold_back_loop
 from channels.split import split_reply
 
 CHANNEL = "telegram"
@@ -64,19 +64,7 @@ class TelegramOutput:
         chat = reply.external_chat_id
         async with self._sessions() as session:
             done = await deliveries.accepted_parts(session, reply.outbox_id)
-            repeated = not done and await deliveries.repeats_last_replies(
-                session,
-                channel=CHANNEL,
-                chat_id=chat,
-                outbox_id=reply.outbox_id,
-                text=reply.text,
-                times=REPEATS_ALLOWED,
-            )
-        if repeated:
-            raise UndeliverableError(
-                f"held back: the same reply already went to {chat} "
-                f"{REPEATS_ALLOWED} times in a row (bot-loop guard)"
-            )
+            await hold_back_loop(session, channel=CHANNEL, reply=reply, done=done)
         for part, text in enumerate(self.parts(reply.text)):
             if part in done:
                 continue

@@ -26,7 +26,7 @@ from agent.db import transaction
 from agent.errors import RetryableError, UndeliverableError
 from agent.models import utcnow
 from channels.base import PendingReply
-from channels.guards import REPEATS_ALLOWED
+from channels.guards import hold_back_loop
 from channels.split import split_reply
 
 CHANNEL = "whatsapp"
@@ -77,19 +77,7 @@ class WhatsAppOutput:
         async with self._sessions() as session:
             done = await deliveries.accepted_parts(session, reply.outbox_id)
             last_inbound = await deliveries.last_inbound_at(session, CHANNEL, chat)
-            repeated = not done and await deliveries.repeats_last_replies(
-                session,
-                channel=CHANNEL,
-                chat_id=chat,
-                outbox_id=reply.outbox_id,
-                text=reply.text,
-                times=REPEATS_ALLOWED,
-            )
-        if repeated:
-            raise UndeliverableError(
-                f"held back: the same reply already went to {chat} "
-                f"{REPEATS_ALLOWED} times in a row (bot-loop guard)"
-            )
+            await hold_back_loop(session, channel=CHANNEL, reply=reply, done=done)
         if last_inbound is None or utcnow() - last_inbound > WINDOW:
             await self._outside_window(reply, last_inbound, done)
             return
