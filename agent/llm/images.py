@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,29 +41,25 @@ class ImageReader:
         self, image: ImagePart, *, caption: str, spend: Spend
     ) -> list[ModelProduct] | None:
         """The products the photo shows (possibly none), or None when it could not be read."""
-        started = time.perf_counter()
-        wire_before = self.service.stats.wire_seconds
-        system, user = image_prompt(shop_name=self._shop_name, caption=caption)
-        prompt = Prompt(system=system, user=user, schema=ImageReading, images=(image,))
-        try:
-            for attempt in (1, 2):
-                try:
-                    answer = await self.service.complete(
-                        "image", prompt, budget=self._timeout, spend=spend
-                    )
-                    reading: ImageReading = parse(answer, ImageReading)
-                    return reading.products
-                except LLMOutputError as err:
-                    self.service.failed("image", err)
-                    if attempt == 2:
-                        return None
-            return None
-        except LLMError as err:
-            log.warning("image could not be read (%s); a person will look at it", err)
-            return None
-        finally:
-            wire = self.service.stats.wire_seconds - wire_before
-            self.service.stats.product_seconds += time.perf_counter() - started - wire
+        with self.service.stats.product_time():
+            system, user = image_prompt(shop_name=self._shop_name, caption=caption)
+            prompt = Prompt(system=system, user=user, schema=ImageReading, images=(image,))
+            try:
+                for attempt in (1, 2):
+                    try:
+                        answer = await self.service.complete(
+                            "image", prompt, budget=self._timeout, spend=spend
+                        )
+                        reading: ImageReading = parse(answer, ImageReading)
+                        return reading.products
+                    except LLMOutputError as err:
+                        self.service.failed("image", err)
+                        if attempt == 2:
+                            return None
+                return None
+            except LLMError as err:
+                log.warning("image could not be read (%s); a person will look at it", err)
+                return None
 
 
 def as_message(products: list[ModelProduct], caption: str, language: str) -> str:

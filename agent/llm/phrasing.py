@@ -8,7 +8,6 @@ model fails, the stream stops and the template reply is the answer (`Phrasing.te
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,15 +80,10 @@ class Phraser:
         on_piece: PieceSink | None = None,
     ) -> Phrasing:
         """The reply to send: the model's grounded rewrite, or the template."""
-        started = time.perf_counter()
-        wire_before = self.service.stats.wire_seconds
-        try:
+        with self.service.stats.product_time():
             return await self._phrase(
                 template, facts, language, question, history, redactor, on_piece
             )
-        finally:
-            wire = self.service.stats.wire_seconds - wire_before
-            self.service.stats.product_seconds += time.perf_counter() - started - wire
 
     async def _phrase(
         self,

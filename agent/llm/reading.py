@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -196,13 +195,8 @@ class ModelReader:
         spend: Spend,
     ) -> Understanding | None:
         """The model's reading of `text` once validated, or None (the offline one stands)."""
-        started = time.perf_counter()
-        wire_before = self.service.stats.wire_seconds
-        try:
+        with self.service.stats.product_time():
             return await self._propose(text, state, offline, history, redactor, spend)
-        finally:
-            wire = self.service.stats.wire_seconds - wire_before
-            self.service.stats.product_seconds += time.perf_counter() - started - wire
 
     async def _propose(
         self,

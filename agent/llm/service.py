@@ -7,7 +7,8 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -55,6 +56,17 @@ class CallStats:
     """Time spent waiting on the provider (network and model)."""
     product_seconds: float = 0.0
     """Time the product spent around the calls: prompts, redaction, parsing, guard."""
+
+    @contextmanager
+    def product_time(self) -> Iterator[None]:
+        """Count the block's time, less what it waited on the provider, as product time."""
+        started = time.perf_counter()
+        wire_before = self.wire_seconds
+        try:
+            yield
+        finally:
+            wire = self.wire_seconds - wire_before
+            self.product_seconds += time.perf_counter() - started - wire
 
     @property
     def total_calls(self) -> int:
