@@ -11,9 +11,10 @@ process (one scan of the messages per scrape: cheap at a shop's volumes, see REA
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -139,75 +140,78 @@ class TotalsCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         """The metric families, named after Prometheus' conventions."""
         t = self._totals
-        orders = CounterMetricFamily(
-            "salesagent_orders", "Orders placed (cancelled ones too).", labels=["channel"]
+        per_channel: dict[str, int] = {}
+        for channel, _currency, n, _total in t.orders:
+            per_channel[channel] = per_channel.get(channel, 0) + n
+        yield _family(
+            CounterMetricFamily,
+            "salesagent_orders",
+            "Orders placed (cancelled ones too).",
+            ["channel"],
+            per_channel.items(),
         )
-        revenue = CounterMetricFamily(
+        yield _family(
+            CounterMetricFamily,
             "salesagent_orders_revenue",
             "Sum of the totals of the orders placed, in the order's currency.",
-            labels=["channel", "currency"],
+            ["channel", "currency"],
+            [(channel, currency, float(total)) for channel, currency, _n, total in t.orders],
         )
-        per_channel: dict[str, int] = {}
-        for channel, currency, n, total in t.orders:
-            per_channel[channel] = per_channel.get(channel, 0) + n
-            revenue.add_metric([channel, currency], float(total))
-        for channel, n in per_channel.items():
-            orders.add_metric([channel], n)
-        yield orders
-        yield revenue
-        cancelled = GaugeMetricFamily(
-            "salesagent_orders_cancelled", "Orders cancelled.", labels=["channel"]
+        yield _family(
+            GaugeMetricFamily,
+            "salesagent_orders_cancelled",
+            "Orders cancelled.",
+            ["channel"],
+            t.cancelled,
         )
-        for channel, n in t.cancelled:
-            cancelled.add_metric([channel], n)
-        yield cancelled
-        conversations = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "salesagent_conversations",
             "Conversations by who answers them now (bot, waiting_human, human).",
-            labels=["channel", "owner"],
+            ["channel", "owner"],
+            t.conversations,
         )
-        for channel, owner, n in t.conversations:
-            conversations.add_metric([channel, owner], n)
-        yield conversations
         yield GaugeMetricFamily(
             "salesagent_handoffs_waiting",
             "Conversations waiting for a person now.",
             value=t.waiting,
         )
-        messages = CounterMetricFamily(
+        yield _family(
+            CounterMetricFamily,
             "salesagent_messages",
             "Messages received (in) and sent (out).",
-            labels=["channel", "direction"],
+            ["channel", "direction"],
+            t.messages,
         )
-        for channel, direction, n in t.messages:
-            messages.add_metric([channel, direction], n)
-        yield messages
         yield CounterMetricFamily(
             "salesagent_llm_calls", "Calls to the language model.", value=t.llm_calls
         )
-        tokens = CounterMetricFamily(
-            "salesagent_llm_tokens", "Language-model tokens.", labels=["kind"]
+        yield _family(
+            CounterMetricFamily,
+            "salesagent_llm_tokens",
+            "Language-model tokens.",
+            ["kind"],
+            [("prompt", t.prompt_tokens), ("completion", t.completion_tokens)],
         )
-        tokens.add_metric(["prompt"], t.prompt_tokens)
-        tokens.add_metric(["completion"], t.completion_tokens)
-        yield tokens
         yield CounterMetricFamily(
             "salesagent_llm_cost_usd",
             "Estimated language-model spend in US dollars.",
             value=float(t.llm_cost_usd),
         )
-        outbox = GaugeMetricFamily(
-            "salesagent_outbox_messages", "Replies in the outbox by status.", labels=["status"]
+        yield _family(
+            GaugeMetricFamily,
+            "salesagent_outbox_messages",
+            "Replies in the outbox by status.",
+            ["status"],
+            t.outbox,
         )
-        for status, n in t.outbox:
-            outbox.add_metric([status], n)
-        yield outbox
-        exports = GaugeMetricFamily(
-            "salesagent_export_jobs", "Export jobs by status.", labels=["status"]
+        yield _family(
+            GaugeMetricFamily,
+            "salesagent_export_jobs",
+            "Export jobs by status.",
+            ["status"],
+            t.export_jobs,
         )
-        for status, n in t.export_jobs:
-            exports.add_metric([status], n)
-        yield exports
         bounds = [f"{bound:g}" for bound in REPLY_BUCKETS] + ["+Inf"]
         yield HistogramMetricFamily(
             "salesagent_reply_duration_seconds",
@@ -215,6 +219,20 @@ class TotalsCollector(Collector):
             buckets=list(zip(bounds, t.replies, strict=True)),
             sum_value=t.reply_seconds,
         )
+
+
+def _family(
+    kind: type[CounterMetricFamily] | type[GaugeMetricFamily],
+    name: str,
+    documentation: str,
+    labels: list[str],
+    rows: Iterable[tuple[Any, ...]],
+) -> Metric:
+    """A labelled family with a sample per row: the row's label values, then its value."""
+    family = kind(name, documentation, labels=labels)
+    for *values, value in rows:
+        family.add_metric(values, value)
+    return family
 
 
 def render(totals: Totals) -> bytes:
