@@ -19,9 +19,8 @@ from urllib.parse import quote, urlencode
 from agent.errors import ConfigurationError, InvalidInputError, StorageError
 from agent.settings import Settings
 from storage.base import FileWriter, Storage, StorageInfo, StoredFile
+from storage.chunks import CHUNK, ChunkedWriter
 
-CHUNK = 1024 * 1024
-"""Bytes buffered before a write to disk, and read at a time."""
 EXPORTS_PREFIX = "exports/"
 """The only files the download route serves (`/files/exports/{name}`)."""
 KEY_FILE = ".signing-key"
@@ -82,7 +81,7 @@ class LocalStorage(Storage):
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
         handle = await asyncio.to_thread(temp.open, "xb")
-        writer = _LocalWriter(handle)
+        writer = ChunkedWriter(handle.write)
         try:
             yield writer
             await writer.flush()
@@ -203,32 +202,6 @@ def _read_key(path: Path) -> bytes:
     if len(key) < MIN_KEY_CHARS:
         raise ConfigurationError(f"the signing key in {path} is too short; delete the file")
     return key.encode()
-
-
-class _LocalWriter:
-    """Buffers up to `CHUNK` bytes, then writes them from a worker thread."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self._handle = handle
-        self._buffer = bytearray()
-        self._size = 0
-
-    async def write(self, data: bytes) -> None:
-        self._buffer += data
-        self._size += len(data)
-        if len(self._buffer) >= CHUNK:
-            await self.flush()
-
-    async def flush(self) -> None:
-        """Write out what is buffered."""
-        if self._buffer:
-            chunk = bytes(self._buffer)
-            self._buffer.clear()
-            await asyncio.to_thread(self._handle.write, chunk)
-
-    @property
-    def size(self) -> int:
-        return self._size
 
 
 def _finish(handle: BinaryIO, temp: Path, target: Path) -> None:

@@ -17,12 +17,11 @@ from urllib3.exceptions import HTTPError
 from agent.errors import ConfigurationError, StorageError
 from agent.settings import Settings
 from storage.base import FileWriter, Storage, StorageInfo, StoredFile
+from storage.chunks import CHUNK, ChunkedWriter
 from storage.disposition import attachment
 
 PART_SIZE = 10 * 1024 * 1024
 """Bytes of one multipart part the SDK uploads."""
-CHUNK = 1024 * 1024
-"""Bytes gathered before they are handed to the uploading thread."""
 PIPE_CHUNKS = 4
 """Chunks that may wait for the uploading thread: with one part, what a write holds in memory."""
 
@@ -238,31 +237,16 @@ class _Pipe:
         return bytes(out)
 
 
-class _MinioWriter:
+class _MinioWriter(ChunkedWriter):
     """Gathers writes into chunks for the pipe."""
 
     def __init__(self, pipe: _Pipe, upload: asyncio.Future[None]) -> None:
-        self._pipe = pipe
+        super().__init__(pipe.put)
         self._upload = upload
-        self._buffer = bytearray()
-        self._size = 0
-
-    @property
-    def size(self) -> int:
-        return self._size
 
     async def write(self, data: bytes) -> None:
+        """Append `data`, or say why the upload already ended."""
         if self._upload.done():  # the upload failed early (a refused bucket): say why now
             await self._upload
             raise StorageError("the upload ended before the file did")
-        self._buffer += data
-        self._size += len(data)
-        if len(self._buffer) >= CHUNK:
-            await self.flush()
-
-    async def flush(self) -> None:
-        """Hand what is gathered to the uploading thread."""
-        if self._buffer:
-            chunk = bytes(self._buffer)
-            self._buffer.clear()
-            await asyncio.to_thread(self._pipe.put, chunk)
+        await super().write(data)
