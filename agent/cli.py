@@ -293,6 +293,11 @@ async def _with_sessions(
         await db.dispose()
 
 
+def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
+    """Run `work` as `_run` does, in a session on the migrated database."""
+    return _run(lambda settings: _with_sessions(settings, work))
+
+
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Argument(help="Who or what uses the key (e.g. 'erp').")],
@@ -300,7 +305,7 @@ def apikey_create(
     """Create a key and print it once: only its SHA-256 is stored."""
     from agent.api_keys import create_key
 
-    row, key = _run(lambda settings: _with_sessions(settings, lambda s: create_key(s, name=name)))
+    row, key = _in_session(lambda s: create_key(s, name=name))
     print(key)
     errors.print(
         f"key {row.id} ({row.prefix}…) created for {row.name!r}. Copy it now: "
@@ -317,7 +322,7 @@ def apikey_list() -> None:
 
     from agent.api_keys import list_keys
 
-    rows = _run(lambda settings: _with_sessions(settings, list_keys))
+    rows = _in_session(list_keys)
     if not rows:
         console.print("no API keys yet: create one with `salesagent apikey create NAME`")
         return
@@ -341,11 +346,7 @@ def apikey_revoke(
     """Revoke a key: requests with it are refused from now on."""
     from agent.api_keys import revoke_key
 
-    row = _run(
-        lambda settings: _with_sessions(
-            settings, lambda s: revoke_key(s, id_or_prefix=id_or_prefix)
-        )
-    )
+    row = _in_session(lambda s: revoke_key(s, id_or_prefix=id_or_prefix))
     console.print(
         f"key {row.id} ({row.prefix}…, {row.name!r}) revoked at {_when(row.revoked_at)}",
         highlight=False,
@@ -393,7 +394,7 @@ def odoo_status(
 
     from channels.odoo_livechat.quotations import push_states
 
-    states = _run(lambda settings: _with_sessions(settings, lambda s: push_states(s, limit=limit)))
+    states = _in_session(lambda s: push_states(s, limit=limit))
     if not states:
         console.print("no order has been queued for Odoo yet (ODOO_PUSH_ORDERS)")
         return
@@ -420,7 +421,7 @@ def odoo_retry_failed() -> None:
         await session.commit()
         return count
 
-    count = _run(lambda settings: _with_sessions(settings, work))
+    count = _in_session(work)
     console.print(f"{count} quotation pushes are due again; a running server sends them now")
 
 
@@ -454,12 +455,9 @@ def staff_create(
         errors.print("[red]error:[/red] --role is agent or manager")
         raise typer.Exit(2)
     password = _password(password_stdin)
-    row = _run(
-        lambda settings: _with_sessions(
-            settings,
-            lambda s: create_staff(
-                s, username=username, name=name, role=StaffRole(role), password=password
-            ),
+    row = _in_session(
+        lambda s: create_staff(
+            s, username=username, name=name, role=StaffRole(role), password=password
         )
     )
     console.print(
@@ -476,7 +474,7 @@ def staff_list() -> None:
 
     from agent.staff import list_staff
 
-    rows = _run(lambda settings: _with_sessions(settings, list_staff))
+    rows = _in_session(list_staff)
     if not rows:
         console.print("no staff accounts yet: create one with `salesagent staff create USERNAME`")
         return
@@ -503,9 +501,7 @@ def staff_password(
     from agent.staff import set_password
 
     password = _password(password_stdin)
-    row = _run(
-        lambda settings: _with_sessions(settings, lambda s: set_password(s, username, password))
-    )
+    row = _in_session(lambda s: set_password(s, username, password))
     console.print(f"password of {row.username!r} changed; its sessions were closed")
 
 
@@ -516,7 +512,7 @@ def staff_disable(
     """Stop an account from logging in (its sessions end); `enable` undoes it."""
     from agent.staff import set_active
 
-    row = _run(lambda settings: _with_sessions(settings, lambda s: set_active(s, username, False)))
+    row = _in_session(lambda s: set_active(s, username, False))
     console.print(f"{row.username!r} disabled")
 
 
@@ -527,7 +523,7 @@ def staff_enable(
     """Let a disabled account log in again."""
     from agent.staff import set_active
 
-    row = _run(lambda settings: _with_sessions(settings, lambda s: set_active(s, username, True)))
+    row = _in_session(lambda s: set_active(s, username, True))
     console.print(f"{row.username!r} enabled")
 
 
