@@ -56,6 +56,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_api_key)], responses=ERRORS)
+"""Every resource's routes (each tagged by its own router, included at the end)."""
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -88,11 +89,12 @@ Sku = Annotated[str, Path(max_length=64, description="The product's sku.", examp
 
 # -- products ------------------------------------------------------------------------------
 
+product_routes = APIRouter(tags=["products"])
 
-@router.get(
+
+@product_routes.get(
     "/products",
     response_model=Page[ProductOut],
-    tags=["products"],
     summary="List and search products",
 )
 async def list_products(
@@ -136,11 +138,10 @@ async def list_products(
     return Page[ProductOut](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get(
+@product_routes.get(
     "/products/{sku}",
     response_model=ProductOut,
     responses=NOT_FOUND,
-    tags=["products"],
     summary="Get a product",
 )
 async def get_product(session: SessionDep, sku: Sku) -> ProductOut:
@@ -148,12 +149,11 @@ async def get_product(session: SessionDep, sku: Sku) -> ProductOut:
     return ProductOut.model_validate(await products.get_product(session, sku=sku))
 
 
-@router.post(
+@product_routes.post(
     "/products",
     response_model=ProductOut,
     status_code=201,
     responses={409: {"model": Problem, "description": "The sku is taken."}},
-    tags=["products"],
     summary="Create a product",
 )
 async def create_product(session: SessionDep, body: ProductCreate) -> ProductOut:
@@ -161,11 +161,10 @@ async def create_product(session: SessionDep, body: ProductCreate) -> ProductOut
     return ProductOut.model_validate(await products.create_product(session, data=body))
 
 
-@router.patch(
+@product_routes.patch(
     "/products/{sku}",
     response_model=ProductOut,
     responses=NOT_FOUND,
-    tags=["products"],
     summary="Change a product",
 )
 async def update_product(session: SessionDep, sku: Sku, body: ProductUpdate) -> ProductOut:
@@ -173,11 +172,10 @@ async def update_product(session: SessionDep, sku: Sku, body: ProductUpdate) -> 
     return ProductOut.model_validate(await products.update_product(session, sku=sku, data=body))
 
 
-@router.delete(
+@product_routes.delete(
     "/products/{sku}",
     response_model=ProductOut,
     responses=NOT_FOUND,
-    tags=["products"],
     summary="Deactivate a product",
 )
 async def deactivate_product(session: SessionDep, sku: Sku) -> ProductOut:
@@ -185,7 +183,7 @@ async def deactivate_product(session: SessionDep, sku: Sku) -> ProductOut:
     return ProductOut.model_validate(await products.deactivate_product(session, sku=sku))
 
 
-@router.post(
+@product_routes.post(
     "/products/{sku}/stock",
     response_model=StockLevel,
     responses={
@@ -195,7 +193,6 @@ async def deactivate_product(session: SessionDep, sku: Sku) -> ProductOut:
             "description": "The stock would go below zero; nothing changed.",
         },
     },
-    tags=["products"],
     summary="Adjust a product's stock",
 )
 async def adjust_stock(session: SessionDep, sku: Sku, body: StockAdjustment) -> StockLevel:
@@ -206,11 +203,12 @@ async def adjust_stock(session: SessionDep, sku: Sku, body: StockAdjustment) -> 
 
 # -- customers -----------------------------------------------------------------------------
 
+customer_routes = APIRouter(tags=["customers"])
 
-@router.get(
+
+@customer_routes.get(
     "/customers",
     response_model=Page[CustomerOut],
-    tags=["customers"],
     summary="List and search customers",
 )
 async def list_customers(
@@ -235,11 +233,10 @@ async def list_customers(
     return Page[CustomerOut](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get(
+@customer_routes.get(
     "/customers/by-national-id/{national_id}",
     response_model=CustomerOut,
     responses=NOT_FOUND,
-    tags=["customers"],
     summary="Look a customer up by cédula",
 )
 async def customer_by_national_id(
@@ -251,11 +248,10 @@ async def customer_by_national_id(
     return CustomerOut.model_validate(customer)
 
 
-@router.get(
+@customer_routes.get(
     "/customers/{customer_id}",
     response_model=CustomerOut,
     responses=NOT_FOUND,
-    tags=["customers"],
     summary="Get a customer",
 )
 async def get_customer(session: SessionDep, customer_id: Id) -> CustomerOut:
@@ -265,12 +261,11 @@ async def get_customer(session: SessionDep, customer_id: Id) -> CustomerOut:
     )
 
 
-@router.post(
+@customer_routes.post(
     "/customers",
     response_model=CustomerOut,
     status_code=201,
     responses={409: {"model": Problem, "description": "The cédula is another customer's."}},
-    tags=["customers"],
     summary="Create a customer",
 )
 async def create_customer(session: SessionDep, body: CustomerCreate) -> CustomerOut:
@@ -278,11 +273,10 @@ async def create_customer(session: SessionDep, body: CustomerCreate) -> Customer
     return CustomerOut.model_validate(await customers.create_customer(session, data=body))
 
 
-@router.patch(
+@customer_routes.patch(
     "/customers/{customer_id}",
     response_model=CustomerOut,
     responses={**NOT_FOUND, 409: {"model": Problem, "description": "The cédula is taken."}},
-    tags=["customers"],
     summary="Change a customer",
 )
 async def update_customer(
@@ -293,11 +287,10 @@ async def update_customer(
     return CustomerOut.model_validate(customer)
 
 
-@router.get(
+@customer_routes.get(
     "/customers/{customer_id}/history",
     response_model=CustomerHistory,
     responses=NOT_FOUND,
-    tags=["customers"],
     summary="A customer's purchase history",
 )
 async def customer_history(
@@ -323,8 +316,10 @@ async def customer_history(
 
 # -- orders --------------------------------------------------------------------------------
 
+order_routes = APIRouter(tags=["orders"])
 
-@router.get("/orders", response_model=Page[OrderSummary], tags=["orders"], summary="List orders")
+
+@order_routes.get("/orders", response_model=Page[OrderSummary], summary="List orders")
 async def list_orders(
     session: SessionDep,
     limit: Limit = 50,
@@ -352,11 +347,10 @@ async def list_orders(
     return Page[OrderSummary](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get(
+@order_routes.get(
     "/orders/{order_id}",
     response_model=OrderOut,
     responses=NOT_FOUND,
-    tags=["orders"],
     summary="Get an order",
 )
 async def get_order(session: SessionDep, order_id: Id) -> OrderOut:
@@ -364,14 +358,13 @@ async def get_order(session: SessionDep, order_id: Id) -> OrderOut:
     return OrderOut.model_validate(await orders.get_order(session, order_id=order_id))
 
 
-@router.post(
+@order_routes.post(
     "/orders/{order_id}/cancel",
     response_model=OrderOut,
     responses={
         **NOT_FOUND,
         409: {"model": Problem, "description": "The order is delivered or already cancelled."},
     },
-    tags=["orders"],
     summary="Cancel an order",
 )
 async def cancel_order(
@@ -387,6 +380,8 @@ async def cancel_order(
 
 
 # -- conversations -------------------------------------------------------------------------
+
+conversation_routes = APIRouter(tags=["conversations"])
 
 
 def _conversation(row: ConversationRow) -> dict[str, Any]:
@@ -404,10 +399,9 @@ def _conversation(row: ConversationRow) -> dict[str, Any]:
     }
 
 
-@router.get(
+@conversation_routes.get(
     "/conversations",
     response_model=Page[ConversationOut],
-    tags=["conversations"],
     summary="List conversations",
 )
 async def list_conversations(
@@ -435,11 +429,10 @@ async def list_conversations(
     return Page[ConversationOut](items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get(
+@conversation_routes.get(
     "/conversations/{conversation_id}",
     response_model=ConversationDetail,
     responses=NOT_FOUND,
-    tags=["conversations"],
     summary="Get a conversation and its messages",
 )
 async def get_conversation(
@@ -460,3 +453,9 @@ async def get_conversation(
             ),
         }
     )
+
+
+router.include_router(product_routes)
+router.include_router(customer_routes)
+router.include_router(order_routes)
+router.include_router(conversation_routes)
