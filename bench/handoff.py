@@ -34,7 +34,7 @@ import time
 import uuid
 
 import httpx
-from local_server import database_label, local_server
+from local_server import database_label, measure_server
 from websockets.asyncio.client import ClientConnection, connect
 
 USERNAME = "bench"
@@ -193,17 +193,13 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
-    if args.url:
-        asyncio.run(measure(args.url.rstrip("/"), args))
-        return
-    server = local_server(
-        args.database_url,
+    measure_server(
+        measure,
+        args,
         prefix="handoff-bench-",
         env={"CHAT_RATE_LIMIT_PER_MINUTE": "0", "HANDOFF_WAIT_SECONDS": "86400"},
         staff=(USERNAME, PASSWORD),
     )
-    with server as url:
-        asyncio.run(measure(url, args))
 
 
 if __name__ == "__main__":

@@ -7,15 +7,17 @@ its bare name from their own folder.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -86,6 +88,22 @@ def _wait_healthy(server: subprocess.Popen[bytes], url: str) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"the server did not start within {START_SECONDS} s")
         time.sleep(0.2)
+
+
+def measure_server(
+    measure: Callable[[str, argparse.Namespace], Coroutine[Any, Any, None]],
+    args: argparse.Namespace,
+    *,
+    prefix: str,
+    env: Mapping[str, str],
+    staff: tuple[str, str] | None = None,
+) -> None:
+    """Run `measure` against `--url`, or against a local server started for the run."""
+    if args.url:
+        asyncio.run(measure(args.url.rstrip("/"), args))
+        return
+    with local_server(args.database_url, prefix=prefix, env=env, staff=staff) as url:
+        asyncio.run(measure(url, args))
 
 
 def database_label(args: argparse.Namespace) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
-from local_server import database_label, local_server
+from local_server import database_label, measure_server
 from websockets.asyncio.client import ClientConnection, connect
 
 SCRIPT = [
@@ -203,16 +203,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=4)
     parser.add_argument("--floor-requests", type=int, default=5000)
     args = parser.parse_args()
-    if args.url:
-        asyncio.run(measure(args.url.rstrip("/"), args))
-        return
-    server = local_server(
-        args.database_url,
+    measure_server(
+        measure,
+        args,
         prefix="web-bench-",
         env={"CHAT_RATE_LIMIT_PER_MINUTE": "0", "API_RATE_LIMIT_PER_MINUTE": "0"},
     )
-    with server as url:
-        asyncio.run(measure(url, args))
 
 
 if __name__ == "__main__":
