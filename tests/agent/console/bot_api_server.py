@@ -27,9 +27,16 @@ class BotApi:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail: int = 0
     """Answer this many `sendMessage` calls with a 502 before accepting them."""
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    """The `sendMessage` calls answered with a message: what the chat shows."""
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every `sendMessage` call, refused ones included."""
+        return [params for method, params in self.calls if method == "sendMessage"]
 
     def sent(self) -> list[dict[str, Any]]:
-        return [params for method, params in self.calls if method == "sendMessage"]
+        """The messages the staff chat shows."""
+        return self.accepted
 
 
 def _app(api: BotApi) -> Starlette:
@@ -53,6 +60,7 @@ def _app(api: BotApi) -> Starlette:
                 return JSONResponse(
                     {"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502
                 )
+            api.accepted.append(params)
             chat = {"id": int(params["chat_id"]), "type": "group", "title": "Ventas"}
             message = {"message_id": len(api.sent()), "date": int(time.time()), "chat": chat}
             return JSONResponse({"ok": True, "result": message | {"text": params["text"]}})

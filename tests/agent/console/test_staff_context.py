@@ -213,6 +213,7 @@ async def test_a_waiting_conversation_is_announced_in_the_staff_telegram_chat(
             await runtime.close()
 
     assert api.calls[0][0] == "getMe"
+    assert len(api.attempts()) == 2  # refused with a 502 once, then sent again
     sent = api.sent()
     assert len(sent) == 1 and sent[0]["chat_id"] == "-1001234567890"
     text = sent[0]["text"]
