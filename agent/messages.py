@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from agent.models import Owner, SaleState, utcnow
+from agent.models import Owner, Sale, SaleState, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,20 @@ class CartLine(BaseModel):
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+
+    @classmethod
+    def of_sale(cls, sale: Sale | None) -> list[CartLine]:
+        """The lines of a sale's cart (none without a sale)."""
+        return [
+            cls(
+                sku=line.product.sku,
+                name=line.product.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.unit_price * line.quantity,
+            )
+            for line in (sale.lines if sale is not None else [])
+        ]
 
 
 class TurnResult(BaseModel):

@@ -136,16 +136,7 @@ def staff_context(view: ConversationView, *, currency: str = "COP") -> StaffCont
     last_intent = _intent_of(view, inbound[-1].id) if inbound else None
     intent = intents[0] if intents else (last_intent or "other")
     sale = view.sale
-    lines = [
-        CartLine(
-            sku=line.product.sku,
-            name=line.product.name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            line_total=line.unit_price * line.quantity,
-        )
-        for line in (sale.lines if sale is not None else [])
-    ]
+    lines = CartLine.of_sale(sale)
     total = sum((line.line_total for line in lines), Decimal(0))
     collected: dict[str, str] = dict((sale.data.get("customer") or {}) if sale else {})
     known: dict[str, str] = {}

@@ -23,16 +23,7 @@ def turn_result(
     reply: str | None,
 ) -> TurnResult:
     """The turn's outcome as the channels and the API see it: reply, reading, cart, products."""
-    lines = [
-        CartLine(
-            sku=line.product.sku,
-            name=line.product.name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            line_total=line.unit_price * line.quantity,
-        )
-        for line in (sale.lines if sale else [])
-    ]
+    lines = CartLine.of_sale(sale)
     products = [
         ProductRef(sku=p.sku, name=p.name, price=p.price, stock=p.stock)
         for p in (domain.products if domain else [])
