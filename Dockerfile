@@ -12,7 +12,10 @@ COPY rag_domains ./rag_domains
 COPY storage ./storage
 COPY exports ./exports
 COPY migrations ./migrations
-RUN pip install -e . && useradd --create-home salesagent && chown -R salesagent /app
+# data/ (report files, the links' signing key) and media/ (customers' photos and voice notes)
+# are volumes in docker-compose.yml: made here so that they belong to the service's user.
+RUN pip install -e . && useradd --create-home salesagent \
+    && mkdir -p /app/data /app/media && chown -R salesagent /app
 USER salesagent
 
 EXPOSE 8000
