@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent import outbox
 from agent.company import DAYS, CompanyInfo, Schedule, TimeRange
 from agent.errors import NotFoundError, SalesAgentError
 from agent.handoff_triggers import (
@@ -552,15 +553,4 @@ async def write_outbound(
         handler=handler,
         staff_id=staff_id,
     )
-    session.add(message)
-    await session.flush()
-    row = OutboxItem(
-        conversation_id=conversation.id,
-        message_id=message.id,
-        channel=conversation.channel,
-        external_chat_id=conversation.external_chat_id,
-        text=text,
-    )
-    session.add(row)
-    await session.flush()
-    return message, row
+    return message, await outbox.queue(session, conversation, message)

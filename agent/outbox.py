@@ -5,16 +5,41 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.errors import RecipientAwayError, RetryableError, UndeliverableError
-from agent.models import OutboxItem, OutboxStatus, utcnow
+from agent.models import Conversation, Message, OutboxItem, OutboxStatus, utcnow
 from channels.base import OutputChannel, PendingReply, TrackedOutput
 
 log = logging.getLogger(__name__)
+
+
+async def queue(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    *,
+    send_at: datetime | None = None,
+) -> OutboxItem:
+    """Record an outbound `message` and its outbox row: sent once the transaction commits, and
+    not before `send_at` when given."""
+    session.add(message)
+    await session.flush()
+    row = OutboxItem(
+        conversation_id=conversation.id,
+        message_id=message.id,
+        channel=conversation.channel,
+        external_chat_id=conversation.external_chat_id,
+        text=message.text,
+    )
+    if send_at is not None:
+        row.next_attempt_at = send_at
+    session.add(row)
+    await session.flush()
+    return row
 
 
 class OutboxDispatcher:

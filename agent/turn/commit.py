@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent import memory
+from agent import memory, outbox
 from agent.handoff import HandoffPolicy
 from agent.messages import TurnResult
 from agent.models import (
@@ -225,19 +225,8 @@ async def _write_reply(
         handler=reply.handler,
         latency_ms=round(latency_ms, 2),
     )
-    session.add(outbound)
-    await session.flush()
-    outbox_row = OutboxItem(
-        conversation_id=conversation.id,
-        message_id=outbound.id,
-        channel=conversation.channel,
-        external_chat_id=conversation.external_chat_id,
-        text=reply.result.reply,
-        next_attempt_at=now + timedelta(seconds=hold),
-    )
-    session.add(outbox_row)
-    await session.flush()
-    return outbound, outbox_row
+    send_at = now + timedelta(seconds=hold)
+    return outbound, await outbox.queue(session, conversation, outbound, send_at=send_at)
 
 
 async def _pending_rows(session: AsyncSession, ids: list[int]) -> list[InboxItem]:
