@@ -135,8 +135,10 @@ class ExportJobs:
             await current.commit()
         if not inserted:
             return None
+        job = await self.get(job_id, session=session)
+        # Read before waking the runner: the caller is told the job as it was added (pending).
         self._wake.set()
-        return await self.get(job_id, session=session)
+        return job
 
     async def run_now(
         self, kind: str, filters: ExportFilters, *, requested_by: str, progress: Progress | None

@@ -23,7 +23,7 @@ from starlette.requests import HTTPConnection
 from agent import staff as accounts
 from agent.console.service import StaffConsole
 from agent.errors import ConfigurationError
-from agent.models import Staff, StaffRole
+from agent.models import Staff, StaffRole, utcnow
 from agent.ratelimit import Decision, client_address
 
 SESSION_COOKIE = "salesagent_staff"
@@ -64,11 +64,12 @@ def served_securely(request: Request | WebSocket) -> bool:
 
 
 def set_session(response: Response, request: Request, token: str, expires: datetime) -> None:
-    """Give the browser its session cookie."""
+    """Give the browser its session cookie, for as long as the session lasts (Max-Age, so a
+    browser whose clock is wrong keeps it as long as the server does)."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        expires=expires,
+        max_age=max(0, int((expires - utcnow()).total_seconds())),
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",

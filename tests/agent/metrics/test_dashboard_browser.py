@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fixtures.browser import fill_login, page_errors, screenshot
+from fixtures.clock import SHOP_NOW
 from fixtures.console_login import add_staff
 from fixtures.live_server import LiveServer, serving
 from metrics_shop import Activity, drive_shop
@@ -23,6 +24,7 @@ from agent.models import Order
 from agent.settings import Settings
 
 BOGOTA = ZoneInfo("America/Bogota")
+pytestmark = pytest.mark.usefixtures("shop_clock")  # the demo's history has fixed dates
 CHARTS = ("days", "channels", "funnel", "products", "intents")
 WATCH_CSP = """
 window.__csp = [];
@@ -70,6 +72,7 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
 ) -> None:
     activity: Activity = await drive_shop(live.runtime)
     context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="es-CO")
+    await context.clock.set_fixed_time(SHOP_NOW)  # the page's "today" is the server's
     await context.add_init_script(WATCH_CSP)
     page = await context.new_page()
     errors = page_errors(page)
@@ -90,6 +93,7 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
 
     # The last 30 days: the three orders of the day (the demo's history is older).
     today = datetime.now(BOGOTA).date()
+    assert today == SHOP_NOW.date()
     orders, revenue = await sales_between(live, today - timedelta(days=29), today)
     assert orders == len(activity.orders) == 3
     await expect(page.locator("#sub-revenue")).to_have_text("3 pedidos")
@@ -143,7 +147,7 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
     all_orders, all_revenue = await sales_between(live, date(2025, 6, 1), today)
     await expect(page.locator("#sub-revenue")).to_have_text(f"{all_orders} pedidos")
     await expect(page.locator("#fig-revenue")).to_have_text(money(all_revenue))
-    # Eighteen months: a bar a month, their sum the whole revenue.
+    # June 2025 to November 2026, eighteen months: a bar a month, their sum the whole revenue.
     await expect(page.locator("#title-days")).to_have_text("Ventas por mes")
     months = (await drawn(page))["days"]
     assert len(months) == 18 and sum(months) == pytest.approx(float(all_revenue))

@@ -33,6 +33,7 @@ from agent.settings import Settings
 
 TOKEN = "un-token-de-prometheus-largo"
 BOGOTA = ZoneInfo("America/Bogota")
+pytestmark = pytest.mark.usefixtures("shop_clock")  # the demo's history has fixed dates
 
 
 @pytest.fixture

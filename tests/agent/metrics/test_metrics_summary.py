@@ -25,6 +25,7 @@ from agent.runtime import Runtime
 from agent.settings import Settings
 
 BOGOTA = ZoneInfo("America/Bogota")
+pytestmark = pytest.mark.usefixtures("shop_clock")  # the demo's history has fixed dates
 
 
 @pytest.fixture
