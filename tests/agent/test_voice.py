@@ -97,7 +97,7 @@ def test_a_missing_model_is_reported_not_raised_blindly(tmp_path: Path, speaker:
     with pytest.raises(UnheardNote) as refused:
         Transcriber(str(empty), threads=1).transcribe_now(speaker.note("hello", voice="en-us"))
 
-    assert refused.value.reason == "unavailable" and "no-model-here" in str(refused.value)
+    assert refused.value.reason == "no_model" and "no-model-here" in str(refused.value)
 
 
 def test_the_model_is_loaded_once_per_process(tiny_en_model: str) -> None:
