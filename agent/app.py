@@ -114,8 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 async def health(runtime: RuntimeDep) -> JSONResponse:
-    """Whether the service and its database answer, and how the language model fares."""
+    """Whether the service and its database answer, how the language model fares, and whether
+    voice notes can be heard (`voice`: the speech model available, or why not)."""
     llm = runtime.engine.llm.status() if runtime.engine.llm is not None else None
+    voice_model = runtime.voice.status() if runtime.voice is not None else None
     try:
         async with runtime.sessions() as session:
             await session.execute(text("SELECT 1"))
@@ -126,6 +128,7 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
             status_code=503,
         )
     body = {"status": "ok", "database": "ok", "version": agent.__version__, "llm": llm}
+    body["voice"] = voice_model.report() if voice_model is not None else None
     return JSONResponse(body)
 
 

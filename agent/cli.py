@@ -21,6 +21,7 @@ from agent.errors import SalesAgentError
 from agent.messages import InboundMessage, TurnResult
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
+from agent.voice.cli import voice_app
 from channels.telegram.cli import telegram_app
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(odoo_app, name="odoo")
 staff_app = typer.Typer(help="Staff accounts for the console (/console).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+app.add_typer(voice_app, name="voice")
 
 console = Console()
 errors = Console(stderr=True)

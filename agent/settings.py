@@ -144,7 +144,11 @@ class Settings(BaseSettings):
 
     # Voice notes (agent/voice): faster-whisper on the CPU.
     whisper_model: str = "base"
-    """A size name (tiny, base, small...; downloaded once) or a local folder with the model."""
+    """A local folder with the model, or a size name (tiny, base, small...) fetched once by
+    `salesagent voice fetch-model`; the service itself never downloads it."""
+    whisper_download_root: Path | None = None
+    """Where size names are fetched into and looked for (Hugging Face's cache layout); empty:
+    the Hugging Face cache (HF_HOME)."""
     whisper_threads: int = Field(default=0, ge=0)
     """CPU threads of a transcription; 0: all cores but one."""
     whisper_beam_size: int = Field(default=1, ge=1, le=10)

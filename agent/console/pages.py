@@ -432,6 +432,11 @@ def _media(item: dict[str, object]) -> str:
         length = f" · {seconds} s" if seconds else ""
         if item.get("transcript"):
             return f'<p class="media">Nota de voz{length} · transcripción:</p>'
+        if item.get("error") == "no_model":  # the customer was asked to write instead
+            return (
+                f'<p class="media unheard">Nota de voz{length} · sin escuchar: el servicio no '
+                "tiene modelo de voz; se pidió al cliente que escriba</p>"
+            )
         if item.get("error"):
             return f'<p class="media">Nota de voz{length} · no se pudo transcribir</p>'
         return f'<p class="media">Nota de voz{length}</p>'

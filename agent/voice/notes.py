@@ -23,7 +23,8 @@ from agent.i18n import say
 from agent.models import Conversation, Direction, InboxItem, Message
 from agent.settings import Settings
 from agent.voice.fetch import LocalFiles, MediaFetcher
-from agent.voice.transcriber import Transcriber, UnheardNote
+from agent.voice.model import ModelStatus
+from agent.voice.transcriber import NO_MODEL, Transcriber, UnheardNote
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,14 @@ def unheard(rows: Iterable[InboxItem], text: str) -> str | None:
 
 def unheard_reply(reason: str, language: str, *, max_seconds: float | None = None) -> str:
     """What the customer is told about a note that could not be understood."""
+    if reason == NO_MODEL:
+        return say(
+            language,
+            es="Ahora mismo no puedo escuchar notas de voz. ¿Me escribes lo que necesitas? "
+            "Te respondo enseguida.",
+            en="I can't listen to voice notes right now. Could you write what you need? "
+            "I'll answer right away.",
+        )
     if reason == "too_long":
         limit = f" ({max_seconds:.0f} s)" if max_seconds else ""
         return say(
@@ -111,16 +120,25 @@ class VoiceNotes:
     def from_settings(
         cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]
     ) -> VoiceNotes:
-        """The step as configured (`WHISPER_*`, `VOICE_*`), reading web notes from AUDIO_DIR."""
+        """The step as configured (`WHISPER_*`, `VOICE_*`), reading web notes from AUDIO_DIR;
+        the model is looked for now (nothing is downloaded), and its absence said in one line."""
         transcriber = Transcriber(
             settings.whisper_model,
             threads=settings.whisper_threads,
             beam_size=settings.whisper_beam_size,
             max_seconds=settings.voice_max_seconds,
+            download_root=settings.whisper_download_root,
         )
+        status = transcriber.check()
+        if not status.available:
+            log.warning("voice notes cannot be heard: %s", status.reason)
         notes = cls(sessions, transcriber, max_bytes=settings.voice_max_bytes)
         notes.add_fetcher("web", LocalFiles(settings.audio_dir))
         return notes
+
+    def status(self) -> ModelStatus | None:
+        """The speech model's state as last seen: available, or why not (`/health`)."""
+        return self.transcriber.status
 
     def add_fetcher(self, channel: str, fetcher: MediaFetcher) -> None:
         """Fetch `channel`'s notes with `fetcher` (a channel adapter's, with its credentials)."""
@@ -171,13 +189,18 @@ class VoiceNotes:
         self, note: PendingNote, hint: str | None, language: str | None
     ) -> dict[str, Any]:
         try:
+            status = self.transcriber.status
+            if status is not None and not status.available:
+                # Not fetched for nothing; the transcriber looks for the model again first.
+                await self.transcriber.warm()
             fetcher = self._fetchers.get(note.channel)
             if fetcher is None:
                 raise UnheardNote("unavailable", f"no way to fetch {note.channel} media")
             data = await fetcher(note.url, max_bytes=self._max_bytes)
             heard = await self.transcriber.transcribe(data, hint=hint, language=language)
         except UnheardNote as err:
-            log.info("voice note %s/%s not understood: %s", note.inbox_id, note.index, err)
+            level = logging.WARNING if err.reason == NO_MODEL else logging.INFO
+            log.log(level, "voice note %s/%s not heard: %s", note.inbox_id, note.index, err)
             return {"error": err.reason, "detail": str(err)}
         except Exception as err:  # the step's edge: the customer is told, the log keeps the trace
             log.exception("voice note %s/%s failed", note.inbox_id, note.index)

@@ -1,7 +1,7 @@
 """Speech to text with faster-whisper on the CPU (int8), one note at a time in a worker process.
 
 The worker is a separate process (spawned, not forked) holding the model, loaded once on the
-first note (from a local folder, or by size name, which faster-whisper downloads once). A thread
+first note from the folder agent/voice/model.py found (nothing is downloaded then). A thread
 would share the service's GIL: faster-whisper's Python between CTranslate2 calls then slows the
 event loop and is slowed by it (measured: text turns of other chats 3x slower at p50, the note
 itself 2x slower). With `WHISPER_THREADS` (by default all cores but one) a core stays free for
@@ -30,6 +30,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from agent.errors import SalesAgentError
+from agent.voice.model import ModelStatus, locate
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ WORKER_NICENESS = 10
 """How much lower the transcription worker's CPU priority is than the service's."""
 CONFIDENT_SHARE = 0.8
 """Below this share of the detected languages' probability, the conversation's language wins."""
+NO_MODEL = "no_model"
+"""The reason of a note not heard because there is no usable speech model."""
 
 
 class UnheardNote(SalesAgentError):
@@ -175,8 +178,12 @@ class Transcriber:
         beam_size: int = 1,
         max_seconds: float = 180.0,
         languages: Sequence[str] = ("es", "en"),
+        download_root: Path | None = None,
     ) -> None:
         self.model_name = model
+        self._download_root = download_root
+        self.status: ModelStatus | None = None
+        """Where the model is, or why it cannot be used; None until `check`."""
         self._threads = threads or default_threads()
         self._beam_size = beam_size
         self._max_seconds = max_seconds
@@ -192,7 +199,7 @@ class Transcriber:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
                 initargs=(
-                    self.model_name,
+                    str(self.status.path) if self.status and self.status.path else self.model_name,
                     self._threads,
                     self._beam_size,
                     self._max_seconds,
@@ -201,9 +208,22 @@ class Transcriber:
             )
         return self._pool
 
+    def check(self) -> ModelStatus:
+        """Find the model on this machine (nothing is downloaded) and check its files' SHA-256."""
+        status = locate(self.model_name, download_root=self._download_root)
+        if self.status is not None and status.path != self.status.path:
+            self.close()  # the worker holds the old folder's model
+        self.status = status
+        return status
+
     async def _run(
         self, audio: bytes | None, hint: str | None, language: str | None = None
     ) -> Transcript | None:
+        if self.status is None or not self.status.available:
+            # Looked for again: a model fetched or copied meanwhile is used without a restart.
+            status = await asyncio.to_thread(self.check)
+            if not status.available:
+                raise UnheardNote(NO_MODEL, status.reason or "no speech model")
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor(), _in_worker, audio, hint, language)
@@ -211,6 +231,11 @@ class Transcriber:
             self._pool = None
             log.error("the transcription worker stopped: %s", err)
             raise UnheardNote("failed", f"the transcription worker stopped: {err}") from err
+        except UnheardNote as err:
+            if err.reason == NO_MODEL and self.status is not None:  # it would not load
+                self.status = self.status.failed(str(err))
+                await asyncio.to_thread(self.close)
+            raise
 
     async def transcribe(
         self, audio: bytes, *, hint: str | None = None, language: str | None = None
@@ -252,11 +277,10 @@ class Transcriber:
     def _model(self) -> WhisperModel:
         try:
             return load_model(self.model_name, self._threads)
-        except Exception as err:  # any loading failure: the customer is told, staff see the log
-            log.exception("the whisper model %r could not be loaded", self.model_name)
-            raise UnheardNote(
-                "unavailable", f"the speech model {self.model_name!r} could not be loaded: {err}"
-            ) from err
+        except Exception as err:  # any loading failure: the customer is told, staff see why
+            reason = f"the speech model {self.model_name!r} could not be loaded: {err}"
+            log.error("%s", reason)
+            raise UnheardNote(NO_MODEL, reason) from err
 
     def _language(
         self, model: WhisperModel, samples: np.ndarray[Any, Any], hint: str | None

