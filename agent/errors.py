@@ -83,5 +83,10 @@ class UndeliverableError(ChannelError):
     24-hour window, held back by a guard): recorded as failed at once, never retried."""
 
 
+class OutcomeUnknownError(UndeliverableError):
+    """A process stopped while the vendor was being handed the message, and the vendor cannot be
+    asked whether it has it: not sent again (at most once), failed for staff to see."""
+
+
 class StorageError(SalesAgentError):
     """The file store refused or failed an operation (a missing file, a server error)."""
