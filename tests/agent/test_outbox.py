@@ -20,20 +20,23 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent.console.queries import conversation_view
 from agent.errors import RetryableError
 from agent.instances import ThisProcess
 from agent.models import (
     AttemptOutcome,
     Conversation,
     Delivery,
+    Direction,
     InboxItem,
     Instance,
+    Message,
     OutboxItem,
     OutboxStatus,
     SendAttempt,
     utcnow,
 )
-from agent.outbox import OutboxDispatcher
+from agent.outbox import OutboxDispatcher, queue
 from agent.settings import Settings
 from channels.base import CollectingOutput, OutputChannel
 from channels.telegram.adapter import TelegramChannel
@@ -281,15 +284,12 @@ async def test_a_telegram_part_whose_fate_is_unknown_is_not_sent_twice_and_says_
             conversation = Conversation(channel="telegram", external_chat_id="5550001", context={})
             session.add(conversation)
             await session.flush()
-            row = OutboxItem(
+            reply = Message(
                 conversation_id=conversation.id,
-                channel="telegram",
-                external_chat_id="5550001",
+                direction=Direction.OUTBOUND,
                 text="Le confirmo el pedido 42.",
             )
-            session.add(row)
-            await session.flush()
-            outbox_id = row.id
+            outbox_id = (await queue(session, conversation, reply)).id
         fake.answer_delay = 1.0
         outputs = {"telegram": channel.output}
         await killed_mid_send(
@@ -303,4 +303,10 @@ async def test_a_telegram_part_whose_fate_is_unknown_is_not_sent_twice_and_says_
         row = await reload(sessions, outbox_id)
         assert row.status == OutboxStatus.FAILED
         assert "at most once" in (row.last_error or "")
+        async with sessions() as session:
+            view = await conversation_view(session, conversation.id)
+        assert view is not None
+        (shown,) = view.messages
+        assert shown.text == "Le confirmo el pedido 42."
+        assert "at most once" in (shown.undelivered or "")  # staff see it and why
         await channel.bot.shutdown()
