@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.deliveries import close_attempts
-from agent.errors import RecipientAwayError, RetryableError, UndeliverableError
+from agent.errors import AnswerLostError, RecipientAwayError, RetryableError, UndeliverableError
 from agent.instances import ThisProcess
 from agent.models import AttemptOutcome, Conversation, Message, OutboxItem, OutboxStatus, utcnow
 from channels.base import OutputChannel, PendingReply, TrackedOutput
@@ -200,7 +200,8 @@ class OutboxDispatcher:
         async with self._sessions() as session, session.begin():
             row = await session.get(OutboxItem, outbox_id)
             assert row is not None
-            await close_attempts(session, outbox_id, AttemptOutcome.FAILED)
+            if not isinstance(err, AnswerLostError):  # else left open: settled before a resend
+                await close_attempts(session, outbox_id, AttemptOutcome.FAILED)
             row.last_error = f"{type(err).__name__}: {err}"
             row.lease_owner = None
             if isinstance(err, UndeliverableError):

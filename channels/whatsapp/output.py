@@ -10,7 +10,7 @@
 - Twilio then reports each message's fate to the status callback (`deliveries`).
 - Each part's send is recorded before Twilio is called. After a crash mid-send, Twilio's own
   records (`messages.list` to the chat) say whether the part was accepted, so it is recorded, or
-  sent again, never both.
+  sent again, never both; so do they after a send whose answer was lost (a timeout).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from twilio.rest import Client
 
 from agent import deliveries
 from agent.db import transaction
-from agent.errors import RetryableError, UndeliverableError
+from agent.errors import AnswerLostError, RetryableError, UndeliverableError
 from agent.models import utcnow
 from channels.base import PendingReply
 from channels.guards import hold_back_loop
@@ -183,7 +183,7 @@ class WhatsAppOutput:
                 f"Twilio refused the message ({err.status}, error {err.code}): {err.msg}"
             ) from err
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise RetryableError(f"Twilio could not be reached: {err!r}") from err
+            raise AnswerLostError(f"Twilio's answer did not come: {err!r}") from err
         return str(message.sid), str(message.status or "accepted")
 
 

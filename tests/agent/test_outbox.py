@@ -14,11 +14,12 @@ import pytest
 from fixtures.live_server import eventually
 from fixtures.telegram_server import TOKEN as TELEGRAM_TOKEN
 from fixtures.telegram_server import bot_api
-from fixtures.twilio_server import TwilioServer
-from fixtures.whatsapp_setup import CUSTOMER, whatsapp_settings
+from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer
+from fixtures.whatsapp_setup import CUSTOMER, PUBLIC, whatsapp_settings
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from twilio.rest import Client
 
 from agent.console.queries import conversation_view
 from agent.errors import RetryableError
@@ -40,7 +41,9 @@ from agent.outbox import OutboxDispatcher, queue
 from agent.settings import Settings
 from channels.base import CollectingOutput, OutputChannel
 from channels.telegram.adapter import TelegramChannel
-from channels.whatsapp.adapter import WhatsAppChannel
+from channels.whatsapp.adapter import STATUS_PATH, WhatsAppChannel
+from channels.whatsapp.output import WhatsAppOutput
+from channels.whatsapp.twilio_http import TwilioHttp
 
 
 class Flaky(CollectingOutput):
@@ -237,6 +240,30 @@ async def test_a_reply_twilio_never_got_is_sent_after_a_crash(
     async with sessions() as session:
         outcomes = list((await session.execute(select(SendAttempt.outcome))).scalars())
     assert outcomes == [AttemptOutcome.ABSENT, AttemptOutcome.ACCEPTED]
+
+
+async def test_a_send_whose_answer_timed_out_is_not_sent_again_when_twilio_has_it(
+    sessions: async_sessionmaker[AsyncSession], fake_twilio: TwilioServer
+) -> None:
+    http = TwilioHttp(base_url=fake_twilio.url, deadline=0.3)
+    output = WhatsAppOutput(
+        Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http),
+        sessions,
+        sender=SENDER,
+        status_callback=PUBLIC + STATUS_PATH,
+    )
+    dispatcher = OutboxDispatcher(sessions, {"whatsapp": output})
+    fake_twilio.answer_delay = 1.0  # accepted, answered after the client gave up
+    outbox_id = await a_whatsapp_reply(sessions, "Le enviamos la cotización.")
+
+    assert await dispatcher.deliver(outbox_id) is False
+    assert "answer did not come" in ((await reload(sessions, outbox_id)).last_error or "")
+    fake_twilio.answer_delay = 0.0
+    await make_due(sessions, outbox_id)
+    assert await dispatcher.deliver(outbox_id) is True
+
+    assert fake_twilio.bodies(CUSTOMER) == ["Le enviamos la cotización."]
+    await http.close()
 
 
 async def test_a_dead_processs_leases_are_taken_back_at_start_not_after_they_expire(
