@@ -4,7 +4,8 @@ Each process registers a row (random id, host, pid) and beats it while it runs. 
 outbox row being delivered) names its process, so the next process can take back a dead one's
 leases at once instead of waiting for them to expire. A process is dead when it ran on this host
 and its pid no longer runs (or is this very process's pid: a restarted container), or when its
-beat is older than `stale` (another host). A live process is never taken for dead.
+beat is older than `stale` (another host, or a pid reused since). A process that runs beats
+every few seconds, so it is not taken for dead.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ class ThisProcess:
         """True when the process of `row` certainly no longer runs."""
         if row.id == self.id:
             return False
-        if row.host == self.host:
-            return row.pid == self.pid or not _running(row.pid)
-        return utcnow() - row.beat_at > stale
+        if utcnow() - row.beat_at > stale:
+            return True
+        return row.host == self.host and (row.pid == self.pid or not _running(row.pid))
 
     async def dead(self, session: AsyncSession, *, stale: timedelta) -> list[str]:
         """The ids of the registered processes that are dead, forgotten from now on."""

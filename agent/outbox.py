@@ -10,6 +10,7 @@ the dead process may already have handed to the vendor is settled by the channel
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -216,18 +217,32 @@ class OutboxDispatcher:
                 log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, err)
 
     async def run(self, *, interval: float = 1.0, beat: float = 10.0) -> None:
-        """Take back dead processes' leases, then deliver due rows forever, showing every `beat`
-        seconds that this process runs (the app runs this in its lifespan)."""
-        last_beat: float | None = None
+        """Take back dead processes' leases, then deliver due rows forever, while another task
+        shows every `beat` seconds that this process runs (the app runs this in its lifespan)."""
+        try:
+            await self.recover()
+        except Exception:
+            log.exception("outbox recovery")
+        beating = asyncio.create_task(self._beat(beat))
+        try:
+            while True:
+                try:
+                    await self.deliver_due()
+                except Exception:
+                    log.exception("outbox loop")
+                await asyncio.sleep(interval)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+    async def _beat(self, every: float) -> None:
+        # Its own task: a slow delivery must not make this process look dead to the others.
         while True:
+            await asyncio.sleep(every)
             try:
-                now = asyncio.get_running_loop().time()
-                if last_beat is None or now - last_beat >= beat:
-                    await self.recover()
-                    async with self._sessions() as session, session.begin():
-                        await self.process.beat(session)
-                    last_beat = now
-                await self.deliver_due()
+                async with self._sessions() as session, session.begin():
+                    await self.process.beat(session)
+                await self.recover()
             except Exception:
-                log.exception("outbox loop")
-            await asyncio.sleep(interval)
+                log.exception("outbox heartbeat")
