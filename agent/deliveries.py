@@ -1,5 +1,10 @@
 """What the vendors accepted for each reply (a long reply goes in parts), and what they said since.
 
+Each part is recorded as an attempt (committed) before the vendor is called. An attempt a stopped
+process left open has an unknown outcome: before sending that part again, the vendor is asked
+whether it has the message (`settle_interrupted`); a vendor that cannot be asked gets the part at
+most once: it is not sent again, and the row fails with the reason for staff to see.
+
 A vendor that reports on its messages (Twilio's status callbacks) may do so before the send that
 created the message has been recorded here, and out of order (`delivered` after `read`): a
 report is kept whichever comes first, and a status never moves backwards.
@@ -7,13 +12,23 @@ report is kept whichever comes first, and a status never moves backwards.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.db import insert_ignore
-from agent.models import Delivery, InboxItem, OutboxItem, OutboxStatus, utcnow
+from agent.db import insert_ignore, transaction
+from agent.errors import OutcomeUnknownError
+from agent.models import (
+    AttemptOutcome,
+    Delivery,
+    InboxItem,
+    OutboxItem,
+    OutboxStatus,
+    SendAttempt,
+    utcnow,
+)
 
 PROGRESS = ("accepted", "queued", "sending", "sent", "delivered", "read")
 """A message's statuses in the order they happen; a later one is never replaced by an earlier."""
@@ -32,6 +47,86 @@ async def accepted_parts(session: AsyncSession, outbox_id: int) -> set[int]:
         Delivery.outbox_id == outbox_id, Delivery.part.is_not(None)
     )
     return {part for part in (await session.execute(statement)).scalars() if part is not None}
+
+
+Lookup = Callable[[datetime], Awaitable[list[str]]]
+"""Asks a vendor for the ids of the messages like one part that it took since a moment, newest
+first."""
+
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far the vendor's clock may be behind ours when its records are searched."""
+
+
+async def begin_attempt(
+    sessions: async_sessionmaker[AsyncSession], *, outbox_id: int, part: int
+) -> None:
+    """Record (committed) that one part is about to be handed to the vendor."""
+    async with transaction(sessions) as session:
+        session.add(SendAttempt(outbox_id=outbox_id, part=part))
+
+
+async def close_attempts(session: AsyncSession, outbox_id: int, outcome: AttemptOutcome) -> None:
+    """Note the outcome of the row's open attempts (the vendor answered)."""
+    await session.execute(
+        update(SendAttempt)
+        .where(SendAttempt.outbox_id == outbox_id, SendAttempt.outcome.is_(None))
+        .values(outcome=outcome, finished_at=utcnow())
+    )
+
+
+async def settle_interrupted(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    channel: str,
+    outbox_id: int,
+    part: int,
+    lookup: Lookup | None,
+) -> bool:
+    """Settle the attempt of `part` a stopped process left open; True when the vendor has the
+    message (now recorded: not to be sent again), False when it is to be sent.
+
+    Raises `OutcomeUnknownError` when the vendor cannot be asked (`lookup` None): at most once.
+    """
+    async with sessions() as session:
+        started = await session.scalar(
+            select(SendAttempt.started_at).where(
+                SendAttempt.outbox_id == outbox_id,
+                SendAttempt.part == part,
+                SendAttempt.outcome.is_(None),
+            )
+        )
+    if started is None:
+        return False
+    if lookup is None:
+        async with transaction(sessions) as session:
+            await close_attempts(session, outbox_id, AttemptOutcome.UNKNOWN)
+        raise OutcomeUnknownError(
+            f"not sent again: the process stopped while {channel} was being handed part "
+            f"{part + 1} of this reply, and {channel} cannot be asked whether it arrived "
+            "(at most once: check the chat)"
+        )
+    found = await lookup(started - CLOCK_SKEW)
+    async with transaction(sessions) as session:
+        known = set(
+            (
+                await session.execute(
+                    select(Delivery.vendor_message_id).where(
+                        Delivery.channel == channel,
+                        Delivery.vendor_message_id.in_(found),
+                        Delivery.outbox_id.is_not(None),
+                    )
+                )
+            ).scalars()
+        )
+        fresh = [vendor_id for vendor_id in found if vendor_id not in known]
+        if not fresh:
+            await close_attempts(session, outbox_id, AttemptOutcome.ABSENT)
+            return False
+        await close_attempts(session, outbox_id, AttemptOutcome.FOUND)
+        await record_part(  # the oldest match since the attempt began is the one it sent
+            session, outbox_id=outbox_id, channel=channel, part=part, vendor_message_id=fresh[-1]
+        )
+    return True
 
 
 async def _by_vendor_id(session: AsyncSession, channel: str, vendor_message_id: str) -> Delivery:
@@ -68,6 +163,7 @@ async def record_part(
     row.outbox_id, row.part = outbox_id, part  # a report may have created the row first
     if _rank(status) > _rank(row.status):
         row.status = status
+    await close_attempts(session, outbox_id, AttemptOutcome.ACCEPTED)
     return row
 
 

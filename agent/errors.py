@@ -78,9 +78,19 @@ class RetryableError(ChannelError):
         self.retry_after = retry_after
 
 
+class AnswerLostError(RetryableError):
+    """A send whose answer never came (a timeout, a dropped connection): the vendor may have the
+    message, so the retry asks it first where it can be asked."""
+
+
 class UndeliverableError(ChannelError):
     """A delivery that can never succeed as it is (refused by the vendor, outside WhatsApp's
     24-hour window, held back by a guard): recorded as failed at once, never retried."""
+
+
+class OutcomeUnknownError(UndeliverableError):
+    """A process stopped while the vendor was being handed the message, and the vendor cannot be
+    asked whether it has it: not sent again (at most once), failed for staff to see."""
 
 
 class StorageError(SalesAgentError):

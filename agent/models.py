@@ -350,6 +350,8 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    """The process (`Instance.id`) delivering the row now; its lease ends at `next_attempt_at`."""
 
 
 class Delivery(Base):
@@ -373,6 +375,45 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AttemptOutcome(enum.StrEnum):
+    """What became of one send of a reply's part."""
+
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    FOUND = "found"
+    """Left open by a process that stopped; the vendor had the message: not sent again."""
+    ABSENT = "absent"
+    """Left open by a process that stopped; the vendor did not have the message: sent again."""
+    UNKNOWN = "unknown"
+    """Left open by a process that stopped, and the vendor cannot be asked: not sent again."""
+
+
+class SendAttempt(Base):
+    """One part of a reply about to be handed to its vendor, committed before the call, so a
+    process that stops mid-send leaves a trace (`outcome` None) instead of nothing."""
+
+    __tablename__ = "send_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    part: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[AttemptOutcome | None] = mapped_column(_enum(AttemptOutcome), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Instance(Base):
+    """A running salesagent process: the leases it holds are its own until it is seen dead."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Handoff(Base):

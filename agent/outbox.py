@@ -1,17 +1,27 @@
-"""The outbox: replies written with the turn, delivered by their channel with retries."""
+"""The outbox: replies written with the turn, delivered by their channel with retries.
+
+A row being delivered is leased by its process (`lease_owner`, `next_attempt_at`). A process
+that starts takes back the leases of the dead ones at once (`recover`), so the replies a killed
+process left are sent within a second of the restart, not when their lease runs out; what
+the dead process may already have handed to the vendor is settled by the channel first
+(`deliveries.settle_interrupted`), so nothing is sent twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import RecipientAwayError, RetryableError, UndeliverableError
-from agent.models import Conversation, Message, OutboxItem, OutboxStatus, utcnow
+from agent.deliveries import close_attempts
+from agent.errors import AnswerLostError, RecipientAwayError, RetryableError, UndeliverableError
+from agent.instances import ThisProcess
+from agent.models import AttemptOutcome, Conversation, Message, OutboxItem, OutboxStatus, utcnow
 from channels.base import OutputChannel, PendingReply, TrackedOutput
 
 log = logging.getLogger(__name__)
@@ -54,6 +64,7 @@ class OutboxDispatcher:
         base_delay: float = 2.0,
         max_delay: float = 300.0,
         lease: float = 60.0,
+        process: ThisProcess | None = None,
     ) -> None:
         self._sessions = sessions
         self._outputs = outputs
@@ -61,6 +72,24 @@ class OutboxDispatcher:
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._lease = lease
+        self.process = process or ThisProcess()
+
+    async def recover(self) -> int:
+        """Register this process and take back the leases of dead ones; how many rows."""
+        async with self._sessions() as session, session.begin():
+            await self.process.register(session)
+            dead = await self.process.dead(session, stale=timedelta(seconds=self._lease))
+            if not dead:
+                return 0
+            taken = await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.lease_owner.in_(dead), OutboxItem.status == OutboxStatus.PENDING)
+                .values(lease_owner=None, next_attempt_at=utcnow())
+            )
+        count = int(taken.rowcount)  # type: ignore[attr-defined]
+        if count:
+            log.info("took back %s replies a stopped process was delivering", count)
+        return count
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt `attempts + 1`; the vendor's Retry-After wins."""
@@ -112,6 +141,7 @@ class OutboxDispatcher:
             row.status = OutboxStatus.SENT
             row.sent_at = utcnow()
             row.last_error = None
+            row.lease_owner = None
         return True
 
     async def _claim(self, outbox_id: int) -> tuple[OutputChannel, str, str] | None:
@@ -126,6 +156,7 @@ class OutboxDispatcher:
                 return None
             row.attempts += 1
             row.next_attempt_at = utcnow() + timedelta(seconds=self._lease)
+            row.lease_owner = self.process.id
             return output, row.external_chat_id, row.text
 
     async def _hold(self, outbox_id: int) -> None:
@@ -136,6 +167,7 @@ class OutboxDispatcher:
             row.status = OutboxStatus.WAITING
             row.attempts -= 1
             row.last_error = None
+            row.lease_owner = None
 
     async def take_waiting(self, channel: str, external_chat_id: str) -> list[OutboxItem]:
         """The chat's replies that waited for their recipient, oldest first, now marked sent.
@@ -169,7 +201,10 @@ class OutboxDispatcher:
         async with self._sessions() as session, session.begin():
             row = await session.get(OutboxItem, outbox_id)
             assert row is not None
+            if not isinstance(err, AnswerLostError):  # else left open: settled before a resend
+                await close_attempts(session, outbox_id, AttemptOutcome.FAILED)
             row.last_error = f"{type(err).__name__}: {err}"
+            row.lease_owner = None
             if isinstance(err, UndeliverableError):
                 row.status = OutboxStatus.FAILED
                 log.warning("outbox %s not delivered: %s", row.id, err)
@@ -181,11 +216,33 @@ class OutboxDispatcher:
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)
                 log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, err)
 
-    async def run(self, *, interval: float = 1.0) -> None:
-        """Deliver due rows forever (the app runs this in its lifespan)."""
+    async def run(self, *, interval: float = 1.0, beat: float = 10.0) -> None:
+        """Take back dead processes' leases, then deliver due rows forever, while another task
+        shows every `beat` seconds that this process runs (the app runs this in its lifespan)."""
+        try:
+            await self.recover()
+        except Exception:
+            log.exception("outbox recovery")
+        beating = asyncio.create_task(self._beat(beat))
+        try:
+            while True:
+                try:
+                    await self.deliver_due()
+                except Exception:
+                    log.exception("outbox loop")
+                await asyncio.sleep(interval)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+    async def _beat(self, every: float) -> None:
+        # Its own task: a slow delivery must not make this process look dead to the others.
         while True:
+            await asyncio.sleep(every)
             try:
-                await self.deliver_due()
+                async with self._sessions() as session, session.begin():
+                    await self.process.beat(session)
+                await self.recover()
             except Exception:
-                log.exception("outbox loop")
-            await asyncio.sleep(interval)
+                log.exception("outbox heartbeat")

@@ -419,9 +419,14 @@ def _entry(entry: Entry, zone: ZoneInfo) -> str:
         "note": f"Nota interna · {entry.author or ''}",
     }[entry.kind]
     media = "".join(_media(item) for item in entry.media)
+    undelivered = (
+        f'<p class="undelivered" role="status">No entregado: {e(entry.undelivered)}</p>'
+        if entry.undelivered is not None
+        else ""
+    )
     return (
         f'<li class="msg msg-{entry.kind}"><p class="meta"><span class="who">{e(who)}</span> '
-        f'{when}</p>{media}<p class="text">{e(entry.text)}</p></li>'
+        f'{when}</p>{media}<p class="text">{e(entry.text)}</p>{undelivered}</li>'
     )
 
 

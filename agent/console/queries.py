@@ -18,6 +18,8 @@ from agent.models import (
     Direction,
     Handoff,
     Message,
+    OutboxItem,
+    OutboxStatus,
     Owner,
     Product,
     Sale,
@@ -231,6 +233,8 @@ class Entry:
     reason: str | None = None
     to_owner: Owner | None = None
     id: int = 0
+    undelivered: str | None = None
+    """Why a reply never reached the customer (the outbox gave up on it), for staff to act."""
 
 
 @dataclass(slots=True)
@@ -266,6 +270,13 @@ async def conversation_view(session: AsyncSession, conversation_id: int) -> Conv
     messages = await session.execute(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
     )
+    failed = await session.execute(
+        select(OutboxItem.message_id, OutboxItem.last_error).where(
+            OutboxItem.conversation_id == conversation_id,
+            OutboxItem.status == OutboxStatus.FAILED,
+        )
+    )
+    undelivered = {message_id: error or "" for message_id, error in failed.all()}
     last_id = 0
     intents: dict[int, str] = {}
     for message in messages.scalars():
@@ -284,6 +295,7 @@ async def conversation_view(session: AsyncSession, conversation_id: int) -> Conv
                 author=names.get(message.staff_id) if message.staff_id else None,
                 media=list(message.media or []),
                 id=message.id,
+                undelivered=undelivered.get(message.id),
             )
         )
     notes = await session.execute(

@@ -3,6 +3,10 @@
 A reply over Telegram's 4,096 characters goes in parts, each recorded once accepted, so a retry
 never repeats one. Flood control (429 with `retry_after`) and network failures are retried;
 a chat that blocked the bot, or a request Telegram refuses, is not.
+
+Each part's send is recorded before Telegram is called. The Bot API has no idempotency key and
+no way to list what the bot sent, so a part a crashed process was sending is not sent again (at
+most once): its row fails saying so, for staff to check the chat.
 """
 
 from __future__ import annotations
@@ -66,8 +70,11 @@ class TelegramOutput:
             done = await deliveries.accepted_parts(session, reply.outbox_id)
             await hold_back_loop(session, channel=CHANNEL, reply=reply, done=done)
         for part, text in enumerate(self.parts(reply.text)):
-            if part in done:
+            if part in done or await deliveries.settle_interrupted(
+                self._sessions, channel=CHANNEL, outbox_id=reply.outbox_id, part=part, lookup=None
+            ):
                 continue
+            await deliveries.begin_attempt(self._sessions, outbox_id=reply.outbox_id, part=part)
             message_id = await self._send(chat, text)
             async with transaction(self._sessions) as session:
                 await deliveries.record_part(

@@ -8,11 +8,15 @@
 - Twilio's 429 and 5xx and network failures are retried by the outbox; other refusals are not.
 - The same reply is not sent a third time in a row to a chat (a bot answering a bot).
 - Twilio then reports each message's fate to the status callback (`deliveries`).
+- Each part's send is recorded before Twilio is called. After a crash mid-send, Twilio's own
+  records (`messages.list` to the chat) say whether the part was accepted, so it is recorded, or
+  sent again, never both; so do they after a send whose answer was lost (a timeout).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +27,7 @@ from twilio.rest import Client
 
 from agent import deliveries
 from agent.db import transaction
-from agent.errors import RetryableError, UndeliverableError
+from agent.errors import AnswerLostError, RetryableError, UndeliverableError
 from agent.models import utcnow
 from channels.base import PendingReply
 from channels.guards import hold_back_loop
@@ -32,6 +36,8 @@ from channels.split import split_reply
 CHANNEL = "whatsapp"
 WINDOW = timedelta(hours=24)
 """WhatsApp's customer service window: free-form messages only this long after the customer's."""
+LOOKUP_LIMIT = 50
+"""The chat's latest messages searched for a part a stopped process may have sent."""
 
 
 class WhatsAppOutput:
@@ -82,10 +88,43 @@ class WhatsAppOutput:
             await self._outside_window(reply, last_inbound, done)
             return
         for part, body in enumerate(self.parts(reply.text)):
-            if part in done:
+            if part in done or await self._settle(reply, part, body):
                 continue
+            await deliveries.begin_attempt(self._sessions, outbox_id=reply.outbox_id, part=part)
             sid, status = await self._create(to=chat, body=body)
             await self._record(reply.outbox_id, part, sid, status)
+
+    def sent_since(self, to: str, body: str | None) -> Callable[[datetime], Awaitable[list[str]]]:
+        """Asks Twilio for the SIDs of the messages to `to` with `body` (any body: None) created
+        since a moment, newest first."""
+
+        async def lookup(since: datetime) -> list[str]:
+            try:
+                messages = await self._client.messages.list_async(
+                    to=to, from_=self._sender, limit=LOOKUP_LIMIT
+                )
+            except TwilioRestException as err:
+                raise RetryableError(f"Twilio's message list failed ({err.status})") from err
+            except (aiohttp.ClientError, TimeoutError) as err:
+                raise RetryableError(f"Twilio could not be reached: {err!r}") from err
+            return [
+                str(m.sid)
+                for m in messages
+                if m.date_created is not None
+                and m.date_created >= since
+                and (body is None or m.body == body)
+            ]
+
+        return lookup
+
+    async def _settle(self, reply: PendingReply, part: int, body: str | None) -> bool:
+        return await deliveries.settle_interrupted(
+            self._sessions,
+            channel=CHANNEL,
+            outbox_id=reply.outbox_id,
+            part=part,
+            lookup=self.sent_since(reply.external_chat_id, body),
+        )
 
     async def _outside_window(
         self, reply: PendingReply, last_inbound: datetime | None, done: set[int]
@@ -96,8 +135,9 @@ class WhatsAppOutput:
                 f"not sent: outside WhatsApp's 24-hour window (the customer last wrote: {since}) "
                 "and no template is configured (TWILIO_CONTENT_SID)"
             )
-        if 0 in done:
+        if 0 in done or await self._settle(reply, 0, None):
             return
+        await deliveries.begin_attempt(self._sessions, outbox_id=reply.outbox_id, part=0)
         sid, status = await self._create(
             to=reply.external_chat_id,
             content_sid=self._content_sid,
@@ -143,7 +183,7 @@ class WhatsAppOutput:
                 f"Twilio refused the message ({err.status}, error {err.code}): {err.msg}"
             ) from err
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise RetryableError(f"Twilio could not be reached: {err!r}") from err
+            raise AnswerLostError(f"Twilio's answer did not come: {err!r}") from err
         return str(message.sid), str(message.status or "accepted")
 
 

@@ -1,14 +1,49 @@
-"""Outbox delivery: retries with backoff, the vendor's Retry-After, and giving up clearly."""
+"""Outbox delivery: retries with backoff, the vendor's Retry-After, giving up clearly, and no
+reply sent twice (or left waiting) after the process delivering it was killed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import subprocess
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from fixtures.live_server import eventually
+from fixtures.telegram_server import TOKEN as TELEGRAM_TOKEN
+from fixtures.telegram_server import bot_api
+from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer
+from fixtures.whatsapp_setup import CUSTOMER, PUBLIC, whatsapp_settings
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from twilio.rest import Client
 
+from agent.console.queries import conversation_view
 from agent.errors import RetryableError
-from agent.models import Conversation, OutboxItem, OutboxStatus, utcnow
-from agent.outbox import OutboxDispatcher
-from channels.base import CollectingOutput
+from agent.instances import ThisProcess
+from agent.models import (
+    AttemptOutcome,
+    Conversation,
+    Delivery,
+    Direction,
+    InboxItem,
+    Instance,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    SendAttempt,
+    utcnow,
+)
+from agent.outbox import OutboxDispatcher, queue
+from agent.settings import Settings
+from channels.base import CollectingOutput, OutputChannel
+from channels.telegram.adapter import TelegramChannel
+from channels.whatsapp.adapter import STATUS_PATH, WhatsAppChannel
+from channels.whatsapp.output import WhatsAppOutput
+from channels.whatsapp.twilio_http import TwilioHttp
 
 
 class Flaky(CollectingOutput):
@@ -107,3 +142,198 @@ async def test_after_the_last_attempt_the_row_is_failed_for_good(
     row = await reload(sessions, outbox_id)
     assert row.status == OutboxStatus.FAILED and row.attempts == 3
     assert output.sent == {}
+
+
+# After a crash: a reply's fate at the vendor is settled before it is sent again.
+
+
+async def a_whatsapp_reply(sessions: async_sessionmaker[AsyncSession], text: str) -> int:
+    """A reply to a customer who wrote a minute ago (inside WhatsApp's window), due now."""
+    async with sessions() as session, session.begin():
+        conversation = Conversation(channel="whatsapp", external_chat_id=CUSTOMER, context={})
+        session.add(conversation)
+        session.add(
+            InboxItem(channel="whatsapp", external_message_id="SM1", external_chat_id=CUSTOMER)
+        )
+        await session.flush()
+        row = OutboxItem(
+            conversation_id=conversation.id,
+            channel="whatsapp",
+            external_chat_id=CUSTOMER,
+            text=text,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+def exited_pid() -> int:
+    """The pid of a process that ran on this host and is gone."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+async def killed_mid_send(dispatcher: OutboxDispatcher, outbox_id: int, accepted: Any) -> None:
+    """Deliver `outbox_id` and stop dead (as SIGKILL would) once the vendor accepted it, before
+    its answer arrives: nothing of the dispatcher runs after that moment."""
+    task = asyncio.create_task(dispatcher.deliver(outbox_id))
+    await eventually(accepted, within=10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+@pytest.fixture
+async def whatsapp(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], fake_twilio: TwilioServer
+) -> AsyncIterator[OutputChannel]:
+    channel = WhatsAppChannel.from_settings(whatsapp_settings(settings, fake_twilio), sessions)
+    assert channel is not None
+    yield channel.output
+    await channel.close()
+
+
+async def test_a_reply_twilio_accepted_before_a_crash_is_not_sent_again(
+    sessions: async_sessionmaker[AsyncSession],
+    fake_twilio: TwilioServer,
+    whatsapp: OutputChannel,
+) -> None:
+    fake_twilio.answer_delay = 1.0
+    outbox_id = await a_whatsapp_reply(sessions, "Tenemos 12 cascos dieléctricos.")
+    before = OutboxDispatcher(sessions, {"whatsapp": whatsapp})
+    await killed_mid_send(before, outbox_id, lambda: len(fake_twilio.created) == 1)
+    await make_due(sessions, outbox_id)  # its lease ran out
+
+    after = OutboxDispatcher(sessions, {"whatsapp": whatsapp})
+    assert await after.deliver(outbox_id) is True
+
+    assert fake_twilio.bodies(CUSTOMER) == ["Tenemos 12 cascos dieléctricos."]
+    assert fake_twilio.lists == 1  # Twilio's records were asked, once
+    row = await reload(sessions, outbox_id)
+    assert row.status == OutboxStatus.SENT
+    async with sessions() as session:
+        recorded = list((await session.execute(select(Delivery))).scalars())
+        attempts = list((await session.execute(select(SendAttempt))).scalars())
+    assert [(d.outbox_id, d.part, d.vendor_message_id) for d in recorded] == [
+        (outbox_id, 0, fake_twilio.created[0]["Sid"])
+    ]
+    assert [a.outcome for a in attempts] == [AttemptOutcome.FOUND]
+
+
+async def test_a_reply_twilio_never_got_is_sent_after_a_crash(
+    sessions: async_sessionmaker[AsyncSession],
+    fake_twilio: TwilioServer,
+    whatsapp: OutputChannel,
+) -> None:
+    fake_twilio.answer_delay = 1.0
+    outbox_id = await a_whatsapp_reply(sessions, "Sí, hacemos envíos a Medellín.")
+    before = OutboxDispatcher(sessions, {"whatsapp": whatsapp})
+    await killed_mid_send(before, outbox_id, lambda: len(fake_twilio.created) == 1)
+    fake_twilio.created.clear()  # as if the request had died on the way to Twilio
+    fake_twilio.answer_delay = 0.0
+    await make_due(sessions, outbox_id)
+
+    assert await OutboxDispatcher(sessions, {"whatsapp": whatsapp}).deliver(outbox_id) is True
+
+    assert fake_twilio.bodies(CUSTOMER) == ["Sí, hacemos envíos a Medellín."]
+    async with sessions() as session:
+        outcomes = list((await session.execute(select(SendAttempt.outcome))).scalars())
+    assert outcomes == [AttemptOutcome.ABSENT, AttemptOutcome.ACCEPTED]
+
+
+async def test_a_send_whose_answer_timed_out_is_not_sent_again_when_twilio_has_it(
+    sessions: async_sessionmaker[AsyncSession], fake_twilio: TwilioServer
+) -> None:
+    http = TwilioHttp(base_url=fake_twilio.url, deadline=0.3)
+    output = WhatsAppOutput(
+        Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http),
+        sessions,
+        sender=SENDER,
+        status_callback=PUBLIC + STATUS_PATH,
+    )
+    dispatcher = OutboxDispatcher(sessions, {"whatsapp": output})
+    fake_twilio.answer_delay = 1.0  # accepted, answered after the client gave up
+    outbox_id = await a_whatsapp_reply(sessions, "Le enviamos la cotización.")
+
+    assert await dispatcher.deliver(outbox_id) is False
+    assert "answer did not come" in ((await reload(sessions, outbox_id)).last_error or "")
+    fake_twilio.answer_delay = 0.0
+    await make_due(sessions, outbox_id)
+    assert await dispatcher.deliver(outbox_id) is True
+
+    assert fake_twilio.bodies(CUSTOMER) == ["Le enviamos la cotización."]
+    await http.close()
+
+
+async def test_a_dead_processs_leases_are_taken_back_at_start_not_after_they_expire(
+    sessions: async_sessionmaker[AsyncSession],
+    fake_twilio: TwilioServer,
+    whatsapp: OutputChannel,
+) -> None:
+    dead = ThisProcess(pid=exited_pid())
+    fake_twilio.answer_delay = 1.0
+    outbox_id = await a_whatsapp_reply(sessions, "Su pedido quedó registrado.")
+    before = OutboxDispatcher(sessions, {"whatsapp": whatsapp}, process=dead)
+    await before.recover()
+    await killed_mid_send(before, outbox_id, lambda: len(fake_twilio.created) == 1)
+    fake_twilio.answer_delay = 0.0
+    alive = ThisProcess(pid=os.getppid())  # another process that still runs, on this host
+    async with sessions() as session, session.begin():
+        await alive.register(session)
+
+    after = OutboxDispatcher(sessions, {"whatsapp": whatsapp})
+    assert await after.recover() == 1
+    assert await after.deliver_due() == 1  # at once, not 60 s later
+
+    assert fake_twilio.bodies(CUSTOMER) == ["Su pedido quedó registrado."]
+    async with sessions() as session:
+        processes = set((await session.execute(select(Instance.id))).scalars())
+    assert processes == {alive.id, after.process.id}  # the live one is left alone
+
+
+async def test_a_telegram_part_whose_fate_is_unknown_is_not_sent_twice_and_says_why(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with bot_api() as fake:
+        channel = TelegramChannel.from_settings(
+            settings.model_copy(
+                update={
+                    "telegram_bot_token": SecretStr(TELEGRAM_TOKEN),
+                    "telegram_api_base_url": fake.url,
+                }
+            ),
+            sessions,
+        )
+        assert channel is not None
+        await channel.bot.initialize()
+        async with sessions() as session, session.begin():
+            conversation = Conversation(channel="telegram", external_chat_id="5550001", context={})
+            session.add(conversation)
+            await session.flush()
+            reply = Message(
+                conversation_id=conversation.id,
+                direction=Direction.OUTBOUND,
+                text="Le confirmo el pedido 42.",
+            )
+            outbox_id = (await queue(session, conversation, reply)).id
+        fake.answer_delay = 1.0
+        outputs = {"telegram": channel.output}
+        await killed_mid_send(
+            OutboxDispatcher(sessions, outputs), outbox_id, lambda: bool(fake.sent)
+        )
+        await make_due(sessions, outbox_id)
+
+        assert await OutboxDispatcher(sessions, outputs).deliver(outbox_id) is False
+
+        assert fake.texts() == ["Le confirmo el pedido 42."]
+        row = await reload(sessions, outbox_id)
+        assert row.status == OutboxStatus.FAILED
+        assert "at most once" in (row.last_error or "")
+        async with sessions() as session:
+            view = await conversation_view(session, conversation.id)
+        assert view is not None
+        (shown,) = view.messages
+        assert shown.text == "Le confirmo el pedido 42."
+        assert "at most once" in (shown.undelivered or "")  # staff see it and why
+        await channel.bot.shutdown()
