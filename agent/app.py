@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 import agent
 from agent.api import mount_api
+from agent.api_docs import router as api_docs_router
 from agent.console import dashboard as console_dashboard
 from agent.console import exports as console_exports
 from agent.console import routes as console_routes
@@ -85,7 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=agent.__version__,
         summary="A conversational sales agent that sells from the shop's real inventory.",
         lifespan=lifespan,
+        docs_url=None,  # served by agent.api_docs from the package, not a CDN
+        redoc_url=None,
     )
+    app.include_router(api_docs_router)
     app.include_router(web_http.router)
     app.include_router(web_images.router)
     app.include_router(web_socket.router)
