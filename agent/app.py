@@ -56,7 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings)
+        try:
+            runtime = await Runtime.start(settings)
+        except SalesAgentError as err:  # `salesagent serve` prints it without the traceback
+            app.state.startup_error = err
+            raise
         app.state.runtime = runtime
         outbox_loop = asyncio.create_task(runtime.dispatcher.run())
         if runtime.intake is not None:  # messages a stopped process stored but did not answer

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +53,26 @@ T = TypeVar("T")
 CLI_CHANNEL = "cli"
 
 
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log everything and show errors' tracebacks.")
+    ] = False,
+) -> None:
+    """salesagent: a conversational sales agent that sells from your real inventory."""
+    if debug:  # the same as LOG_LEVEL=DEBUG, which the settings read
+        os.environ["LOG_LEVEL"] = "DEBUG"
+
+
+def _debugging() -> bool:
+    """Whether errors show their traceback: `--debug` or LOG_LEVEL=DEBUG."""
+    try:
+        level = get_settings().log_level
+    except ValidationError:  # the settings are what failed: the environment alone says
+        level = os.environ.get("LOG_LEVEL", "")
+    return level.upper() == "DEBUG"
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
@@ -60,14 +82,10 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Run an async command; product errors end the command with their message, not a trace."""
+    """Run an async command (its product errors are printed by `main`)."""
     settings = get_settings()
     _configure_logging(settings)
-    try:
-        return asyncio.run(work(settings))
-    except SalesAgentError as err:
-        errors.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from err
+    return asyncio.run(work(settings))
 
 
 async def _with_runtime(settings: Settings, work: Callable[[Runtime], Coroutine[Any, Any, T]]) -> T:
@@ -87,18 +105,35 @@ def serve(
     import uvicorn
 
     from agent.app import create_app
+    from agent.serving import ShopServer
 
     settings = get_settings()
     _configure_logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        # X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS names.
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+    shop = create_app(settings)
+    server = ShopServer(
+        uvicorn.Config(
+            shop,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            # X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS names.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        ),
+        announce=_announce,
+        tracebacks=_debugging(),
     )
+    try:
+        server.run()
+    except SystemExit as stop:  # uvicorn's code 3: the app refused to start, or the port is taken
+        if server.refused is not None:
+            errors.print(f"[red]error:[/red] {server.refused}", highlight=False, soft_wrap=True)
+        raise typer.Exit(stop.code if isinstance(stop.code, int) else 1) from None
+
+
+def _announce(text: str) -> None:
+    console.print(text, highlight=False, soft_wrap=True)
+    console.file.flush()  # seen at once even when the output goes to a pipe or a log
 
 
 @app.command()
@@ -650,5 +685,29 @@ def _when(moment: datetime | None) -> str:
 
 
 def main() -> None:
-    """Entry point of the `salesagent` script."""
-    app()
+    """Entry point of the `salesagent` script: a product error or a setting that is not valid
+    ends the command with its message alone and code 1 (the traceback with `--debug`)."""
+    try:
+        app()
+    except SalesAgentError as err:
+        if _debugging():
+            raise
+        _refuse(str(err))
+    except ValidationError as err:
+        if err.title != Settings.__name__ or _debugging():
+            raise
+        _refuse(f"a setting is not valid: {_settings_problems(err)}")
+
+
+def _refuse(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
+def _settings_problems(err: ValidationError) -> str:
+    """Each problem under the variable's name (the value is not repeated: it may be a secret)."""
+    return "; ".join(
+        f"{'_'.join(str(part) for part in problem['loc']).upper() or 'settings'}: "
+        + problem["msg"].removeprefix("Value error, ")
+        for problem in err.errors()
+    )

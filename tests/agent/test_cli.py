@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import httpx
 import pytest
 from fixtures.cli_process import cli_env, salesagent
+from fixtures.live_server import free_port
 
 PURCHASE = [
     "hola",
@@ -138,3 +142,105 @@ def test_an_unreadable_company_file_is_a_clear_error(shop: dict[str, str], tmp_p
 
     assert done.returncode == 1
     assert "company.yaml" in done.stderr and "Traceback" not in done.stderr
+
+
+HALF_SET = [
+    pytest.param(
+        {"LLM_PROVIDER": "gemini"},
+        "error: LLM_PROVIDER=gemini needs GOOGLE_API_KEY (an API key from Google AI Studio)",
+        id="gemini-without-key",
+    ),
+    pytest.param(
+        {"STORAGE_BACKEND": "s3", "STORAGE_BUCKET": "reports"},
+        "error: STORAGE_BACKEND=s3 needs S3_ACCESS_KEY_ID",
+        id="s3-without-keys",
+    ),
+    pytest.param(
+        {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32},
+        "error: WhatsApp is half configured: set TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM "
+        "(or unset every TWILIO_*)",
+        id="half-of-twilio",
+    ),
+]
+
+
+@pytest.mark.parametrize(("setting", "message"), HALF_SET)
+def test_serve_refuses_a_wrong_setting_with_its_message_alone(
+    shop: dict[str, str], setting: dict[str, str], message: str
+) -> None:
+    env = {**shop, **setting}
+
+    done = salesagent(env, "serve", "--port", str(free_port()))
+    debugged = salesagent(env, "--debug", "serve", "--port", str(free_port()))
+
+    assert done.returncode == 3  # uvicorn's code for a start-up that failed
+    assert done.stderr.splitlines() == [message]
+    assert done.stdout == ""
+    assert debugged.returncode == 3
+    assert "Traceback (most recent call last)" in debugged.stderr
+    assert message.removeprefix("error: ") in debugged.stderr
+
+
+def test_a_setting_that_is_not_valid_is_named_without_a_traceback(shop: dict[str, str]) -> None:
+    done = salesagent({**shop, "LLM_MODE": "sometimes"}, "say", "--chat", "c1", "hola")
+    debugged = salesagent(
+        {**shop, "LLM_MODE": "sometimes", "LOG_LEVEL": "DEBUG"}, "say", "--chat", "c1", "hola"
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: a setting is not valid: LLM_MODE: Input should be 'fallback' or 'always'"
+    ]
+    assert debugged.returncode == 1 and "Traceback (most recent call last)" in debugged.stderr
+
+
+def serve_until_open(env: dict[str, str], port: int) -> list[str]:
+    """Start `salesagent serve` in a process of its own, and stop it once it says it is open;
+    the lines it printed."""
+    env = {k: v for k, v in env.items() if k != "PYTHONUNBUFFERED"}  # as in a shop's terminal
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agent", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert server.stdout is not None
+    lines: list[str] = []
+    watchdog = threading.Timer(90, server.kill)  # a server that never says it is open
+    watchdog.start()
+    try:
+        for line in server.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Press Ctrl+C"):
+                assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+                return lines
+    finally:
+        watchdog.cancel()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    pytest.fail(f"serve did not say it was open: {lines}")
+
+
+def test_serve_prints_the_addresses_and_how_to_make_the_first_manager(
+    shop: dict[str, str],
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    first = serve_until_open(shop, port)
+    made = salesagent(
+        shop, "staff", "create", "admin", "--name", "Dueña", "--role", "manager",
+        "--password-stdin", stdin="una clave larga\n",
+    )  # fmt: skip
+    again = serve_until_open(shop, port)
+
+    assert first[0] == f"Extintores y Seguridad Industrial del Risaralda is open at {base}"
+    assert f"  chat widget (demo page)  {base}/" in first
+    assert f"  staff console            {base}/console" in first
+    assert f"  dashboard (managers)     {base}/console/dashboard" in first
+    assert f"  API documentation        {base}/docs  (or {base}/redoc)" in first
+    assert '  python -m agent staff create admin --name "Your name" --role manager' in first
+    assert made.returncode == 0, made.stderr
+    assert not any("staff create" in line for line in again)
+    assert again[:5] == first[:5]
