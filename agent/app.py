@@ -22,6 +22,7 @@ from agent.api_docs import router as api_docs_router
 from agent.console import dashboard as console_dashboard
 from agent.console import exports as console_exports
 from agent.console import routes as console_routes
+from agent.console.auth import ManagersOnly
 from agent.deps import RuntimeDep
 from agent.errors import (
     ChannelAuthError,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(ManagersOnly, console_routes.managers_only)
     app.add_exception_handler(SalesAgentError, _product_error)
     mount_api(app, settings)
     app.openapi_tags = [*(app.openapi_tags or []), export_routes.TAG]
