@@ -243,16 +243,22 @@ def seed_demo() -> None:
             report = await seed(create_sessionmaker(db))
         finally:
             await db.dispose()
-        console.print(f"demo shop loaded: {report}")
+        console.print(str(report), highlight=False, soft_wrap=True)
 
     _run(work)
+
+
+IMPORT_PARTLY = 3
+"""`import products`' exit code when some rows were imported and others had errors."""
 
 
 @import_app.command("products")
 def import_products(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A catalog CSV.")],
 ) -> None:
-    """Import (create or update by SKU) the products of a CSV; bad rows are reported."""
+    """Import (create or update by SKU) the products of a CSV; bad rows are reported.
+    Exit code 0: every row imported; 3: some rows had errors (the rest were imported);
+    1: nothing imported (the file or every row is wrong); 2: a wrong command line."""
     from agent.catalog.importer import import_products as run_import
     from agent.db import create_engine, create_sessionmaker, transaction
     from agent.migrate import upgrade_async
@@ -277,17 +283,21 @@ def import_products(
                     report = await run_import(session, file, progress=advance)
         finally:
             await db.dispose()
+        failed = len({error.row for error in report.errors})  # a row can have several
         console.print(
             f"created {report.created}, updated {report.updated}, "
-            f"unchanged {report.unchanged}, rows with errors {len(report.errors)}"
+            f"unchanged {report.unchanged}, rows with errors {failed}"
         )
         for error in report.errors:
             where = f" ({error.field})" if error.field else ""
             console.print(f"  line {error.row}{where}: {error.message}", highlight=False)
-        return 1 if report.errors and not (report.created or report.updated) else 0
+        if not failed:
+            return 0
+        return IMPORT_PARTLY if report.imported else 1
 
-    if _run(work):
-        raise typer.Exit(1)
+    code = _run(work)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("eval")

@@ -101,17 +101,21 @@ def test_import_reports_bad_rows_and_imports_the_good_ones(
     catalog.write_text(
         "sku,name,category,price,stock\n"
         "MY-1,Guante de nitrilo azul,Protección de manos,4500,100\n"
-        "MY-2,,Protección de manos,4500,10\n"
+        "MY-2,,Protección de manos,xyz,10\n"
         "MY-3,Careta para esmerilar,Protección visual y facial,abc,5\n"
         "MY-4,Tapón auditivo reutilizable,Protección auditiva,1.800,300\n",
         encoding="utf-8",
     )
 
     done = salesagent(shop, "import", "products", str(catalog))
+    again = salesagent(shop, "import", "products", str(catalog))
 
-    assert done.returncode == 0, done.stderr
-    assert "created 2" in done.stdout and "rows with errors 2" in done.stdout
-    assert "line 3 (name)" in done.stdout and "line 4 (price)" in done.stdout
+    assert done.returncode == 3, done.stderr  # some rows imported, some not
+    assert "created 2, updated 0, unchanged 0, rows with errors 2" in done.stdout
+    assert "line 3 (name)" in done.stdout and "line 3 (price)" in done.stdout  # one row, 2 faults
+    assert "line 4 (price)" in done.stdout
+    assert again.returncode == 3
+    assert "created 0, updated 0, unchanged 2, rows with errors 2" in again.stdout
     imported = query(
         shop, "select sku, price, stock from products where sku like 'MY-%' order by sku"
     )
@@ -119,6 +123,35 @@ def test_import_reports_bad_rows_and_imports_the_good_ones(
         ("MY-1", 4500.0, 100),
         ("MY-4", 1800.0, 300),
     ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "code", "summary"),
+    [
+        pytest.param(
+            ["MY-1,Guante de nitrilo azul,Protección de manos,4500,100"],
+            0,
+            "created 1, updated 0, unchanged 0, rows with errors 0",
+            id="all-imported",
+        ),
+        pytest.param(
+            ["MY-1,,Protección de manos,4500,100", "MY-2,Careta,Protección visual,abc,5"],
+            1,
+            "created 0, updated 0, unchanged 0, rows with errors 2",
+            id="none-imported",
+        ),
+    ],
+)
+def test_import_exit_code_says_whether_every_row_was_imported(
+    shop: dict[str, str], tmp_path: Path, rows: list[str], code: int, summary: str
+) -> None:
+    catalog = tmp_path / "mine.csv"
+    catalog.write_text("sku,name,category,price,stock\n" + "\n".join(rows) + "\n", "utf-8")
+
+    done = salesagent(shop, "import", "products", str(catalog))
+
+    assert done.returncode == code, done.stderr
+    assert summary in done.stdout
 
 
 def test_db_upgrade_and_seed_demo_on_a_new_database(tmp_path: Path) -> None:
@@ -129,6 +162,10 @@ def test_db_upgrade_and_seed_demo_on_a_new_database(tmp_path: Path) -> None:
     again = salesagent(env, "seed", "demo")
 
     assert seeded.returncode == 0 and again.returncode == 0, seeded.stderr + again.stderr
+    assert seeded.stdout.startswith("demo shop: 204 products (204 new, 0 updated, 0 unchanged;")
+    assert "8 customers and 15 past orders added, 0 errors" in seeded.stdout
+    assert again.stdout.startswith("demo shop: 204 products (0 new, 0 updated, 204 unchanged;")
+    assert "0 customers and 0 past orders added, 0 errors" in again.stdout
     (products,) = query(env, "select count(*) from products where active")[0]
     assert isinstance(products, int) and products >= 150
     assert query(env, "select count(*) from customers")[0][0] == 8
