@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -17,6 +18,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import SalesAgentError
@@ -176,7 +178,23 @@ def _print_reply(result: TurnResult) -> None:
         return
     console.print("[bold green]agente>[/bold green] ", end="")
     # The reply is the customer's and the shop's text: never Rich markup, never re-wrapped.
-    console.print(result.reply, markup=False, highlight=False, soft_wrap=True)
+    console.print(_styled(result.reply), highlight=False, soft_wrap=True)
+
+
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def _styled(reply: str) -> Text:
+    """The reply as a terminal shows it: its WhatsApp-style `*bold*` in bold (plain text, without
+    the stars, when the output is not a terminal)."""
+    styled = Text()
+    shown = 0
+    for bold in _BOLD.finditer(reply):
+        styled.append(reply[shown : bold.start()])
+        styled.append(bold.group(1), style="bold")
+        shown = bold.end()
+    styled.append(reply[shown:])
+    return styled
 
 
 def _inbound(chat_id: str, text: str, message_id: str | None = None) -> InboundMessage:
@@ -601,6 +619,7 @@ def export(
 
     from agent.db import create_engine, create_sessionmaker
     from agent.errors import InvalidInputError
+    from agent.i18n import count
     from agent.migrate import upgrade_async
     from agent.models import ExportStatus
     from exports.filters import ExportFilters
@@ -659,7 +678,8 @@ def export(
             await storage.close()
             await db.dispose()
         console.print(
-            f"{job.rows} rows, {job.bytes} bytes in {seconds:.1f} s; job {job.id}\n"
+            f"{count(job.rows or 0, 'row', 'rows')}, {count(job.bytes or 0, 'byte', 'bytes')} "
+            f"in {seconds:.1f} s; job {job.id}\n"
             f"key: {job.file_name}",
             highlight=False,
         )

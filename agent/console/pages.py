@@ -548,7 +548,8 @@ def reports_page(
         '<section aria-labelledby="h-now"><h2 id="h-now">Ahora</h2><dl class="figures">'
         f"<dt>Esperando asesor</dt><dd>{report.waiting_now}</dd>"
         f"<dt>Con asesor</dt><dd>{report.with_staff_now}</dd></dl></section>"
-        f'<section aria-labelledby="h-period"><h2 id="h-period">Últimos {report.days} días'
+        f'<section aria-labelledby="h-period"><h2 id="h-period">'
+        f"{'Último día' if report.days == 1 else f'Últimos {report.days} días'}"
         '</h2><dl class="figures">'
         f"<dt>Pasos a asesor</dt><dd>{report.handoffs}</dd>"
         f"<dt>Esperas terminadas</dt><dd>{report.answered}</dd>"

@@ -281,3 +281,12 @@ def test_serve_prints_the_addresses_and_how_to_make_the_first_manager(
     assert made.returncode == 0, made.stderr
     assert not any("staff create" in line for line in again)
     assert again[:5] == first[:5]
+
+
+def test_the_terminal_shows_bold_as_bold_without_the_stars(shop: dict[str, str]) -> None:
+    plain = salesagent(shop, "say", "--chat", "c1", "hola")
+    colour = salesagent({**shop, "FORCE_COLOR": "1"}, "say", "--chat", "c2", "hola")
+
+    assert "asistente virtual de Extintores y Seguridad Industrial del Risaralda." in plain.stdout
+    assert "*" not in plain.stdout
+    assert "\x1b[1mExtintores y Seguridad Industrial del Risaralda\x1b[0m." in colour.stdout
