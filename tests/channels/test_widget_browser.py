@@ -167,3 +167,29 @@ async def test_the_widget_reconnects_and_sends_what_was_typed_while_offline(
         await expect(page.locator(".msg.agent").last).to_contain_text("$95.000")
         await expect(page.locator(".msg.customer")).to_have_count(2)
     await page.close()
+
+
+async def test_the_header_shows_the_whole_shop_name_and_the_launcher_closes(
+    server: LiveServer, browser: Browser
+) -> None:
+    page = await browser.new_page(viewport={"width": 1280, "height": 860}, locale="es-CO")
+    await page.goto(server.url + "/")
+    launcher = page.locator(".launcher")
+    shown = launcher.locator("svg:not([hidden])")
+    await expect(shown).to_have_attribute("data-icon", "chat")
+
+    await page.get_by_role("button", name="Abrir el chat").click()
+
+    title = page.locator("#sa-title")
+    await expect(title).to_have_text("Extintores y Seguridad Industrial del Risaralda")
+    cut = await title.evaluate(
+        "h => h.scrollWidth > h.clientWidth || h.scrollHeight > h.clientHeight"
+    )
+    assert cut is False
+    await expect(shown).to_have_count(1)
+    await expect(shown).to_have_attribute("data-icon", "close")
+    await expect(launcher).to_have_accessible_name("Cerrar el chat")
+    await screenshot(page, "widget-6-header-and-close", full_page=False)
+    await launcher.click()
+    await expect(page.locator(".panel")).to_be_hidden()
+    await expect(shown).to_have_attribute("data-icon", "chat")

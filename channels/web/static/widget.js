@@ -56,6 +56,7 @@
     "  height: 60px; border-radius: 50%; border: 0; background: var(--accent); color: var(--on-accent);",
     "  cursor: pointer; box-shadow: 0 6px 20px rgba(0,0,0,.25); display: grid; place-items: center; }",
     ".launcher svg { width: 28px; height: 28px; fill: currentColor; }",
+    ".launcher svg[hidden] { display: none; }",
     ".launcher:focus-visible, button:focus-visible, textarea:focus-visible {",
     "  outline: 3px solid #1a73e8; outline-offset: 2px; }",
     ".badge { position: absolute; top: -2px; right: -2px; min-width: 20px; height: 20px;",
@@ -71,7 +72,7 @@
     "header { display: flex; align-items: center; gap: 8px; padding: 12px 14px;",
     "  background: var(--accent); color: var(--on-accent); }",
     "header .titles { flex: 1; min-width: 0; }",
-    "h2 { font-size: 16px; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
+    "h2 { font-size: 16px; line-height: 1.25; margin: 0; overflow-wrap: anywhere; }",
     ".status { margin: 0; font-size: 12px; opacity: .9; }",
     ".close { border: 0; background: transparent; color: inherit; font-size: 26px; line-height: 1;",
     "  width: 40px; height: 40px; border-radius: 8px; cursor: pointer; }",
@@ -108,6 +109,7 @@
   ].join("\n");
 
   var CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+  var CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
   var SEND_ICON = "M3 20l18-8L3 4v6l12 2-12 2z";
 
   function el(tag, attrs, children) {
@@ -121,10 +123,11 @@
     return node;
   }
 
-  function icon(path) {
+  function icon(path, name) {
     var ns = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
+    if (name) svg.setAttribute("data-icon", name);
     svg.setAttribute("aria-hidden", "true");
     var shape = document.createElementNS(ns, "path");
     shape.setAttribute("d", path);
@@ -167,10 +170,13 @@
   var host = el("div", { id: "salesagent-widget" });
   var shadow = host.attachShadow({ mode: "open" });
   var badge = el("span", { class: "badge", hidden: true, "aria-hidden": "true" });
+  var chatIcon = icon(CHAT_ICON, "chat");
+  var closeIcon = icon(CLOSE_ICON, "close");
+  closeIcon.setAttribute("hidden", "");
   var launcher = el("button", {
     class: "launcher", type: "button", "aria-label": TEXT.open, "aria-expanded": "false",
     "aria-controls": "sa-panel", "aria-haspopup": "dialog"
-  }, [icon(CHAT_ICON), badge]);
+  }, [chatIcon, closeIcon, badge]);
   var status = el("p", { class: "status", role: "status", text: TEXT.connecting });
   var closeButton = el("button", { class: "close", type: "button", "aria-label": TEXT.close, text: "×" });
   var log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": TEXT.log });
@@ -406,6 +412,8 @@
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", TEXT.close);
+    chatIcon.setAttribute("hidden", "");
+    closeIcon.removeAttribute("hidden");
     unread = 0;
     badge.hidden = true;
     if (!started) {
@@ -421,6 +429,8 @@
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-label", TEXT.open);
+    closeIcon.setAttribute("hidden", "");
+    chatIcon.removeAttribute("hidden");
     launcher.focus();
   }
 
