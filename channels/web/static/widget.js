@@ -84,6 +84,8 @@
     ".msg.customer { align-self: flex-end; background: var(--me); color: var(--me-fg);",
     "  border-bottom-right-radius: 4px; }",
     ".msg.pending { opacity: .6; }",
+    ".msg.staff { border-left: 3px solid var(--accent); }",
+    ".msg .sender { display: block; font-size: 12px; font-weight: 600; color: var(--muted); }",
     ".note { align-self: center; color: var(--muted); font-size: 13px; text-align: center; }",
     ".note.error { color: var(--error); }",
     ".older { align-self: center; border: 1px solid var(--line); background: transparent;",
@@ -222,12 +224,18 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  /* `sender`: the name of the shop's staff member who wrote an agent reply (none for the bot). */
   function bubble(role, text, options) {
-    var item = el("li", { class: "msg " + role });
-    var who = el("span", { class: "sr", text: (role === "customer" ? TEXT.you : TEXT.agent) + ": " });
+    var sender = options && options.sender;
+    var item = el("li", { class: "msg " + role + (sender ? " staff" : "") });
+    if (sender) {
+      item.appendChild(el("span", { class: "sender", text: sender }));
+      item.appendChild(el("span", { class: "sr", text: ": " }));
+    } else {
+      item.appendChild(el("span", { class: "sr", text: (role === "customer" ? TEXT.you : TEXT.agent) + ": " }));
+    }
     var body = el("span", { class: "text" });
     render(body, text);
-    item.appendChild(who);
     item.appendChild(body);
     log.appendChild(item);
     if (role === "agent" && panel.hidden && !(options && options.quiet)) {
@@ -265,7 +273,7 @@
       page.messages.forEach(function (message) {
         if (shown["m" + message.id]) return;
         shown["m" + message.id] = true;
-        var item = bubble(message.role, message.text, { quiet: true });
+        var item = bubble(message.role, message.text, { quiet: true, sender: message.sender });
         if (anchor) log.insertBefore(item, anchor);
       });
       historyBefore = page.has_more ? page.before : null;
@@ -375,7 +383,7 @@
       case "message":
         if (id && shown["m" + id]) break;
         if (id) shown["m" + id] = true;
-        bubble("agent", event.content);
+        bubble("agent", event.content, { sender: event.sender });
         break;
       case "error":
         note(event.message, true);
