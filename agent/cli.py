@@ -477,15 +477,16 @@ def odoo_status(
 @odoo_app.command("retry-failed")
 def odoo_retry_failed() -> None:
     """Push again the quotations that gave up (after fixing the cause in Odoo)."""
+    from agent.i18n import count
     from channels.odoo_livechat.quotations import retry_failed
 
     async def work(session: AsyncSession) -> int:
-        count = await retry_failed(session)
+        due = await retry_failed(session)
         await session.commit()
-        return count
+        return due
 
-    count = _in_session(work)
-    console.print(f"{count} quotation pushes are due again; a running server sends them now")
+    due = count(_in_session(work), "quotation push is", "quotation pushes are")
+    console.print(f"{due} due again; a running server sends them now")
 
 
 def _password(from_stdin: bool) -> str:
