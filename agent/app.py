@@ -18,9 +18,11 @@ from starlette.exceptions import HTTPException
 
 import agent
 from agent.api import mount_api
+from agent.api_docs import router as api_docs_router
 from agent.console import dashboard as console_dashboard
 from agent.console import exports as console_exports
 from agent.console import routes as console_routes
+from agent.console.auth import ManagersOnly
 from agent.deps import RuntimeDep
 from agent.errors import (
     ChannelAuthError,
@@ -55,7 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await Runtime.start(settings)
+        try:
+            runtime = await Runtime.start(settings)
+        except SalesAgentError as err:  # `salesagent serve` prints it without the traceback
+            app.state.startup_error = err
+            raise
         app.state.runtime = runtime
         outbox_loop = asyncio.create_task(runtime.dispatcher.run())
         if runtime.intake is not None:  # messages a stopped process stored but did not answer
@@ -85,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=agent.__version__,
         summary="A conversational sales agent that sells from the shop's real inventory.",
         lifespan=lifespan,
+        docs_url=None,  # served by agent.api_docs from the package, not a CDN
+        redoc_url=None,
     )
+    app.include_router(api_docs_router)
     app.include_router(web_http.router)
     app.include_router(web_images.router)
     app.include_router(web_socket.router)
@@ -107,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(ManagersOnly, console_routes.managers_only)
     app.add_exception_handler(SalesAgentError, _product_error)
     mount_api(app, settings)
     app.openapi_tags = [*(app.openapi_tags or []), export_routes.TAG]

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import SalesAgentError
@@ -53,6 +57,26 @@ T = TypeVar("T")
 CLI_CHANNEL = "cli"
 
 
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log everything and show errors' tracebacks.")
+    ] = False,
+) -> None:
+    """salesagent: a conversational sales agent that sells from your real inventory."""
+    if debug:  # the same as LOG_LEVEL=DEBUG, which the settings read
+        os.environ["LOG_LEVEL"] = "DEBUG"
+
+
+def _debugging() -> bool:
+    """Whether errors show their traceback: `--debug` or LOG_LEVEL=DEBUG."""
+    try:
+        level = get_settings().log_level
+    except ValidationError:  # the settings are what failed: the environment alone says
+        level = os.environ.get("LOG_LEVEL", "")
+    return level.upper() == "DEBUG"
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
@@ -62,14 +86,10 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Run an async command; product errors end the command with their message, not a trace."""
+    """Run an async command (its product errors are printed by `main`)."""
     settings = get_settings()
     _configure_logging(settings)
-    try:
-        return asyncio.run(work(settings))
-    except SalesAgentError as err:
-        errors.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from err
+    return asyncio.run(work(settings))
 
 
 async def _with_runtime(settings: Settings, work: Callable[[Runtime], Coroutine[Any, Any, T]]) -> T:
@@ -89,18 +109,35 @@ def serve(
     import uvicorn
 
     from agent.app import create_app
+    from agent.serving import ShopServer
 
     settings = get_settings()
     _configure_logging(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        # X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS names.
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+    shop = create_app(settings)
+    server = ShopServer(
+        uvicorn.Config(
+            shop,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            # X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS names.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        ),
+        announce=_announce,
+        tracebacks=_debugging(),
     )
+    try:
+        server.run()
+    except SystemExit as stop:  # uvicorn's code 3: the app refused to start, or the port is taken
+        if server.refused is not None:
+            errors.print(f"[red]error:[/red] {server.refused}", highlight=False, soft_wrap=True)
+        raise typer.Exit(stop.code if isinstance(stop.code, int) else 1) from None
+
+
+def _announce(text: str) -> None:
+    console.print(text, highlight=False, soft_wrap=True)
+    console.file.flush()  # seen at once even when the output goes to a pipe or a log
 
 
 @app.command()
@@ -143,7 +180,23 @@ def _print_reply(result: TurnResult) -> None:
         return
     console.print("[bold green]agente>[/bold green] ", end="")
     # The reply is the customer's and the shop's text: never Rich markup, never re-wrapped.
-    console.print(result.reply, markup=False, highlight=False, soft_wrap=True)
+    console.print(_styled(result.reply), highlight=False, soft_wrap=True)
+
+
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+
+
+def _styled(reply: str) -> Text:
+    """The reply as a terminal shows it: its WhatsApp-style `*bold*` in bold (plain text, without
+    the stars, when the output is not a terminal)."""
+    styled = Text()
+    shown = 0
+    for bold in _BOLD.finditer(reply):
+        styled.append(reply[shown : bold.start()])
+        styled.append(bold.group(1), style="bold")
+        shown = bold.end()
+    styled.append(reply[shown:])
+    return styled
 
 
 def _inbound(chat_id: str, text: str, message_id: str | None = None) -> InboundMessage:
@@ -210,16 +263,22 @@ def seed_demo() -> None:
             report = await seed(create_sessionmaker(db))
         finally:
             await db.dispose()
-        console.print(f"demo shop loaded: {report}")
+        console.print(str(report), highlight=False, soft_wrap=True)
 
     _run(work)
+
+
+IMPORT_PARTLY = 3
+"""`import products`' exit code when some rows were imported and others had errors."""
 
 
 @import_app.command("products")
 def import_products(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A catalog CSV.")],
 ) -> None:
-    """Import (create or update by SKU) the products of a CSV; bad rows are reported."""
+    """Import (create or update by SKU) the products of a CSV; bad rows are reported.
+    Exit code 0: every row imported; 3: some rows had errors (the rest were imported);
+    1: nothing imported (the file or every row is wrong); 2: a wrong command line."""
     from agent.catalog.importer import import_products as run_import
     from agent.db import create_engine, create_sessionmaker, transaction
     from agent.migrate import upgrade_async
@@ -244,17 +303,21 @@ def import_products(
                     report = await run_import(session, file, progress=advance)
         finally:
             await db.dispose()
+        failed = len({error.row for error in report.errors})  # a row can have several
         console.print(
             f"created {report.created}, updated {report.updated}, "
-            f"unchanged {report.unchanged}, rows with errors {len(report.errors)}"
+            f"unchanged {report.unchanged}, rows with errors {failed}"
         )
         for error in report.errors:
             where = f" ({error.field})" if error.field else ""
             console.print(f"  line {error.row}{where}: {error.message}", highlight=False)
-        return 1 if report.errors and not (report.created or report.updated) else 0
+        if not failed:
+            return 0
+        return IMPORT_PARTLY if report.imported else 1
 
-    if _run(work):
-        raise typer.Exit(1)
+    code = _run(work)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("eval")
@@ -416,15 +479,16 @@ def odoo_status(
 @odoo_app.command("retry-failed")
 def odoo_retry_failed() -> None:
     """Push again the quotations that gave up (after fixing the cause in Odoo)."""
+    from agent.i18n import count
     from channels.odoo_livechat.quotations import retry_failed
 
     async def work(session: AsyncSession) -> int:
-        count = await retry_failed(session)
+        due = await retry_failed(session)
         await session.commit()
-        return count
+        return due
 
-    count = _in_session(work)
-    console.print(f"{count} quotation pushes are due again; a running server sends them now")
+    due = count(_in_session(work), "quotation push is", "quotation pushes are")
+    console.print(f"{due} due again; a running server sends them now")
 
 
 def _password(from_stdin: bool) -> str:
@@ -558,6 +622,7 @@ def export(
 
     from agent.db import create_engine, create_sessionmaker
     from agent.errors import InvalidInputError
+    from agent.i18n import count
     from agent.migrate import upgrade_async
     from agent.models import ExportStatus
     from exports.filters import ExportFilters
@@ -616,7 +681,8 @@ def export(
             await storage.close()
             await db.dispose()
         console.print(
-            f"{job.rows} rows, {job.bytes} bytes in {seconds:.1f} s; job {job.id}\n"
+            f"{count(job.rows or 0, 'row', 'rows')}, {count(job.bytes or 0, 'byte', 'bytes')} "
+            f"in {seconds:.1f} s; job {job.id}\n"
             f"key: {job.file_name}",
             highlight=False,
         )
@@ -652,5 +718,29 @@ def _when(moment: datetime | None) -> str:
 
 
 def main() -> None:
-    """Entry point of the `salesagent` script."""
-    app()
+    """Entry point of the `salesagent` script: a product error or a setting that is not valid
+    ends the command with its message alone and code 1 (the traceback with `--debug`)."""
+    try:
+        app()
+    except SalesAgentError as err:
+        if _debugging():
+            raise
+        _refuse(str(err))
+    except ValidationError as err:
+        if err.title != Settings.__name__ or _debugging():
+            raise
+        _refuse(f"a setting is not valid: {_settings_problems(err)}")
+
+
+def _refuse(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
+def _settings_problems(err: ValidationError) -> str:
+    """Each problem under the variable's name (the value is not repeated: it may be a secret)."""
+    return "; ".join(
+        f"{'_'.join(str(part) for part in problem['loc']).upper() or 'settings'}: "
+        + problem["msg"].removeprefix("Value error, ")
+        for problem in err.errors()
+    )

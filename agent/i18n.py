@@ -10,6 +10,11 @@ def say(language: str, *, es: str, en: str) -> str:
     return en if language == "en" else es
 
 
+def count(n: int, one: str, many: str) -> str:
+    """A number with the word that agrees with it: `1 mensaje`, `2 mensajes`, `0 errors`."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def money(amount: Decimal | None, currency: str = "COP", language: str = "es") -> str:
     """Format a price the way a Colombian shop writes it: `$180.000`; None is on request."""
     if amount is None:

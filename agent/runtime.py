@@ -109,7 +109,7 @@ class Runtime:
             outputs: dict[str, OutputChannel] = {
                 name: CollectingOutput(name) for name in LOCAL_CHANNELS
             }
-            outputs[WebOutput.name] = WebOutput(LocalFanOut())
+            outputs[WebOutput.name] = WebOutput(LocalFanOut(), sessions)
             voice = VoiceNotes.from_settings(settings, sessions)
             channels = build_channels(settings, sessions)
             for name, adapter in channels.items():

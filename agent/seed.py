@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.catalog.importer import ImportReport, import_products
 from agent.db import transaction
 from agent.errors import InvalidInputError
+from agent.i18n import count
 from agent.models import Customer, Order, OrderLine, Product
 from agent.settings import DEMO_SHOP_DIR
 
@@ -57,11 +58,16 @@ class SeedReport:
     imports: list[ImportReport] = field(default_factory=list)
 
     def __str__(self) -> str:
-        """One line for a log or a terminal."""
+        """One line for a log or a terminal: what was new, what was already there."""
+        created = sum(result.created for result in self.imports)
+        updated = sum(result.updated for result in self.imports)
+        unchanged = sum(result.unchanged for result in self.imports)
         return (
-            f"demo shop: {self.products} products ({self.variants} from variants), "
-            f"{self.customers} customers and {self.orders} past orders added, "
-            f"{len(self.errors)} errors"
+            f"demo shop: {count(self.products, 'product', 'products')} ({created} new, "
+            f"{updated} updated, {unchanged} unchanged; {self.variants} from variants), "
+            f"{count(self.customers, 'customer', 'customers')} and "
+            f"{count(self.orders, 'past order', 'past orders')} added, "
+            f"{count(len(self.errors), 'error', 'errors')}"
         )
 
 

@@ -124,6 +124,14 @@ async def list_staff(session: AsyncSession) -> list[Staff]:
     return list((await session.execute(select(Staff).order_by(Staff.username))).scalars())
 
 
+async def has_manager(session: AsyncSession) -> bool:
+    """Whether an active manager account exists (the console's first login needs one)."""
+    found = await session.scalar(
+        select(Staff.id).where(Staff.active.is_(True), Staff.role == StaffRole.MANAGER).limit(1)
+    )
+    return found is not None
+
+
 async def find_staff(session: AsyncSession, username: str) -> Staff:
     """The account with this user name; NotFoundError otherwise."""
     staff = await session.scalar(select(Staff).where(Staff.username == username.strip().lower()))

@@ -166,10 +166,17 @@ async def require_staff(request: Request, console: ConsoleDep) -> StaffUser:
 StaffDep = Annotated[StaffUser, Depends(require_staff)]
 
 
+class ManagersOnly(HTTPException):
+    """A staff member who is not a manager asked for a manager's page or action (403)."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "only managers can do this")
+
+
 async def require_manager(user: StaffDep) -> StaffUser:
-    """A manager (403 for an agent)."""
+    """A manager (403 for an agent: a page saying so for a page load, JSON for the rest)."""
     if user.staff.role != StaffRole.MANAGER:
-        raise HTTPException(403, "only managers can do this")
+        raise ManagersOnly()
     return user
 
 

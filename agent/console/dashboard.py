@@ -19,6 +19,7 @@ from agent.console import pages, queries
 from agent.console.auth import ConsoleDep, ManagerDep
 from agent.console.pages import e
 from agent.console.routes import html
+from agent.i18n import count as plural
 from agent.i18n import money
 from agent.metrics.routes import read_summary
 from agent.metrics.summary import Summary
@@ -117,7 +118,7 @@ def _range_label(found: Summary) -> str:
     days = found.days
     count = (days.last - days.first).days + 1
     channel = f" · {e(pages.channel_label(found.channel))}" if found.channel else ""
-    return f"{days.first:%d/%m/%Y} – {days.last:%d/%m/%Y} ({count} días){channel}"
+    return f"{days.first:%d/%m/%Y} – {days.last:%d/%m/%Y} ({plural(count, 'día', 'días')}){channel}"
 
 
 def _chart(name: str, title: str, label: str, size: str = "") -> str:
@@ -148,7 +149,7 @@ def _cards(found: Summary) -> str:
             "conversations",
             "Conversaciones",
             str(found.funnel.conversations),
-            f"{found.funnel.closed} compraron ({percent(_share(found))})",
+            f"{plural(found.funnel.closed, 'compró', 'compraron')} ({percent(_share(found))})",
         ),
         (
             "handoff",
@@ -184,7 +185,7 @@ def _cards(found: Summary) -> str:
 
 
 def _orders(n: int) -> str:
-    return f"{n} pedido" if n == 1 else f"{n} pedidos"
+    return plural(n, "pedido", "pedidos")
 
 
 def _share(found: Summary) -> float | None:

@@ -132,9 +132,25 @@ def _current(yes: bool) -> str:
     return ' aria-current="page"' if yes else ""
 
 
-def login_page(*, shop: str, csrf: str, next_url: str, error: str | None = None) -> str:
-    """The login form."""
+FIRST_MANAGER = 'salesagent staff create admin --name "Tu nombre" --role manager'
+
+
+def login_page(
+    *, shop: str, csrf: str, next_url: str, error: str | None = None, first_login: bool = False
+) -> str:
+    """The login form; while no manager account exists, how to create the first one."""
     alert = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
+    if first_login:
+        alert += (
+            '<div class="first-login" role="note"><h2>Primera vez</h2>'
+            "<p>Aún no hay ninguna cuenta de gerente. Créala en la máquina donde corre el "
+            "servicio, en la carpeta del proyecto (te pide la contraseña dos veces):</p>"
+            f"<pre><code>{e(FIRST_MANAGER)}</code></pre>"
+            "<p>Si lo instalaste con <code>make run</code>, el comando es "
+            "<code>.venv/bin/salesagent</code>. Luego entra aquí con <code>admin</code> y esa "
+            "contraseña; desde la consola no se crean cuentas: "
+            "<code>salesagent staff create</code> crea las de los asesores.</p></div>"
+        )
     main = (
         '<section class="login" aria-labelledby="login-title">'
         f'<h1 id="login-title">Consola de {e(shop)}</h1>'
@@ -542,7 +558,8 @@ def reports_page(
         '<section aria-labelledby="h-now"><h2 id="h-now">Ahora</h2><dl class="figures">'
         f"<dt>Esperando asesor</dt><dd>{report.waiting_now}</dd>"
         f"<dt>Con asesor</dt><dd>{report.with_staff_now}</dd></dl></section>"
-        f'<section aria-labelledby="h-period"><h2 id="h-period">Últimos {report.days} días'
+        f'<section aria-labelledby="h-period"><h2 id="h-period">'
+        f"{'Último día' if report.days == 1 else f'Últimos {report.days} días'}"
         '</h2><dl class="figures">'
         f"<dt>Pasos a asesor</dt><dd>{report.handoffs}</dd>"
         f"<dt>Esperas terminadas</dt><dd>{report.answered}</dd>"
@@ -572,7 +589,7 @@ def reports_page(
     )
 
 
-def error_page(*, shop: str, title: str, message: str) -> str:
-    """A plain error page (not found, not allowed)."""
-    main = f'<h1>{e(title)}</h1><p>{e(message)}</p><p><a href="/console">Volver</a></p>'
+def error_page(*, shop: str, title: str, message: str, back: str = "Volver") -> str:
+    """A plain error page (not found, not allowed) with a link back to the conversations."""
+    main = f'<h1>{e(title)}</h1><p>{e(message)}</p><p><a href="/console">{e(back)}</a></p>'
     return layout(title, main, shop=shop, page="error")

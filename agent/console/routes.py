@@ -39,6 +39,7 @@ from agent.console.auth import (
     set_login_token,
     set_session,
     tokens_match,
+    wants_html,
 )
 from agent.console.service import StaffConsole
 from agent.console.summary import staff_context
@@ -88,6 +89,22 @@ async def static(name: str) -> FileResponse:
     )
 
 
+async def managers_only(request: Request, exc: Exception) -> Response:
+    """An agent who opens a manager's page gets a page saying so, with the way back; a script's
+    request gets the 403 as JSON."""
+    if not wants_html(request):
+        return JSONResponse({"detail": "only managers can do this"}, status.HTTP_403_FORBIDDEN)
+    what = "El panel" if request.url.path.startswith("/console/dashboard") else "Esta página"
+    page = pages.error_page(
+        shop=console_of(request).settings.shop_name,
+        title="Solo para gerentes",
+        message=f"{what} es solo para las cuentas de gerente. Si la necesitas, pídele a un "
+        "gerente de la tienda que te dé ese rol.",
+        back="Volver a las conversaciones",
+    )
+    return html(page, status.HTTP_403_FORBIDDEN)
+
+
 @router.get("/login")
 async def login_form(
     request: Request, console: ConsoleDep, next: Annotated[str | None, Query()] = None
@@ -97,7 +114,11 @@ async def login_form(
         return RedirectResponse(safe_next(next), status_code=303)
     token = login_token(request)
     shop = console.settings.shop_name
-    response = html(pages.login_page(shop=shop, csrf=token, next_url=safe_next(next)))
+    async with console.sessions() as session:
+        first = not await accounts.has_manager(session)
+    response = html(
+        pages.login_page(shop=shop, csrf=token, next_url=safe_next(next), first_login=first)
+    )
     set_login_token(response, request, token)
     return response
 
@@ -147,6 +168,7 @@ async def login(request: Request, console: ConsoleDep) -> Response:
                 csrf=expected,
                 next_url=target,
                 error="Usuario o contraseña incorrectos.",
+                first_login=not await accounts.has_manager(session),
             )
             return html(page, status.HTTP_401_UNAUTHORIZED)
         opened = await accounts.open_session(

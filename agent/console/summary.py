@@ -18,7 +18,7 @@ from typing import Any
 
 from agent.console.queries import ConversationView
 from agent.handoff import reason_label
-from agent.i18n import money
+from agent.i18n import count, money
 from agent.llm.errors import LLMError
 from agent.llm.factory import LLM
 from agent.llm.grounding import Grounds
@@ -161,8 +161,8 @@ def staff_context(view: ConversationView, *, currency: str = "COP") -> StaffCont
     parts = [
         f"Cliente {who} por "
         f"{CHANNELS.get(conversation.channel, conversation.channel)}, desde hace "
-        f"{ago(conversation.created_at)}; {len(inbound)} mensajes suyos"
-        + (f" ({voice} notas de voz, transcritas)" if voice else "")
+        f"{ago(conversation.created_at)}; {count(len(inbound), 'mensaje suyo', 'mensajes suyos')}"
+        + (f" ({count(voice, 'nota de voz', 'notas de voz')}, transcritas)" if voice else "")
         + "."
     ]
     if conversation.owner == Owner.WAITING_HUMAN and conversation.waiting_since is not None:

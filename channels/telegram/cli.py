@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from agent.errors import ConfigurationError, SalesAgentError
+from agent.i18n import count
 from agent.settings import Settings, get_settings
 from channels.telegram.adapter import WEBHOOK_PATH, TelegramConfig, make_bot
 
@@ -101,7 +102,7 @@ def poll_updates() -> None:
             await runtime.intake.jobs.resume(runtime.sessions, [TelegramChannel.name])
             console.print("polling Telegram for updates; Ctrl-C stops")
             taken = await poll(telegram, runtime.intake, stop=stop)
-            console.print(f"stopped after {taken} messages")
+            console.print(f"stopped after {count(taken, 'message', 'messages')}")
         finally:
             outbox.cancel()
             with contextlib.suppress(asyncio.CancelledError):

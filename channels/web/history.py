@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.errors import NotFoundError
 from agent.memory import current_sale
 from agent.models import Conversation, Direction, Message, Order, Owner, Product, SaleState
+from channels.web.senders import staff_names
 
 
 class HistoryMessage(BaseModel):
@@ -20,6 +21,11 @@ class HistoryMessage(BaseModel):
     id: int
     role: Literal["customer", "agent"]
     text: str
+    sender: str | None = Field(
+        default=None,
+        description="The name of the shop's staff member who wrote it; null for the bot's "
+        "replies and the customer's messages.",
+    )
     created_at: datetime
 
 
@@ -56,6 +62,7 @@ async def chat_history(
     has_more = len(rows) > limit
     page = list(reversed(rows[:limit]))
     sale = await current_sale(session, conversation.id)
+    senders = await staff_names(session, (m.id for m in page if m.staff_id is not None))
     return ChatHistory(
         chat_id=chat_id,
         owner=conversation.owner,
@@ -65,6 +72,7 @@ async def chat_history(
                 id=m.id,
                 role="customer" if m.direction == Direction.INBOUND else "agent",
                 text=m.text,
+                sender=senders.get(m.id),
                 created_at=m.created_at,
             )
             for m in page

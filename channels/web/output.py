@@ -15,11 +15,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from agent.errors import RecipientAwayError
 from agent.live_events import Event
 from agent.locks import KeyedLocks
 from agent.models import utcnow
+from channels.base import PendingReply
 from channels.web.fanout import FanOut
+from channels.web.senders import staff_name_of_row
 
 CHANNEL = "web"
 """The channel name of every web chat, by WebSocket or HTTP: one chat id, one conversation."""
@@ -30,8 +34,11 @@ def timestamp(moment: datetime | None = None) -> str:
     return (moment or utcnow()).isoformat()
 
 
-def agent_message(chat_id: str, text: str, *, message_id: int | None = None) -> Event:
-    """The event of a reply that did not come from the socket's own turn."""
+def agent_message(
+    chat_id: str, text: str, *, message_id: int | None = None, sender: str | None = None
+) -> Event:
+    """The event of a reply that did not come from the socket's own turn; `sender` is the name
+    of the staff member who wrote it (absent for the bot's)."""
     event: Event = {
         "type": "message",
         "role": "agent",
@@ -41,6 +48,8 @@ def agent_message(chat_id: str, text: str, *, message_id: int | None = None) -> 
     }
     if message_id is not None:
         event["message_id"] = message_id
+    if sender is not None:
+        event["sender"] = sender
     return event
 
 
@@ -104,14 +113,31 @@ class WebOutput:
 
     name = CHANNEL
 
-    def __init__(self, fanout: FanOut, live: LiveReplies | None = None) -> None:
+    def __init__(
+        self,
+        fanout: FanOut,
+        sessions: async_sessionmaker[AsyncSession],
+        live: LiveReplies | None = None,
+    ) -> None:
         self.fanout = fanout
+        self.sessions = sessions
         self.live = live or LiveReplies()
 
     async def send_text(self, external_chat_id: str, text: str) -> str | None:
         """Show `text` on the chat's sockets, unless its turn already gave it live."""
-        if await self.live.take(external_chat_id, text):
-            return None
-        if not await self.fanout.publish(external_chat_id, agent_message(external_chat_id, text)):
-            raise RecipientAwayError(f"no web socket is open on chat {external_chat_id}")
+        await self._show(external_chat_id, text, None)
         return None
+
+    async def deliver(self, reply: PendingReply) -> None:
+        """Show an outbox row's text, with the name of the staff member who wrote it."""
+        await self._show(reply.external_chat_id, reply.text, reply.outbox_id)
+
+    async def _show(self, chat_id: str, text: str, outbox_id: int | None) -> None:
+        if await self.live.take(chat_id, text):
+            return
+        sender = None
+        if outbox_id is not None:
+            async with self.sessions() as session:
+                sender = await staff_name_of_row(session, outbox_id)
+        if not await self.fanout.publish(chat_id, agent_message(chat_id, text, sender=sender)):
+            raise RecipientAwayError(f"no web socket is open on chat {chat_id}")

@@ -4,8 +4,8 @@ Client → server: `{"type": "message", "message": "...", "tone": "amigable", "m
 (tone and message_id optional; the same message_id twice is answered once), `{"type": "ping"}`
 and `{"type": "pong"}`. Server → client: `connection_status` on connect; per message
 `processing`, `typing`, `response_start`, `response_chunk` × n, `response_end`; `message` for a
-reply that did not come from a turn (a person from the shop); `ping`/`pong` heartbeats;
-`error` for a frame that cannot be used (the socket stays open).
+reply that did not come from a turn (a person from the shop, named in `sender`);
+`ping`/`pong` heartbeats; `error` for a frame that cannot be used (the socket stays open).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from agent.runtime import Runtime
 from channels.web.deps import web_output
 from channels.web.origins import OriginPolicy
 from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
+from channels.web.senders import staff_names
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +158,17 @@ class ChatSocket:
         try:
             async with self.output.fanout.subscribe(self.chat_id) as subscription:
                 subscription.put(await self._status())
-                for row in await self.runtime.dispatcher.take_waiting(CHANNEL, self.chat_id):
+                waiting = await self.runtime.dispatcher.take_waiting(CHANNEL, self.chat_id)
+                async with self.runtime.sessions() as session:
+                    senders = await staff_names(
+                        session, (row.message_id for row in waiting if row.message_id)
+                    )
+                for row in waiting:
+                    sender = senders.get(row.message_id) if row.message_id else None
                     subscription.put(
-                        agent_message(self.chat_id, row.text, message_id=row.message_id)
+                        agent_message(
+                            self.chat_id, row.text, message_id=row.message_id, sender=sender
+                        )
                     )
                 helpers = [
                     asyncio.create_task(self._send(subscription)),

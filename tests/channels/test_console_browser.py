@@ -9,12 +9,15 @@ next message. Screenshots are saved under `test-output/` in the checkout.
 
 from __future__ import annotations
 
+import asyncio
+import shlex
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fixtures.browser import fill_login, page_errors, screenshot
-from fixtures.console_login import add_staff
+from fixtures.cli_process import cli_env, salesagent
+from fixtures.console_login import PASSWORD, add_staff
 from fixtures.live_server import LiveServer, eventually, serving
 from fixtures.twilio_server import TwilioServer
 from fixtures.whatsapp_setup import CUSTOMER, post, recorded, whatsapp_settings
@@ -140,3 +143,32 @@ async def test_a_conversation_started_in_the_widget_is_taken_and_answered_from_t
     await screenshot(shop_page, "console-5-widget-gets-the-reply", full_page=False)
     await shopper.close()
     await staff.close()
+
+
+async def test_the_first_login_page_says_how_to_make_the_first_manager(
+    demo_settings: Settings, browser: Browser
+) -> None:
+    async with serving(demo_settings) as live:
+        page = await browser.new_page(locale="es-CO")
+        errors = page_errors(page)
+
+        await page.goto(live.url + "/console")
+        first = page.get_by_role("note")
+        await expect(first).to_contain_text("Aún no hay ninguna cuenta de gerente")
+        command = await first.locator("code").first.inner_text()
+        await screenshot(page, "console-first-login")
+        # The shop owner runs the command shown, in a terminal, on the shop's database.
+        made = await asyncio.to_thread(
+            salesagent,
+            cli_env(demo_settings.database_url),
+            *shlex.split(command)[1:],
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
+        assert made.returncode == 0, made.stderr
+        await page.reload()
+        await expect(page.get_by_role("note")).to_have_count(0)
+        await fill_login(page, "admin")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Conversaciones")
+        await expect(page.get_by_role("link", name="Panel")).to_be_visible()
+        assert errors == []

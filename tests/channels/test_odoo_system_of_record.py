@@ -269,7 +269,7 @@ async def test_a_failing_push_is_visible_retried_and_recovers(
 
     stock_the_odoo_catalog(odoo, order)
     retried = await asyncio.to_thread(salesagent, env, "odoo", "retry-failed")
-    assert retried.returncode == 0 and "1 quotation pushes are due again" in retried.stdout
+    assert retried.returncode == 0 and "1 quotation push is due again" in retried.stdout
     await deliver_now(shop)
     (state,) = await push_states_of(shop)
     assert state.status == "pushed" and len(odoo.data.orders) == 1

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from chat_socket import next_event, say, turn_events
+from fixtures.console_login import add_staff
 from fixtures.live_server import LiveServer, serving
 from sqlalchemy import func, select
 from websockets.asyncio.client import connect
@@ -56,7 +57,9 @@ async def settled(runtime: Runtime, chat_id: str, count: int) -> list[OutboxItem
     raise AssertionError(f"outbox of {chat_id} not settled: {rows}")
 
 
-async def staff_reply(runtime: Runtime, chat_id: str, text: str) -> tuple[int, int]:
+async def staff_reply(
+    runtime: Runtime, chat_id: str, text: str, *, staff_id: int | None = None
+) -> tuple[int, int]:
     """Write a reply as a person from the shop would: a message and its outbox row."""
     async with runtime.sessions() as session, session.begin():
         conversation = (
@@ -66,7 +69,12 @@ async def staff_reply(runtime: Runtime, chat_id: str, text: str) -> tuple[int, i
                 )
             )
         ).scalar_one()
-        message = Message(conversation_id=conversation.id, direction=Direction.OUTBOUND, text=text)
+        message = Message(
+            conversation_id=conversation.id,
+            direction=Direction.OUTBOUND,
+            text=text,
+            staff_id=staff_id,
+        )
         session.add(message)
         await session.flush()
         row = OutboxItem(
@@ -218,13 +226,17 @@ async def test_a_reply_from_the_shop_reaches_the_open_sockets(server: LiveServer
         await next_event(two)
         await say(one, "quiero hablar con una persona")
         await turn_events(two)
-        outbox_id, _ = await staff_reply(runtime, "staff", "Hola, soy *Ana* de la tienda.")
+        ana = await add_staff(runtime, "ana", name="Ana Gómez")
+        outbox_id, _ = await staff_reply(
+            runtime, "staff", "Hola, soy *Ana* de la tienda.", staff_id=ana.id
+        )
         assert await runtime.dispatcher.deliver(outbox_id) is True
         seen = [await next_event(one), await next_event(two)]
 
     for event in seen:
         assert event["type"] == "message" and event["role"] == "agent"
         assert event["content"] == "Hola, soy *Ana* de la tienda."
+        assert event["sender"] == "Ana Gómez"
     rows = await outbox_rows(runtime, "staff")
     assert rows[-1].status == OutboxStatus.SENT
 
@@ -234,7 +246,8 @@ async def test_a_reply_with_no_socket_open_waits_for_the_customer(server: LiveSe
     async with connect(server.chat_url("away")) as ws:
         await next_event(ws)
         await say(ws, "hola")
-    outbox_id, message_id = await staff_reply(runtime, "away", "¿Sigues ahí?")
+    ana = await add_staff(runtime, "ana", name="Ana Gómez")
+    outbox_id, message_id = await staff_reply(runtime, "away", "¿Sigues ahí?", staff_id=ana.id)
 
     assert await runtime.dispatcher.deliver(outbox_id) is False
     row = (await outbox_rows(runtime, "away"))[-1]
@@ -249,7 +262,7 @@ async def test_a_reply_with_no_socket_open_waits_for_the_customer(server: LiveSe
         await no_event(ws, 0.3)
 
     assert waiting["type"] == "message" and waiting["content"] == "¿Sigues ahí?"
-    assert waiting["message_id"] == message_id
+    assert waiting["message_id"] == message_id and waiting["sender"] == "Ana Gómez"
     assert (await outbox_rows(runtime, "away"))[-1].status == OutboxStatus.SENT
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fixtures.browser import CHROMIUM, page_errors, screenshot
+from fixtures.console_login import add_staff
 from fixtures.live_server import LiveServer, free_port, serving
 from playwright.async_api import Browser, expect
 from sqlalchemy import select
@@ -167,3 +168,61 @@ async def test_the_widget_reconnects_and_sends_what_was_typed_while_offline(
         await expect(page.locator(".msg.agent").last).to_contain_text("$95.000")
         await expect(page.locator(".msg.customer")).to_have_count(2)
     await page.close()
+
+
+async def test_the_header_shows_the_whole_shop_name_and_the_launcher_closes(
+    server: LiveServer, browser: Browser
+) -> None:
+    page = await browser.new_page(viewport={"width": 1280, "height": 860}, locale="es-CO")
+    await page.goto(server.url + "/")
+    launcher = page.locator(".launcher")
+    shown = launcher.locator("svg:not([hidden])")
+    await expect(shown).to_have_attribute("data-icon", "chat")
+
+    await page.get_by_role("button", name="Abrir el chat").click()
+
+    title = page.locator("#sa-title")
+    await expect(title).to_have_text("Extintores y Seguridad Industrial del Risaralda")
+    cut = await title.evaluate(
+        "h => h.scrollWidth > h.clientWidth || h.scrollHeight > h.clientHeight"
+    )
+    assert cut is False
+    await expect(shown).to_have_count(1)
+    await expect(shown).to_have_attribute("data-icon", "close")
+    await expect(launcher).to_have_accessible_name("Cerrar el chat")
+    await screenshot(page, "widget-6-header-and-close", full_page=False)
+    await launcher.click()
+    await expect(page.locator(".panel")).to_be_hidden()
+    await expect(shown).to_have_attribute("data-icon", "chat")
+
+
+async def test_a_reply_from_the_shop_shows_who_wrote_it(
+    server: LiveServer, browser: Browser
+) -> None:
+    runtime = server.runtime
+    assert runtime.console is not None
+    ana = await add_staff(runtime, "ana", name="Ana Gómez")
+    page = await browser.new_page(viewport={"width": 1280, "height": 860}, locale="es-CO")
+    await page.goto(server.url + "/")
+    await page.get_by_role("button", name="Abrir el chat").click()
+    box = page.get_by_role("textbox", name="Tu mensaje")
+    await box.fill("quiero hablar con una persona")
+    await box.press("Enter")
+    await expect(page.locator(".msg.agent")).to_have_count(1, timeout=15_000)
+    async with runtime.sessions() as session:
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.channel == "web")
+        )
+    assert conversation is not None
+
+    await runtime.console.reply(ana, conversation.id, "Hola, soy Ana. ¿Qué talla de botas?")
+
+    staff = page.locator(".msg.staff")
+    await expect(staff).to_have_count(1, timeout=15_000)
+    await expect(staff.locator(".sender")).to_have_text("Ana Gómez")
+    await expect(staff).to_have_text("Ana Gómez: Hola, soy Ana. ¿Qué talla de botas?")
+    await expect(page.locator(".msg.agent:not(.staff) .sender")).to_have_count(0)  # the bot's
+    await screenshot(page, "widget-7-staff-reply", full_page=False)
+    await page.reload()
+    await page.get_by_role("button", name="Abrir el chat").click()
+    await expect(page.locator(".msg.staff .sender")).to_have_text("Ana Gómez")

@@ -57,6 +57,10 @@
   const shortDay = (iso) => iso.slice(8, 10) + "/" + iso.slice(5, 7);
   const cut = (text, n) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
 
+  function count(n, one, many) {
+    return n + " " + (n === 1 ? one : many);
+  }
+
   function set(id, text) {
     const el = document.getElementById(id);
     if (el) el.textContent = text;
@@ -66,10 +70,10 @@
     const orders = s.sales.orders;
     const conversations = s.funnel.conversations;
     set("fig-revenue", money(s.sales.revenue));
-    set("sub-revenue", orders + (orders === 1 ? " pedido" : " pedidos"));
+    set("sub-revenue", count(orders, "pedido", "pedidos"));
     set("fig-average", orders ? money(String(Math.round(Number(s.sales.revenue) / orders))) : "—");
     set("fig-conversations", String(conversations));
-    set("sub-conversations", s.funnel.closed + " compraron (" + percent(conversations ? s.funnel.closed / conversations : null) + ")");
+    set("sub-conversations", count(s.funnel.closed, "compró", "compraron") + " (" + percent(conversations ? s.funnel.closed / conversations : null) + ")");
     set("fig-handoff", percent(s.handoffs.rate));
     set("sub-handoff", s.handoffs.handed + " de " + s.handoffs.conversations);
     set("fig-wait", seconds(s.handoffs.wait_seconds.p50));
@@ -79,9 +83,9 @@
     set("fig-llm", String(s.llm.calls));
     set("sub-llm", s.llm.prompt_tokens + s.llm.completion_tokens + " tokens");
     set("fig-cost", usd(s.llm.cost_usd));
-    const count = s.sales.by_day.length;
+    const days = s.sales.by_day.length;
     const label = (iso) => iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4);
-    set("dash-range", label(s.from) + " – " + label(s.to) + " (" + count + " días)" + (s.channel ? " · " + channelName(s.channel) : ""));
+    set("dash-range", label(s.from) + " – " + label(s.to) + " (" + count(days, "día", "días") + ")" + (s.channel ? " · " + channelName(s.channel) : ""));
   }
 
   function draw(name, config) {

@@ -52,7 +52,8 @@
       link.setAttribute("download", "");
       link.textContent = "Descargar";
       cell.replaceChildren(link);
-      notice.textContent = "Informe listo: " + (job.rows ?? 0) + " filas.";
+      const rows = job.rows ?? 0;
+      notice.textContent = "Informe listo: " + rows + (rows === 1 ? " fila." : " filas.");
     }
   }
 

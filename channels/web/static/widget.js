@@ -56,6 +56,7 @@
     "  height: 60px; border-radius: 50%; border: 0; background: var(--accent); color: var(--on-accent);",
     "  cursor: pointer; box-shadow: 0 6px 20px rgba(0,0,0,.25); display: grid; place-items: center; }",
     ".launcher svg { width: 28px; height: 28px; fill: currentColor; }",
+    ".launcher svg[hidden] { display: none; }",
     ".launcher:focus-visible, button:focus-visible, textarea:focus-visible {",
     "  outline: 3px solid #1a73e8; outline-offset: 2px; }",
     ".badge { position: absolute; top: -2px; right: -2px; min-width: 20px; height: 20px;",
@@ -71,7 +72,7 @@
     "header { display: flex; align-items: center; gap: 8px; padding: 12px 14px;",
     "  background: var(--accent); color: var(--on-accent); }",
     "header .titles { flex: 1; min-width: 0; }",
-    "h2 { font-size: 16px; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
+    "h2 { font-size: 16px; line-height: 1.25; margin: 0; overflow-wrap: anywhere; }",
     ".status { margin: 0; font-size: 12px; opacity: .9; }",
     ".close { border: 0; background: transparent; color: inherit; font-size: 26px; line-height: 1;",
     "  width: 40px; height: 40px; border-radius: 8px; cursor: pointer; }",
@@ -83,6 +84,8 @@
     ".msg.customer { align-self: flex-end; background: var(--me); color: var(--me-fg);",
     "  border-bottom-right-radius: 4px; }",
     ".msg.pending { opacity: .6; }",
+    ".msg.staff { border-left: 3px solid var(--accent); }",
+    ".msg .sender { display: block; font-size: 12px; font-weight: 600; color: var(--muted); }",
     ".note { align-self: center; color: var(--muted); font-size: 13px; text-align: center; }",
     ".note.error { color: var(--error); }",
     ".older { align-self: center; border: 1px solid var(--line); background: transparent;",
@@ -108,6 +111,7 @@
   ].join("\n");
 
   var CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+  var CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z";
   var SEND_ICON = "M3 20l18-8L3 4v6l12 2-12 2z";
 
   function el(tag, attrs, children) {
@@ -121,10 +125,11 @@
     return node;
   }
 
-  function icon(path) {
+  function icon(path, name) {
     var ns = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
+    if (name) svg.setAttribute("data-icon", name);
     svg.setAttribute("aria-hidden", "true");
     var shape = document.createElementNS(ns, "path");
     shape.setAttribute("d", path);
@@ -167,10 +172,13 @@
   var host = el("div", { id: "salesagent-widget" });
   var shadow = host.attachShadow({ mode: "open" });
   var badge = el("span", { class: "badge", hidden: true, "aria-hidden": "true" });
+  var chatIcon = icon(CHAT_ICON, "chat");
+  var closeIcon = icon(CLOSE_ICON, "close");
+  closeIcon.setAttribute("hidden", "");
   var launcher = el("button", {
     class: "launcher", type: "button", "aria-label": TEXT.open, "aria-expanded": "false",
     "aria-controls": "sa-panel", "aria-haspopup": "dialog"
-  }, [icon(CHAT_ICON), badge]);
+  }, [chatIcon, closeIcon, badge]);
   var status = el("p", { class: "status", role: "status", text: TEXT.connecting });
   var closeButton = el("button", { class: "close", type: "button", "aria-label": TEXT.close, text: "×" });
   var log = el("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": TEXT.log });
@@ -216,12 +224,18 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  /* `sender`: the name of the shop's staff member who wrote an agent reply (none for the bot). */
   function bubble(role, text, options) {
-    var item = el("li", { class: "msg " + role });
-    var who = el("span", { class: "sr", text: (role === "customer" ? TEXT.you : TEXT.agent) + ": " });
+    var sender = options && options.sender;
+    var item = el("li", { class: "msg " + role + (sender ? " staff" : "") });
+    if (sender) {
+      item.appendChild(el("span", { class: "sender", text: sender }));
+      item.appendChild(el("span", { class: "sr", text: ": " }));
+    } else {
+      item.appendChild(el("span", { class: "sr", text: (role === "customer" ? TEXT.you : TEXT.agent) + ": " }));
+    }
     var body = el("span", { class: "text" });
     render(body, text);
-    item.appendChild(who);
     item.appendChild(body);
     log.appendChild(item);
     if (role === "agent" && panel.hidden && !(options && options.quiet)) {
@@ -259,7 +273,7 @@
       page.messages.forEach(function (message) {
         if (shown["m" + message.id]) return;
         shown["m" + message.id] = true;
-        var item = bubble(message.role, message.text, { quiet: true });
+        var item = bubble(message.role, message.text, { quiet: true, sender: message.sender });
         if (anchor) log.insertBefore(item, anchor);
       });
       historyBefore = page.has_more ? page.before : null;
@@ -369,7 +383,7 @@
       case "message":
         if (id && shown["m" + id]) break;
         if (id) shown["m" + id] = true;
-        bubble("agent", event.content);
+        bubble("agent", event.content, { sender: event.sender });
         break;
       case "error":
         note(event.message, true);
@@ -406,6 +420,8 @@
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", TEXT.close);
+    chatIcon.setAttribute("hidden", "");
+    closeIcon.removeAttribute("hidden");
     unread = 0;
     badge.hidden = true;
     if (!started) {
@@ -421,6 +437,8 @@
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-label", TEXT.open);
+    closeIcon.setAttribute("hidden", "");
+    chatIcon.removeAttribute("hidden");
     launcher.focus();
   }
 

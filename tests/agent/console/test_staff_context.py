@@ -62,6 +62,16 @@ async def test_the_summary_says_what_the_customer_wants_and_what_the_order_lacks
     assert "«quiero hablar con un asesor»" in summary
 
 
+async def test_the_summary_counts_in_words_that_agree(runtime: Runtime, chat: Chat) -> None:
+    await chat.say("quiero hablar con un asesor")
+    one = staff_context(await view_of(runtime, chat)).summary
+    await chat.say("hola?")
+    two = staff_context(await view_of(runtime, chat)).summary
+
+    assert "; 1 mensaje suyo." in one
+    assert "; 2 mensajes suyos." in two
+
+
 async def test_the_summary_counts_voice_notes_and_shows_their_transcripts(
     runtime: Runtime, chat: Chat
 ) -> None:
@@ -90,7 +100,7 @@ async def test_the_summary_counts_voice_notes_and_shows_their_transcripts(
     view = await view_of(runtime, chat)
     context = staff_context(view)
 
-    assert "1 notas de voz, transcritas" in context.summary
+    assert "1 nota de voz, transcritas" in context.summary
     assert view.messages[-1].media[0]["transcript"] == "necesito tres chalecos reflectivos"
 
 

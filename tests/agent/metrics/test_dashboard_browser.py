@@ -177,6 +177,14 @@ async def test_an_agent_has_no_dashboard(live: LiveServer, browser: Browser) -> 
     await expect(page.get_by_role("link", name="Panel")).to_have_count(0)
     refused = await page.goto(live.url + "/console/dashboard")
     assert refused is not None and refused.status == 403
-    data = await page.goto(live.url + "/console/dashboard/summary")
-    assert data is not None and data.status == 403
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Solo para gerentes")
+    await expect(page.locator("main")).to_contain_text(
+        "El panel es solo para las cuentas de gerente"
+    )
+    await page.get_by_role("link", name="Volver a las conversaciones").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Conversaciones")
+    data = await page.evaluate(
+        "fetch('/console/dashboard/summary').then(async (r) => [r.status, await r.json()])"
+    )  # the dashboard's script asks for its figures: JSON, not a page
+    assert data == [403, {"detail": "only managers can do this"}]
     await context.close()
