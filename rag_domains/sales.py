@@ -19,6 +19,7 @@ from agent.catalog.search import ProductIndex
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.i18n import money, say
 from agent.models import Customer, Order, OrderLine, Product, Sale, SaleLine, SaleState
+from agent.nlu.consent import explicit_yes
 from rag_domains import order_fields
 from rag_domains.base import DomainResult, Offer, TurnContext
 
@@ -82,6 +83,8 @@ class SalesHandler:
             return self._cancel(ctx, sale)
         if sub == "data" or sale.state == SaleState.COLLECTING_DATA:
             return await self._collect(ctx, sale)
+        if sub is None and sale.state == SaleState.READY_TO_CONFIRM:
+            return self._still_open(ctx, sale)  # "espera", "déjame pensarlo"
         return self._show(ctx, sale)
 
     # -- cart ------------------------------------------------------------------------------
@@ -390,6 +393,9 @@ class SalesHandler:
     async def _confirm(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         if sale.state != SaleState.READY_TO_CONFIRM:
             return await self._checkout(ctx, sale)
+        if not explicit_yes(ctx.text):
+            # Whoever read the message as a yes (a rule or a model), the words decide.
+            return self._still_open(ctx, sale)
         try:
             async with ctx.session.begin_nested():
                 order = await self._close(ctx, sale)
@@ -491,6 +497,16 @@ class SalesHandler:
         if not sale.lines:
             sale.state = SaleState.STARTED
             return DomainResult(reply=note, sale=sale)
+        return DomainResult(reply=f"{note}\n\n{self._summary(sale, lang)}", sale=sale)
+
+    def _still_open(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        """The summary again, unconfirmed: only a plain yes closes the sale."""
+        lang = ctx.language
+        note = say(
+            lang,
+            es="Tu pedido aún no está confirmado, lo dejo pendiente.",
+            en="Your order is not confirmed yet; I'll keep it open.",
+        )
         return DomainResult(reply=f"{note}\n\n{self._summary(sale, lang)}", sale=sale)
 
     def _deny(self, ctx: TurnContext, sale: Sale) -> DomainResult:
