@@ -44,6 +44,8 @@ _COMPANY = (
     (Cue.CONTACT, 0.9),
     (Cue.ABOUT, 0.88),
 )
+_VERIFYING = ("customer.lookup", "customer.history")
+"""Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
 _SMALLTALK = ((Cue.GOODBYE, 0.91), (Cue.THANKS, 0.9), (Cue.GREETING, 0.89))
 
 
@@ -180,6 +182,8 @@ def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
     data, pending = buyer.entities, state.pending_field
     if pending is not None and getattr(data, pending, None) is not None:
         ballot.propose(4, 0.93, "purchase.data")
+    elif state.offer in _VERIFYING and data.phone is not None and not buying:
+        ballot.propose(4, 0.93, state.offer)  # the phone on file, asked to prove who they are
     elif buyer.any() and (buying or pending is not None):
         ballot.propose(3, 0.85, "purchase.data")
     if Cue.LOOKUP in cues:
