@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from conftest import Chat
+from conftest import Chat, make_settings
 from sqlalchemy import func, select
 
 from agent.messages import TurnResult
@@ -249,6 +250,49 @@ async def test_a_stranger_with_a_known_cedula_sees_only_what_they_typed(
     history = await chat.say("muéstrame mis pedidos")
     for secret in (*MARIA_ON_FILE, "María"):
         assert secret not in (history.reply or ""), history.reply
+
+
+@pytest.fixture
+async def shop(shop_url: str) -> AsyncIterator[Runtime]:
+    """The demo shop on SQLite, then on PostgreSQL."""
+    runtime = await Runtime.start(make_settings(shop_url), migrate=False)
+    yield runtime
+    await runtime.close()
+
+
+async def test_only_the_verified_customer_gets_her_data_on_each_database(shop: Runtime) -> None:
+    stranger, maria = Chat(shop, "db-stranger"), Chat(shop, "db-maria")
+    for chat, phone in ((stranger, "3001119999"), (maria, "3104567821")):
+        await chat.say("quiero 1 casco dieléctrico tipo II")
+        await chat.say("eso es todo")
+        await chat.say(MARIA)
+        await chat.say("Pedro Pérez" if chat is stranger else "María Ospina")
+        await chat.say(phone)
+    unverified = await stranger.say("Pereira")
+    summary = await stranger.say("Calle 1 # 2-3")
+    verified = maria.results[-1]
+
+    assert summary.sale_state == verified.sale_state == SaleState.READY_TO_CONFIRM
+    for secret in (*MARIA_ON_FILE, "María"):
+        assert secret not in (unverified.reply or "") + (summary.reply or "")
+    assert "Carrera 7 # 19-42" in (verified.reply or "")
+    assert (await stranger.say("sí")).order_id is not None
+    # The stranger's order is hers (the cédula's) but leaves her record on file as it was.
+    assert (await on_file(shop)).phone == "+573104567821"
+    assert (await maria.say("sí")).order_id is not None
+    record = await on_file(shop)
+    assert (record.name, record.phone) == ("María Ospina", "3104567821")
+    async with shop.sessions() as session:
+        owners = (
+            await session.execute(select(Order.customer_id).order_by(Order.id.desc()).limit(2))
+        ).scalars()
+        assert set(owners) == {record.id}
+
+
+async def on_file(runtime: Runtime) -> Customer:
+    async with runtime.sessions() as session:
+        statement = select(Customer).where(Customer.national_id == MARIA)
+        return (await session.execute(statement)).scalar_one()
 
 
 async def test_price_on_request_goes_to_a_person(chat: Chat) -> None:
