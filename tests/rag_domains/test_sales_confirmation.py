@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from conftest import Chat, make_settings
-from fixtures.llm_servers import ScriptedServer, gemini_json
-from fixtures.llm_setup import gemini_settings, reading
+from fixtures.llm_servers import Reply, ScriptedServer, gemini_json, ollama_chat
+from fixtures.llm_setup import gemini_settings, ollama_settings, reading
 from sqlalchemy import func, select
 
 from agent.messages import TurnResult
@@ -183,33 +183,47 @@ async def test_hedges_one_after_another_then_a_yes_on_each_database(shop: Runtim
     assert await orders_and_stock(shop) == (before[0] + 1, before[1] - 1)
 
 
-@pytest.fixture
-async def always_gemini(demo_settings: Settings, server: ScriptedServer) -> AsyncIterator[Runtime]:
-    """The demo shop with Gemini on the local server, asked to read every message."""
-    settings = gemini_settings(demo_settings, server, llm_mode="always")
-    runtime = await Runtime.start(settings, migrate=False)
-    yield runtime
+@pytest.fixture(params=["gemini", "ollama"])
+async def always_model(
+    request: pytest.FixtureRequest, demo_settings: Settings, server: ScriptedServer
+) -> AsyncIterator[tuple[Runtime, str]]:
+    """The demo shop with Gemini, then Ollama, on the local server, asked to read every message;
+    with the server's route that carries the reading."""
+    configure = gemini_settings if request.param == "gemini" else ollama_settings
+    runtime = await Runtime.start(
+        configure(demo_settings, server, llm_mode="always"), migrate=False
+    )
+    yield runtime, request.param
     await runtime.close()
+
+
+def says_yes(provider: str) -> tuple[str, Reply]:
+    """The scripted model answer `purchase.confirm`, on the provider's route."""
+    answer = reading("purchase.confirm", 0.98)
+    return (
+        ("generate", gemini_json(answer)) if provider == "gemini" else ("chat", ollama_chat(answer))
+    )
 
 
 @pytest.mark.parametrize(
     "hedge", ["bueno pero primero dime si hay descuento", "déjame pensarlo", "wait, not yet"]
 )
 async def test_a_model_reading_a_hedge_as_a_yes_creates_no_order(
-    always_gemini: Runtime, server: ScriptedServer, hedge: str
+    always_model: tuple[Runtime, str], server: ScriptedServer, hedge: str
 ) -> None:
-    chat = await at_summary(always_gemini)
-    before = await orders_and_stock(always_gemini)
-    server.script("generate", gemini_json(reading("purchase.confirm", 0.98)))
-    asked = len(server.calls("gemini-generate"))
+    runtime, provider = always_model
+    chat = await at_summary(runtime)
+    before = await orders_and_stock(runtime)
+    route, yes = says_yes(provider)
+    server.script(route, yes)
 
     result = await chat.say(hedge)
 
-    assert len(server.calls("gemini-generate")) > asked  # the model was asked, and said yes
+    assert server.pending(route) == 0  # the model was asked, and said yes
     assert result.order_id is None and result.sale_state == SaleState.READY_TO_CONFIRM
-    assert await orders_and_stock(always_gemini) == before
+    assert await orders_and_stock(runtime) == before
 
-    server.script("generate", gemini_json(reading("purchase.confirm", 0.98)))
+    server.script(route, yes)
     closed = await chat.say("sí")
 
     assert closed.sale_state == SaleState.CLOSED and closed.order_id is not None
