@@ -1,4 +1,4 @@
-"""Recognises returning customers by cédula and tells them about their orders."""
+"""Recognises returning customers and tells them about their orders, once the chat is verified."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent import identity
 from agent.i18n import money, say
 from agent.models import Customer, Order
 from agent.text import normalize
 from rag_domains.base import DomainResult, Offer, TurnContext
+
+CLAIM_KEY = "claimed_national_id"
+"""The conversation context's key for the cédula given, until the phone on file confirms it."""
 
 HISTORY_ORDERS = 5
 """How many of the latest orders `customer.history` lists."""
@@ -99,6 +103,22 @@ async def _by_name(session: AsyncSession, name: str) -> list[int]:
     return [row.id for row in rows if wanted <= set(normalize(row.name).split())]
 
 
+def _phone(ctx: TurnContext) -> str | None:
+    return ctx.understanding.entities.phone
+
+
+def _ask_phone(language: str, then: str) -> DomainResult:
+    """Ask for the phone on file: the same reply whether or not the cédula is a customer's."""
+    reply = say(
+        language,
+        es="Para proteger tus datos, primero confirmo que eres tú: escríbeme el número de "
+        "celular que registraste con nosotros.",
+        en="To protect your data, let me first confirm it's you: please type the phone "
+        "number you registered with us.",
+    )
+    return DomainResult(reply=reply, facts={"needs": "phone_on_file"}, offer=Offer(then))
+
+
 def _ask_national_id(language: str, *, es: str, en: str, then: str) -> DomainResult:
     """Ask for the cédula; `then` (an intent) is what its answer will get."""
     reply = say(
@@ -124,47 +144,86 @@ def _on_file(customer: Customer, language: str) -> list[str]:
 
 
 class CustomersHandler:
-    """Answers `customer.lookup` and `customer.history`; links the conversation to the buyer."""
+    """Answers `customer.lookup` and `customer.history`; links the conversation to the buyer.
+
+    A cédula only says whom the customer claims to be: their data on file is shown once the
+    chat is verified (`agent/identity.py`), else the phone number on file is asked for.
+    """
 
     name = "customers"
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
-        """Recognise the customer, or list their latest orders."""
-        asked_for_history = ctx.offer is not None and ctx.offer.intent == "customer.history"
-        if ctx.understanding.sub == "history" or (asked_for_history and _national_id(ctx)):
-            return await self._history(ctx)
-        return await self._lookup(ctx)
-
-    async def _customer(self, ctx: TurnContext) -> Customer | None:
-        """The customer named by this message's cédula, else the one already linked."""
+        """Recognise the customer, or list their latest orders, once the chat is verified."""
+        offered = ctx.offer.intent if ctx.offer is not None else None
+        given = _national_id(ctx) is not None or _phone(ctx) is not None
+        history = ctx.understanding.sub == "history" or (offered == "customer.history" and given)
+        then = "customer.history" if history else "customer.lookup"
         national_id = _national_id(ctx)
         if national_id is not None:
-            customer = await _by_national_id(ctx.session, national_id)
-            if customer is not None:
-                ctx.conversation.customer_id = customer.id
-            return customer
-        if ctx.conversation.customer_id is not None:
-            return await ctx.session.get(Customer, ctx.conversation.customer_id)
-        return None
+            ctx.conversation.context = {**ctx.conversation.context, CLAIM_KEY: national_id}
+            claimed = await _by_national_id(ctx.session, national_id)
+            if claimed is not None and identity.is_verified(ctx.conversation, claimed):
+                return await self._verified(ctx, claimed, history)
+            if _phone(ctx) is None:
+                return _ask_phone(ctx.language, then)
+        claim = ctx.conversation.context.get(CLAIM_KEY)
+        phone = _phone(ctx)
+        if phone is not None and claim:
+            return await self._check_phone(ctx, str(claim), phone, then)
+        customer = await identity.verified_customer(ctx.session, ctx.conversation)
+        if customer is not None:
+            return await self._show(ctx, customer, history)
+        if history:
+            return _ask_national_id(
+                ctx.language, es="mostrarte tus pedidos", en="show your orders", then=then
+            )
+        return await self._by_name_only(ctx)
 
-    async def _lookup(self, ctx: TurnContext) -> DomainResult:
-        lang = ctx.language
-        customer = await self._customer(ctx)
-        if customer is None:
-            national_id = _national_id(ctx)
-            if national_id is not None:
-                return DomainResult(
-                    reply=say(
-                        lang,
-                        es=f"No encuentro compras registradas con la cédula {national_id}. Si es "
-                        "tu primera compra, ¡bienvenido! Te registro cuando hagas tu pedido.",
-                        en=f"I can't find any purchases under ID {national_id}. If this is your "
-                        "first order, welcome! I'll register you when you place it.",
-                    ),
-                    facts={"national_id": national_id, "found": False},
-                )
-            return await self._by_name_only(ctx)
+    async def _verified(self, ctx: TurnContext, customer: Customer, history: bool) -> DomainResult:
+        identity.mark_verified(ctx.conversation, customer)
+        ctx.conversation.context = {
+            k: v for k, v in ctx.conversation.context.items() if k != CLAIM_KEY
+        }
+        return await self._show(ctx, customer, history)
+
+    async def _show(self, ctx: TurnContext, customer: Customer, history: bool) -> DomainResult:
+        if history:
+            return await self._history(ctx, customer)
         return await self._welcome(ctx, customer)
+
+    async def _check_phone(
+        self, ctx: TurnContext, national_id: str, phone: str, then: str
+    ) -> DomainResult:
+        """The typed phone against the one on file for the claimed cédula; nothing leaks."""
+        lang = ctx.language
+        if not identity.may_try(ctx.conversation):
+            return DomainResult(
+                reply=say(
+                    lang,
+                    es="No puedo verificar tus datos por este chat. Si los necesitas, un asesor "
+                    "te ayuda. ¿Te muestro productos o tomo tu pedido?",
+                    en="I can't verify your details in this chat. If you need them, a sales "
+                    "advisor can help. Shall I show you products or take your order?",
+                ),
+                facts={"verified": False},
+            )
+        claimed = await _by_national_id(ctx.session, national_id)
+        if claimed is not None and identity.same_phone(phone, claimed.phone):
+            return await self._verified(ctx, claimed, then == "customer.history")
+        identity.record_failure(ctx.conversation)
+        return DomainResult(
+            reply=say(
+                lang,
+                es="No puedo confirmar tus datos con ese número, así que no te muestro datos "
+                "guardados. Si es tu primera compra, ¡bienvenido! Te registro cuando hagas tu "
+                "pedido.",
+                en="I can't confirm your details with that number, so I won't show any saved "
+                "data. If this is your first order, welcome! I'll register you when you place "
+                "it.",
+            ),
+            facts={"verified": False},
+            offer=Offer(then),
+        )
 
     async def _by_name_only(self, ctx: TurnContext) -> DomainResult:
         # A name is not proof of identity: greet, but show nothing until the cédula is given.
@@ -232,15 +291,8 @@ class CustomersHandler:
         }
         return DomainResult(reply="\n".join(lines), facts=facts)
 
-    async def _history(self, ctx: TurnContext) -> DomainResult:
+    async def _history(self, ctx: TurnContext, customer: Customer) -> DomainResult:
         lang = ctx.language
-        customer = await self._customer(ctx)
-        if customer is None:
-            if _national_id(ctx) is not None:
-                return await self._lookup(ctx)
-            return _ask_national_id(
-                lang, es="mostrarte tus pedidos", en="show your orders", then="customer.history"
-            )
         orders = list(
             (
                 await ctx.session.execute(

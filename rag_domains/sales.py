@@ -14,11 +14,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent import identity
 from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.i18n import money, say
 from agent.models import Customer, Order, OrderLine, Product, Sale, SaleLine, SaleState
+from agent.nlu.consent import explicit_yes
 from rag_domains import order_fields
 from rag_domains.base import DomainResult, Offer, TurnContext
 
@@ -82,6 +84,8 @@ class SalesHandler:
             return self._cancel(ctx, sale)
         if sub == "data" or sale.state == SaleState.COLLECTING_DATA:
             return await self._collect(ctx, sale)
+        if sub is None and sale.state == SaleState.READY_TO_CONFIRM:
+            return self._still_open(ctx, sale)  # "espera", "déjame pensarlo"
         return self._show(ctx, sale)
 
     # -- cart ------------------------------------------------------------------------------
@@ -332,7 +336,8 @@ class SalesHandler:
             return self._empty_cart(ctx, sale)
         if sale.state in (SaleState.STARTED, SaleState.CART):
             sale.state = SaleState.COLLECTING_DATA
-            customer = ctx.conversation.customer
+            # Only a verified chat gets its data on file filled in (agent/identity.py).
+            customer = await identity.verified_customer(ctx.session, ctx.conversation)
             if customer is not None and not sale.data.get("customer"):
                 sale.data = {**sale.data, "customer": _known_fields(customer)}
         return await self._collect(ctx, sale)
@@ -352,10 +357,11 @@ class SalesHandler:
                 sale.data = {**sale.data, "customer": fields, "pending_field": field}
                 reply = f"{order_fields.invalid(field, lang)} {order_fields.ask(field, lang)}"
                 return DomainResult(reply=reply, sale=sale)
-            if field == "national_id":
-                known = await _customer_by_national_id(ctx.session, fields[field])
-                if known is not None:
-                    ctx.conversation.customer_id = known.id
+            if field in ("national_id", "phone") and fields.get("national_id"):
+                known = await _customer_by_national_id(ctx.session, fields["national_id"])
+                if known is not None and _proves(ctx, known, fields, field):
+                    # The chat is this customer: their data on file fills what is missing.
+                    identity.mark_verified(ctx.conversation, known)
                     fields = {**_known_fields(known), **fields}
                     first = known.name.split()[0]
                     greeting = say(
@@ -390,6 +396,11 @@ class SalesHandler:
     async def _confirm(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         if sale.state != SaleState.READY_TO_CONFIRM:
             return await self._checkout(ctx, sale)
+        if not explicit_yes(ctx.text):
+            # Whoever read the message as a yes (a rule or a model), the words decide.
+            return self._still_open(ctx, sale)
+        fields = sale.data.get("customer", {})
+        known = await _customer_by_national_id(ctx.session, fields["national_id"])
         try:
             async with ctx.session.begin_nested():
                 order = await self._close(ctx, sale)
@@ -402,11 +413,15 @@ class SalesHandler:
                 raise
             order = existing
         # Set outside the savepoint: a rolled-back savepoint expires what it modified.
-        ctx.conversation.customer_id = order.customer_id
+        ctx.conversation.customer_id = order.customer_id  # staff see whose order it is
+        if known is None:
+            # A new record holds only what this chat gave: the chat is that customer.
+            created = await ctx.session.get(Customer, order.customer_id)
+            assert created is not None
+            identity.mark_verified(ctx.conversation, created)
         sale.state = SaleState.CLOSED
         sale.data = {**sale.data, "pending_field": None}
         lang = ctx.language
-        fields = sale.data.get("customer", {})
         reply = say(
             lang,
             es=f"¡Listo! Tu pedido *#{order.id}* quedó confirmado por "
@@ -423,7 +438,14 @@ class SalesHandler:
         """Write the order and take the stock, all or nothing (the caller holds a savepoint)."""
         session = ctx.session
         fields: dict[str, str] = sale.data["customer"]
-        customer = await _upsert_customer(session, fields)
+        customer = await _customer_by_national_id(session, fields["national_id"])
+        if customer is None:
+            customer = await _new_customer(session, fields)
+        elif identity.is_verified(ctx.conversation, customer):
+            _update_customer(customer, fields)
+        # Otherwise the record is left as it is: a chat that knows a cédula does not change
+        # the phone or address on file (the order keeps what this chat gave).
+        await session.flush()
         for line in sorted(sale.lines, key=lambda line: line.product_id):
             # The WHERE clause is the guarantee: the row lock serialises buyers of the same
             # product, and a buyer who finds too few units updates nothing. `updated_at` is kept
@@ -491,6 +513,16 @@ class SalesHandler:
         if not sale.lines:
             sale.state = SaleState.STARTED
             return DomainResult(reply=note, sale=sale)
+        return DomainResult(reply=f"{note}\n\n{self._summary(sale, lang)}", sale=sale)
+
+    def _still_open(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        """The summary again, unconfirmed: only a plain yes closes the sale."""
+        lang = ctx.language
+        note = say(
+            lang,
+            es="Tu pedido aún no está confirmado, lo dejo pendiente.",
+            en="Your order is not confirmed yet; I'll keep it open.",
+        )
         return DomainResult(reply=f"{note}\n\n{self._summary(sale, lang)}", sale=sale)
 
     def _deny(self, ctx: TurnContext, sale: Sale) -> DomainResult:
@@ -741,14 +773,24 @@ async def _customer_by_national_id(session: AsyncSession, national_id: str) -> C
     return await session.scalar(select(Customer).where(Customer.national_id == national_id))
 
 
-async def _upsert_customer(session: AsyncSession, fields: dict[str, str]) -> Customer:
-    """The customer with this cédula, created or updated with the data just given."""
-    customer = await _customer_by_national_id(session, fields["national_id"])
-    if customer is None:
-        customer = Customer(national_id=fields["national_id"], name=fields["name"])
-        session.add(customer)
+async def _new_customer(session: AsyncSession, fields: dict[str, str]) -> Customer:
+    """A customer record made of the data given in this conversation."""
+    customer = Customer(national_id=fields["national_id"], name=fields["name"])
+    _update_customer(customer, fields)
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+def _update_customer(customer: Customer, fields: dict[str, str]) -> None:
+    """The record updated with the data just given (by the verified customer)."""
     for field in ("name", "phone", "email", "city", "address"):
         if fields.get(field):
             setattr(customer, field, fields[field])
-    await session.flush()
-    return customer
+
+
+def _proves(ctx: TurnContext, known: Customer, fields: dict[str, str], field: str) -> bool:
+    """Whether this chat is `known`: its own identity, or the phone on file typed in full."""
+    if identity.is_verified(ctx.conversation, known):
+        return True
+    return field == "phone" and identity.same_phone(fields.get("phone"), known.phone)

@@ -24,6 +24,7 @@ class Cue(enum.StrEnum):
     CHECKOUT = "checkout"
     YES = "yes"
     NO = "no"
+    HOLD = "hold"
     HISTORY = "history"
     LOOKUP = "lookup"
     HOURS = "company.hours"
@@ -199,6 +200,38 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"corregir",
         r"wrong",
         r"not right",
+    ),
+    Cue.HOLD: (
+        r"esper\w*",
+        r"un (?:momento|momentico|segundo|segundito|minuto|minutico|rato)",
+        r"dej(?:a|e|ame|eme) (?:lo )?(?:pensar\w*|revisar\w*|consultar\w*|ver|mirar)",
+        r"(?:lo )?(?:pienso|consulto|reviso|miro)",
+        r"(?:ya|despues|luego) (?:te|le) (?:digo|aviso|confirmo)",
+        r"(?:todavia|aun|ahora) no",
+        r"mas tarde",
+        r"tal vez",
+        r"quizas?",
+        r"de pronto",
+        r"no se",
+        r"creo que",
+        r"pero",
+        r"primero",
+        r"antes",
+        r"descuento\w*",
+        r"wait\w*",
+        r"hold on",
+        r"one (?:moment|second|sec|minute)",
+        r"give me a (?:moment|second|sec|minute)",
+        r"let me (?:think|check|see|ask|talk)",
+        r"not yet",
+        r"later",
+        r"maybe",
+        r"perhaps",
+        r"i think",
+        r"but",
+        r"first",
+        r"before",
+        r"discount\w*",
     ),
     Cue.HISTORY: (
         rf"{_Q} (?:le |les |te )?(?:he |hemos )?(?:compr|ped)(?:i|e|ido|ado|imos|amos)\b",

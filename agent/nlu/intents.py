@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.models import SaleState
+from agent.nlu.consent import yes_words
 from agent.nlu.contacts import BuyerData
 from agent.nlu.cues import Cue, only
 from agent.nlu.products import ProductReading
@@ -43,6 +44,8 @@ _COMPANY = (
     (Cue.CONTACT, 0.9),
     (Cue.ABOUT, 0.88),
 )
+_VERIFYING = ("customer.lookup", "customer.history")
+"""Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
 _SMALLTALK = ((Cue.GOODBYE, 0.91), (Cue.THANKS, 0.9), (Cue.GREETING, 0.89))
 
 
@@ -153,16 +156,24 @@ def decide(evidence: Evidence) -> tuple[str, float]:
 def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:
     """A yes or a no to the order summary, which is all that state is waiting for."""
     cues, words = evidence.cues, evidence.words
-    if only(Cue.YES, words):
+    if only(Cue.YES, words) or yes_words(words):
         ballot.propose(5, 0.95, "purchase.confirm")
     elif only(Cue.NO, words):
         ballot.propose(5, 0.92, "purchase.deny")
-    elif cues & _ACTION_CUES or evidence.buyer.any():
+    elif Cue.HOLD in cues and not _acts(evidence, cues - {Cue.ADD}):
+        # "espera", "dame un segundo", "sí pero primero…": the summary stays open.
+        ballot.propose(5, 0.9, "other")
+    elif _acts(evidence, cues):
         return  # "el celular está mal, es 3127654321" corrects the data
     elif Cue.NO in cues:
         ballot.propose(5, 0.7, "purchase.deny")
-    elif Cue.YES in cues:
-        ballot.propose(5, 0.7, "purchase.confirm")
+    # A yes mixed with other words ("sí pero…", "si me hacen descuento") is not a yes: the
+    # rest of the message decides, and the summary stays open (agent/nlu/consent.py).
+
+
+def _acts(evidence: Evidence, cues: set[Cue]) -> bool:
+    """Whether the message asks for something (a change, a question) or gives data."""
+    return bool(cues & _ACTION_CUES) or evidence.buyer.any() or bool(evidence.products.mentions)
 
 
 def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
@@ -171,6 +182,8 @@ def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
     data, pending = buyer.entities, state.pending_field
     if pending is not None and getattr(data, pending, None) is not None:
         ballot.propose(4, 0.93, "purchase.data")
+    elif state.offer in _VERIFYING and data.phone is not None and not buying:
+        ballot.propose(4, 0.93, state.offer)  # the phone on file, asked to prove who they are
     elif buyer.any() and (buying or pending is not None):
         ballot.propose(3, 0.85, "purchase.data")
     if Cue.LOOKUP in cues:

@@ -18,8 +18,10 @@ from agent import handoff_triggers
 from agent.handoff import HandoffPolicy
 from agent.i18n import say
 from agent.models import Conversation, Message, Sale, SaleState
+from agent.nlu.consent import explicit_yes
 from agent.nlu.types import Understanding
 from agent.turn.understand import Understood
+from agent.understanding import Reading
 from rag_domains.base import DomainHandler, DomainResult, Offer, TurnContext
 
 ROUTES = {
@@ -58,7 +60,7 @@ async def answer(
 ) -> Reply:
     """Run the handler the message routes to, handing over to a person when a trigger fires."""
     reading, text = understood.reading, understood.text
-    understanding = reading.understanding
+    understanding = unconfirmed(reading, text, sale)
     language = understanding.language
     triggers = handoff.triggers
     if not text:
@@ -110,6 +112,8 @@ async def answer(
         return await _hand_over(
             session, handoff, conversation, reason, understanding, text, sale=result.sale
         )
+    if name != "sales" and awaiting_yes(after):
+        result.reply = f"{result.reply}\n\n{_still_open(language)}"
     await session.flush()  # a sale the handler just started gets its id
     if triggers.above_amount(conversation.context, after):
         assert after is not None
@@ -153,6 +157,34 @@ async def photo_for_person(
         DomainResult(reply=reply, handoff_reason=IMAGE_HANDOFF_REASON),
         "handoff",
         IMAGE_HANDOFF_REASON,
+    )
+
+
+def awaiting_yes(sale: Sale | None) -> bool:
+    """Whether the sale's summary was shown and waits for the customer's yes."""
+    return sale is not None and sale.state == SaleState.READY_TO_CONFIRM
+
+
+def unconfirmed(reading: Reading, text: str, sale: Sale | None) -> Understanding:
+    """The reading to act on: a "yes" that is not a plain yes is read by the offline rules.
+
+    A model (or a rule) may read "bueno pero primero dime si hay descuento" as a yes; only the
+    customer's words can confirm an order (`agent/nlu/consent.py`), so the question is
+    answered instead and the summary stays open.
+    """
+    understanding = reading.understanding
+    if understanding.intent != "purchase.confirm" or not awaiting_yes(sale):
+        return understanding
+    if explicit_yes(text) or reading.offline.intent == "purchase.confirm":
+        return understanding  # the sales handler still checks the words before it closes
+    return reading.offline
+
+
+def _still_open(language: str) -> str:
+    return say(
+        language,
+        es="Tu pedido sigue pendiente: responde *sí* para confirmarlo o *no* para cambiar algo.",
+        en="Your order is still open: reply *yes* to confirm it or *no* to change something.",
     )
 
 

@@ -119,7 +119,7 @@ class TelegramChannel:
             channel=CHANNEL,
             external_message_id=str(update.update_id),
             external_chat_id=str(message.chat.id),
-            text=message.text or message.caption or "",
+            text=message.text or message.caption or _shared_phone(message),
             sender=str(user.id),
             sender_name=user.full_name or None,
             media=_media(message),
@@ -158,6 +158,13 @@ class TelegramChannel:
     async def close(self) -> None:
         """Close the bot's HTTP connections."""
         await self.bot.shutdown()
+
+
+def _shared_phone(message: Message) -> str:
+    """A shared contact as its phone number: Telegram's "share my phone number" button gives
+    the number the customer registered with us in full, as if typed (agent/identity.py)."""
+    contact = message.contact
+    return contact.phone_number if contact is not None else ""
 
 
 def _media(message: Message) -> tuple[MediaRef, ...]:

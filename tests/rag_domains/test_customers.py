@@ -1,4 +1,5 @@
-"""Customer lookup and order history: recognised by cédula, contact data always masked."""
+"""Customer lookup and order history: a cédula plus the phone on file (or the chat's own
+number) before any data on file is shown; contact data always masked."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from fixtures.catalog_small import seed_catalog
 from fixtures.turns import turn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent.models import Customer, Order, OrderLine, Product
+from agent.identity import VERIFIED_KEY
+from agent.models import Conversation, Customer, Order, OrderLine, Product
+from rag_domains.base import DomainResult, TurnContext
 from rag_domains.customers import CustomersHandler, customer_stats
 
 ANA_ID = "1088123456"
@@ -99,6 +102,35 @@ async def test_customer_stats_leave_out_cancelled_orders(
     assert (empty.orders, empty.total_spent, empty.last_purchase) == (0, Decimal(0), None)
 
 
+async def verified(
+    session: AsyncSession,
+    intent: str,
+    national_id: str,
+    phone: str,
+    *,
+    language: str = "es",
+) -> tuple[TurnContext, DomainResult]:
+    """The cédula, which gets the phone on file asked for, then that phone typed in full."""
+    first = await turn(
+        session, intent, f"mi cédula es {national_id}", language=language, national_id=national_id
+    )
+    asked = await CustomersHandler().handle(first)
+    assert asked.facts == {"needs": "phone_on_file"}, asked.reply
+    ctx = await turn(
+        session,
+        intent,
+        phone,
+        language=language,
+        conversation=first.conversation,
+        phone=phone,
+    )
+    return ctx, await CustomersHandler().handle(ctx)
+
+
+PERSONAL = ("Ana", "María", "Gómez", "Pedidos", "Orders", "$", "***", "Pereira", "4567", "gmail")
+"""Anything of Ana's data on file, masked or not."""
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
@@ -126,53 +158,98 @@ async def test_customer_stats_leave_out_cancelled_orders(
         ),
     ],
 )
-async def test_lookup_by_cedula_links_the_conversation_and_masks_contact_data(
+async def test_the_phone_on_file_verifies_the_cedula_and_links_the_conversation(
     session: AsyncSession, ana: Customer, language: str, expected: list[str]
 ) -> None:
     assert ANA_SPENT == 689000
-    ctx = await turn(
-        session, "customer.lookup", f"mi cédula es {ANA_ID}", language=language, national_id=ANA_ID
+    ctx, result = await verified(
+        session, "customer.lookup", ANA_ID, "3105554567", language=language
     )
-    result = await CustomersHandler().handle(ctx)
     for text in expected:
         assert text in result.reply
-    for secret in ("310 555 4567", "3105554567", "ana.gomez", "9-50", "apto 301"):
+    for secret in ("310 555 4567", "ana.gomez", "9-50", "apto 301"):
         assert secret not in result.reply
-    assert ctx.conversation.customer_id == ana.id
     assert result.facts["customer"]["orders"] == 2
     await session.commit()
     await session.refresh(ctx.conversation)
     assert ctx.conversation.customer_id == ana.id
+    assert ctx.conversation.context[VERIFIED_KEY] == ana.id
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+async def test_a_cedula_alone_shows_nothing_and_asks_for_the_phone_on_file(
+    session: AsyncSession, ana: Customer, language: str
+) -> None:
+    known = await turn(session, "customer.lookup", language=language, national_id=ANA_ID)
+    unknown = await turn(session, "customer.lookup", language=language, national_id="999888777")
+    told = await CustomersHandler().handle(known)
+    other = await CustomersHandler().handle(unknown)
+
+    assert told.reply == other.reply  # nothing says whether the cédula is a customer's
+    assert ("celular que registraste" if language == "es" else "phone number you registered") in (
+        told.reply
+    )
+    for secret in PERSONAL:
+        assert secret not in told.reply
+    assert told.facts == {"needs": "phone_on_file"}
+    assert known.conversation.customer_id is None
+
+
+async def test_a_wrong_phone_shows_nothing_and_three_wrong_ones_end_the_tries(
+    session: AsyncSession, ana: Customer
+) -> None:
+    ctx, result = await verified(session, "customer.lookup", ANA_ID, "3001234567")
+    assert result.reply.startswith("No puedo confirmar tus datos con ese número")
+    for secret in PERSONAL:
+        assert secret not in result.reply
+    for wrong in ("3001111111", "3002222222"):
+        again = await turn(
+            session, "customer.lookup", wrong, conversation=ctx.conversation, phone=wrong
+        )
+        await CustomersHandler().handle(again)
+    right = await turn(
+        session, "customer.lookup", "3105554567", conversation=ctx.conversation, phone="3105554567"
+    )
+    refused = await CustomersHandler().handle(right)
+    assert refused.reply.startswith("No puedo verificar tus datos por este chat.")
+    assert "Ana" not in refused.reply and ctx.conversation.customer_id is None
+
+
+async def test_a_whatsapp_chat_that_is_the_phone_on_file_is_recognised_at_once(
+    session: AsyncSession, ana: Customer
+) -> None:
+    chat = Conversation(channel="whatsapp", external_chat_id="whatsapp:+573105554567", context={})
+    other = Conversation(channel="whatsapp", external_chat_id="whatsapp:+573009998877", context={})
+    session.add_all([chat, other])
+    await session.flush()
+
+    own = await turn(session, "customer.lookup", conversation=chat, national_id=ANA_ID)
+    stranger = await turn(session, "customer.lookup", conversation=other, national_id=ANA_ID)
+
+    assert (await CustomersHandler().handle(own)).reply.startswith("¡Hola, *Ana*!")
+    assert (await CustomersHandler().handle(stranger)).facts == {"needs": "phone_on_file"}
+    assert (chat.customer_id, other.customer_id) == (ana.id, None)
 
 
 async def test_a_cedula_written_with_dots_is_recognised(
     session: AsyncSession, ana: Customer
 ) -> None:
-    ctx = await turn(session, "customer.lookup", national_id="1.088.123.456")
-    assert (await CustomersHandler().handle(ctx)).reply.startswith("¡Hola, *Ana*!")
+    _, result = await verified(session, "customer.lookup", "1.088.123.456", "+57 310 555 4567")
+    assert result.reply.startswith("¡Hola, *Ana*!")
 
 
 async def test_a_customer_without_orders_is_told_so(session: AsyncSession, ana: Customer) -> None:
-    ctx = await turn(session, "customer.lookup", national_id="42000111")
-    result = await CustomersHandler().handle(ctx)
+    _, result = await verified(session, "customer.lookup", "42000111", "300 123 4567")
     assert "¡Hola, *Carlos*!" in result.reply
     assert "Aún no tienes pedidos con nosotros." in result.reply
     assert "tel. ***4567" in result.reply
 
 
-@pytest.mark.parametrize(
-    ("language", "expected"),
-    [
-        ("es", "No encuentro compras registradas con la cédula 999888777."),
-        ("en", "I can't find any purchases under ID 999888777."),
-    ],
-)
-async def test_an_unknown_cedula_gets_a_polite_reply_and_links_nothing(
-    session: AsyncSession, ana: Customer, language: str, expected: str
+async def test_an_unknown_cedula_with_a_phone_links_nothing(
+    session: AsyncSession, ana: Customer
 ) -> None:
-    ctx = await turn(session, "customer.lookup", language=language, national_id="999888777")
-    result = await CustomersHandler().handle(ctx)
-    assert result.reply.startswith(expected)
+    ctx, result = await verified(session, "customer.lookup", "999888777", "3105554567")
+    assert "Si es tu primera compra, ¡bienvenido!" in result.reply
     assert ctx.conversation.customer_id is None
 
 
@@ -200,10 +277,10 @@ async def test_a_name_alone_greets_but_shows_nothing_until_the_cedula(
     assert ctx.conversation.customer_id is None
 
 
-async def test_history_lists_the_latest_orders_of_the_linked_customer(
+async def test_history_lists_the_latest_orders_of_the_verified_customer(
     session: AsyncSession, ana: Customer
 ) -> None:
-    ctx = await turn(session, "customer.history", "mis pedidos")
+    ctx = await turn(session, "customer.history", "mis pedidos", context={VERIFIED_KEY: ana.id})
     ctx.conversation.customer_id = ana.id
     result = await CustomersHandler().handle(ctx)
     lines = result.reply.splitlines()
@@ -215,15 +292,23 @@ async def test_history_lists_the_latest_orders_of_the_linked_customer(
     assert [o["date"] for o in result.facts["orders"]] == ["2026-03-20", "2026-03-15", "2026-01-20"]
 
 
-async def test_history_in_english(session: AsyncSession, ana: Customer) -> None:
-    ctx = await turn(session, "customer.history", language="en", national_id=ANA_ID)
+async def test_a_linked_but_unverified_chat_gets_no_history(
+    session: AsyncSession, ana: Customer
+) -> None:
+    ctx = await turn(session, "customer.history", "mis pedidos")
+    ctx.conversation.customer_id = ana.id  # linked by staff, or before verification existed
     result = await CustomersHandler().handle(ctx)
+    assert result.reply.startswith("Para mostrarte tus pedidos necesito tu número de cédula.")
+
+
+async def test_history_in_english(session: AsyncSession, ana: Customer) -> None:
+    ctx, result = await verified(session, "customer.history", ANA_ID, "3105554567", language="en")
     assert result.reply.startswith("Your latest orders, Ana:")
     assert "Mar 15, 2026 — $305.000: 4 × Casco" in result.reply
     assert ctx.conversation.customer_id == ana.id
 
 
-async def test_history_asks_for_the_cedula_first_then_answers(
+async def test_history_asks_for_the_cedula_then_the_phone_then_answers(
     session: AsyncSession, ana: Customer
 ) -> None:
     ctx = await turn(session, "customer.history", "quiero ver mis pedidos")
@@ -232,6 +317,10 @@ async def test_history_asks_for_the_cedula_first_then_answers(
     again = await turn(
         session, "customer.lookup", ANA_ID, conversation=ctx.conversation, national_id=ANA_ID
     )
-    await CustomersHandler().handle(again)
+    assert (await CustomersHandler().handle(again)).facts == {"needs": "phone_on_file"}
+    phone = await turn(
+        session, "customer.lookup", "3105554567", conversation=ctx.conversation, phone="3105554567"
+    )
+    await CustomersHandler().handle(phone)
     later = await turn(session, "customer.history", conversation=ctx.conversation)
     assert (await CustomersHandler().handle(later)).reply.startswith("Tus últimos pedidos, Ana:")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from conftest import Chat
+from conftest import Chat, make_settings
 from sqlalchemy import func, select
 
 from agent.messages import TurnResult
@@ -190,14 +191,108 @@ async def test_more_than_the_stock_offers_what_there_is(runtime: Runtime, chat: 
     assert [(c.sku, c.quantity) for c in accepted.cart] == [("EXT-PQS-30", available)]
 
 
-async def test_a_returning_customer_is_recognised_by_cedula(chat: Chat) -> None:
+MARIA = "1088245671"  # a demo customer: phone +573104567821, Carrera 7 # 19-42, Pereira
+MARIA_ON_FILE = ("Ospina", "3104567821", "Carrera 7", "maria.ospina", "Pedidos", "Tus últimos")
+
+
+async def test_a_returning_customer_is_recognised_by_their_own_whatsapp_number(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime, "whatsapp:+573104567821", channel="whatsapp")
     await chat.say("quiero 1 casco dieléctrico tipo II")
     await chat.say("eso es todo")
 
-    summary = await chat.say("1088245671")
+    summary = await chat.say(MARIA)
 
     assert summary.sale_state == SaleState.READY_TO_CONFIRM
     assert "María" in (summary.reply or "") and "Carrera 7 # 19-42" in (summary.reply or "")
+    assert "María Fernanda Ospina Giraldo" in (summary.reply or "")
+
+
+async def test_a_returning_customer_on_the_web_is_recognised_by_the_phone_on_file(
+    chat: Chat,
+) -> None:
+    await chat.say("quiero 1 casco dieléctrico tipo II")
+    await chat.say("eso es todo")
+    asked = await chat.say(MARIA)
+    assert asked.sale_state == SaleState.COLLECTING_DATA and "nombre" in (asked.reply or "")
+    await chat.say("María Ospina")
+
+    summary = await chat.say("310 456 7821")
+
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM
+    assert "Qué bueno tenerte de nuevo, María" in (summary.reply or "")
+    assert "Carrera 7 # 19-42" in (summary.reply or "")
+
+
+async def test_a_stranger_with_a_known_cedula_sees_only_what_they_typed(
+    runtime: Runtime, chat: Chat
+) -> None:
+    await chat.say("quiero 1 casco dieléctrico tipo II")
+    await chat.say("eso es todo")
+    replies = [await chat.say(text) for text in (MARIA, "Pedro Pérez", "3001119999", "Pereira")]
+    summary = await chat.say("Calle 1 # 2-3")
+    replies.append(summary)
+
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM
+    assert "Pedro Pérez" in (summary.reply or "") and "Calle 1 # 2-3" in (summary.reply or "")
+    for reply in replies:
+        for secret in (*MARIA_ON_FILE, "María", "tenerte de nuevo"):
+            assert secret not in (reply.reply or ""), reply.reply
+    closed = await chat.say("sí")
+    assert closed.order_id is not None and "3001119999" in (closed.reply or "")
+    async with runtime.sessions() as session:
+        maria = (
+            await session.execute(select(Customer).where(Customer.national_id == MARIA))
+        ).scalar_one()
+    # The record on file is not changed by a chat that only knows the cédula.
+    assert (maria.name, maria.phone) == ("María Fernanda Ospina Giraldo", "+573104567821")
+    history = await chat.say("muéstrame mis pedidos")
+    for secret in (*MARIA_ON_FILE, "María"):
+        assert secret not in (history.reply or ""), history.reply
+
+
+@pytest.fixture
+async def shop(shop_url: str) -> AsyncIterator[Runtime]:
+    """The demo shop on SQLite, then on PostgreSQL."""
+    runtime = await Runtime.start(make_settings(shop_url), migrate=False)
+    yield runtime
+    await runtime.close()
+
+
+async def test_only_the_verified_customer_gets_her_data_on_each_database(shop: Runtime) -> None:
+    stranger, maria = Chat(shop, "db-stranger"), Chat(shop, "db-maria")
+    for chat, phone in ((stranger, "3001119999"), (maria, "3104567821")):
+        await chat.say("quiero 1 casco dieléctrico tipo II")
+        await chat.say("eso es todo")
+        await chat.say(MARIA)
+        await chat.say("Pedro Pérez" if chat is stranger else "María Ospina")
+        await chat.say(phone)
+    unverified = await stranger.say("Pereira")
+    summary = await stranger.say("Calle 1 # 2-3")
+    verified = maria.results[-1]
+
+    assert summary.sale_state == verified.sale_state == SaleState.READY_TO_CONFIRM
+    for secret in (*MARIA_ON_FILE, "María"):
+        assert secret not in (unverified.reply or "") + (summary.reply or "")
+    assert "Carrera 7 # 19-42" in (verified.reply or "")
+    assert (await stranger.say("sí")).order_id is not None
+    # The stranger's order is hers (the cédula's) but leaves her record on file as it was.
+    assert (await on_file(shop)).phone == "+573104567821"
+    assert (await maria.say("sí")).order_id is not None
+    record = await on_file(shop)
+    assert (record.name, record.phone) == ("María Ospina", "3104567821")
+    async with shop.sessions() as session:
+        owners = (
+            await session.execute(select(Order.customer_id).order_by(Order.id.desc()).limit(2))
+        ).scalars()
+        assert set(owners) == {record.id}
+
+
+async def on_file(runtime: Runtime) -> Customer:
+    async with runtime.sessions() as session:
+        statement = select(Customer).where(Customer.national_id == MARIA)
+        return (await session.execute(statement)).scalar_one()
 
 
 async def test_price_on_request_goes_to_a_person(chat: Chat) -> None:

@@ -275,7 +275,11 @@ async def test_personal_data_is_replaced_before_it_leaves_and_restored_after(
         for placeholder in ("[CEDULA_A]", "[TELEFONO_A]", "[EMAIL_A]", "[DIRECCION_A]"):
             assert placeholder in sent
         assert result.intent == "customer.lookup"
-        assert result.reply is not None and "1088123456" in result.reply
+        # The model's placeholder is restored: the cédula given is the one checked (against
+        # the phone given, which is not the one on file).
+        conversation = await conversation_row(runtime, "private")
+        assert conversation.context["claimed_national_id"] == "1088123456"
+        assert result.reply is not None and "No puedo confirmar tus datos" in result.reply
         assert result.owner == Owner.BOT
     finally:
         await runtime.close()
