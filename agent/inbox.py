@@ -11,9 +11,16 @@ from agent.db import insert_ignore
 from agent.messages import InboundMessage
 from agent.models import InboxItem, InboxStatus
 
+KEY = ("channel", "external_chat_id", "external_message_id")
+"""What makes a received message unique (`uq_inbox_message`)."""
+
 
 async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxItem, bool]:
-    """Insert the message unless `(channel, external_message_id)` is known; (row, was it new)."""
+    """Insert the message unless `(channel, chat, message id)` is known; (row, was it new).
+
+    The key includes the chat: a web client chooses its own message ids, so an id another chat
+    used is a different message, never that chat's stored result.
+    """
     values: dict[str, Any] = {
         "channel": message.channel,
         "external_message_id": message.external_message_id,
@@ -27,15 +34,19 @@ async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxIt
         "status": InboxStatus.PENDING,
         "received_at": message.timestamp,
     }
-    created = await insert_ignore(session, InboxItem, values, ["channel", "external_message_id"])
-    return await find(session, message.channel, message.external_message_id), created
+    created = await insert_ignore(session, InboxItem, values, list(KEY))
+    return await find(session, message), created
 
 
-async def find(session: AsyncSession, channel: str, external_message_id: str) -> InboxItem:
+async def find(session: AsyncSession, message: InboundMessage) -> InboxItem:
     """The inbox row of a message (fresh from the database)."""
     statement = (
         select(InboxItem)
-        .where(InboxItem.channel == channel, InboxItem.external_message_id == external_message_id)
+        .where(
+            InboxItem.channel == message.channel,
+            InboxItem.external_chat_id == message.external_chat_id,
+            InboxItem.external_message_id == message.external_message_id,
+        )
         .execution_options(populate_existing=True)
     )
     return (await session.execute(statement)).scalar_one()

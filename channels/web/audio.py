@@ -79,6 +79,6 @@ async def chat_audio(
     )
     result = await answer(engine, output, inbound)
     async with runtime.sessions() as session:
-        row = await inbox.find(session, CHANNEL, inbound.external_message_id)
+        row = await inbox.find(session, inbound)
     heard = [str(m["transcript"]) for m in row.media if m.get("transcript")]
     return AudioTurnResult(**result.model_dump(), transcript=" ".join(heard) or None)
