@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.clean_text import require_clean
 from agent.db import insert_ignore
 from agent.messages import InboundMessage
 from agent.models import InboxItem, InboxStatus
@@ -20,7 +21,16 @@ async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxIt
 
     The key includes the chat: a web client chooses its own message ids, so an id another chat
     used is a different message, never that chat's stored result.
+    InvalidInputError for text no database keeps (a NUL, a lone surrogate), whatever the channel.
     """
+    for field, value in (
+        ("text", message.text),
+        ("chat_id", message.external_chat_id),
+        ("message_id", message.external_message_id),
+        ("sender", message.sender),
+        ("sender_name", message.sender_name),
+    ):
+        require_clean(value, field=field)
     values: dict[str, Any] = {
         "channel": message.channel,
         "external_message_id": message.external_message_id,

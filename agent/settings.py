@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     image_dir: Path = Path("./media/images")
     """Where customers' photos are kept (a person looks at them when no model can)."""
     max_image_bytes: int = Field(default=8_000_000, ge=1000)
+    max_body_bytes: int = Field(default=262_144, ge=1024)
+    """The largest request body but an upload's (413 above it, before it is read)."""
 
     # Odoo (README "Odoo"). ODOO_LIVECHAT_ENABLED serves the livechat of Odoo's website through
     # the salesagent_livechat addon; ODOO_SYNC_PRODUCTS_MINUTES and ODOO_PUSH_ORDERS make Odoo

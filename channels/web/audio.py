@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from agent import inbox
+from agent.clean_text import require_clean
 from agent.deps import EngineDep, RuntimeDep, SettingsDep
 from agent.messages import InboundMessage, MediaRef, TurnResult
 from channels.web.deps import WebOutputDep
@@ -61,6 +62,8 @@ async def chat_audio(
     ] = None,
 ) -> AudioTurnResult:
     """Answer a voice note as if its words had been typed."""
+    require_clean(chat_id, field="chat_id")
+    require_clean(message_id, field="message_id")
     note = await read_upload(
         audio,
         field="audio",

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import make_settings
 from fixtures.live_server import LiveServer, count, eventually, rows, serving
 from fixtures.telegram_server import BOT_ID, SECRET, TOKEN, BotApiServer, bot_api
 from fixtures.voice_setup import Speaker
@@ -284,3 +285,32 @@ async def test_without_a_secret_the_webhook_refuses_every_update_and_polling_sti
         assert await count(live, InboxItem) == 0
 
     assert [r.status_code for r in refused] == [403, 403, 403]
+
+
+async def test_signed_updates_with_wrong_types_or_bad_text_are_refused(
+    shop_url: str, fake_bot_api: BotApiServer
+) -> None:
+    settings = telegram_settings(make_settings(shop_url), fake_bot_api)
+    wrong_types: list[Any] = [
+        {"update_id": "x", "message": 5},
+        recorded("update_text.json", text=5),
+        recorded("update_text.json", chat={"id": "abc", "type": "private"}),
+        [1, 2],
+        None,
+    ]
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
+        for update in wrong_types:
+            response = await post(http, update)
+            assert response.status_code == 400, (update, response.text)
+        for text in ("hola\\u0000", "hola\\ud800"):
+            raw = json.dumps(recorded("update_text.json", text="@")).replace("@", text)
+            response = await http.post(
+                WEBHOOK_PATH,
+                content=raw,
+                headers={HEADER: SECRET, "content-type": "application/json"},
+            )
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == "message.text"
+        assert (await post(http, recorded("update_text.json", text="hola"))).status_code == 200
+        await live.runtime.intake.jobs.idle()  # type: ignore[union-attr]
+        assert await count(live, InboxItem) == 1
