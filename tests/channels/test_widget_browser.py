@@ -10,9 +10,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fixtures.browser import CHROMIUM, page_errors, screenshot
-from fixtures.live_server import LiveServer, free_port, serving
+from fixtures.live_server import LiveServer, free_port, running, serving
 from playwright.async_api import Browser, expect
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from agent.models import Conversation, Order
 from agent.settings import Settings
@@ -167,3 +171,34 @@ async def test_the_widget_reconnects_and_sends_what_was_typed_while_offline(
         await expect(page.locator(".msg.agent").last).to_contain_text("$95.000")
         await expect(page.locator(".msg.customer")).to_have_count(2)
     await page.close()
+
+
+def _framing_page(target: list[str]) -> Starlette:
+    """A shop's page on another origin that shows the chat page in an iframe."""
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(f'<!doctype html><iframe src="{target[0]}/"></iframe>')
+
+    return Starlette(routes=[Route("/", page)])
+
+
+async def test_the_chat_page_is_framed_by_allowed_sites_only(
+    demo_settings: Settings, browser: Browser
+) -> None:
+    target: list[str] = []
+    async with running(_framing_page(target)) as shop, running(_framing_page(target)) as other:
+        settings = demo_settings.model_copy(update={"web_allowed_origins": shop})
+        async with serving(settings) as live:
+            target.append(live.url)
+            page = await (await browser.new_context()).new_page()
+            errors = page_errors(page)
+
+            await page.goto(shop + "/")
+            heading = page.frame_locator("iframe").get_by_role("heading", level=1)
+            await expect(heading).to_have_text("Extintores y Seguridad Industrial del Risaralda")
+            assert errors == []  # the page and its widget run under their policy
+
+            await page.goto(other + "/", wait_until="load")
+            await page.wait_for_timeout(500)
+            frame = page.frame_locator("iframe")  # the browser's error page, not the shop
+            assert await frame.get_by_text("Extintores y Seguridad Industrial").count() == 0
