@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Rate limits (token buckets): a sustained rate per minute and a burst; 0 turns one off.
     api_rate_limit_per_minute: float = Field(default=600, ge=0)
     api_rate_limit_burst: int = Field(default=100, ge=1)
+    api_key_failures_per_minute: float = Field(default=10, ge=0)
+    api_key_failures_burst: int = Field(default=10, ge=1)
+    """Wrong API keys one address may try (at once, then a minute) before its keys are not read."""
     chat_rate_limit_per_minute: float = Field(default=60, ge=0)
     chat_rate_limit_burst: int = Field(default=20, ge=1)
     forwarded_allow_ips: str = ""
