@@ -167,8 +167,6 @@ async def _answer(scope: Scope, receive: Receive, send: Send, refused: RequestRe
         (b"content-length", str(len(payload)).encode()),
     ]
     if scope["type"] == "http":
-        if refused.status_code == 413:
-            headers.append((b"connection", b"close"))  # the rest of the body is never read
         await send(
             {"type": "http.response.start", "status": refused.status_code, "headers": headers}
         )
