@@ -173,6 +173,32 @@ async def test_the_widget_reconnects_and_sends_what_was_typed_while_offline(
     await page.close()
 
 
+async def test_the_widget_reconnects_when_the_server_cannot_write_to_its_socket(
+    server: LiveServer, browser: Browser
+) -> None:
+    page = await browser.new_page()
+    await page.goto(server.url + "/")
+    await page.get_by_role("button", name="Abrir el chat").click()
+    box = page.get_by_role("textbox", name="Tu mensaje")
+    await box.fill("hola")
+    await box.press("Enter")
+    await expect(page.locator(".msg.agent")).to_have_count(1, timeout=15_000)
+    (chat_id,) = await page.evaluate("Object.values(localStorage)")
+
+    # An event the socket cannot carry (a lone surrogate): the server closes it with 1011.
+    fanout = server.runtime.outputs["web"].fanout  # type: ignore[attr-defined]
+    await fanout.publish(chat_id, {"type": "message", "text": "\ud800"})
+    status = page.get_by_role("status")
+    await expect(status).to_have_text("Sin conexión. Reintentando…")
+    await expect(status).to_have_text("En línea", timeout=15_000)
+
+    await box.fill("¿cuánto vale el casco dieléctrico?")
+    await box.press("Enter")
+    await expect(page.locator(".msg.agent")).to_have_count(2, timeout=15_000)
+    await expect(page.locator(".msg.agent").last).to_contain_text("$95.000")
+    await page.close()
+
+
 def _framing_page(target: list[str]) -> Starlette:
     """A shop's page on another origin that shows the chat page in an iframe."""
 
