@@ -166,3 +166,34 @@ async def test_query_and_path_parameters_with_nul_are_refused(shop: LiveServer) 
     assert query.status_code == 422 and query.json()["errors"][0]["field"] == "q"
     assert path.status_code == 422 and path.json()["errors"][0]["field"] == "path"
     assert clean.status_code == 200
+
+
+async def test_an_upload_may_be_as_large_as_its_file_limit_and_no_larger(
+    demo_settings: Settings,
+) -> None:
+    settings = demo_settings.model_copy(update={"voice_max_bytes": 100_000})
+    note = {"chat_id": (None, b"voz"), "audio": ("nota.ogg", b"\x00" * 300_000, "audio/ogg")}
+
+    async def streamed() -> AsyncIterator[bytes]:  # the same form, chunked
+        boundary = b"--fuzz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="chat_id"\r\n\r\nvoz\r\n'
+        yield boundary + (
+            b'Content-Disposition: form-data; name="audio"; filename="n.ogg"\r\n'
+            b"Content-Type: audio/ogg\r\n\r\n"
+        )
+        for _ in range(10):
+            yield b"\x00" * 65536
+        yield b"\r\n--fuzz--\r\n"
+
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
+        declared = await http.post("/chat/audio", files=note)
+        chunked = await http.post(
+            "/chat/audio",
+            content=streamed(),
+            headers={"content-type": "multipart/form-data; boundary=fuzz"},
+        )
+        text = await http.post("/chat/text", json={"chat_id": "x", "message": "a" * 300_000})
+
+    assert declared.status_code == 413 and "165536" in declared.json()["detail"]  # + 64 KiB
+    assert chunked.status_code == 413
+    assert text.status_code == 413 and "262144" in text.json()["detail"]  # not an upload
