@@ -20,6 +20,7 @@ from fixtures.live_server import LiveServer, count, eventually, rows, serving
 from fixtures.telegram_server import BOT_ID, SECRET, TOKEN, BotApiServer, bot_api
 from fixtures.voice_setup import Speaker
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from agent.errors import ConfigurationError
 from agent.models import (
@@ -205,6 +206,30 @@ async def test_polling_takes_updates_without_a_webhook(
     assert fake_bot_api.methods().index("deleteWebhook") < fake_bot_api.methods().index(
         "getUpdates"
     )
+
+
+async def test_polling_skips_an_update_no_database_keeps_and_goes_on(
+    demo_settings: Settings, fake_bot_api: BotApiServer
+) -> None:
+    fake_bot_api.updates = [
+        recorded("update_text.json", text="hola\x00"),
+        recorded("update_text.json", text="hola"),
+    ]
+    runtime = await Runtime.start(telegram_settings(demo_settings, fake_bot_api), migrate=False)
+    try:
+        telegram = runtime.channels["telegram"]
+        assert isinstance(telegram, TelegramChannel) and runtime.intake is not None
+        stop = asyncio.Event()
+        polling = asyncio.create_task(poll(telegram, runtime.intake, stop=stop, wait=0))
+        await eventually(lambda: len(fake_bot_api.sent) == 1)
+        stop.set()
+        taken = await polling
+        async with runtime.sessions() as session:
+            stored = (await session.execute(select(InboxItem.text))).scalars().all()
+    finally:
+        await runtime.close()
+
+    assert taken == 1 and stored == ["hola"]
 
 
 async def _cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
