@@ -74,8 +74,19 @@ def check_json(body: bytes) -> None:
 
 def check_form(body: bytes) -> None:
     """`RequestRefused` (422) for a URL-encoded form with a field that is not storable text."""
-    fields = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
-    _refuse_unclean(first_unclean(dict(fields)))
+    _refuse_unclean(_unclean_pair(body.decode("latin-1"), where="body"))
+
+
+def _unclean_pair(encoded: str, *, where: str) -> tuple[str, str] | None:
+    """The first name=value pair (repeated names too) that is not storable text."""
+    for name, value in parse_qsl(encoded, keep_blank_values=True):
+        problem = text_problem(name)
+        if problem is not None:
+            return where, f"a field name {problem}"
+        problem = text_problem(value)
+        if problem is not None:
+            return name, problem
+    return None
 
 
 def _refuse_unclean(found: tuple[str, str] | None) -> None:
@@ -88,8 +99,7 @@ def _url_problem(scope: Scope) -> RequestRefused | None:
     problem = text_problem(scope.get("path", ""))
     if problem is not None:
         return RequestRefused(422, f"the path {problem}", field="path")
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    found = first_unclean(dict(query))
+    found = _unclean_pair(scope.get("query_string", b"").decode("latin-1"), where="query")
     if found is not None:
         return RequestRefused(422, f"{found[0]}: {found[1]}", field=found[0])
     return None
