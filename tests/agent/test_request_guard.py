@@ -160,10 +160,12 @@ async def test_query_and_path_parameters_with_nul_are_refused(shop: LiveServer) 
     headers = {"authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=shop.url, timeout=30, headers=headers) as http:
         query = await http.get("/api/v1/customers", params={"q": "ana\x00"})
+        repeated = await http.get("/api/v1/customers", params=[("q", "ana"), ("q", "x\x00")])
         path = await http.get("/api/v1/products/EXT%00")
         clean = await http.get("/api/v1/customers", params={"q": "ana"})
 
     assert query.status_code == 422 and query.json()["errors"][0]["field"] == "q"
+    assert repeated.status_code == 422
     assert path.status_code == 422 and path.json()["errors"][0]["field"] == "path"
     assert clean.status_code == 200
 
