@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
@@ -33,6 +33,7 @@ from agent.errors import (
 )
 from agent.metrics import routes as metrics_routes
 from agent.ratelimit import limit_public_chat
+from agent.request_guard import RequestGuard, RequestRefused
 from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
 from channels.odoo_livechat import webhook as odoo_webhook
@@ -109,6 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(export_routes.router)
     app.include_router(storage_routes.router)
     app.include_router(metrics_routes.router)
+    # Sizes and text are checked inside CORS and the rate limit: a refusal costs a request, and
+    # a browser on a shop's site can read it.
+    app.add_middleware(
+        RequestGuard,
+        max_body=settings.max_body_bytes,
+        uploads={"/chat/audio": settings.voice_max_bytes, "/chat/image": settings.max_image_bytes},
+    )
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.
     limit_public_chat(app, settings)
@@ -164,13 +172,10 @@ def _message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse | Any:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if isinstance(exc.__cause__, UnicodeDecodeError):
-        detail = f"the body is not valid JSON: it must be UTF-8 encoded ({exc.__cause__.reason})"
-        return JSONResponse(
-            {"detail": detail, "errors": [{"field": "body", "message": detail}]}, 400
-        )
+    if isinstance(exc, RequestRefused):
+        return Response(exc.body(), exc.status_code, media_type="application/json")
     return await http_exception_handler(request, exc)
 
 

@@ -5,7 +5,7 @@ A turn runs in phases so that no model call ever waits inside a database write t
 inside one would stall every other conversation):
 
 1. **Store** (its own short transaction): the inbox keeps the message, deduplicated by
-   `(channel, external_message_id)`, before anything else happens.
+   `(channel, external_chat_id, external_message_id)`, before anything else happens.
 2. **Read** (one short transaction, no model): under the conversation's lock, the pending
    messages of the chat become the turn's batch; the conversation row is created if new; the
    sale, the recent messages and the offline reading are taken. Nothing the turn decides is
@@ -123,7 +123,8 @@ class TurnEngine:
     ) -> TurnResult:
         """Store the message, run its turn (or join the turn that merged it) and return the result.
 
-        The same `(channel, external_message_id)` delivered again returns the first result.
+        The same `(channel, external_chat_id, external_message_id)` delivered again returns the
+        first result.
         With `on_chunk`, the reply is also given piece by piece as it is produced; the pieces
         concatenate to `result.reply`, except when a phrased stream was stopped part-way (see
         the module's docstring): `result.reply` is always the authoritative reply.
@@ -211,7 +212,7 @@ class TurnEngine:
 
     async def _stored_result(self, message: InboundMessage) -> TurnResult | None:
         async with self._sessions() as session:
-            mine = await inbox.find(session, message.channel, message.external_message_id)
+            mine = await inbox.find(session, message)
         return TurnResult.model_validate(mine.result) if mine.result is not None else None
 
     async def _stored_result_or_fail(self, message: InboundMessage) -> TurnResult:

@@ -7,13 +7,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.clean_text import require_clean
 from agent.db import insert_ignore
 from agent.messages import InboundMessage
 from agent.models import InboxItem, InboxStatus
 
+KEY = ("channel", "external_chat_id", "external_message_id")
+"""What makes a received message unique (`uq_inbox_message`)."""
+
 
 async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxItem, bool]:
-    """Insert the message unless `(channel, external_message_id)` is known; (row, was it new)."""
+    """Insert the message unless `(channel, chat, message id)` is known; (row, was it new).
+
+    The key includes the chat: a web client chooses its own message ids, so an id another chat
+    used is a different message, never that chat's stored result.
+    InvalidInputError for text no database keeps (a NUL, a lone surrogate), whatever the channel.
+    """
+    for field, value in (
+        ("text", message.text),
+        ("chat_id", message.external_chat_id),
+        ("message_id", message.external_message_id),
+        ("sender", message.sender),
+        ("sender_name", message.sender_name),
+    ):
+        require_clean(value, field=field)
     values: dict[str, Any] = {
         "channel": message.channel,
         "external_message_id": message.external_message_id,
@@ -27,15 +44,19 @@ async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxIt
         "status": InboxStatus.PENDING,
         "received_at": message.timestamp,
     }
-    created = await insert_ignore(session, InboxItem, values, ["channel", "external_message_id"])
-    return await find(session, message.channel, message.external_message_id), created
+    created = await insert_ignore(session, InboxItem, values, list(KEY))
+    return await find(session, message), created
 
 
-async def find(session: AsyncSession, channel: str, external_message_id: str) -> InboxItem:
+async def find(session: AsyncSession, message: InboundMessage) -> InboxItem:
     """The inbox row of a message (fresh from the database)."""
     statement = (
         select(InboxItem)
-        .where(InboxItem.channel == channel, InboxItem.external_message_id == external_message_id)
+        .where(
+            InboxItem.channel == message.channel,
+            InboxItem.external_chat_id == message.external_chat_id,
+            InboxItem.external_message_id == message.external_message_id,
+        )
         .execution_options(populate_existing=True)
     )
     return (await session.execute(statement)).scalar_one()

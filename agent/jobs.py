@@ -28,11 +28,11 @@ class TurnJobs:
 
     def __init__(self, engine: TurnEngine) -> None:
         self._engine = engine
-        self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._running: dict[tuple[str, str, str], asyncio.Task[None]] = {}
 
     def submit(self, message: InboundMessage) -> bool:
         """Run the message's turn soon; False when it is already running."""
-        key = (message.channel, message.external_message_id)
+        key = (message.channel, message.external_chat_id, message.external_message_id)
         if key in self._running:
             return False
         task = asyncio.create_task(self._run(message), name=f"turn {key}")

@@ -310,10 +310,14 @@ class Message(Base):
 
 
 class InboxItem(Base):
-    """A received message, stored before anything else happens; deduplicated by channel id."""
+    """A received message, stored before anything else happens; deduplicated per chat."""
 
     __tablename__ = "inbox"
-    __table_args__ = (UniqueConstraint("channel", "external_message_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "channel", "external_chat_id", "external_message_id", name="uq_inbox_message"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))

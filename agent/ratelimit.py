@@ -41,6 +41,10 @@ class RateLimiter(Protocol):
         """Spend one request of `key`, or say when the next one will be allowed."""
         ...
 
+    async def check(self, key: str) -> Decision:
+        """Whether `key` could spend one request now, spending nothing."""
+        ...
+
 
 @dataclass(slots=True)
 class _Bucket:
@@ -85,6 +89,16 @@ class InMemoryRateLimiter:
         return Decision(
             allowed=False, retry_after=max(1, math.ceil((1.0 - bucket.tokens) / self._rate))
         )
+
+    async def check(self, key: str) -> Decision:
+        """Whether `key` has a token now, without taking it."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return Decision(allowed=True)
+        tokens = min(self._burst, bucket.tokens + (self._clock() - bucket.updated) * self._rate)
+        if tokens >= 1.0:
+            return Decision(allowed=True)
+        return Decision(allowed=False, retry_after=max(1, math.ceil((1.0 - tokens) / self._rate)))
 
     def _forget_full(self, now: float) -> None:
         """Drop the buckets that have refilled (they are the same as new ones), else the oldest."""

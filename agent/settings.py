@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Rate limits (token buckets): a sustained rate per minute and a burst; 0 turns one off.
     api_rate_limit_per_minute: float = Field(default=600, ge=0)
     api_rate_limit_burst: int = Field(default=100, ge=1)
+    api_key_failures_per_minute: float = Field(default=10, ge=0)
+    api_key_failures_burst: int = Field(default=10, ge=1)
+    """Wrong API keys one address may try (at once, then a minute) before its keys are not read."""
     chat_rate_limit_per_minute: float = Field(default=60, ge=0)
     chat_rate_limit_burst: int = Field(default=20, ge=1)
     forwarded_allow_ips: str = ""
@@ -92,6 +95,8 @@ class Settings(BaseSettings):
     image_dir: Path = Path("./media/images")
     """Where customers' photos are kept (a person looks at them when no model can)."""
     max_image_bytes: int = Field(default=8_000_000, ge=1000)
+    max_body_bytes: int = Field(default=262_144, ge=1024)
+    """The largest request body but an upload's (413 above it, before it is read)."""
 
     # Odoo (README "Odoo"). ODOO_LIVECHAT_ENABLED serves the livechat of Odoo's website through
     # the salesagent_livechat addon; ODOO_SYNC_PRODUCTS_MINUTES and ODOO_PUSH_ORDERS make Odoo

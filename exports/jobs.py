@@ -227,26 +227,32 @@ class ExportJobs:
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def recover(self) -> int:
-        """Mark failed the running jobs whose runner stopped beating; how many there were."""
+        """Mark failed the running jobs whose runner stopped beating, and remove what their
+        writers left half-written; how many there were."""
         now = utcnow()
         cutoff = now - timedelta(seconds=STALE_SECONDS)
+        lost = (
+            ExportJob.status == ExportStatus.RUNNING,
+            or_(
+                ExportJob.heartbeat_at < cutoff,
+                ExportJob.heartbeat_at.is_(None) & (ExportJob.started_at < cutoff),
+            ),
+        )
         async with self.sessions() as session:
             result = await session.execute(
                 update(ExportJob)
-                .where(
-                    ExportJob.status == ExportStatus.RUNNING,
-                    or_(
-                        ExportJob.heartbeat_at < cutoff,
-                        ExportJob.heartbeat_at.is_(None) & (ExportJob.started_at < cutoff),
-                    ),
-                )
+                .where(*lost)
                 .values(status=ExportStatus.FAILED, error=INTERRUPTED, finished_at=now)
+                .returning(ExportJob.file_name)
             )
+            files = list(result.scalars())
             await session.commit()
-        found = int(result.rowcount)  # type: ignore[attr-defined]
-        if found:
-            log.warning("%d export jobs were interrupted by a restart; marked failed", found)
-        return found
+        for key in files:  # the job failed: nothing will finish its file
+            if key:
+                await self.storage.discard_unfinished(key)
+        if files:
+            log.warning("%d export jobs were interrupted by a restart; marked failed", len(files))
+        return len(files)
 
     async def _claim(self) -> None:
         free = self.concurrency - len(self._tasks)

@@ -78,5 +78,10 @@ class Storage(ABC):
     async def start(self) -> None:  # noqa: B027 - a folder needs nothing before its first file
         """Check the store answers and make what it needs (the bucket); `StorageError` if not."""
 
+    async def discard_unfinished(self, key: str) -> None:  # noqa: B027 - see below
+        """Remove what a writer of `key` that died mid-file left behind (its job failed).
+
+        A store whose unfinished writes are invisible and expire by themselves needs nothing."""
+
     async def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release connections."""

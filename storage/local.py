@@ -25,8 +25,6 @@ EXPORTS_PREFIX = "exports/"
 """The only files the download route serves (`/files/exports/{name}`)."""
 KEY_FILE = ".signing-key"
 MIN_KEY_CHARS = 32
-STALE_PART_SECONDS = 3600
-"""An unfinished write untouched this long was left by a process that died mid-file."""
 
 
 class LocalStorage(Storage):
@@ -53,9 +51,10 @@ class LocalStorage(Storage):
             settings.storage_local_dir, key.encode() if key else None, settings.public_base_url
         )
 
-    async def start(self) -> None:
-        """Remove what writers killed mid-file left behind (their hidden `.part` files)."""
-        await asyncio.to_thread(_remove_stale_parts, self.root, time.time() - STALE_PART_SECONDS)
+    async def discard_unfinished(self, key: str) -> None:
+        """Remove the hidden `.part` files of writes to `key` that never finished."""
+        target = self.path(key)
+        await asyncio.to_thread(_remove_parts, target)
 
     def path(self, key: str) -> Path:
         """Where `key` lives; `InvalidInputError` for a key that could leave the folder."""
@@ -166,14 +165,10 @@ def _walk(root: Path, prefix: str) -> list[StoredFile]:
     return sorted(found, key=lambda f: (f.modified_at, f.key))
 
 
-def _remove_stale_parts(root: Path, before: float) -> None:
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            path = Path(folder, name)
-            if name.startswith(".") and name.endswith(".part"):
-                with contextlib.suppress(FileNotFoundError):  # another process got it first
-                    if path.stat().st_mtime < before:
-                        path.unlink()
+def _remove_parts(target: Path) -> None:
+    for path in target.parent.glob(f".{target.name}.*.part"):
+        with contextlib.suppress(FileNotFoundError):  # another process got it first
+            path.unlink()
 
 
 def load_or_create_key(path: Path) -> bytes:

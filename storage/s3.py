@@ -144,6 +144,20 @@ class S3Storage(Storage):
         """Remove the object (S3 does not mind a missing one)."""
         await self._call(self.client.delete_object, Bucket=self.bucket, Key=key)
 
+    async def discard_unfinished(self, key: str) -> None:
+        """Abort the multipart uploads of `key` still open (S3 keeps, and bills, their parts)."""
+        listed = await self._call(
+            self.client.list_multipart_uploads, Bucket=self.bucket, Prefix=key
+        )
+        for upload in listed.get("Uploads", []):
+            if upload["Key"] == key:
+                await self._call(
+                    self.client.abort_multipart_upload,
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload["UploadId"],
+                )
+
     async def list(self, prefix: str = "") -> list[StoredFile]:
         """Every page of the listing under `prefix`, oldest first."""
         return await self._call(_list_objects, self.client, self.bucket, prefix)

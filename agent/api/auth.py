@@ -11,7 +11,7 @@ from agent.api_keys import authenticate
 from agent.deps import SessionDep
 from agent.errors import AuthenticationError, RateLimitedError
 from agent.models import ApiKey
-from agent.ratelimit import RateLimiter
+from agent.ratelimit import RateLimiter, client_address
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -33,19 +33,32 @@ def api_rate_limiter(request: Request) -> RateLimiter | None:
 
 
 async def require_api_key(
+    request: Request,
     session: SessionDep,
     limiter: Annotated[RateLimiter | None, Depends(api_rate_limiter)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     header_key: Annotated[str | None, Depends(key_header)],
 ) -> ApiKey:
-    """The caller's key: 401 without a valid one, 429 when it is over its rate."""
+    """The caller's key: 401 without a valid one, 429 when it is over its rate or its address
+    sent too many wrong keys (then no key it sends is even checked, until `Retry-After`)."""
     key = credentials.credentials if credentials is not None else header_key
     if not key:
         raise AuthenticationError(
             "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
         )
+    failures: RateLimiter | None = getattr(request.app.state, "api_key_failures", None)
+    address = f"ip:{client_address(request.scope)}"
+    if failures is not None:
+        blocked = await failures.check(address)
+        if not blocked.allowed:
+            raise RateLimitedError(
+                f"too many wrong API keys from this address; try again in {blocked.retry_after} s",
+                retry_after=blocked.retry_after,
+            )
     row = await authenticate(session, key=key.strip())
     if row is None:
+        if failures is not None:
+            await failures.hit(address)
         raise AuthenticationError(
             "the API key is not valid or has been revoked", error="invalid_token"
         )

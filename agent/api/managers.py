@@ -43,7 +43,7 @@ async def require_manager_or_key(
     over the cookie, so a wrong key is refused even from a logged-in browser.
     """
     if credentials is not None or header_key:
-        key = await require_api_key(session, limiter, credentials, header_key)
+        key = await require_api_key(request, session, limiter, credentials, header_key)
         return Requester("api", key.name)
     console = getattr(request.app.state.runtime, "console", None)
     user = await session_user(request, console) if console is not None else None

@@ -23,6 +23,9 @@ def mount_api(app: FastAPI, settings: Settings) -> None:
     app.state.api_rate_limiter = limiter_from_settings(
         settings.api_rate_limit_per_minute, settings.api_rate_limit_burst
     )
+    app.state.api_key_failures = limiter_from_settings(
+        settings.api_key_failures_per_minute, settings.api_key_failures_burst
+    )
     app.include_router(router)
     app.openapi_tags = [*(app.openapi_tags or []), *TAGS]
     app.add_exception_handler(AuthenticationError, _unauthenticated)

@@ -162,7 +162,7 @@ class OdooLivechat:
                     "received_at": now,
                     "processed_at": now,
                 },
-                ["channel", "external_message_id"],
+                list(inbox.KEY),
             )
             if not created:
                 return "duplicate"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from agent.deps import RuntimeDep
-from agent.errors import NotFoundError
+from agent.errors import ChannelAuthError, NotFoundError
 from agent.runtime import Runtime
+from channels.odoo_livechat import signing
 from channels.odoo_livechat.livechat import OdooLivechat
 
 router = APIRouter(tags=["odoo"])
@@ -31,6 +32,10 @@ def livechat_of(runtime: Runtime) -> OdooLivechat:
 async def livechat_webhook(request: Request, runtime: RuntimeDep) -> dict[str, str]:
     """Verify the addon's signature, store the message once, and answer before the turn runs."""
     channel = livechat_of(runtime)
+    if not all(
+        request.headers.get(h) for h in (signing.TIMESTAMP_HEADER, signing.SIGNATURE_HEADER)
+    ):
+        raise ChannelAuthError("the Odoo webhook is not signed")  # refused before reading the body
     event = channel.verify(await request.body(), request.headers)
     outcome = await channel.accept(event)
     return {"status": outcome, "message_id": event.external_message_id}

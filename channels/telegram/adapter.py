@@ -11,7 +11,9 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Message, Update
 from telegram.error import InvalidToken, TelegramError
@@ -29,6 +31,30 @@ WEBHOOK_PATH = "/webhooks/telegram"
 FILE_PREFIX = "telegram-file:"
 """How a Telegram file id is kept as a media URL (only the bot can fetch it)."""
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(strict=True, populate_by_name=True)
+
+
+class _Id(_Shape):
+    id: int
+
+
+class _MessageShape(_Shape):
+    message_id: int
+    date: int
+    chat: _Id
+    from_: _Id | None = Field(default=None, alias="from")
+    text: str | None = None
+    caption: str | None = None
+
+
+class _UpdateShape(_Shape):
+    """The types of the parts of an update this channel reads (the SDK does not check them)."""
+
+    update_id: int
+    message: _MessageShape | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +131,17 @@ class TelegramChannel:
         expected = self.config.secret
         if expected is None or not secret or not hmac.compare_digest(secret, expected):
             raise ChannelAuthError("the request does not carry this bot's webhook secret")
+
+    def update(self, data: Any) -> Update:
+        """The SDK's `Update` of a webhook's JSON; `ValueError` when it is not one."""
+        _UpdateShape.model_validate(data)  # a ValidationError is a ValueError
+        try:
+            update = Update.de_json(data, self.bot)
+        except (TypeError, KeyError, AttributeError) as err:
+            raise ValueError(str(err)) from err
+        if update is None:
+            raise ValueError("the body is empty")
+        return update
 
     def inbound(self, update: Update) -> InboundMessage | None:
         """The customer's message, or None (other kinds of update, bots, the bot itself)."""

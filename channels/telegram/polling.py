@@ -11,6 +11,7 @@ import logging
 
 from telegram.error import TelegramError
 
+from agent.errors import InvalidInputError
 from channels.intake import Intake
 from channels.telegram.adapter import TelegramChannel
 
@@ -40,9 +41,14 @@ async def poll(
         for update in updates:
             offset = update.update_id + 1
             message = telegram.inbound(update)
-            if message is not None:
+            if message is None:
+                continue
+            try:
                 await intake.accept(message)
-                taken += 1
+            except InvalidInputError as err:  # text no database keeps: skipped, not retried
+                log.warning("skipped Telegram update %s: %s", update.update_id, err)
+                continue
+            taken += 1
     return taken
 
 

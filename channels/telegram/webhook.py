@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
-from telegram import Update
+from fastapi import APIRouter, HTTPException, Request, Response
 
-from agent.errors import InvalidInputError
 from channels.deps import IntakeDep, TelegramDep
 from channels.telegram.adapter import WEBHOOK_PATH
 
@@ -19,16 +17,19 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 @router.post(
     WEBHOOK_PATH,
     response_class=Response,
-    responses={403: {"description": "The webhook's secret token is missing or wrong."}},
+    responses={
+        400: {"description": "The body is not a Telegram update."},
+        403: {"description": "The webhook's secret token is missing or wrong."},
+    },
 )
 async def telegram_webhook(request: Request, telegram: TelegramDep, intake: IntakeDep) -> Response:
     """An update from Telegram: stored once per `update_id`, acknowledged, answered later."""
     telegram.verify(request.headers.get(SECRET_HEADER))
     try:
         data: Any = await request.json()
-        update = Update.de_json(data, telegram.bot)
-    except (ValueError, TypeError, KeyError) as err:
-        raise InvalidInputError(f"the body is not a Telegram update: {err}", field="body") from err
+        update = telegram.update(data)
+    except ValueError as err:
+        raise HTTPException(400, f"the body is not a Telegram update: {err}") from err
     message = telegram.inbound(update)
     if message is not None:
         await intake.accept(message)

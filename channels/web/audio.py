@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 
 from agent import inbox
+from agent.clean_text import require_clean
 from agent.deps import EngineDep, RuntimeDep, SettingsDep
 from agent.messages import InboundMessage, MediaRef, TurnResult
 from agent.voice.formats import sniff_audio
@@ -66,6 +67,8 @@ async def chat_audio(
     ] = None,
 ) -> AudioTurnResult:
     """Answer a voice note as if its words had been typed."""
+    require_clean(chat_id, field="chat_id")
+    require_clean(message_id, field="message_id")
     note = await read_upload(
         audio,
         field="audio",
@@ -85,6 +88,6 @@ async def chat_audio(
     )
     result = await answer(engine, output, inbound)
     async with runtime.sessions() as session:
-        row = await inbox.find(session, CHANNEL, inbound.external_message_id)
+        row = await inbox.find(session, inbound)
     heard = [str(m["transcript"]) for m in row.media if m.get("transcript")]
     return AudioTurnResult(**result.model_dump(), transcript=" ".join(heard) or None)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from agent.clean_text import require_clean
 from agent.deps import EngineDep, SettingsDep
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, MediaRef, TurnResult
@@ -47,6 +48,9 @@ async def chat_image(
     ] = None,
 ) -> TurnResult:
     """Answer a photo (of a product, a label, a handwritten list) and its optional text."""
+    require_clean(chat_id, field="chat_id")
+    require_clean(message_id, field="message_id")
+    require_clean(message, field="message")
     photo = await read_upload(
         image, field="image", noun="photo", types=IMAGE_TYPES, max_bytes=settings.max_image_bytes
     )

@@ -47,6 +47,15 @@ class OriginPolicy:
             return True
         return self.allow_localhost and bool(_LOCAL.match(origin))
 
+    def frame_ancestors(self) -> str:
+        """The CSP `frame-ancestors` sources: the app itself and the sites allowed to chat."""
+        if self.allow_any:
+            return "*"
+        sources = ["'self'", *sorted(self.allowed)]
+        if self.allow_localhost:
+            sources += ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
+        return " ".join(sources)
+
 
 class ChatCORS:
     """CORS for the chat's HTTP endpoints only (`/chat/...`), from the same origin policy."""

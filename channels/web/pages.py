@@ -1,4 +1,9 @@
-"""The widget script and the demo shop page that shows it (`/widget.js`, `/`)."""
+"""The widget script and the demo shop page that shows it (`/widget.js`, `/`).
+
+The page runs no inline script and may be framed only by the sites allowed to chat
+(`WEB_ALLOWED_ORIGINS`); the script may be loaded by any site (it is meant to be embedded), is
+only ever run as JavaScript (`nosniff`), and is never a page itself.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.deps import RuntimeDep, SessionDep
 from agent.i18n import money
 from agent.models import Product
+from channels.web.origins import OriginPolicy
 
 STATIC = Path(__file__).parent / "static"
+
+WIDGET_HEADERS = {
+    "cache-control": "public, max-age=300",
+    "x-content-type-options": "nosniff",
+    "cross-origin-resource-policy": "cross-origin",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def page_headers(policy: OriginPolicy) -> dict[str, str]:
+    """The demo page's security headers: its own scripts only, framed by allowed sites only."""
+    ancestors = policy.frame_ancestors()
+    headers = {
+        # Styles inline: the page's own <style> and the widget's, in its shadow root.
+        "content-security-policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            f"form-action 'self'; frame-ancestors {ancestors}"
+        ),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "strict-origin-when-cross-origin",
+    }
+    if ancestors == "'self'":
+        headers["x-frame-options"] = "SAMEORIGIN"  # for browsers without frame-ancestors
+    return headers
+
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +58,7 @@ async def widget() -> FileResponse:
     return FileResponse(
         STATIC / "widget.js",
         media_type="text/javascript; charset=utf-8",
-        headers={"cache-control": "public, max-age=300"},
+        headers=WIDGET_HEADERS,
     )
 
 
@@ -42,7 +74,7 @@ async def demo_page(runtime: RuntimeDep, session: SessionDep) -> HTMLResponse:
         phone=escape(company.phone),
         products="\n".join(_card(p, runtime.settings.currency) for p in products),
     )
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(runtime.settings)))
 
 
 async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Product]:

@@ -5,7 +5,8 @@ Client → server: `{"type": "message", "message": "...", "tone": "amigable", "m
 and `{"type": "pong"}`. Server → client: `connection_status` on connect; per message
 `processing`, `typing`, `response_start`, `response_chunk` × n, `response_end`; `message` for a
 reply that did not come from a turn (a person from the shop, named in `sender`);
-`ping`/`pong` heartbeats; `error` for a frame that cannot be used (the socket stays open).
+`ping`/`pong` heartbeats; `error` for a frame that cannot be used (the socket stays open). A
+socket the server cannot write to is closed with 1011 (the widget reconnects).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, cast
 from fastapi import APIRouter, WebSocket, status
 from sqlalchemy import select
 
+from agent.clean_text import text_problem
 from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
@@ -81,6 +83,9 @@ def parse_frame(text: str, *, max_chars: int) -> ChatFrame | str:
         raise FrameError("invalid_message", "message: must be a string", field="message")
     if not message.strip():
         raise FrameError("invalid_message", "message: must not be empty", field="message")
+    problem = text_problem(message)
+    if problem is not None:
+        raise FrameError("invalid_message", f"message: {problem}", field="message")
     if len(message) > max_chars:
         raise FrameError(
             "invalid_message",
@@ -102,6 +107,9 @@ def _optional_text(data: dict[str, Any], field: str, limit: int) -> str | None:
         raise FrameError(
             f"invalid_{field}", f"{field}: must be a string of 1 to {limit} characters", field=field
         )
+    problem = text_problem(value)
+    if problem is not None:
+        raise FrameError(f"invalid_{field}", f"{field}: {problem}", field=field)
     return value.strip()
 
 
@@ -133,8 +141,8 @@ async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
         log.info("web socket from origin %s refused", origin)
         await websocket.close(status.WS_1008_POLICY_VIOLATION, f"origin not allowed: {origin}")
         return
-    if not chat_id.strip() or len(chat_id) > MAX_CHAT_ID:
-        reason = f"the chat id must be 1 to {MAX_CHAT_ID} characters"
+    if not chat_id.strip() or len(chat_id) > MAX_CHAT_ID or text_problem(chat_id):
+        reason = f"the chat id must be 1 to {MAX_CHAT_ID} printable characters"
         await websocket.close(status.WS_1008_POLICY_VIOLATION, reason)
         return
     await ChatSocket(websocket, chat_id, runtime, web_output(runtime.outputs)).run()
@@ -241,7 +249,12 @@ class ChatSocket:
                 return
             try:
                 await self.websocket.send_json(event)
-            except Exception:  # the client went away mid-send; the reader sees the disconnect
+            except Exception as err:  # whatever failed, this socket cannot write
+                # Gone, or an event it cannot carry: closed so the client reconnects and
+                # reloads, never left open and silent.
+                log.warning("web socket of chat %s could not send: %s", self.chat_id, err)
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(status.WS_1011_INTERNAL_ERROR, "could not send")
                 return
 
     async def _beat(self, subscription: EventQueue) -> None:

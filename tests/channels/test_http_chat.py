@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from conftest import make_settings
 from fixtures.live_server import serving
 
 from agent.settings import Settings
@@ -91,3 +92,31 @@ async def test_undecodable_bodies_get_a_clear_4xx(client: httpx.AsyncClient, raw
 
     assert 400 <= response.status_code < 500
     assert "JSON" in response.json()["detail"]
+
+
+async def test_a_message_id_another_chat_used_is_a_new_message(shop_url: str) -> None:
+    settings = make_settings(shop_url)
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url, timeout=30) as http:
+        first = await http.post(
+            "/chat/text",
+            json={
+                "chat_id": "ana",
+                "message": "¿cuánto vale el casco dieléctrico?",
+                "message_id": "m1",
+            },
+        )
+        other = await http.post(
+            "/chat/text", json={"chat_id": "beto", "message": "hola", "message_id": "m1"}
+        )
+        again = await http.post(
+            "/chat/text", json={"chat_id": "beto", "message": "hola", "message_id": "m1"}
+        )
+        beto = (await http.get("/chat/history/beto")).json()
+
+    assert first.json()["chat_id"] == "ana" and first.json()["products"]
+    assert other.status_code == 200
+    assert other.json()["chat_id"] == "beto"
+    assert other.json()["products"] == [] and other.json()["reply"] != first.json()["reply"]
+    assert again.json() == other.json()  # the same chat's retry is still answered once
+    said = [m["text"] for m in beto["messages"] if m["role"] == "customer"]
+    assert said == ["hola"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import make_settings
 from fixtures.live_server import LiveServer, count, serving
 from fixtures.odoo_server import BOT_PARTNER_ID, DATABASE, FakeOdoo, with_odoo
 from odoo_addon import addon_webhook
@@ -360,3 +361,38 @@ async def test_a_message_stored_before_a_restart_is_answered_after_it(
     async with serving(odoo_settings(demo_settings, odoo)):
         (reply,) = await until(lambda: odoo.posted(77))
     assert reply["author_id"] == BOT_PARTNER_ID and reply["message_type"] == "comment"
+
+
+async def test_an_unsigned_request_is_refused_before_its_body_is_read(server: LiveServer) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    # A chunked body that never ends: only a server that looks at the headers first answers.
+    writer.write(
+        f"POST {WEBHOOK} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        'transfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n'.encode()
+    )
+    await writer.drain()
+    try:
+        answer = await asyncio.wait_for(reader.read(4096), 5)
+    finally:
+        writer.close()
+
+    assert answer.startswith(b"HTTP/1.1 403"), answer[:200]
+
+
+async def test_a_signed_event_with_nul_or_lone_surrogates_is_a_422(
+    shop_url: str, odoo: FakeOdoo
+) -> None:
+    async with (
+        serving(odoo_settings(make_settings(shop_url), odoo)) as live,
+        httpx.AsyncClient(base_url=live.url) as http,
+    ):
+        visitor = Visitor(http)
+        for bad in ("\\u0000", "\\ud800"):
+            body = visitor.event("hola@").replace(b"hola@", b"hola" + bad.encode())
+            response = await visitor.send(body)
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == "body"
+        await visitor.says("hola")
+        await live.runtime.odoo.livechat.drain()  # type: ignore[union-attr]
+        assert await count(live, InboxItem) == 1

@@ -15,10 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import make_settings
 from fixtures.live_server import LiveServer, count, eventually, rows, serving
 from fixtures.telegram_server import BOT_ID, SECRET, TOKEN, BotApiServer, bot_api
 from fixtures.voice_setup import Speaker
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from agent.errors import ConfigurationError
 from agent.models import (
@@ -206,6 +208,30 @@ async def test_polling_takes_updates_without_a_webhook(
     )
 
 
+async def test_polling_skips_an_update_no_database_keeps_and_goes_on(
+    demo_settings: Settings, fake_bot_api: BotApiServer
+) -> None:
+    fake_bot_api.updates = [
+        recorded("update_text.json", text="hola\x00"),
+        recorded("update_text.json", text="hola"),
+    ]
+    runtime = await Runtime.start(telegram_settings(demo_settings, fake_bot_api), migrate=False)
+    try:
+        telegram = runtime.channels["telegram"]
+        assert isinstance(telegram, TelegramChannel) and runtime.intake is not None
+        stop = asyncio.Event()
+        polling = asyncio.create_task(poll(telegram, runtime.intake, stop=stop, wait=0))
+        await eventually(lambda: len(fake_bot_api.sent) == 1)
+        stop.set()
+        taken = await polling
+        async with runtime.sessions() as session:
+            stored = (await session.execute(select(InboxItem.text))).scalars().all()
+    finally:
+        await runtime.close()
+
+    assert taken == 1 and stored == ["hola"]
+
+
 async def _cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
     salesagent = Path(sys.executable).parent / "salesagent"
     process = await asyncio.create_subprocess_exec(
@@ -284,3 +310,32 @@ async def test_without_a_secret_the_webhook_refuses_every_update_and_polling_sti
         assert await count(live, InboxItem) == 0
 
     assert [r.status_code for r in refused] == [403, 403, 403]
+
+
+async def test_signed_updates_with_wrong_types_or_bad_text_are_refused(
+    shop_url: str, fake_bot_api: BotApiServer
+) -> None:
+    settings = telegram_settings(make_settings(shop_url), fake_bot_api)
+    wrong_types: list[Any] = [
+        {"update_id": "x", "message": 5},
+        recorded("update_text.json", text=5),
+        recorded("update_text.json", chat={"id": "abc", "type": "private"}),
+        [1, 2],
+        None,
+    ]
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
+        for update in wrong_types:
+            response = await post(http, update)
+            assert response.status_code == 400, (update, response.text)
+        for text in ("hola\\u0000", "hola\\ud800"):
+            raw = json.dumps(recorded("update_text.json", text="@")).replace("@", text)
+            response = await http.post(
+                WEBHOOK_PATH,
+                content=raw,
+                headers={HEADER: SECRET, "content-type": "application/json"},
+            )
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == "message.text"
+        assert (await post(http, recorded("update_text.json", text="hola"))).status_code == 200
+        await live.runtime.intake.jobs.idle()  # type: ignore[union-attr]
+        assert await count(live, InboxItem) == 1

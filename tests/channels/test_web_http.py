@@ -132,3 +132,21 @@ async def test_cross_origin_chat_requests_follow_the_allowed_origins(
         "access-control-allow-origin"
         not in (await http.get("/info", headers={"origin": origin})).headers
     )
+
+
+async def test_the_page_may_be_framed_by_allowed_sites_only_and_the_widget_embedded_anywhere(
+    http: httpx.AsyncClient,
+) -> None:
+    page = await http.get("/")
+    widget = await http.get("/widget.js")
+
+    policy = dict(
+        part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["frame-ancestors"] == "'self' https://tienda.example"
+    assert policy["script-src"] == "'self'"  # no inline script, nothing from elsewhere
+    assert policy["connect-src"] == "'self'" and policy["base-uri"] == "'none'"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert widget.headers["x-content-type-options"] == "nosniff"
+    assert widget.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert "frame-ancestors 'none'" in widget.headers["content-security-policy"]

@@ -11,9 +11,13 @@ from collections.abc import AsyncIterator
 import pytest
 from fixtures.browser import CHROMIUM, page_errors, screenshot
 from fixtures.console_login import add_staff
-from fixtures.live_server import LiveServer, free_port, serving
+from fixtures.live_server import LiveServer, free_port, running, serving
 from playwright.async_api import Browser, expect
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from agent.models import Conversation, Order
 from agent.settings import Settings
@@ -226,3 +230,60 @@ async def test_a_reply_from_the_shop_shows_who_wrote_it(
     await page.reload()
     await page.get_by_role("button", name="Abrir el chat").click()
     await expect(page.locator(".msg.staff .sender")).to_have_text("Ana Gómez")
+
+
+async def test_the_widget_reconnects_when_the_server_cannot_write_to_its_socket(
+    server: LiveServer, browser: Browser
+) -> None:
+    page = await browser.new_page()
+    await page.goto(server.url + "/")
+    await page.get_by_role("button", name="Abrir el chat").click()
+    box = page.get_by_role("textbox", name="Tu mensaje")
+    await box.fill("hola")
+    await box.press("Enter")
+    await expect(page.locator(".msg.agent")).to_have_count(1, timeout=15_000)
+    (chat_id,) = await page.evaluate("Object.values(localStorage)")
+
+    # An event the socket cannot carry (a lone surrogate): the server closes it with 1011.
+    fanout = server.runtime.outputs["web"].fanout  # type: ignore[attr-defined]
+    await fanout.publish(chat_id, {"type": "message", "text": "\ud800"})
+    status = page.get_by_role("status")
+    await expect(status).to_have_text("Sin conexión. Reintentando…")
+    await expect(status).to_have_text("En línea", timeout=15_000)
+
+    await box.fill("¿cuánto vale el casco dieléctrico?")
+    await box.press("Enter")
+    await expect(page.locator(".msg.agent")).to_have_count(2, timeout=15_000)
+    await expect(page.locator(".msg.agent").last).to_contain_text("$95.000")
+    await page.close()
+
+
+def _framing_page(target: list[str]) -> Starlette:
+    """A shop's page on another origin that shows the chat page in an iframe."""
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(f'<!doctype html><iframe src="{target[0]}/"></iframe>')
+
+    return Starlette(routes=[Route("/", page)])
+
+
+async def test_the_chat_page_is_framed_by_allowed_sites_only(
+    demo_settings: Settings, browser: Browser
+) -> None:
+    target: list[str] = []
+    async with running(_framing_page(target)) as shop, running(_framing_page(target)) as other:
+        settings = demo_settings.model_copy(update={"web_allowed_origins": shop})
+        async with serving(settings) as live:
+            target.append(live.url)
+            page = await (await browser.new_context()).new_page()
+            errors = page_errors(page)
+
+            await page.goto(shop + "/")
+            heading = page.frame_locator("iframe").get_by_role("heading", level=1)
+            await expect(heading).to_have_text("Extintores y Seguridad Industrial del Risaralda")
+            assert errors == []  # the page and its widget run under their policy
+
+            await page.goto(other + "/", wait_until="load")
+            await page.wait_for_timeout(500)
+            frame = page.frame_locator("iframe")  # the browser's error page, not the shop
+            assert await frame.get_by_text("Extintores y Seguridad Industrial").count() == 0

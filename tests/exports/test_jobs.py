@@ -219,6 +219,12 @@ async def test_a_restart_fails_jobs_whose_runner_died_and_runs_the_pending_ones(
             created_at=long_ago,
         ),
     }
+    # What each writer had written when its process stopped (both just now: not their age,
+    # their job's state decides).
+    folder = tmp_path / "files" / "exports"
+    folder.mkdir(parents=True)
+    (folder / ".sales_dead.csv.0a1b2c.part").write_bytes(b"medio archivo")
+    (folder / ".sales_alive.csv.3d4e5f.part").write_bytes(b"escribiendo")
     async with export_jobs(settings, storage) as jobs:
         async with jobs.sessions() as session:
             session.add_all(left.values())
@@ -232,5 +238,7 @@ async def test_a_restart_fails_jobs_whose_runner_died_and_runs_the_pending_ones(
     assert dead.status == ExportStatus.FAILED
     assert dead.error == INTERRUPTED
     assert alive.status == ExportStatus.RUNNING
+    unfinished = sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+    assert unfinished == [".sales_alive.csv.3d4e5f.part"]
     assert pending.status == ExportStatus.DONE
     assert pending.rows and pending.rows > 0

@@ -4,7 +4,6 @@ the app itself serves (tampered or expired ones refused)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 import time
 from collections.abc import AsyncIterator
@@ -290,23 +289,19 @@ async def test_the_download_route_is_off_for_a_bucket(
     assert answer.status_code == 404
 
 
-async def test_start_removes_what_a_killed_writer_left_and_keeps_live_writes(
+async def test_a_failed_writes_leftovers_are_removed_and_nothing_else(
     store_settings: Settings,
 ) -> None:
     store = local(store_settings)
     folder = store_settings.storage_local_dir / "exports"
     folder.mkdir(parents=True)
-    dead = folder / ".ventas.csv.0a1b2c.part"
-    dead.write_bytes(b"medio archivo")
-    an_hour_ago = time.time() - 3700
-    os.utime(dead, (an_hour_ago, an_hour_ago))
-    live_write = folder / ".clientes.csv.3d4e5f.part"
-    live_write.write_bytes(b"escribiendo")
-    await write_file(store, "exports/otro.csv", 10)
+    (folder / ".ventas.csv.0a1b2c.part").write_bytes(b"medio archivo")
+    (folder / ".clientes.csv.3d4e5f.part").write_bytes(b"escribiendo")
+    await write_file(store, "exports/ventas.csv", 10)
 
-    await store.start()
+    await store.discard_unfinished("exports/ventas.csv")
 
-    assert sorted(p.name for p in folder.iterdir()) == [".clientes.csv.3d4e5f.part", "otro.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == [".clientes.csv.3d4e5f.part", "ventas.csv"]
 
 
 def test_processes_starting_together_agree_on_one_signing_key(tmp_path: Path) -> None:

@@ -147,3 +147,25 @@ async def test_last_use_is_written_at_most_once_a_minute(
     assert never == [(None,)]
     assert first[0][0] is not None
     assert later == first  # no write per request
+
+
+async def test_an_address_that_sends_wrong_keys_is_slowed_down(demo_settings: Settings) -> None:
+    key = await new_key(demo_settings)
+    settings = demo_settings.model_copy(
+        update={"api_key_failures_burst": 3, "api_key_failures_per_minute": 2}
+    )
+    async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
+        good = {"Authorization": f"Bearer {key}"}
+        assert (await http.get("/api/v1/products", headers=good)).status_code == 200
+        wrong = [
+            await http.get("/api/v1/products", headers={"X-API-Key": f"guess-{n}"})
+            for n in range(4)
+        ]
+        after = await http.get("/api/v1/products", headers=good)
+        report = await http.get("/exports/jobs/x", headers={"X-API-Key": "guess-again"})
+
+    assert [r.status_code for r in wrong] == [401, 401, 401, 429]
+    assert int(wrong[-1].headers["retry-after"]) >= 1
+    assert "wrong API keys" in wrong[-1].json()["detail"]
+    # While it waits, no key from the address is checked, the right one neither.
+    assert after.status_code == 429 and report.status_code == 429
