@@ -27,12 +27,10 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/salesagent serve
 
-## services: make sure the PostgreSQL server the tests use answers (start it if it is installed)
+## services: the PostgreSQL server the tests use answers at TEST_POSTGRES_URL; on this machine
+## .ci/postgres.sh installs Debian's server when missing, starts it, makes the role and database
 services:
-	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
-	  echo "PostgreSQL is not answering on 127.0.0.1:5432; starting it"; \
-	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; }
-	@pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is required by the tests" >&2; exit 1; }
+	@bash .ci/postgres.sh
 
 lint: install-test
 	$(BIN)/ruff check .
