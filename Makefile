@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: run test install install-test services browser audio lint bench clean
+.PHONY: run test install install-test services browser audio node lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,25 @@ run: install
 services:
 	@bash .ci/postgres.sh
 
-lint: install-test
+## lint: ruff, mypy, and ESLint over the browser scripts (eslint.config.js)
+lint: install-test node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	npx --no-install eslint .
+
+## node: Node.js and npm for ESLint (apt-get installs Debian's when they are missing)
+node:
+	@{ command -v node && command -v npm; } >/dev/null || { \
+	  echo "installing Debian's nodejs and npm for ESLint"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@{ command -v node && command -v npm; } >/dev/null || { \
+	  echo "Node.js and npm are required by make lint (ESLint)" >&2; exit 1; }
+
+node_modules/.installed: package.json package-lock.json | node
+	npm ci --silent --no-audit --no-fund
+	touch $@
 
 ## browser: Debian's chromium for the widget tests (apt-get installs it when it is missing)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
@@ -64,4 +79,4 @@ bench: install
 	$(BIN)/python bench/turn_latency.py
 
 clean:
-	rm -rf $(VENV) salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache
