@@ -9,6 +9,7 @@ import pytest
 from conftest import Chat
 from sqlalchemy import func, select, update
 
+from agent.errors import InvalidInputError
 from agent.messages import InboundMessage
 from agent.models import (
     Conversation,
@@ -128,13 +129,24 @@ async def test_a_human_owned_conversation_gets_no_bot_reply(runtime: Runtime, ch
     [
         ("", "No recibí ningún texto"),
         ("   \n\t  ", "No recibí ningún texto"),
-        ("\x00\x01\x02", "No recibí ningún texto"),
+        ("\x01\x02\x03", "No recibí ningún texto"),
     ],
 )
 async def test_empty_messages_get_a_polite_reply(chat: Chat, text: str, expected: str) -> None:
     result = await chat.say(text)
 
     assert result.reply is not None and expected in result.reply
+
+
+async def test_a_nul_character_is_refused_before_anything_is_stored(
+    runtime: Runtime, chat: Chat
+) -> None:
+    with pytest.raises(InvalidInputError, match="NUL") as refused:
+        await chat.say("\x00\x01\x02")
+
+    assert refused.value.field == "text"
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxItem)) == 0
 
 
 async def test_a_huge_message_is_cut_and_answered(runtime: Runtime, chat: Chat) -> None:
