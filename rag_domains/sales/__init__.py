@@ -1,17 +1,16 @@
 """The sales state machine: cart → customer data → summary → explicit yes → order.
 
 started → cart → collecting_data → ready_to_confirm → closed, and cancelled from any open state.
-Money and stock move only here, with database guarantees: the order and the stock decrement
-are written together, stock never goes below zero, and a sale becomes an order exactly once.
+Money and stock move only in `order_placement`, with database guarantees: the order and the
+stock decrement are written together, stock never goes below zero, and a sale becomes an order
+exactly once.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import identity
@@ -19,10 +18,11 @@ from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.i18n import money, say
-from agent.models import Customer, Order, OrderLine, Product, Sale, SaleLine, SaleState
+from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
 from rag_domains import order_fields
 from rag_domains.base import DomainResult, Offer, TurnContext
+from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
@@ -358,7 +358,7 @@ class SalesHandler:
                 reply = f"{order_fields.invalid(field, lang)} {order_fields.ask(field, lang)}"
                 return DomainResult(reply=reply, sale=sale)
             if field in ("national_id", "phone") and fields.get("national_id"):
-                known = await _customer_by_national_id(ctx.session, fields["national_id"])
+                known = await customer_by_national_id(ctx.session, fields["national_id"])
                 if known is not None and _proves(ctx, known, fields, field):
                     # The chat is this customer: their data on file fills what is missing.
                     identity.mark_verified(ctx.conversation, known)
@@ -400,18 +400,11 @@ class SalesHandler:
             # Whoever read the message as a yes (a rule or a model), the words decide.
             return self._still_open(ctx, sale)
         fields = sale.data.get("customer", {})
-        known = await _customer_by_national_id(ctx.session, fields["national_id"])
+        known = await customer_by_national_id(ctx.session, fields["national_id"])
         try:
-            async with ctx.session.begin_nested():
-                order = await self._close(ctx, sale)
+            order = await place_order(ctx.session, ctx.conversation, sale, currency=self._currency)
         except OutOfStockError as err:
             return await self._sold_out_meanwhile(ctx, sale, err)
-        except IntegrityError:
-            # Another process closed this very sale first: answer with its order.
-            existing = await ctx.session.scalar(select(Order).where(Order.sale_id == sale.id))
-            if existing is None:
-                raise
-            order = existing
         # Set outside the savepoint: a rolled-back savepoint expires what it modified.
         ctx.conversation.customer_id = order.customer_id  # staff see whose order it is
         if known is None:
@@ -433,59 +426,6 @@ class SalesHandler:
         )
         facts = {"order_id": order.id, "total": str(order.total)}
         return DomainResult(reply=reply, facts=facts, sale=sale, order_id=order.id)
-
-    async def _close(self, ctx: TurnContext, sale: Sale) -> Order:
-        """Write the order and take the stock, all or nothing (the caller holds a savepoint)."""
-        session = ctx.session
-        fields: dict[str, str] = sale.data["customer"]
-        customer = await _customer_by_national_id(session, fields["national_id"])
-        if customer is None:
-            customer = await _new_customer(session, fields)
-        elif identity.is_verified(ctx.conversation, customer):
-            _update_customer(customer, fields)
-        # Otherwise the record is left as it is: a chat that knows a cédula does not change
-        # the phone or address on file (the order keeps what this chat gave).
-        await session.flush()
-        for line in sorted(sale.lines, key=lambda line: line.product_id):
-            # The WHERE clause is the guarantee: the row lock serialises buyers of the same
-            # product, and a buyer who finds too few units updates nothing. `updated_at` is kept
-            # because it marks catalog (text) changes, which stock is not.
-            taken = await session.execute(
-                update(Product)
-                .where(Product.id == line.product_id, Product.stock >= line.quantity)
-                .values(stock=Product.stock - line.quantity, updated_at=Product.updated_at)
-                .execution_options(synchronize_session=False)
-            )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                available = await session.scalar(
-                    select(Product.stock).where(Product.id == line.product_id)
-                )
-                raise OutOfStockError(line.product.sku, int(available or 0))
-        order = Order(
-            sale_id=sale.id,
-            customer_id=customer.id,
-            conversation_id=ctx.conversation.id,
-            channel=ctx.conversation.channel,
-            status="confirmed",
-            total=_total(sale),
-            currency=self._currency,
-            shipping_address=fields.get("address"),
-            shipping_city=fields.get("city"),
-            lines=[
-                OrderLine(
-                    product_id=line.product_id,
-                    sku=line.product.sku,
-                    name=line.product.name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    line_total=line.unit_price * line.quantity,
-                )
-                for line in sale.lines
-            ],
-        )
-        session.add(order)
-        await session.flush()
-        return order
 
     async def _sold_out_meanwhile(
         self, ctx: TurnContext, sale: Sale, err: OutOfStockError
@@ -649,7 +589,7 @@ class SalesHandler:
             f"{money(line.unit_price * line.quantity, self._currency, lang)}"
             for line in sale.lines
         )
-        total = money(_total(sale), self._currency, lang)
+        total = money(sale_total(sale), self._currency, lang)
         return say(lang, es="*Tu carrito*", en="*Your cart*") + f"{lines}\n*Total: {total}*"
 
     def _summary(self, sale: Sale, lang: str) -> str:
@@ -759,34 +699,10 @@ def _known_fields(customer: Customer) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def _total(sale: Sale) -> Decimal:
-    return sum((line.unit_price * line.quantity for line in sale.lines), Decimal(0))
-
-
 async def _by_skus(session: AsyncSession, skus: list[str]) -> list[Product]:
     rows = await session.execute(select(Product).where(Product.sku.in_(skus), Product.active))
     by_sku = {p.sku: p for p in rows.scalars()}
     return [by_sku[s] for s in skus if s in by_sku]
-
-
-async def _customer_by_national_id(session: AsyncSession, national_id: str) -> Customer | None:
-    return await session.scalar(select(Customer).where(Customer.national_id == national_id))
-
-
-async def _new_customer(session: AsyncSession, fields: dict[str, str]) -> Customer:
-    """A customer record made of the data given in this conversation."""
-    customer = Customer(national_id=fields["national_id"], name=fields["name"])
-    _update_customer(customer, fields)
-    session.add(customer)
-    await session.flush()
-    return customer
-
-
-def _update_customer(customer: Customer, fields: dict[str, str]) -> None:
-    """The record updated with the data just given (by the verified customer)."""
-    for field in ("name", "phone", "email", "city", "address"):
-        if fields.get(field):
-            setattr(customer, field, fields[field])
 
 
 def _proves(ctx: TurnContext, known: Customer, fields: dict[str, str], field: str) -> bool:
