@@ -17,12 +17,12 @@ from agent import identity
 from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex
 from agent.errors import InvalidInputError, OutOfStockError
-from agent.i18n import money, say
 from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
 from rag_domains import order_fields
 from rag_domains.base import DomainResult, Offer, TurnContext
-from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
+from rag_domains.sales import replies
+from rag_domains.sales.order_placement import customer_by_national_id, place_order
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
@@ -97,15 +97,7 @@ class SalesHandler:
         if not mentions:
             products, quantity = await self._unnamed(ctx, sale, quantity)
             if not products:
-                return DomainResult(
-                    reply=say(
-                        lang,
-                        es='¿Qué producto quieres agregar? Por ejemplo: "2 extintores de 10 '
-                        'libras".',
-                        en='Which product would you like to add? For example: "2 fire '
-                        'extinguishers 10 lb".',
-                    )
-                )
+                return DomainResult(reply=replies.which_product(lang))
             if len(products) > 1:
                 sale = await self._open_sale(ctx, sale)
                 return self._ask_choice(ctx, sale, products, quantity or 1)
@@ -116,16 +108,7 @@ class SalesHandler:
                 candidates = await self._candidates(ctx.session, mention.text)
                 qty = mention.quantity or (quantity if len(mentions) == 1 else None) or 1
                 if not candidates:
-                    return DomainResult(
-                        reply=say(
-                            lang,
-                            es=f'No encontré "{mention.text}" en nuestro catálogo. ¿Lo '
-                            "describes de otra forma?",
-                            en=f'I couldn\'t find "{mention.text}" in our catalog. Could you '
-                            "describe it another way?",
-                        ),
-                        sale=sale,
-                    )
+                    return DomainResult(reply=replies.not_found(lang, mention.text), sale=sale)
                 if len(candidates) > 1:
                     sale = await self._open_sale(ctx, sale)
                     return self._ask_choice(ctx, sale, candidates, qty)
@@ -138,7 +121,7 @@ class SalesHandler:
             if problem is not None:
                 return problem
             added.append(product)
-            notes.append(_added(lang, qty, product))
+            notes.append(replies.added(lang, qty, product))
         return self._after_edit(ctx, sale, " ".join(notes), added)
 
     async def _unnamed(
@@ -168,7 +151,7 @@ class SalesHandler:
         problem = await self._take(ctx, sale, product, qty)
         if problem is not None:
             return problem
-        return self._after_edit(ctx, sale, _added(ctx.language, qty, product), [product])
+        return self._after_edit(ctx, sale, replies.added(ctx.language, qty, product), [product])
 
     async def _change(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         quantity = ctx.understanding.entities.quantity
@@ -177,45 +160,29 @@ class SalesHandler:
             quantity = mentions[0].quantity
         line = await self._line_for(ctx, sale)
         if line is None or quantity is None:
-            return self._ask_with_cart(
-                ctx,
-                sale,
-                es='¿De cuál producto y a qué cantidad? Por ejemplo: "que sean 3 cascos".',
-                en='Which product, and what quantity? For example: "make it 3 helmets".',
-            )
+            return self._ask_with_cart(ctx, sale, replies.change_what(ctx.language))
         if quantity <= 0:
             return self._drop(ctx, sale, line)
         problem = await self._cannot_add(ctx, line.product, quantity - line.quantity, sale)
         if problem is not None:
             return problem
         line.quantity = quantity
-        note = say(
-            ctx.language,
-            es=f"Listo, ahora son {quantity} × {line.product.name}.",
-            en=f"Done, it's now {quantity} × {line.product.name}.",
-        )
+        note = replies.changed(ctx.language, quantity, line.product)
         return self._after_edit(ctx, sale, note, [line.product])
 
     async def _remove(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         line = await self._line_for(ctx, sale)
         if line is None:
-            return self._ask_with_cart(
-                ctx, sale, es="¿Cuál producto quito?", en="Which product should I remove?"
-            )
+            return self._ask_with_cart(ctx, sale, replies.remove_what(ctx.language))
         return self._drop(ctx, sale, line)
 
     def _drop(self, ctx: TurnContext, sale: Sale, line: SaleLine) -> DomainResult:
         sale.lines.remove(line)
-        note = say(
-            ctx.language,
-            es=f"Quité {line.product.name} del carrito.",
-            en=f"Removed {line.product.name} from the cart.",
-        )
-        return self._after_edit(ctx, sale, note, [])
+        return self._after_edit(ctx, sale, replies.removed(ctx.language, line.product), [])
 
-    def _ask_with_cart(self, ctx: TurnContext, sale: Sale, *, es: str, en: str) -> DomainResult:
-        question = say(ctx.language, es=es, en=en)
-        return DomainResult(reply=f"{question}\n\n{self._cart_text(sale, ctx.language)}", sale=sale)
+    def _ask_with_cart(self, ctx: TurnContext, sale: Sale, question: str) -> DomainResult:
+        cart = replies.cart(ctx.language, sale, self._currency)
+        return DomainResult(reply=f"{question}\n\n{cart}", sale=sale)
 
     async def _take(
         self, ctx: TurnContext, sale: Sale, product: Product, quantity: int
@@ -246,11 +213,7 @@ class SalesHandler:
         lang = ctx.language
         if product.price is None:
             return DomainResult(
-                reply=say(
-                    lang,
-                    es=f"{product.name} tiene precio a consultar, así que un asesor te lo cotiza.",
-                    en=f"{product.name} is priced on request, so a sales advisor will quote it.",
-                ),
+                reply=replies.price_on_request(lang, product),
                 products=[product],
                 sale=sale,
                 handoff_reason="price_on_request",
@@ -259,42 +222,22 @@ class SalesHandler:
         if extra <= 0 or in_cart + extra <= product.stock:
             return None
         if product.stock <= 0:
-            sold_out = say(
-                lang,
-                es=f"Lo siento, {product.name} está agotado.",
-                en=f"Sorry, {product.name} is out of stock.",
-            )
+            sold_out = replies.sold_out(lang, product)
             instead = await alternatives(ctx.session, self._index, product)
             if not instead:
                 return DomainResult(reply=sold_out, sale=sale)
-            prompt = say(
-                lang,
-                es=" Te puedo ofrecer (respóndeme con el número):",
-                en=" I can offer (reply with the number):",
-            )
-            return self._ask_choice(ctx, sale, instead, extra, intro=sold_out + prompt)
+            intro = sold_out + replies.can_offer(lang)
+            return self._ask_choice(ctx, sale, instead, extra, intro=intro)
         available = product.stock - in_cart
-        have = say(
-            lang,
-            es=f"Solo tenemos {_units(product.stock, lang)} de {product.name}",
-            en=f"We only have {_units(product.stock, lang)} of {product.name}",
-        )
+        have = replies.only_have(lang, product)
         if available <= 0:
             return DomainResult(
-                reply=have
-                + say(lang, es=" y ya están en tu carrito.", en=" and they are all in your cart."),
+                reply=have + replies.all_in_cart(lang),
                 products=[product],
                 sale=sale,
             )
         return DomainResult(
-            reply=have
-            + say(
-                lang,
-                es=(f" y ya tienes {in_cart} en el carrito." if in_cart else ".")
-                + f" ¿Te agrego {available}?",
-                en=(f" and you already have {in_cart} in the cart." if in_cart else ".")
-                + f" Shall I add {available}?",
-            ),
+            reply=have + replies.add_the_rest(lang, in_cart, available),
             products=[product],
             sale=sale,
             offer=Offer("purchase.add", sku=product.sku, quantity=available),
@@ -307,26 +250,21 @@ class SalesHandler:
         lang = ctx.language
         if not sale.lines:
             sale.state = SaleState.STARTED
-            empty = say(lang, es="Tu carrito quedó vacío.", en="Your cart is now empty.")
+            empty = replies.now_empty(lang)
             return DomainResult(reply=f"{note} {empty}", products=products, sale=sale)
         if sale.state == SaleState.STARTED:
             sale.state = SaleState.CART
-        cart = self._cart_text(sale, lang)
+        cart = replies.cart(lang, sale, self._currency)
         if sale.state == SaleState.READY_TO_CONFIRM:
-            return DomainResult(
-                reply=f"{note}\n\n{self._summary(sale, lang)}", products=products, sale=sale
-            )
+            summary = replies.summary(lang, sale, self._currency)
+            return DomainResult(reply=f"{note}\n\n{summary}", products=products, sale=sale)
         if sale.state == SaleState.COLLECTING_DATA:
             pending = sale.data.get("pending_field")
             question = order_fields.ask(pending, lang) if pending else ""
             return DomainResult(
                 reply=f"{note}\n\n{cart}\n\n{question}".strip(), products=products, sale=sale
             )
-        more = say(
-            lang,
-            es="¿Algo más, o finalizamos la compra?",
-            en="Anything else, or shall we check out?",
-        )
+        more = replies.anything_else(lang)
         return DomainResult(reply=f"{note}\n\n{cart}\n\n{more}", products=products, sale=sale)
 
     # -- customer data and confirmation ----------------------------------------------------
@@ -364,11 +302,7 @@ class SalesHandler:
                     identity.mark_verified(ctx.conversation, known)
                     fields = {**_known_fields(known), **fields}
                     first = known.name.split()[0]
-                    greeting = say(
-                        lang,
-                        es=f"¡Qué bueno tenerte de nuevo, {first}! Ya tengo tus datos.",
-                        en=f"Great to have you back, {first}! I have your details.",
-                    )
+                    greeting = replies.welcome_back(lang, first)
         missing = [f for f in order_fields.REQUIRED if not fields.get(f)]
         if sale.state in (SaleState.STARTED, SaleState.CART) and not given:
             return self._show(ctx, sale)
@@ -377,11 +311,7 @@ class SalesHandler:
             sale.data = {**sale.data, "customer": fields, "pending_field": missing[0]}
             intro = ""
             if not given and pending is None:
-                intro = say(
-                    lang,
-                    es="¡Perfecto! Para el pedido necesito unos datos.",
-                    en="Great! I need a few details for the order.",
-                )
+                intro = replies.need_details(lang)
             elif not given:
                 intro = order_fields.invalid(missing[0], lang)
             question = order_fields.ask(missing[0], lang)
@@ -390,7 +320,8 @@ class SalesHandler:
             )
         sale.state = SaleState.READY_TO_CONFIRM
         sale.data = {**sale.data, "customer": fields, "pending_field": None}
-        reply = "\n\n".join(p for p in (greeting, self._summary(sale, lang)) if p)
+        summary = replies.summary(lang, sale, self._currency)
+        reply = "\n\n".join(p for p in (greeting, summary) if p)
         return DomainResult(reply=reply, sale=sale)
 
     async def _confirm(self, ctx: TurnContext, sale: Sale) -> DomainResult:
@@ -414,15 +345,8 @@ class SalesHandler:
             identity.mark_verified(ctx.conversation, created)
         sale.state = SaleState.CLOSED
         sale.data = {**sale.data, "pending_field": None}
-        lang = ctx.language
-        reply = say(
-            lang,
-            es=f"¡Listo! Tu pedido *#{order.id}* quedó confirmado por "
-            f"{money(order.total, self._currency)}. Te contactaremos al {fields.get('phone')} "
-            "para coordinar el pago y la entrega. ¡Gracias por tu compra!",
-            en=f"Done! Your order *#{order.id}* is confirmed for "
-            f"{money(order.total, self._currency, 'en')}. We'll contact you at "
-            f"{fields.get('phone')} to arrange payment and delivery. Thank you!",
+        reply = replies.confirmed(
+            ctx.language, order.id, order.total, self._currency, fields.get("phone")
         )
         facts = {"order_id": order.id, "total": str(order.total)}
         return DomainResult(reply=reply, facts=facts, sale=sale, order_id=order.id)
@@ -436,46 +360,30 @@ class SalesHandler:
         name = line.product.name
         if err.available > 0:
             line.quantity = err.available
-            note = say(
-                lang,
-                es=f"Lo siento, mientras confirmabas se vendieron unidades de {name}: quedan "
-                f"{err.available}. Ajusté tu carrito.",
-                en=f"Sorry, some units of {name} sold while you were confirming: "
-                f"{err.available} left. I adjusted your cart.",
-            )
+            note = replies.sold_meanwhile(lang, name, err.available)
         else:
             sale.lines.remove(line)
-            note = say(
-                lang,
-                es=f"Lo siento, {name} se agotó mientras confirmabas y lo quité del carrito.",
-                en=f"Sorry, {name} sold out while you were confirming; I removed it.",
-            )
+            note = replies.sold_out_meanwhile(lang, name)
         if not sale.lines:
             sale.state = SaleState.STARTED
             return DomainResult(reply=note, sale=sale)
-        return DomainResult(reply=f"{note}\n\n{self._summary(sale, lang)}", sale=sale)
+        return DomainResult(
+            reply=f"{note}\n\n{replies.summary(lang, sale, self._currency)}", sale=sale
+        )
 
     def _still_open(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         """The summary again, unconfirmed: only a plain yes closes the sale."""
         lang = ctx.language
-        note = say(
-            lang,
-            es="Tu pedido aún no está confirmado, lo dejo pendiente.",
-            en="Your order is not confirmed yet; I'll keep it open.",
+        note = replies.not_confirmed_yet(lang)
+        return DomainResult(
+            reply=f"{note}\n\n{replies.summary(lang, sale, self._currency)}", sale=sale
         )
-        return DomainResult(reply=f"{note}\n\n{self._summary(sale, lang)}", sale=sale)
 
     def _deny(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         if sale.state == SaleState.READY_TO_CONFIRM:
             sale.state = SaleState.CART
         return DomainResult(
-            reply=say(
-                ctx.language,
-                es="Sin problema. ¿Qué quieres cambiar? Puedes cambiar cantidades, quitar o "
-                "agregar productos, corregir tus datos, o escribir *cancelar*.",
-                en="No problem. What would you like to change? You can change quantities, "
-                "add or remove products, correct your details, or type *cancel*.",
-            ),
+            reply=replies.what_to_change(ctx.language),
             sale=sale,
         )
 
@@ -483,12 +391,7 @@ class SalesHandler:
         sale.state = SaleState.CANCELLED
         sale.data = {**sale.data, "pending_field": None}
         return DomainResult(
-            reply=say(
-                ctx.language,
-                es="Listo, cancelé tu pedido. Si quieres empezar de nuevo, dime qué necesitas.",
-                en="Done, I cancelled your order. If you want to start again, tell me what "
-                "you need.",
-            ),
+            reply=replies.cancelled(ctx.language),
             sale=sale,
         )
 
@@ -498,13 +401,12 @@ class SalesHandler:
         if not sale.lines:
             return self._empty_cart(ctx, sale)
         if sale.state == SaleState.READY_TO_CONFIRM:
-            return DomainResult(reply=self._summary(sale, ctx.language), sale=sale)
-        more = say(
-            ctx.language,
-            es="¿Agregamos algo más o finalizamos la compra?",
-            en="Shall we add something else or check out?",
-        )
-        return DomainResult(reply=f"{self._cart_text(sale, ctx.language)}\n\n{more}", sale=sale)
+            return DomainResult(
+                reply=replies.summary(ctx.language, sale, self._currency), sale=sale
+            )
+        cart = replies.cart(ctx.language, sale, self._currency)
+        more = replies.add_more_or_check_out(ctx.language)
+        return DomainResult(reply=f"{cart}\n\n{more}", sale=sale)
 
     async def _no_sale(self, ctx: TurnContext) -> DomainResult:
         lang = ctx.language
@@ -514,46 +416,21 @@ class SalesHandler:
             order = await ctx.session.scalar(select(Order).where(Order.sale_id == closed.id))
         if order is not None and ctx.understanding.sub == "cancel":
             return DomainResult(
-                reply=say(
-                    lang,
-                    es=f"Tu pedido #{order.id} ya fue confirmado; para cancelarlo te atiende un "
-                    "asesor.",
-                    en=f"Your order #{order.id} is already confirmed; a sales advisor will help "
-                    "you cancel it.",
-                ),
+                reply=replies.advisor_cancels(lang, order.id),
                 order_id=order.id,
                 handoff_reason="cancel_confirmed_order",
             )
         if order is not None and ctx.understanding.sub in ("confirm", "checkout", "data", "cart"):
             # A repeated "sí" (a double tap, or a retry from another process) finds the order.
             return DomainResult(
-                reply=say(
-                    lang,
-                    es=f"Tu pedido #{order.id} ya quedó confirmado por "
-                    f"{money(order.total, self._currency)}. ¿Te ayudo con algo más?",
-                    en=f"Your order #{order.id} is already confirmed for "
-                    f"{money(order.total, self._currency, 'en')}. Anything else?",
-                ),
+                reply=replies.already_confirmed(lang, order.id, order.total, self._currency),
                 facts={"order_id": order.id, "total": str(order.total)},
                 order_id=order.id,
             )
-        return DomainResult(
-            reply=say(
-                lang,
-                es="No tienes un pedido en curso. ¿Qué producto te interesa?",
-                en="You don't have an order in progress. Which product are you interested in?",
-            )
-        )
+        return DomainResult(reply=replies.no_sale(lang))
 
     def _empty_cart(self, ctx: TurnContext, sale: Sale) -> DomainResult:
-        return DomainResult(
-            reply=say(
-                ctx.language,
-                es="Tu carrito está vacío. ¿Qué producto te agrego?",
-                en="Your cart is empty. Which product shall I add?",
-            ),
-            sale=sale,
-        )
+        return DomainResult(reply=replies.cart_is_empty(ctx.language), sale=sale)
 
     def _ask_choice(
         self,
@@ -564,49 +441,14 @@ class SalesHandler:
         intro: str | None = None,
     ) -> DomainResult:
         """Number the options and remember them, so that "el 2" picks the second."""
-        lang = ctx.language
         options = products[:4]
         sale.data = {
             **sale.data,
             "choices": [p.sku for p in options],
             "choice_quantity": quantity,
         }
-        lines = "".join(
-            f"\n{i}. {p.name}: {money(p.price, language=lang)}"
-            + (say(lang, es=" (agotado)", en=" (out of stock)") if p.stock <= 0 else "")
-            for i, p in enumerate(options, 1)
-        )
-        question = intro or say(
-            lang,
-            es="¿Cuál de estos quieres? Respóndeme con el número.",
-            en="Which of these would you like? Reply with the number.",
-        )
-        return DomainResult(reply=f"{question}{lines}", products=options, sale=sale)
-
-    def _cart_text(self, sale: Sale, lang: str) -> str:
-        lines = "".join(
-            f"\n• {line.quantity} × {line.product.name}: "
-            f"{money(line.unit_price * line.quantity, self._currency, lang)}"
-            for line in sale.lines
-        )
-        total = money(sale_total(sale), self._currency, lang)
-        return say(lang, es="*Tu carrito*", en="*Your cart*") + f"{lines}\n*Total: {total}*"
-
-    def _summary(self, sale: Sale, lang: str) -> str:
-        fields: dict[str, str] = sale.data.get("customer", {})
-        data = "".join(
-            f"\n{order_fields.label(f, lang)}: {fields[f]}"
-            for f in (*order_fields.REQUIRED, *order_fields.OPTIONAL)
-            if fields.get(f)
-        )
-        heading = say(lang, es="*Resumen de tu pedido*", en="*Your order summary*")
-        question = say(
-            lang,
-            es="¿Confirmas el pedido? Responde *sí* para confirmar o *no* para cambiar algo.",
-            en="Do you confirm the order? Reply *yes* to confirm or *no* to change something.",
-        )
-        cart = self._cart_text(sale, lang).split("\n", 1)[1]
-        return f"{heading}\n{cart}\n{data.strip()}\n\n{question}"
+        reply = replies.choices(ctx.language, options, intro)
+        return DomainResult(reply=reply, products=options, sale=sale)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -645,20 +487,6 @@ class SalesHandler:
             )
         )
         await session.flush()
-
-
-def _units(count: int, language: str) -> str:
-    if language == "en":
-        return f"{count} unit" if count == 1 else f"{count} units"
-    return f"{count} unidad" if count == 1 else f"{count} unidades"
-
-
-def _added(language: str, quantity: int, product: Product) -> str:
-    return say(
-        language,
-        es=f"Agregué {quantity} × {product.name} ({money(product.price)} c/u).",
-        en=f"Added {quantity} × {product.name} ({money(product.price, language='en')} each).",
-    )
 
 
 def _picked(text: str, sale: Sale) -> int | None:
