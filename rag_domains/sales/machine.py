@@ -1,0 +1,522 @@
+"""The sales state machine: cart → customer data → summary → explicit yes → order.
+
+A sale is `started` → `cart` → `collecting_data` → `ready_to_confirm` → `closed`, or
+`cancelled` from any open state. What each customer act (`purchase.*`) does:
+
+- add (or a pick from the list just shown): opens a sale (`started`); a product in it makes
+  it `cart`. Change and remove edit the cart the same way, and an emptied cart is `started`
+  again. In `collecting_data` and `ready_to_confirm` the state stays and the pending question
+  or the summary is shown again.
+- checkout: `started` or `cart` → `collecting_data`; once every required field is known and
+  valid (given in this chat, or on file for a verified customer) → `ready_to_confirm`.
+- data, or any message while `collecting_data`: fills and checks the fields, as above.
+- confirm: in `ready_to_confirm`, and only on a plain yes (`explicit_yes`), the order is
+  placed and the sale is `closed`; stock sold meanwhile adjusts the cart and shows the summary
+  again. In another state a confirm is a checkout.
+- deny: `ready_to_confirm` → `cart`. cancel: any open state → `cancelled`.
+- with no open sale: a repeated yes finds the order just placed; cancelling a confirmed order
+  goes to an advisor.
+
+Money and stock move only in `order_placement`; the words the customer reads are in `replies`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent import identity
+from agent.catalog.alternatives import alternatives
+from agent.catalog.search import ProductIndex
+from agent.errors import InvalidInputError, OutOfStockError
+from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
+from agent.nlu.consent import explicit_yes
+from rag_domains import order_fields
+from rag_domains.base import DomainResult, Offer, TurnContext
+from rag_domains.sales import replies
+from rag_domains.sales.order_placement import customer_by_national_id, place_order
+from rag_domains.sales.picks import picked
+
+OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
+CLEAR_WINNER = 1.2
+"""The best match is taken without asking when it scores this many times the runner-up."""
+
+
+class SalesHandler:
+    """Answers `purchase.*`, and unclear messages while customer data is being collected."""
+
+    name = "sales"
+
+    def __init__(self, index: ProductIndex, *, currency: str = "COP") -> None:
+        self._index = index
+        self._currency = currency
+
+    async def handle(self, ctx: TurnContext) -> DomainResult:
+        """Move the conversation's sale one step and say where it stands."""
+        sub = ctx.understanding.sub
+        sale = ctx.sale if ctx.sale is not None and ctx.sale.state in OPEN else None
+        if sale is not None and sale.data.get("choices") and picked(ctx.text, sale) is not None:
+            return await self._pick(ctx, sale)
+        collecting = sale is not None and sale.state == SaleState.COLLECTING_DATA
+        if sub == "add" and collecting and not ctx.understanding.entities.products:
+            sub = "data"  # a bare number while a field is asked for answers the question
+        if sub == "add":
+            return await self._add(ctx, sale)
+        if sale is None:
+            return await self._no_sale(ctx)
+        if sub == "change":
+            return await self._change(ctx, sale)
+        if sub == "remove":
+            return await self._remove(ctx, sale)
+        if sub == "checkout":
+            return await self._checkout(ctx, sale)
+        if sub == "confirm":
+            return await self._confirm(ctx, sale)
+        if sub == "deny":
+            return self._deny(ctx, sale)
+        if sub == "cancel":
+            return self._cancel(ctx, sale)
+        if sub == "data" or sale.state == SaleState.COLLECTING_DATA:
+            return await self._collect(ctx, sale)
+        if sub is None and sale.state == SaleState.READY_TO_CONFIRM:
+            return self._still_open(ctx, sale)  # "espera", "déjame pensarlo"
+        return self._show(ctx, sale)
+
+    # -- cart ------------------------------------------------------------------------------
+
+    async def _add(self, ctx: TurnContext, sale: Sale | None) -> DomainResult:
+        lang = ctx.language
+        mentions = ctx.understanding.entities.products
+        quantity = ctx.understanding.entities.quantity
+        if not mentions:
+            products, quantity = await self._unnamed(ctx, sale, quantity)
+            if not products:
+                return DomainResult(reply=replies.which_product(lang))
+            if len(products) > 1:
+                sale = await self._open_sale(ctx, sale)
+                return self._ask_choice(ctx, sale, products, quantity or 1)
+            chosen: list[tuple[Product, int]] = [(products[0], quantity or 1)]
+        else:
+            chosen = []
+            for mention in mentions:
+                candidates = await self._candidates(ctx.session, mention.text)
+                qty = mention.quantity or (quantity if len(mentions) == 1 else None) or 1
+                if not candidates:
+                    return DomainResult(reply=replies.not_found(lang, mention.text), sale=sale)
+                if len(candidates) > 1:
+                    sale = await self._open_sale(ctx, sale)
+                    return self._ask_choice(ctx, sale, candidates, qty)
+                chosen.append((candidates[0], qty))
+        sale = await self._open_sale(ctx, sale)
+        notes: list[str] = []
+        added: list[Product] = []
+        for product, qty in chosen:
+            problem = await self._take(ctx, sale, product, qty)
+            if problem is not None:
+                return problem
+            added.append(product)
+            notes.append(replies.added(lang, qty, product))
+        return self._after_edit(ctx, sale, " ".join(notes), added)
+
+    async def _unnamed(
+        self, ctx: TurnContext, sale: Sale | None, quantity: int | None
+    ) -> tuple[list[Product], int | None]:
+        """What "agrégame 2", "los blancos" or a plain "sí" refers to: the offer the last reply
+        made (with its quantity), else the products it showed, narrowed by the words used."""
+        offer = ctx.offer
+        if offer is not None and offer.intent == "purchase.add" and offer.sku:
+            return await _by_skus(ctx.session, [offer.sku]), quantity or offer.quantity
+        if quantity is None and sale is not None:
+            quantity = sale.data.get("choice_quantity")
+        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        by_id = {p.id: p for p in shown}
+        for hit in self._index.search(ctx.text, limit=100):
+            if hit.product_id in by_id:
+                return [by_id[hit.product_id]], quantity
+        return shown[:4], quantity
+
+    async def _pick(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        number = picked(ctx.text, sale)
+        skus: list[str] = sale.data["choices"]
+        assert number is not None
+        product = (await _by_skus(ctx.session, [skus[number - 1]]))[0]
+        qty = int(sale.data.get("choice_quantity", 1))
+        sale.data = {k: v for k, v in sale.data.items() if k not in ("choices", "choice_quantity")}
+        problem = await self._take(ctx, sale, product, qty)
+        if problem is not None:
+            return problem
+        return self._after_edit(ctx, sale, replies.added(ctx.language, qty, product), [product])
+
+    async def _change(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        quantity = ctx.understanding.entities.quantity
+        mentions = ctx.understanding.entities.products
+        if quantity is None and mentions:
+            quantity = mentions[0].quantity
+        line = await self._line_for(ctx, sale)
+        if line is None or quantity is None:
+            return self._ask_with_cart(ctx, sale, replies.change_what(ctx.language))
+        if quantity <= 0:
+            return self._drop(ctx, sale, line)
+        problem = await self._cannot_add(ctx, line.product, quantity - line.quantity, sale)
+        if problem is not None:
+            return problem
+        line.quantity = quantity
+        note = replies.changed(ctx.language, quantity, line.product)
+        return self._after_edit(ctx, sale, note, [line.product])
+
+    async def _remove(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        line = await self._line_for(ctx, sale)
+        if line is None:
+            return self._ask_with_cart(ctx, sale, replies.remove_what(ctx.language))
+        return self._drop(ctx, sale, line)
+
+    def _drop(self, ctx: TurnContext, sale: Sale, line: SaleLine) -> DomainResult:
+        sale.lines.remove(line)
+        return self._after_edit(ctx, sale, replies.removed(ctx.language, line.product), [])
+
+    def _ask_with_cart(self, ctx: TurnContext, sale: Sale, question: str) -> DomainResult:
+        cart = replies.cart(ctx.language, sale, self._currency)
+        return DomainResult(reply=f"{question}\n\n{cart}", sale=sale)
+
+    async def _take(
+        self, ctx: TurnContext, sale: Sale, product: Product, quantity: int
+    ) -> DomainResult | None:
+        """Put `quantity` units in the cart, or say why they cannot go in."""
+        problem = await self._cannot_add(ctx, product, quantity, sale)
+        if problem is None:
+            await self._put(ctx.session, sale, product, quantity)
+        return problem
+
+    async def _line_for(self, ctx: TurnContext, sale: Sale) -> SaleLine | None:
+        """The cart line the customer means: by product words, else the only (or last) line."""
+        if not sale.lines:
+            return None
+        mentions = ctx.understanding.entities.products
+        if mentions:
+            in_cart = {line.product_id: line for line in sale.lines}
+            for hit in self._index.search(mentions[0].text, limit=50):
+                if hit.product_id in in_cart:
+                    return in_cart[hit.product_id]
+            return None
+        return sale.lines[-1]
+
+    async def _cannot_add(
+        self, ctx: TurnContext, product: Product, extra: int, sale: Sale
+    ) -> DomainResult | None:
+        """Why `extra` more units of `product` cannot go into the cart, if they cannot."""
+        lang = ctx.language
+        if product.price is None:
+            return DomainResult(
+                reply=replies.price_on_request(lang, product),
+                products=[product],
+                sale=sale,
+                handoff_reason="price_on_request",
+            )
+        in_cart = sum(line.quantity for line in sale.lines if line.product_id == product.id)
+        if extra <= 0 or in_cart + extra <= product.stock:
+            return None
+        if product.stock <= 0:
+            sold_out = replies.sold_out(lang, product)
+            instead = await alternatives(ctx.session, self._index, product)
+            if not instead:
+                return DomainResult(reply=sold_out, sale=sale)
+            intro = sold_out + replies.can_offer(lang)
+            return self._ask_choice(ctx, sale, instead, extra, intro=intro)
+        available = product.stock - in_cart
+        have = replies.only_have(lang, product)
+        if available <= 0:
+            return DomainResult(
+                reply=have + replies.all_in_cart(lang),
+                products=[product],
+                sale=sale,
+            )
+        return DomainResult(
+            reply=have + replies.add_the_rest(lang, in_cart, available),
+            products=[product],
+            sale=sale,
+            offer=Offer("purchase.add", sku=product.sku, quantity=available),
+        )
+
+    def _after_edit(
+        self, ctx: TurnContext, sale: Sale, note: str, products: list[Product]
+    ) -> DomainResult:
+        """After the cart changed: where the sale goes next and what the customer reads."""
+        lang = ctx.language
+        if not sale.lines:
+            sale.state = SaleState.STARTED
+            empty = replies.now_empty(lang)
+            return DomainResult(reply=f"{note} {empty}", products=products, sale=sale)
+        if sale.state == SaleState.STARTED:
+            sale.state = SaleState.CART
+        cart = replies.cart(lang, sale, self._currency)
+        if sale.state == SaleState.READY_TO_CONFIRM:
+            summary = replies.summary(lang, sale, self._currency)
+            return DomainResult(reply=f"{note}\n\n{summary}", products=products, sale=sale)
+        if sale.state == SaleState.COLLECTING_DATA:
+            pending = sale.data.get("pending_field")
+            question = order_fields.ask(pending, lang) if pending else ""
+            return DomainResult(
+                reply=f"{note}\n\n{cart}\n\n{question}".strip(), products=products, sale=sale
+            )
+        more = replies.anything_else(lang)
+        return DomainResult(reply=f"{note}\n\n{cart}\n\n{more}", products=products, sale=sale)
+
+    # -- customer data and confirmation ----------------------------------------------------
+
+    async def _checkout(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        if not sale.lines:
+            return self._empty_cart(ctx, sale)
+        if sale.state in (SaleState.STARTED, SaleState.CART):
+            sale.state = SaleState.COLLECTING_DATA
+            # Only a verified chat gets its data on file filled in (agent/identity.py).
+            customer = await identity.verified_customer(ctx.session, ctx.conversation)
+            if customer is not None and not sale.data.get("customer"):
+                sale.data = {**sale.data, "customer": _known_fields(customer)}
+        return await self._collect(ctx, sale)
+
+    async def _collect(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        lang = ctx.language
+        if not sale.lines:
+            return self._empty_cart(ctx, sale)
+        fields: dict[str, str] = dict(sale.data.get("customer", {}))
+        pending: str | None = sale.data.get("pending_field")
+        given = _given_fields(ctx, pending)
+        greeting = ""
+        for field, value in given.items():
+            try:
+                fields[field] = order_fields.validate(field, value)
+            except InvalidInputError:
+                sale.data = {**sale.data, "customer": fields, "pending_field": field}
+                reply = f"{order_fields.invalid(field, lang)} {order_fields.ask(field, lang)}"
+                return DomainResult(reply=reply, sale=sale)
+            if field in ("national_id", "phone") and fields.get("national_id"):
+                known = await customer_by_national_id(ctx.session, fields["national_id"])
+                if known is not None and _proves(ctx, known, fields, field):
+                    # The chat is this customer: their data on file fills what is missing.
+                    identity.mark_verified(ctx.conversation, known)
+                    fields = {**_known_fields(known), **fields}
+                    first = known.name.split()[0]
+                    greeting = replies.welcome_back(lang, first)
+        missing = [f for f in order_fields.REQUIRED if not fields.get(f)]
+        if sale.state in (SaleState.STARTED, SaleState.CART) and not given:
+            return self._show(ctx, sale)
+        if missing:
+            sale.state = SaleState.COLLECTING_DATA
+            sale.data = {**sale.data, "customer": fields, "pending_field": missing[0]}
+            intro = ""
+            if not given and pending is None:
+                intro = replies.need_details(lang)
+            elif not given:
+                intro = order_fields.invalid(missing[0], lang)
+            question = order_fields.ask(missing[0], lang)
+            return DomainResult(
+                reply=" ".join(p for p in (greeting, intro, question) if p), sale=sale
+            )
+        sale.state = SaleState.READY_TO_CONFIRM
+        sale.data = {**sale.data, "customer": fields, "pending_field": None}
+        summary = replies.summary(lang, sale, self._currency)
+        reply = "\n\n".join(p for p in (greeting, summary) if p)
+        return DomainResult(reply=reply, sale=sale)
+
+    async def _confirm(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        if sale.state != SaleState.READY_TO_CONFIRM:
+            return await self._checkout(ctx, sale)
+        if not explicit_yes(ctx.text):
+            # Whoever read the message as a yes (a rule or a model), the words decide.
+            return self._still_open(ctx, sale)
+        fields = sale.data.get("customer", {})
+        known = await customer_by_national_id(ctx.session, fields["national_id"])
+        try:
+            order = await place_order(ctx.session, ctx.conversation, sale, currency=self._currency)
+        except OutOfStockError as err:
+            return await self._sold_out_meanwhile(ctx, sale, err)
+        # Set outside the savepoint: a rolled-back savepoint expires what it modified.
+        ctx.conversation.customer_id = order.customer_id  # staff see whose order it is
+        if known is None:
+            # A new record holds only what this chat gave: the chat is that customer.
+            created = await ctx.session.get(Customer, order.customer_id)
+            assert created is not None
+            identity.mark_verified(ctx.conversation, created)
+        sale.state = SaleState.CLOSED
+        sale.data = {**sale.data, "pending_field": None}
+        reply = replies.confirmed(
+            ctx.language, order.id, order.total, self._currency, fields.get("phone")
+        )
+        facts = {"order_id": order.id, "total": str(order.total)}
+        return DomainResult(reply=reply, facts=facts, sale=sale, order_id=order.id)
+
+    async def _sold_out_meanwhile(
+        self, ctx: TurnContext, sale: Sale, err: OutOfStockError
+    ) -> DomainResult:
+        lang = ctx.language
+        line = next(line for line in sale.lines if line.product.sku == err.sku)
+        await ctx.session.refresh(line.product)
+        name = line.product.name
+        if err.available > 0:
+            line.quantity = err.available
+            note = replies.sold_meanwhile(lang, name, err.available)
+        else:
+            sale.lines.remove(line)
+            note = replies.sold_out_meanwhile(lang, name)
+        if not sale.lines:
+            sale.state = SaleState.STARTED
+            return DomainResult(reply=note, sale=sale)
+        return DomainResult(
+            reply=f"{note}\n\n{replies.summary(lang, sale, self._currency)}", sale=sale
+        )
+
+    def _still_open(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        """The summary again, unconfirmed: only a plain yes closes the sale."""
+        lang = ctx.language
+        note = replies.not_confirmed_yet(lang)
+        return DomainResult(
+            reply=f"{note}\n\n{replies.summary(lang, sale, self._currency)}", sale=sale
+        )
+
+    def _deny(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        if sale.state == SaleState.READY_TO_CONFIRM:
+            sale.state = SaleState.CART
+        return DomainResult(
+            reply=replies.what_to_change(ctx.language),
+            sale=sale,
+        )
+
+    def _cancel(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        sale.state = SaleState.CANCELLED
+        sale.data = {**sale.data, "pending_field": None}
+        return DomainResult(
+            reply=replies.cancelled(ctx.language),
+            sale=sale,
+        )
+
+    # -- replies ---------------------------------------------------------------------------
+
+    def _show(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        if not sale.lines:
+            return self._empty_cart(ctx, sale)
+        if sale.state == SaleState.READY_TO_CONFIRM:
+            return DomainResult(
+                reply=replies.summary(ctx.language, sale, self._currency), sale=sale
+            )
+        cart = replies.cart(ctx.language, sale, self._currency)
+        more = replies.add_more_or_check_out(ctx.language)
+        return DomainResult(reply=f"{cart}\n\n{more}", sale=sale)
+
+    async def _no_sale(self, ctx: TurnContext) -> DomainResult:
+        lang = ctx.language
+        closed = ctx.sale if ctx.sale is not None and ctx.sale.state == SaleState.CLOSED else None
+        order = None
+        if closed is not None:
+            order = await ctx.session.scalar(select(Order).where(Order.sale_id == closed.id))
+        if order is not None and ctx.understanding.sub == "cancel":
+            return DomainResult(
+                reply=replies.advisor_cancels(lang, order.id),
+                order_id=order.id,
+                handoff_reason="cancel_confirmed_order",
+            )
+        if order is not None and ctx.understanding.sub in ("confirm", "checkout", "data", "cart"):
+            # A repeated "sí" (a double tap, or a retry from another process) finds the order.
+            return DomainResult(
+                reply=replies.already_confirmed(lang, order.id, order.total, self._currency),
+                facts={"order_id": order.id, "total": str(order.total)},
+                order_id=order.id,
+            )
+        return DomainResult(reply=replies.no_sale(lang))
+
+    def _empty_cart(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        return DomainResult(reply=replies.cart_is_empty(ctx.language), sale=sale)
+
+    def _ask_choice(
+        self,
+        ctx: TurnContext,
+        sale: Sale,
+        products: list[Product],
+        quantity: int,
+        intro: str | None = None,
+    ) -> DomainResult:
+        """Number the options and remember them, so that "el 2" picks the second."""
+        options = products[:4]
+        sale.data = {
+            **sale.data,
+            "choices": [p.sku for p in options],
+            "choice_quantity": quantity,
+        }
+        reply = replies.choices(ctx.language, options, intro)
+        return DomainResult(reply=reply, products=options, sale=sale)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    async def _candidates(self, session: AsyncSession, text: str) -> list[Product]:
+        """The product meant by `text`: one when it is clear, the top few when it is not."""
+        hits = self._index.search(text, limit=4)
+        if not hits:
+            return []
+        if len(hits) == 1 or hits[0].score >= CLEAR_WINNER * hits[1].score:
+            hits = hits[:1]
+        rows = await session.execute(
+            select(Product).where(Product.id.in_([h.product_id for h in hits]), Product.active)
+        )
+        by_id = {p.id: p for p in rows.scalars()}
+        return [by_id[h.product_id] for h in hits if h.product_id in by_id]
+
+    async def _open_sale(self, ctx: TurnContext, sale: Sale | None) -> Sale:
+        if sale is not None:
+            return sale
+        sale = Sale(conversation_id=ctx.conversation.id, state=SaleState.STARTED, data={}, lines=[])
+        ctx.session.add(sale)
+        await ctx.session.flush()
+        return sale
+
+    @staticmethod
+    async def _put(session: AsyncSession, sale: Sale, product: Product, quantity: int) -> None:
+        """Add units to the cart; the unit price is frozen the first time the product is added."""
+        for line in sale.lines:
+            if line.product_id == product.id:
+                line.quantity += quantity
+                return
+        assert product.price is not None
+        sale.lines.append(
+            SaleLine(
+                product_id=product.id, product=product, quantity=quantity, unit_price=product.price
+            )
+        )
+        await session.flush()
+
+
+def _given_fields(ctx: TurnContext, pending: str | None) -> dict[str, str]:
+    """The customer fields this message carries (the understanding's entities)."""
+    entities = ctx.understanding.entities
+    given = {
+        field: value
+        for field in (*order_fields.REQUIRED, *order_fields.OPTIONAL)
+        if (value := getattr(entities, field))
+    }
+    if not given and pending and ctx.understanding.top in ("purchase", "other"):
+        # A bare answer to the question just asked ("Pereira", "Cra 7 # 12-30").
+        given[pending] = ctx.text
+    return given
+
+
+def _known_fields(customer: Customer) -> dict[str, str]:
+    values = {
+        "national_id": customer.national_id,
+        "name": customer.name,
+        "phone": customer.phone,
+        "city": customer.city,
+        "address": customer.address,
+        "email": customer.email,
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+async def _by_skus(session: AsyncSession, skus: list[str]) -> list[Product]:
+    rows = await session.execute(select(Product).where(Product.sku.in_(skus), Product.active))
+    by_sku = {p.sku: p for p in rows.scalars()}
+    return [by_sku[s] for s in skus if s in by_sku]
+
+
+def _proves(ctx: TurnContext, known: Customer, fields: dict[str, str], field: str) -> bool:
+    """Whether this chat is `known`: its own identity, or the phone on file typed in full."""
+    if identity.is_verified(ctx.conversation, known):
+        return True
+    return field == "phone" and identity.same_phone(fields.get("phone"), known.phone)
