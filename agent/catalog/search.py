@@ -22,6 +22,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.models import Product
+from agent.quantities import NUMBER_VALUES, UNITS
 from agent.text import normalize, singular, tokens
 
 # -- lexicon -------------------------------------------------------------------------------
@@ -48,28 +49,25 @@ _FILLER = """
 """
 _STOP = frozenset(_FILLER.split())
 
-# Number words become digits so that a voice note's "diez libras" reads as "10 lb".
-_NUMBER_WORDS = {
-    "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
-    "ocho": "8", "nueve": "9", "diez": "10", "doce": "12", "quince": "15", "veinte": "20",
-    "treinta": "30", "cuarenta": "40", "cincuenta": "50", "cien": "100",
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "fifteen": "15",
-    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
-}  # fmt: skip
+# Number words become digits so that a voice note's "diez libras" reads as "10 lb": the
+# sizes a product is sold in, not every number word ("uno" and "una" are articles here,
+# "once" is English too).
+_SPOKEN_SIZES = (
+    "dos tres cuatro cinco seis siete ocho nueve diez doce quince veinte treinta cuarenta "
+    "cincuenta cien two three four five six seven eight nine ten twelve fifteen twenty "
+    "thirty forty fifty"
+)
+_NUMBER_WORDS = {word: str(NUMBER_VALUES[word]) for word in _SPOKEN_SIZES.split()} | {
+    "hundred": "100"  # English says "one hundred": understanding reads it as a multiplier
+}
 
-# A unit only counts as one right after a number ("talla M" is a size, "3 m" is metres).
+# A unit joins the number before it ("10 libras" → `10lb`), in its singular spellings
+# (words are made singular before they are looked up). Inches and psi stay plain words.
 _UNITS = {
-    "lb": "lb", "lbs": "lb", "libra": "lb", "lib": "lb", "pound": "lb",
-    "kg": "kg", "kgs": "kg", "kilo": "kg", "kilogramo": "kg", "kilogram": "kg",
-    "g": "g", "gr": "g", "gramo": "g", "gram": "g",
-    "m": "m", "mt": "m", "mts": "m", "metro": "m", "meter": "m", "metre": "m",
-    "cm": "cm", "centimetro": "cm", "mm": "mm", "milimetro": "mm",
-    "l": "l", "lt": "l", "lts": "l", "litro": "l", "liter": "l", "litre": "l",
-    "ml": "ml", "mililitro": "ml", "gal": "gal", "galon": "gal", "gallon": "gal",
-    "oz": "oz", "onza": "oz", "ounce": "oz", "v": "v", "voltio": "v", "volt": "v",
-    "kv": "kv", "kilovoltio": "kv",
-}  # fmt: skip
+    spelling: symbol
+    for spelling, symbol in UNITS.items()
+    if singular(spelling) == spelling and symbol not in ("in", "psi")
+}
 
 # Variants, English words and trade names → the word the catalog is likely to use.
 _WORD_ALIASES = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agent.quantities import UNITS
+
 
 def word_set(text: str) -> frozenset[str]:
     """The words of a text, each also spelled with n for ñ, as people type without it."""
@@ -31,11 +33,7 @@ QUANTITY_CONNECTORS = word_set("a to en por")
 ATTRIBUTE_MARKERS = word_set("talla size numero referencia ref modelo model calibre tamaño")
 """A number right after one of these describes the product ("botas talla 42")."""
 
-MEASURE_UNITS = word_set(
-    "lb lbs libra libras pound pounds kg kgs kilo kilos kilogramo kilogramos gr gramos l lt "
-    "lts litro litros liter liters ml m mt mts metro metros meter meters cm mm pulgada "
-    "pulgadas inch inches galon galones gallon gallons oz onza onzas v voltios volts psi"
-)
+MEASURE_UNITS = word_set(" ".join(UNITS))
 """Units that make the number before them an attribute ("extintor de 10 libras")."""
 
 COUNT_UNITS = word_set(

@@ -8,6 +8,7 @@ from agent.nlu.lexicon import Lexicon
 from agent.nlu.numbers import read_number
 from agent.nlu.offline import OfflineReader
 from agent.nlu.types import DialogState, ProductMention
+from agent.quantities import UNITS
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,7 @@ def test_articles_and_words_are_not_numbers(words: str) -> None:
         ("súmele otro arnés", [("arnes", 1)]),
         ("tienen 12 pares de botas 40?", [("botas 40", 12)]),
         ("botas talla 42", [("botas talla 42", None)]),
+        ("guantes dielectricos 20 kv", [("guantes dielectricos 20 kv", None)]),
         ("quiero 1 botiquín tipo A", [("botiquin tipo a", 1)]),
         (
             "2 extintores de 10 libras y 3 cascos",
@@ -92,6 +94,14 @@ def test_mentions_keep_the_words_and_take_the_quantity(
     found = reader.understand(text, DialogState()).entities.products
 
     assert found == [ProductMention(words, quantity) for words, quantity in products]
+
+
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_every_unit_search_knows_makes_the_number_a_size(reader: OfflineReader, unit: str) -> None:
+    # One vocabulary (agent/quantities.py): "extintor 20 kilovoltio" is not 20 extinguishers.
+    found = reader.understand(f"extintor 20 {unit}", DialogState()).entities.products
+
+    assert found == [ProductMention(f"extintor 20 {unit}", None)]
 
 
 @pytest.mark.parametrize(
