@@ -17,12 +17,6 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 import agent
-from agent.api import mount_api
-from agent.api_docs import router as api_docs_router
-from agent.console import dashboard as console_dashboard
-from agent.console import exports as console_exports
-from agent.console import routes as console_routes
-from agent.console.auth import ManagersOnly
 from agent.deps import RuntimeDep
 from agent.errors import (
     ChannelAuthError,
@@ -31,7 +25,6 @@ from agent.errors import (
     NotFoundError,
     SalesAgentError,
 )
-from agent.metrics import routes as metrics_routes
 from agent.ratelimit import limit_public_chat
 from agent.request_guard import RequestGuard, RequestRefused
 from agent.runtime import Runtime
@@ -45,8 +38,15 @@ from channels.web import pages as web_pages
 from channels.web import socket as web_socket
 from channels.web.origins import ChatCORS
 from channels.whatsapp import webhook as whatsapp_webhook
+from console import dashboard as console_dashboard
+from console import exports as console_exports
+from console import routes as console_routes
+from console.auth import ManagersOnly
 from exports import routes as export_routes
 from exports.schedule import run_cleanup, run_schedule
+from metrics import routes as metrics_routes
+from shop_api import mount_api
+from shop_api.docs import router as api_docs_router
 from storage import routes as storage_routes
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=agent.__version__,
         summary="A conversational sales agent that sells from the shop's real inventory.",
         lifespan=lifespan,
-        docs_url=None,  # served by agent.api_docs from the package, not a CDN
+        docs_url=None,  # served by shop_api.docs from the package, not a CDN
         redoc_url=None,
     )
     app.include_router(api_docs_router)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
 from agent.company import CompanyInfo, load_company
-from agent.console.service import StaffConsole
 from agent.db import create_engine, create_sessionmaker
 from agent.engine import TurnEngine
 from agent.errors import StorageError
@@ -29,6 +28,7 @@ from channels.odoo_livechat.integration import OdooIntegration
 from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import LocalFanOut
 from channels.web.output import WebOutput
+from console.service import StaffConsole
 from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan
 from rag_domains.base import DomainHandler

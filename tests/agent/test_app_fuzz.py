@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from api.api_keys import new_key
 from conftest import make_settings
 from fastapi.routing import APIRoute, iter_route_contexts
+from fixtures.api_keys import new_key
 from fixtures.live_server import LiveServer, serving
 from fixtures.odoo_server import DATABASE, with_odoo
 from fixtures.odoo_server import running as odoo_running

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.rest import Client
 
-from agent.console.queries import conversation_view
 from agent.errors import RetryableError
 from agent.instances import ThisProcess
 from agent.models import (
@@ -44,6 +43,7 @@ from channels.telegram.adapter import TelegramChannel
 from channels.whatsapp.adapter import STATUS_PATH, WhatsAppChannel
 from channels.whatsapp.output import WhatsAppOutput
 from channels.whatsapp.twilio_http import TwilioHttp
+from console.queries import conversation_view
 
 
 class Flaky(CollectingOutput):
