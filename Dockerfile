@@ -16,6 +16,7 @@ COPY exports ./exports
 COPY console ./console
 COPY shop_api ./shop_api
 COPY metrics ./metrics
+COPY salesagent ./salesagent
 COPY migrations ./migrations
 # data/ (report files, the links' signing key), media/ (customers' photos and voice notes) and
 # models/ (the speech model) are volumes in docker-compose.yml: made here so that they belong to

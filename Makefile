@@ -36,6 +36,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## browser: Debian's chromium for the widget tests (apt-get installs it when it is missing)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)

@@ -9,8 +9,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent.channel import TrackedOutput
 from agent.settings import Settings
-from channels.base import TrackedOutput
 from channels.telegram.adapter import TelegramChannel, TelegramConfig
 from channels.whatsapp.adapter import WhatsAppChannel, WhatsAppConfig
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import handoff
+from agent.channel import OutputChannel
 from agent.company import CompanyInfo
 from agent.db import transaction
 from agent.engine import Committed
@@ -27,7 +28,6 @@ from agent.models import Conversation, Message, Staff, StaffNote, utcnow
 from agent.outbox import OutboxDispatcher
 from agent.ratelimit import InMemoryRateLimiter
 from agent.settings import Settings
-from channels.base import OutputChannel
 from console.feed import LocalStaffFeed, StaffFeed
 from console.notify import StaffTelegram
 from console.queries import ConversationView

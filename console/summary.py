@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from agent import order_fields
 from agent.handoff import reason_label
 from agent.i18n import count, money
 from agent.llm.errors import LLMError
@@ -28,7 +29,6 @@ from agent.llm.types import Prompt
 from agent.messages import CartLine
 from agent.models import Owner, SaleState, utcnow
 from console.queries import ConversationView
-from rag_domains import order_fields
 
 log = logging.getLogger(__name__)
 

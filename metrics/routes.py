@@ -13,12 +13,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import reading_session
-from agent.deps import RuntimeDep
 from agent.errors import AuthenticationError, InvalidInputError, NotFoundError
 from agent.settings import Settings
 from metrics.days import parse_range
 from metrics.prometheus import read_totals, render
 from metrics.summary import Summary, summarize
+from salesagent.deps import RuntimeDep
 from shop_api.managers import ManagerOrKeyDep
 
 router = APIRouter(tags=["metrics"])

@@ -14,15 +14,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent import identity
+from agent import identity, order_fields
 from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex
+from agent.domain import DomainResult, Offer, TurnContext
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.i18n import money, say
 from agent.models import Customer, Order, OrderLine, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
-from rag_domains import order_fields
-from rag_domains.base import DomainResult, Offer, TurnContext
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2

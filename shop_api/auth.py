@@ -8,10 +8,10 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from agent.api_keys import authenticate
-from agent.deps import SessionDep
 from agent.errors import AuthenticationError, RateLimitedError
 from agent.models import ApiKey
 from agent.ratelimit import RateLimiter, client_address
+from salesagent.deps import SessionDep
 
 bearer = HTTPBearer(
     auto_error=False,

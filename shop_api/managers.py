@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from agent.deps import SessionDep
 from agent.errors import AuthenticationError
 from agent.models import StaffRole
 from agent.ratelimit import RateLimiter
 from console.auth import session_user
+from salesagent.deps import SessionDep
 from shop_api.auth import api_rate_limiter, bearer, key_header, require_api_key
 
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import AfterValidator
 
-from agent.deps import RuntimeDep, SessionDep
 from agent.models import Owner
+from salesagent.deps import RuntimeDep, SessionDep
 from shop_api import conversations, customers, orders, products
 from shop_api.auth import require_api_key
 from shop_api.conversations import ConversationRow

@@ -15,9 +15,9 @@ from pydantic import (
     field_validator,
 )
 
+from agent import order_fields
 from agent.errors import InvalidInputError
 from agent.models import Direction, Owner
-from rag_domains import order_fields
 
 T = TypeVar("T")
 

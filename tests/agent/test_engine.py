@@ -9,6 +9,7 @@ import pytest
 from conftest import Chat
 from sqlalchemy import func, select, update
 
+from agent.domain import DomainResult, TurnContext
 from agent.messages import InboundMessage
 from agent.models import (
     Conversation,
@@ -24,8 +25,7 @@ from agent.models import (
     SaleState,
     utcnow,
 )
-from agent.runtime import Runtime
-from rag_domains.base import DomainResult, TurnContext
+from salesagent.runtime import Runtime
 
 
 async def count(runtime: Runtime, model: type, *where: object) -> int:

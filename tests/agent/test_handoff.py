@@ -31,9 +31,9 @@ from agent.models import (
     Staff,
     StaffRole,
 )
-from agent.runtime import Runtime
 from agent.settings import Settings
 from console.service import StaffConsole
+from salesagent.runtime import Runtime
 
 
 async def add_staff(runtime: Runtime, username: str, role: StaffRole = StaffRole.AGENT) -> Staff:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.rest import Client
 
+from agent.channel import CollectingOutput, OutputChannel
 from agent.errors import RetryableError
 from agent.instances import ThisProcess
 from agent.models import (
@@ -38,7 +39,6 @@ from agent.models import (
 )
 from agent.outbox import OutboxDispatcher, queue
 from agent.settings import Settings
-from channels.base import CollectingOutput, OutputChannel
 from channels.telegram.adapter import TelegramChannel
 from channels.whatsapp.adapter import STATUS_PATH, WhatsAppChannel
 from channels.whatsapp.output import WhatsAppOutput

@@ -33,10 +33,10 @@ from agent.models import (
     Sale,
     utcnow,
 )
-from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.whatsapp.adapter import INBOUND_PATH, STATUS_PATH
 from console.queries import ListFilter, list_conversations
+from salesagent.runtime import Runtime
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from agent.company import load_company
 from agent.handoff import HandoffPolicy, describe_hours
 from agent.models import Conversation, Message, OutboxItem
-from agent.runtime import Runtime
 from agent.settings import DEMO_SHOP_DIR, Settings
 from console.queries import conversation_view
 from console.summary import staff_context
+from salesagent.runtime import Runtime
 
 DEMO = load_company(DEMO_SHOP_DIR / "company.yaml")
 MONDAY_10AM_BOGOTA = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

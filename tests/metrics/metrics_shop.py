@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from agent.messages import TurnResult
 from agent.models import Conversation, Owner, SaleState, Staff, StaffRole
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 
 EXTINGUISHER_10 = "extintor multipropósito PQS ABC de 10 libras"
 EXTINGUISHER_5 = "extintor multipropósito PQS ABC de 5 libras"

@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 
 from agent.errors import InvalidInputError
 from agent.models import Customer, Direction, Handoff, Message, Order, OrderLine, Owner
-from agent.runtime import Runtime
 from agent.settings import Settings
 from metrics.days import offset_pieces, parse_range
 from metrics.summary import Summary, summarize
+from salesagent.runtime import Runtime
 
 BOGOTA = ZoneInfo("America/Bogota")
 pytestmark = pytest.mark.usefixtures("shop_clock")  # the demo's history has fixed dates

@@ -17,7 +17,6 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 import agent
-from agent.deps import RuntimeDep
 from agent.errors import (
     ChannelAuthError,
     ConfigurationError,
@@ -27,7 +26,6 @@ from agent.errors import (
 )
 from agent.ratelimit import limit_public_chat
 from agent.request_guard import RequestGuard, RequestRefused
-from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
 from channels.odoo_livechat import webhook as odoo_webhook
 from channels.telegram import webhook as telegram_webhook
@@ -45,6 +43,8 @@ from console.auth import ManagersOnly
 from exports import routes as export_routes
 from exports.schedule import run_cleanup, run_schedule
 from metrics import routes as metrics_routes
+from salesagent.deps import RuntimeDep
+from salesagent.runtime import Runtime
 from shop_api import mount_api
 from shop_api.docs import router as api_docs_router
 from storage import routes as storage_routes

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from agent.db import create_engine, create_sessionmaker
 from agent.errors import ConfigurationError
-from agent.eval_conversations import format_script_results, load_scripts, run_script
 from agent.evaluation import evaluate_utterances, format_utterance_report, load_utterances
 from agent.migrate import upgrade_async
 from agent.nlu.types import DialogState, Understanding
-from agent.runtime import Runtime
 from agent.seed import seed_demo
 from agent.settings import Settings
+from salesagent.eval_conversations import format_script_results, load_scripts, run_script
+from salesagent.runtime import Runtime
 
 MACRO_F1_TARGET = 0.92
 

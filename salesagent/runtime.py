@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
+from agent.channel import CollectingOutput, OutputChannel
 from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
+from agent.domain import DomainHandler
 from agent.engine import TurnEngine
 from agent.errors import StorageError
 from agent.jobs import TurnJobs
@@ -21,7 +23,6 @@ from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
-from channels.base import CollectingOutput, OutputChannel
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
@@ -31,7 +32,6 @@ from channels.web.output import WebOutput
 from console.service import StaffConsole
 from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan
-from rag_domains.base import DomainHandler
 from rag_domains.company import CompanyHandler
 from rag_domains.customers import CustomersHandler
 from rag_domains.inventory import InventoryHandler

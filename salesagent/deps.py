@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.engine import TurnEngine
-from agent.runtime import Runtime
 from agent.settings import Settings
+from salesagent.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, TurnResult
 from agent.models import Order
-from agent.runtime import Runtime
 from agent.text import normalize
+from salesagent.runtime import Runtime
 
 
 class ExpectedLine(BaseModel):

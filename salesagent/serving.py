@@ -16,8 +16,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from agent.errors import SalesAgentError
-from agent.runtime import Runtime
 from agent.staff import has_manager
+from salesagent.runtime import Runtime
 
 
 class ShopServer(uvicorn.Server):

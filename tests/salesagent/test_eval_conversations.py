@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.eval_conversations import Script, load_scripts, run_script
-from agent.runtime import Runtime
+from salesagent.eval_conversations import Script, load_scripts, run_script
+from salesagent.runtime import Runtime
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "conversations"
 SCRIPTS = load_scripts(CONVERSATIONS)

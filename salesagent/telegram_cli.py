@@ -79,9 +79,9 @@ def delete_webhook() -> None:
 @telegram_app.command("poll")
 def poll_updates() -> None:
     """Take the bot's updates by polling (no public address needed) and answer them."""
-    from agent.runtime import Runtime
     from channels.telegram.adapter import TelegramChannel
     from channels.telegram.polling import poll
+    from salesagent.runtime import Runtime
 
     settings = get_settings()
     logging.basicConfig(

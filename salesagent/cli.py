@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import SalesAgentError
 from agent.messages import InboundMessage, TurnResult
-from agent.runtime import Runtime
 from agent.settings import Settings, get_settings
 from agent.voice.cli import voice_app
-from channels.telegram.cli import telegram_app
+from salesagent.runtime import Runtime
+from salesagent.telegram_cli import telegram_app
 
 app = typer.Typer(
     help="salesagent: a conversational sales agent that sells from your real inventory.",
@@ -108,8 +108,8 @@ def serve(
     """Migrate, seed the demo shop on first start, and serve the HTTP API."""
     import uvicorn
 
-    from agent.app import create_app
-    from agent.serving import ShopServer
+    from salesagent.app import create_app
+    from salesagent.serving import ShopServer
 
     settings = get_settings()
     _configure_logging(settings)
@@ -331,7 +331,7 @@ def evaluate(
     ] = None,
 ) -> None:
     """Score the understanding on labelled utterances, or run scripted conversations."""
-    from agent.eval_runner import run_eval
+    from salesagent.eval_runner import run_eval
 
     async def work(settings: Settings) -> bool:
         report, passed = await run_eval(settings, file, provider=provider)
