@@ -27,15 +27,8 @@ from agent.errors import (
 from agent.ratelimit import limit_public_chat
 from agent.request_guard import RequestGuard, RequestRefused
 from agent.settings import Settings, get_settings
-from channels.odoo_livechat import webhook as odoo_webhook
-from channels.telegram import webhook as telegram_webhook
-from channels.web import audio as web_audio
-from channels.web import http as web_http
-from channels.web import images as web_images
-from channels.web import pages as web_pages
-from channels.web import socket as web_socket
+from channels.routes import CHANNEL_ROUTES
 from channels.web.origins import ChatCORS
-from channels.whatsapp import webhook as whatsapp_webhook
 from console import dashboard as console_dashboard
 from console import exports as console_exports
 from console import routes as console_routes
@@ -96,14 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.include_router(api_docs_router)
-    app.include_router(web_http.router)
-    app.include_router(web_images.router)
-    app.include_router(web_socket.router)
-    app.include_router(web_pages.router)
-    app.include_router(web_audio.router)
-    app.include_router(whatsapp_webhook.router)
-    app.include_router(telegram_webhook.router)
-    app.include_router(odoo_webhook.router)
+    for routers in CHANNEL_ROUTES.values():  # every channel from one registry
+        for router in routers:
+            app.include_router(router)
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
     app.include_router(console_dashboard.router)
