@@ -65,4 +65,4 @@ bench: install
 	$(BIN)/python bench/turn_latency.py
 
 clean:
-	rm -rf $(VENV) salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
