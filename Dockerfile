@@ -13,6 +13,10 @@ COPY channels ./channels
 COPY rag_domains ./rag_domains
 COPY storage ./storage
 COPY exports ./exports
+COPY console ./console
+COPY shop_api ./shop_api
+COPY metrics ./metrics
+COPY salesagent ./salesagent
 COPY migrations ./migrations
 # data/ (report files, the links' signing key), media/ (customers' photos and voice notes) and
 # models/ (the speech model) are volumes in docker-compose.yml: made here so that they belong to

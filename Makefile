@@ -32,11 +32,12 @@ run: install
 services:
 	@bash .ci/postgres.sh
 
-## lint: ruff, mypy, and ESLint over the browser scripts (eslint.config.js)
+## lint: ruff, mypy, the import contracts (lint-imports), ESLint over the browser scripts
 lint: install-test node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	npx --no-install eslint .
 
 ## node: Node.js and npm for ESLint (apt-get installs Debian's when they are missing)
@@ -79,4 +80,4 @@ bench: install
 	$(BIN)/python bench/turn_latency.py
 
 clean:
-	rm -rf $(VENV) node_modules salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules salesagent.db salesagent.db-* .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

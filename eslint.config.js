@@ -14,7 +14,7 @@ const rules = {
 };
 
 module.exports = [
-  { ignores: ["**/vendor/**", "**/api_docs/static/**", ".venv/**", "node_modules/**"] },
+  { ignores: ["**/vendor/**", "**/docs/static/**", ".venv/**", "node_modules/**"] },
   js.configs.recommended,
   {
     // The console's pages: staff browsers, modern JavaScript.

@@ -57,6 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import inbox
 from agent.db import transaction
+from agent.domain import DomainHandler
 from agent.handoff import HandoffPolicy
 from agent.llm.factory import LLM
 from agent.messages import InboundMessage, TurnResult
@@ -72,7 +73,6 @@ from agent.turn.results import record_failure
 from agent.turn.understand import understand
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
-from rag_domains.base import DomainHandler
 
 __all__ = ["Committed", "TurnEngine", "TurnListener"]
 

@@ -1,6 +1,6 @@
 """Live JSON events for an open socket: a bounded queue that drops a reader who cannot keep up.
 
-The web chat's sockets (channels/web/fanout.py) and the staff consoles (agent/console/feed.py)
+The web chat's sockets (channels/web/fanout.py) and the staff consoles (console/feed.py)
 each read one; a socket whose queue is full is marked `overflowed` and closed by its owner.
 """
 

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent.channel import OutputChannel, PendingReply, TrackedOutput
 from agent.deliveries import close_attempts
 from agent.errors import AnswerLostError, RecipientAwayError, RetryableError, UndeliverableError
 from agent.instances import ThisProcess
 from agent.models import AttemptOutcome, Conversation, Message, OutboxItem, OutboxStatus, utcnow
-from channels.base import OutputChannel, PendingReply, TrackedOutput
 
 log = logging.getLogger(__name__)
 

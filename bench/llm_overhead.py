@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # not tests/: tests/agent 
 from llm_servers import GEMINI_KEY, ScriptedServer, running  # noqa: E402
 
 from agent.db import create_engine, create_sessionmaker  # noqa: E402
-from agent.eval_conversations import load_scripts  # noqa: E402
 from agent.llm.privacy import Redactor  # noqa: E402
 from agent.llm.service import Spend  # noqa: E402
 from agent.messages import InboundMessage  # noqa: E402
 from agent.migrate import upgrade_async  # noqa: E402
 from agent.nlu.types import DialogState  # noqa: E402
-from agent.runtime import Runtime  # noqa: E402
 from agent.seed import seed_demo  # noqa: E402
 from agent.settings import Settings  # noqa: E402
+from salesagent.eval_conversations import load_scripts  # noqa: E402
+from salesagent.runtime import Runtime  # noqa: E402
 
 CONVERSATIONS = ROOT / "tests" / "eval" / "conversations"
 TEMPLATE = (

@@ -24,16 +24,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.importer import import_products
 from agent.db import create_engine, create_sessionmaker, transaction
+from agent.domain import DomainResult, TurnContext
 from agent.engine import TurnEngine
 from agent.messages import InboundMessage
 from agent.migrate import upgrade_async
 from agent.models import Order, Product
 from agent.nlu.types import DialogState, Understanding
-from agent.runtime import Runtime
 from agent.seed import seed_demo
 from agent.settings import Settings
 from agent.understanding import Understander
-from rag_domains.base import DomainResult, TurnContext
+from salesagent.runtime import Runtime
 
 SCRIPT = [
     "hola",

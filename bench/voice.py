@@ -31,10 +31,10 @@ from pathlib import Path
 
 from agent.messages import InboundMessage
 from agent.migrate import upgrade_async
-from agent.runtime import Runtime
 from agent.seed import seed_demo
 from agent.settings import Settings
 from agent.voice.transcriber import Transcriber, default_threads
+from salesagent.runtime import Runtime
 
 SPANISH = (
     "hola buenas tardes, quisiera saber el precio de los extintores de diez libras y de los "

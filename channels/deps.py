@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from agent.deps import RuntimeDep
 from agent.errors import ConfigurationError, NotFoundError
 from channels.intake import Intake
 from channels.telegram.adapter import TelegramChannel
 from channels.whatsapp.adapter import WhatsAppChannel
+from salesagent.deps import RuntimeDep
 
 
 def get_intake(runtime: RuntimeDep) -> Intake:

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import deliveries
+from agent.channel import PendingReply
 from agent.errors import UndeliverableError
 from agent.ratelimit import InMemoryRateLimiter
 from agent.settings import Settings
-from channels.base import PendingReply
 
 REPEATS_ALLOWED = 2
 """An identical reply may go to a chat twice in a row; the third is held back."""

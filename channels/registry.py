@@ -5,12 +5,14 @@ The web chat is always on and built by the runtime itself; these adapters are th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent.channel import TrackedOutput
 from agent.settings import Settings
-from channels.base import TrackedOutput
 from channels.telegram.adapter import TelegramChannel, TelegramConfig
 from channels.whatsapp.adapter import WhatsAppChannel, WhatsAppConfig
 
@@ -38,14 +40,31 @@ class ChannelAdapter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class VendorChannel:
+    """A vendor's channel in the registry: its settings (None when off) and its adapter."""
+
+    name: str
+    config: Callable[[Settings], object | None]
+    build: Callable[[Settings, async_sessionmaker[AsyncSession]], ChannelAdapter | None]
+
+
+# The vendors' channels, in the order they are checked and built. The web chat (built by the
+# runtime) and the Odoo livechat (channels/odoo_livechat/integration.py) are not adapters of
+# this kind; every channel's HTTP routes are listed in channels/routes.py.
+VENDOR_CHANNELS = (
+    VendorChannel(
+        WhatsAppChannel.name, WhatsAppConfig.from_settings, WhatsAppChannel.from_settings
+    ),
+    VendorChannel(
+        TelegramChannel.name, TelegramConfig.from_settings, TelegramChannel.from_settings
+    ),
+)
+
+
 def check_channels(settings: Settings) -> list[str]:
     """The channels the settings switch on; `ConfigurationError` naming a missing variable."""
-    enabled = []
-    if WhatsAppConfig.from_settings(settings) is not None:
-        enabled.append(WhatsAppChannel.name)
-    if TelegramConfig.from_settings(settings) is not None:
-        enabled.append(TelegramChannel.name)
-    return enabled
+    return [vendor.name for vendor in VENDOR_CHANNELS if vendor.config(settings) is not None]
 
 
 def build_channels(
@@ -53,10 +72,8 @@ def build_channels(
 ) -> dict[str, ChannelAdapter]:
     """The adapters of the channels switched on."""
     adapters: dict[str, ChannelAdapter] = {}
-    whatsapp = WhatsAppChannel.from_settings(settings, sessions)
-    if whatsapp is not None:
-        adapters[whatsapp.name] = whatsapp
-    telegram = TelegramChannel.from_settings(settings, sessions)
-    if telegram is not None:
-        adapters[telegram.name] = telegram
+    for vendor in VENDOR_CHANNELS:
+        adapter = vendor.build(settings, sessions)
+        if adapter is not None:
+            adapters[adapter.name] = adapter
     return adapters

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from agent.api.managers import ManagerOrKeyDep
-from agent.deps import SessionDep
 from agent.models import ExportJob, ExportStatus
 from exports.filters import ExportFilters
 from exports.jobs import ExportJobs
+from salesagent.deps import SessionDep
+from shop_api.managers import ManagerOrKeyDep
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from agent.company import DAYS, CompanyInfo, ShippingZone, TimeRange
+from agent.domain import DomainResult, TurnContext
 from agent.i18n import money, say
 from agent.nlu.types import Entities
-from rag_domains.base import DomainResult, TurnContext
 
 _DAY_NAMES = {
     "es": ("Lunes", "Martes", "Miércoles", "Jueves", "Viernes", "Sábado", "Domingo"),

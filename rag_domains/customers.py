@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import identity
+from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money, say
 from agent.models import Customer, Order
 from agent.text import normalize
-from rag_domains.base import DomainResult, Offer, TurnContext
 
 CLAIM_KEY = "claimed_national_id"
 """The conversation context's key for the cédula given, until the phone on file confirms it."""

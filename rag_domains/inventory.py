@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex, load_products
+from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money, say
 from agent.models import Product
-from rag_domains.base import DomainResult, Offer, TurnContext
 
 CLEAR_WINNER = 1.25
 """A top hit scoring this many times the second one is the product the customer means."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from agent.domain import DomainResult, TurnContext
 from agent.i18n import say
 from agent.models import Direction
-from rag_domains.base import DomainResult, TurnContext
 
 
 class SmalltalkHandler:

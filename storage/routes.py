@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
-from agent.api.managers import ManagerOrKeyDep
-from agent.deps import RuntimeDep
 from agent.errors import InvalidInputError
+from salesagent.deps import RuntimeDep
+from shop_api.managers import ManagerOrKeyDep
 from storage.disposition import attachment
 from storage.local import EXPORTS_PREFIX, LocalStorage
 

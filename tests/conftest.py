@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from agent.db import create_engine, create_sessionmaker
 from agent.messages import InboundMessage, TurnResult
 from agent.migrate import upgrade, upgrade_async
-from agent.runtime import Runtime
 from agent.seed import seed_demo
 from agent.settings import Settings
+from salesagent.runtime import Runtime
 
 pytest_plugins = [
     "fixtures.llm_setup",

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agent import order_fields
 from agent.errors import InvalidInputError
 from agent.llm.cache import cache_key
 from agent.llm.errors import LLMError, LLMOutputError
@@ -27,7 +28,6 @@ from agent.nlu.numbers import read_number
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import INTENT_LABELS, DialogState, Entities, ProductMention, Understanding
 from agent.text import normalize, singular, tokens
-from rag_domains import order_fields
 
 log = logging.getLogger(__name__)
 

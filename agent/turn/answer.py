@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import handoff_triggers
+from agent.domain import DomainHandler, DomainResult, Offer, TurnContext
 from agent.handoff import HandoffPolicy
 from agent.i18n import say
 from agent.models import Conversation, Message, Sale, SaleState
@@ -22,7 +23,6 @@ from agent.nlu.consent import explicit_yes
 from agent.nlu.types import Understanding
 from agent.turn.understand import Understood
 from agent.understanding import Reading
-from rag_domains.base import DomainHandler, DomainResult, Offer, TurnContext
 
 ROUTES = {
     "inventory": "inventory",

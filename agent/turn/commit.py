@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import memory, outbox
+from agent.domain import DomainHandler, DomainResult
 from agent.handoff import HandoffPolicy
 from agent.messages import TurnResult
 from agent.models import (
@@ -37,7 +38,6 @@ from agent.turn.results import finish, turn_result
 from agent.turn.spend import record_spend
 from agent.turn.understand import Understood
 from agent.voice import unheard_reply
-from rag_domains.base import DomainHandler, DomainResult
 
 SETTLE_MARGIN_SECONDS = 15.0
 """How long past the phrasing timeout a held reply waits before the outbox sends it anyway."""

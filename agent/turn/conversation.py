@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.db import insert_ignore
+from agent.domain import Offer
 from agent.models import Conversation, Owner, utcnow
-from rag_domains.base import Offer
 
 
 async def lock_conversation(

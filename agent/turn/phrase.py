@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import transaction
+from agent.domain import DomainResult
 from agent.llm.factory import LLM
 from agent.llm.privacy import Redactor
 from agent.llm.service import Spend
@@ -24,7 +25,6 @@ from agent.streaming import ChunkSink, word_chunks
 from agent.turn.answer import Reply
 from agent.turn.spend import record_spend
 from agent.understanding import Reading
-from rag_domains.base import DomainResult
 
 # Every phase of a turn logs under the engine's name, so one logger setting covers the turn.
 log = logging.getLogger("agent.engine")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import inbox, memory
 from agent.db import transaction
+from agent.domain import Offer
 from agent.llm.prompts import Line, recent
 from agent.messages import InboundMessage
 from agent.models import Conversation, Direction, Owner, Sale, utcnow
@@ -20,7 +21,6 @@ from agent.turn.conversation import lock_conversation, pending_offer
 from agent.turn.private_data import private_values
 from agent.understanding import Understander
 from agent.voice import PendingNote, pending_notes, unheard
-from rag_domains.base import Offer
 
 
 @dataclass(slots=True)

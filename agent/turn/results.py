@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import inbox
 from agent.db import transaction
+from agent.domain import DomainResult
 from agent.i18n import say
 from agent.messages import CartLine, InboundMessage, ProductRef, TurnResult
 from agent.models import Conversation, InboxItem, InboxStatus, Sale, utcnow
 from agent.nlu.types import Understanding
-from rag_domains.base import DomainResult
 
 
 def turn_result(

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.catalog.importer import ImportReport
+from agent.channel import OutputChannel
 from agent.engine import TurnEngine
 from agent.settings import Settings
-from channels.base import OutputChannel
 from channels.odoo_livechat.catalog_sync import sync_products
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from agent.deps import RuntimeDep
 from agent.errors import ChannelAuthError, NotFoundError
-from agent.runtime import Runtime
 from channels.odoo_livechat import signing
 from channels.odoo_livechat.livechat import OdooLivechat
+from salesagent.deps import RuntimeDep
+from salesagent.runtime import Runtime
 
 router = APIRouter(tags=["odoo"])
 

@@ -23,9 +23,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from agent import deliveries
+from agent.channel import PendingReply
 from agent.db import transaction
 from agent.errors import RetryableError, UndeliverableError
-from channels.base import PendingReply
 from channels.guards import hold_back_loop
 from channels.split import split_reply
 

@@ -14,13 +14,13 @@ from fastapi import APIRouter, File, Form, UploadFile
 
 from agent import inbox
 from agent.clean_text import require_clean
-from agent.deps import EngineDep, RuntimeDep, SettingsDep
 from agent.messages import InboundMessage, MediaRef, TurnResult
 from agent.voice.formats import sniff_audio
 from channels.web.deps import WebOutputDep
 from channels.web.output import CHANNEL
 from channels.web.turns import answer
 from channels.web.uploads import read_upload
+from salesagent.deps import EngineDep, RuntimeDep, SettingsDep
 
 router = APIRouter(tags=["chat"])
 

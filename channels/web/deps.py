@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from agent.deps import RuntimeDep
+from agent.channel import OutputChannel
 from agent.errors import ConfigurationError
-from channels.base import OutputChannel
 from channels.web.output import CHANNEL, WebOutput
+from salesagent.deps import RuntimeDep
 
 
 def web_output(outputs: Mapping[str, OutputChannel]) -> WebOutput:

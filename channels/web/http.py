@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
 import agent
-from agent.deps import EngineDep, RuntimeDep, SessionDep, SettingsDep
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, TurnResult
 from channels.web.deps import WebOutputDep
@@ -17,6 +16,7 @@ from channels.web.fanout import LocalFanOut
 from channels.web.history import ChatHistory, chat_history, shop_counts
 from channels.web.output import CHANNEL
 from channels.web.turns import answer
+from salesagent.deps import EngineDep, RuntimeDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["chat"])
 

@@ -17,11 +17,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent.channel import PendingReply
 from agent.errors import RecipientAwayError
 from agent.live_events import Event
 from agent.locks import KeyedLocks
 from agent.models import utcnow
-from channels.base import PendingReply
 from channels.web.fanout import FanOut
 from channels.web.senders import staff_name_of_row
 

@@ -16,10 +16,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent.deps import RuntimeDep, SessionDep
 from agent.i18n import money
 from agent.models import Product
 from channels.web.origins import OriginPolicy
+from salesagent.deps import RuntimeDep, SessionDep
 
 STATIC = Path(__file__).parent / "static"
 

@@ -26,11 +26,11 @@ from agent.clean_text import text_problem
 from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
-from agent.runtime import Runtime
 from channels.web.deps import web_output
 from channels.web.origins import OriginPolicy
 from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
 from channels.web.senders import staff_names
+from salesagent.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from agent import deliveries
+from agent.channel import PendingReply
 from agent.db import transaction
 from agent.errors import AnswerLostError, RetryableError, UndeliverableError
 from agent.models import utcnow
-from channels.base import PendingReply
 from channels.guards import hold_back_loop
 from channels.split import split_reply
 

@@ -14,10 +14,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from agent import deliveries
 from agent.db import transaction
-from agent.deps import RuntimeDep
 from channels.deps import IntakeDep, WhatsAppDep
 from channels.whatsapp.adapter import INBOUND_PATH, STATUS_PATH
 from channels.whatsapp.output import CHANNEL
+from salesagent.deps import RuntimeDep
 
 router = APIRouter(tags=["whatsapp"])
 

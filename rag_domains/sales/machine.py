@@ -25,14 +25,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent import identity
+from agent import identity, order_fields
 from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex
+from agent.domain import DomainResult, Offer, TurnContext
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
-from rag_domains import order_fields
-from rag_domains.base import DomainResult, Offer, TurnContext
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order
 from rag_domains.sales.picks import picked

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from agent import order_fields
 from agent.i18n import money, say
 from agent.models import Product, Sale
-from rag_domains import order_fields
 from rag_domains.sales.order_placement import sale_total
 
 # -- the cart --------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from fixtures.llm_setup import configured, gemini_settings
 from sqlalchemy import func, select
 
 from agent import handoff_triggers
-from agent.console.service import StaffConsole
 from agent.handoff import NotAllowed, OwnershipConflict
 from agent.models import (
     Conversation,
@@ -32,8 +31,9 @@ from agent.models import (
     Staff,
     StaffRole,
 )
-from agent.runtime import Runtime
 from agent.settings import Settings
+from console.service import StaffConsole
+from salesagent.runtime import Runtime
 
 
 async def add_staff(runtime: Runtime, username: str, role: StaffRole = StaffRole.AGENT) -> Staff:

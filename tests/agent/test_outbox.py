@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.rest import Client
 
-from agent.console.queries import conversation_view
+from agent.channel import CollectingOutput, OutputChannel
 from agent.errors import RetryableError
 from agent.instances import ThisProcess
 from agent.models import (
@@ -39,11 +39,11 @@ from agent.models import (
 )
 from agent.outbox import OutboxDispatcher, queue
 from agent.settings import Settings
-from channels.base import CollectingOutput, OutputChannel
 from channels.telegram.adapter import TelegramChannel
 from channels.whatsapp.adapter import STATUS_PATH, WhatsAppChannel
 from channels.whatsapp.output import WhatsAppOutput
 from channels.whatsapp.twilio_http import TwilioHttp
+from console.queries import conversation_view
 
 
 class Flaky(CollectingOutput):

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from api.api_keys import new_key
 from conftest import make_settings
+from fixtures.api_keys import new_key
 from fixtures.live_server import LiveServer, count, serving
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus

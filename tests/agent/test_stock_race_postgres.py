@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from agent.messages import TurnResult
 from agent.models import Order, Product, SaleState
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 
 CUSTOMERS = [
     ("1032456789", "Laura Restrepo", "3104567890"),

@@ -7,7 +7,7 @@ import uuid
 
 from conftest import Chat, make_settings
 
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 
 CHATS = 80
 

@@ -26,9 +26,9 @@ from agent.db import create_engine, create_sessionmaker, transaction
 from agent.errors import ConfigurationError
 from agent.messages import InboundMessage
 from agent.models import Conversation, Handoff, InboxItem, Message, OutboxItem, OutboxStatus, Owner
-from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.odoo_livechat.output import no_operator_message, to_html
+from salesagent.runtime import Runtime
 
 SECRET = "shared-secret-of-the-tests-0123456789"
 WEBHOOK = "/webhooks/odoo/livechat"

@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 
 from agent.messages import InboundMessage
 from agent.models import Order, OutboxItem, OutboxStatus, Product
-from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.odoo_livechat.quotations import push_states, queue_new_orders, retry_failed
+from salesagent.runtime import Runtime
 
 PURCHASE = [
     "necesito 2 extintores de 10 libras",

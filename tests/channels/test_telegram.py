@@ -32,10 +32,10 @@ from agent.models import (
     OutboxStatus,
     Sale,
 )
-from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.telegram.adapter import WEBHOOK_PATH, TelegramChannel
 from channels.telegram.polling import poll
+from salesagent.runtime import Runtime
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "telegram"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -25,8 +25,8 @@ from agent.models import (
     OutboxStatus,
     Owner,
 )
-from agent.runtime import Runtime
 from agent.settings import Settings
+from salesagent.runtime import Runtime
 
 
 @pytest.fixture

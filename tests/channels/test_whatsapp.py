@@ -20,7 +20,6 @@ from fixtures.voice_setup import Speaker
 from fixtures.whatsapp_setup import CUSTOMER, PUBLIC, post, recorded, signature, whatsapp_settings
 from pydantic import SecretStr
 
-from agent.console.queries import ListFilter, list_conversations
 from agent.errors import ConfigurationError
 from agent.models import (
     Conversation,
@@ -34,9 +33,10 @@ from agent.models import (
     Sale,
     utcnow,
 )
-from agent.runtime import Runtime
 from agent.settings import Settings
 from channels.whatsapp.adapter import INBOUND_PATH, STATUS_PATH
+from console.queries import ListFilter, list_conversations
+from salesagent.runtime import Runtime
 
 
 @pytest.fixture

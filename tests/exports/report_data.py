@@ -25,7 +25,7 @@ from agent.models import (
     Product,
     SaleState,
 )
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 from storage.base import Storage
 
 BOGOTA = ZoneInfo("America/Bogota")

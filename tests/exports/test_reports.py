@@ -29,7 +29,6 @@ from sqlalchemy import func, select
 
 from agent.errors import InvalidInputError
 from agent.models import Conversation, Customer, Message, Order, OrderLine, Product
-from agent.runtime import Runtime
 from exports.filters import ExportFilters
 from exports.reports import (
     CSV_KINDS,
@@ -39,6 +38,7 @@ from exports.reports import (
     file_name,
     write_report,
 )
+from salesagent.runtime import Runtime
 from storage.local import LocalStorage
 from storage.s3 import S3Storage
 

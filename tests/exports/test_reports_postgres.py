@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 from agent.db import create_engine, create_sessionmaker
 from agent.migrate import upgrade_async
 from agent.models import OrderLine
-from agent.runtime import Runtime
 from agent.seed import seed_demo
 from exports.csv_stream import write_python
 from exports.filters import ExportFilters
 from exports.pg_copy import LineCounter, write_copy
 from exports.queries import build
 from exports.reports import APPLIES, CSV_KINDS, content_type, count_rows, write_report
+from salesagent.runtime import Runtime
 from storage.local import LocalStorage
 
 pytestmark = pytest.mark.postgres

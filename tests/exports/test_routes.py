@@ -19,9 +19,9 @@ from sales_rows import sales_in_csv, sales_in_database
 from agent.api_keys import create_key
 from agent.errors import ConfigurationError
 from agent.models import ExportJob, ExportStatus, StaffRole, utcnow
-from agent.runtime import Runtime
 from agent.settings import Settings
 from exports.jobs import ExportJobs
+from salesagent.runtime import Runtime
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from fixtures.catalog_small import seed_catalog
 from fixtures.turns import turn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.domain import DomainResult, TurnContext
 from agent.identity import VERIFIED_KEY
 from agent.models import Conversation, Customer, Order, OrderLine, Product
-from rag_domains.base import DomainResult, TurnContext
 from rag_domains.customers import CustomersHandler, customer_stats
 
 ANA_ID = "1088123456"

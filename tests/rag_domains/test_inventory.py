@@ -9,9 +9,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
+from agent.domain import DomainResult
 from agent.models import Product
 from agent.nlu.types import ProductMention
-from rag_domains.base import DomainResult
 from rag_domains.inventory import InventoryHandler
 
 

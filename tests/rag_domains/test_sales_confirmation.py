@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from agent.messages import TurnResult
 from agent.models import Order, Product, SaleState
-from agent.runtime import Runtime
 from agent.settings import Settings
+from salesagent.runtime import Runtime
 
 SKU = "CAS-II-E"
 BUYER = ["1032456789", "Laura Restrepo", "3104567890", "Pereira", "Calle 19 # 8-34"]

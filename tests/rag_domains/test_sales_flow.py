@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from agent.messages import TurnResult
 from agent.models import Customer, Order, Owner, Product, Sale, SaleState
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 
 LAURA = ["1032456789", "Laura Restrepo", "3104567890", "Pereira", "Calle 19 # 8-34"]
 

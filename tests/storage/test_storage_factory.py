@@ -10,7 +10,7 @@ from conftest import make_settings
 from pydantic import SecretStr
 
 from agent.errors import ConfigurationError
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 from storage.factory import build_storage
 from storage.local import LocalStorage
 from storage.minio import MinioStorage

@@ -27,11 +27,11 @@ from fixtures.llm_setup import (
     reading,
 )
 
-from agent.app import health
+from agent.channel import CollectingOutput
 from agent.models import Direction, OutboxItem, OutboxStatus, Owner
-from agent.runtime import Runtime
 from agent.settings import Settings
-from channels.base import CollectingOutput
+from salesagent.app import health
+from salesagent.runtime import Runtime
 
 UNSURE = "quisiera algo para proteger la cabeza en obra"
 """A message the offline reader is not sure of (confidence 0.3): the model is asked."""

@@ -13,10 +13,10 @@ from fixtures.llm_servers import ScriptedServer, gemini_json
 from fixtures.llm_setup import configured, gemini_settings
 from sqlalchemy import select
 
-from agent.app import create_app
 from agent.models import Handoff, Owner
-from agent.runtime import Runtime
 from agent.settings import Settings
+from salesagent.app import create_app
+from salesagent.runtime import Runtime
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -11,7 +11,7 @@ from fixtures.llm_servers import ScriptedServer, gemini_json
 from fixtures.llm_setup import messages_of, reading
 
 from agent.models import Direction
-from agent.runtime import Runtime
+from salesagent.runtime import Runtime
 
 UNSURE = "quisiera algo para proteger la cabeza en obra"
 

@@ -16,10 +16,10 @@ from fixtures.llm_servers import (
 )
 from fixtures.llm_setup import messages_of, ollama_settings, outbox_of, reading
 
-from agent.app import health
 from agent.messages import InboundMessage
-from agent.runtime import Runtime
 from agent.settings import Settings
+from salesagent.app import health
+from salesagent.runtime import Runtime
 
 UNSURE = "quisiera algo para proteger la cabeza en obra"
 CABEZA = reading("inventory.category", 0.85, category="cabeza")

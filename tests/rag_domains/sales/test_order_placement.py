@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import OutOfStockError
 from agent.models import Conversation, Order, Product, Sale, SaleState
-from agent.runtime import Runtime
 from rag_domains.sales.order_placement import place_order
+from salesagent.runtime import Runtime
 
 SKU = "EXT-PQS-10"
 

@@ -1,0 +1,243 @@
+"""The console's "Informes" page for managers: ask for a report, follow it, download it.
+
+The page lists the newest export jobs; its script (static/exports.js) posts the form with the
+session's CSRF token, then polls each unfinished job's JSON until a "Descargar" link appears.
+Without the script the form still works: it posts and comes back to the page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from agent.errors import InvalidInputError
+from agent.models import ExportJob, ExportStatus, Staff
+from console import pages, queries
+from console.auth import ConsoleDep, ManagerDep, check_csrf
+from console.routes import html
+from console.summary import ago
+from exports.filters import ExportFilters
+from exports.jobs import ExportJobs
+from exports.queries import OUTCOMES
+from exports.reports import REPORT_KINDS
+from exports.routes import describe, export_jobs
+
+router = APIRouter(prefix="/console/exports", include_in_schema=False)
+
+BUTTONS = {
+    "sales": "Exportar ventas",
+    "inventory": "Exportar inventario",
+    "customers": "Exportar clientes",
+    "conversations": "Exportar conversaciones",
+    "messages": "Exportar mensajes",
+    "full": "Todo en ZIP",
+}
+KINDS = {
+    "sales": "Ventas",
+    "inventory": "Inventario",
+    "customers": "Clientes",
+    "conversations": "Conversaciones",
+    "messages": "Mensajes",
+    "full": "Todo (ZIP)",
+}
+STATUSES = {
+    ExportStatus.PENDING: "En cola",
+    ExportStatus.RUNNING: "Generando…",
+    ExportStatus.DONE: "Listo",
+    ExportStatus.FAILED: "Falló",
+    ExportStatus.EXPIRED: "Caducado",
+}
+ORDER_STATES = {"confirmed": "Confirmado", "cancelled": "Cancelado"}
+OUTCOME_LABELS = {
+    "ordered": "Con pedido",
+    "cancelled": "Cancelada",
+    "abandoned_cart": "Carrito abandonado",
+    "open_cart": "Carrito abierto",
+    "no_cart": "Sin carrito",
+}
+RECENT = 20
+
+
+def size_label(size: int | None) -> str:
+    """`830 B`, `12,4 kB`, `3,1 MB` (Spanish decimal comma)."""
+    if size is None:
+        return ""
+    value, unit = float(size), "B"
+    for bigger in ("kB", "MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    text = f"{value:.0f}" if unit == "B" else f"{value:.1f}".replace(".", ",")
+    return f"{text} {unit}"
+
+
+def _job_row(job: ExportJob, link: str | None) -> str:
+    e = pages.e
+    status = STATUSES[job.status]
+    if job.status == ExportStatus.FAILED and job.error:
+        status += f": {job.error}"
+    action = f'<a href="{e(link)}" download>Descargar</a>' if link else ""
+    who = job.requested_by.split(":", 1)[-1]
+    return (
+        f'<tr data-job="{e(job.id)}" data-status="{job.status.value}">'
+        f"<td>{e(KINDS.get(job.kind, job.kind))}</td>"
+        f"<td>{e(_filters_label(job.filters))}</td>"
+        f'<td><time datetime="{job.created_at.isoformat()}">hace {ago(job.created_at)}</time>'
+        f" · {e(who)}</td>"
+        f'<td class="status">{e(status)}</td>'
+        f'<td class="num rows">{"" if job.rows is None else job.rows}</td>'
+        f'<td class="num bytes">{size_label(job.bytes)}</td>'
+        f'<td class="link">{action}</td></tr>'
+    )
+
+
+def _filters_label(filters: dict[str, str]) -> str:
+    parts = []
+    if filters.get("from") or filters.get("to"):
+        parts.append(f"{filters.get('from', '…')} a {filters.get('to', '…')}")
+    if filters.get("channel"):
+        parts.append(pages.channel_label(filters["channel"]))
+    if filters.get("state"):
+        state = filters["state"]
+        parts.append(ORDER_STATES.get(state) or OUTCOME_LABELS.get(state) or state)
+    return " · ".join(parts) or "Todo"
+
+
+def exports_page(
+    *,
+    shop: str,
+    staff: Staff,
+    csrf: str,
+    channels: list[str],
+    rows: str,
+    link_minutes: int,
+    error: str | None = None,
+) -> str:
+    """The Informes page: the form with a button per report, and the newest jobs."""
+    e = pages.e
+    channel_options = '<option value="">Todos</option>' + "".join(
+        f'<option value="{e(c)}">{e(pages.channel_label(c))}</option>' for c in channels
+    )
+    sale_states = "".join(f'<option value="{v}">{e(t)}</option>' for v, t in ORDER_STATES.items())
+    outcomes = "".join(f'<option value="{v}">{e(OUTCOME_LABELS[v])}</option>' for v in OUTCOMES)
+    # Sales is what managers ask for most: the main button; the others look secondary.
+    secondary = ' class="secondary"'
+    buttons = "".join(
+        f'<button type="submit" name="kind" value="{k}"{"" if k == "sales" else secondary}>'
+        f"{e(BUTTONS.get(k, k))}</button>"
+        for k in sorted(REPORT_KINDS, key=lambda kind: kind != "sales")
+    )
+    alert = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
+    empty = '<tr class="empty"><td colspan="7">Aún no se ha pedido ningún informe.</td></tr>'
+    main = (
+        "<h1>Informes</h1>"
+        "<p>Los datos de la tienda en CSV (UTF-8, se abren con tildes en Excel y LibreOffice). "
+        f"Cada enlace de descarga vale {link_minutes} min; vuelve a esta página por uno nuevo.</p>"
+        f"{alert}"
+        '<form id="export-form" class="filters" method="post" action="/console/exports" '
+        'aria-label="Pedir un informe">'
+        f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
+        '<label>Desde <input type="date" name="from" id="export-from"></label>'
+        '<label>Hasta <input type="date" name="to" id="export-to"></label>'
+        f'<label>Canal <select name="channel" id="export-channel">{channel_options}</select>'
+        "</label>"
+        '<label>Estado <select name="state" id="export-state"><option value="">Todos</option>'
+        f'<optgroup label="Ventas (pedido)">{sale_states}</optgroup>'
+        f'<optgroup label="Conversaciones (resultado)">{outcomes}</optgroup></select></label>'
+        f'<div class="actions">{buttons}</div></form>'
+        '<p id="export-notice" class="notice" role="status" aria-live="polite"></p>'
+        '<section aria-labelledby="h-jobs"><h2 id="h-jobs">Últimos informes</h2>'
+        '<table id="export-jobs"><thead><tr><th scope="col">Informe</th>'
+        '<th scope="col">Filtros</th><th scope="col">Pedido</th><th scope="col">Estado</th>'
+        '<th scope="col" class="num">Filas</th><th scope="col" class="num">Tamaño</th>'
+        '<th scope="col">Archivo</th></tr></thead>'
+        f"<tbody>{rows or empty}</tbody></table></section>"
+    )
+    return pages.layout(
+        "Informes",
+        main,
+        shop=shop,
+        staff=staff,
+        csrf=csrf,
+        page="exports",
+        current="exports",
+        scripts=("exports.js",),
+    )
+
+
+async def _page(
+    request: Request,
+    console: ConsoleDep,
+    user: ManagerDep,
+    jobs: ExportJobs,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    async with console.sessions() as session:
+        channels = list(await queries.channels_in_use(session))
+    rows = []
+    for job in await jobs.recent(RECENT):
+        link = await jobs.link(job)
+        rows.append(_job_row(job, link.url if link else None))
+    page = exports_page(
+        shop=console.settings.shop_name,
+        staff=user.staff,
+        csrf=user.csrf_token,
+        channels=channels,
+        rows="".join(rows),
+        link_minutes=jobs.settings.export_link_seconds // 60,
+        error=error,
+    )
+    return html(page, status_code)
+
+
+@router.get("")
+async def exports(request: Request, console: ConsoleDep, user: ManagerDep) -> Response:
+    """The Informes page (managers only)."""
+    return await _page(request, console, user, export_jobs(request))
+
+
+def _filters(form: FormData) -> ExportFilters:
+    values = {
+        name: str(form.get(name) or "").strip() for name in ("from", "to", "channel", "state")
+    }
+    return ExportFilters.from_json({k: v for k, v in values.items() if v})
+
+
+@router.post("")
+async def start(
+    request: Request,
+    console: ConsoleDep,
+    user: ManagerDep,
+    kind: Annotated[str, Form()] = "",
+) -> Response:
+    """Ask for a report: JSON (202) for the script, back to the page for a plain form."""
+    await check_csrf(request, user)
+    jobs = export_jobs(request)
+    scripted = "application/json" in request.headers.get("accept", "")
+    try:
+        job = await jobs.start(
+            kind, _filters(await request.form()), requested_by=f"staff:{user.staff.username}"
+        )
+    except InvalidInputError as err:
+        if scripted:
+            body = {"detail": str(err), "errors": [{"field": err.field, "message": str(err)}]}
+            return JSONResponse(body, status_code=422)
+        return await _page(request, console, user, jobs, error=str(err), status_code=422)
+    if scripted:
+        described = await describe(request, jobs, job)
+        return JSONResponse(
+            {**described.model_dump(mode="json"), "row": _job_row(job, None)}, status_code=202
+        )
+    return RedirectResponse("/console/exports", status_code=303)
+
+
+@router.get("/jobs/{job_id}")
+async def job_status(request: Request, user: ManagerDep, job_id: str) -> JSONResponse:
+    """One job as JSON (the script polls it until it is done or failed)."""
+    jobs = export_jobs(request)
+    described = await describe(request, jobs, await jobs.get(job_id))
+    return JSONResponse(described.model_dump(mode="json"), headers={"cache-control": "no-store"})
