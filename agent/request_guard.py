@@ -89,20 +89,26 @@ def _unclean_pair(encoded: str, *, where: str) -> tuple[str, str] | None:
     return None
 
 
+def _unclean_refusal(found: tuple[str, str] | None) -> RequestRefused | None:
+    """The 422 naming the field of a (field, problem) pair, if there is one."""
+    if found is None:
+        return None
+    field, problem = found
+    return RequestRefused(422, f"{field}: {problem}", field=field)
+
+
 def _refuse_unclean(found: tuple[str, str] | None) -> None:
-    if found is not None:
-        field, problem = found
-        raise RequestRefused(422, f"{field}: {problem}", field=field)
+    refused = _unclean_refusal(found)
+    if refused is not None:
+        raise refused
 
 
 def _url_problem(scope: Scope) -> RequestRefused | None:
     problem = text_problem(scope.get("path", ""))
     if problem is not None:
         return RequestRefused(422, f"the path {problem}", field="path")
-    found = _unclean_pair(scope.get("query_string", b"").decode("latin-1"), where="query")
-    if found is not None:
-        return RequestRefused(422, f"{found[0]}: {found[1]}", field=found[0])
-    return None
+    query = scope.get("query_string", b"").decode("latin-1")
+    return _unclean_refusal(_unclean_pair(query, where="query"))
 
 
 class RequestGuard:

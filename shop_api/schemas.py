@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from agent import order_fields
+from agent.clean_text import text_problem
 from agent.errors import InvalidInputError
 from agent.models import Direction, Owner
 
@@ -29,14 +30,15 @@ MAX_PAGE = 200
 MAX_OFFSET = 1_000_000_000
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+def _storable(value: str) -> str:
+    # Refused here rather than failing at the database (agent.clean_text says what is storable).
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(_storable)]
 """Any text the database can store."""
 
 
