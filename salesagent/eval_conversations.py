@@ -34,6 +34,8 @@ class Turn(BaseModel):
     state: str | None = Field(default=None, description="sale state, or `none`")
     owner: str | None = None
     reply_contains: list[str] = []
+    reply_contains_any: list[str] = []
+    """At least one of these fragments: for wording that may vary ("agotado", "no hay")."""
     reply_excludes: list[str] = []
     cart: list[ExpectedLine] | None = None
 
@@ -49,6 +51,8 @@ class Script(BaseModel):
     """A scripted conversation."""
 
     name: str
+    kinds: list[str] = []
+    """What the conversation exercises (issue 15's list: `follow_up`, `answer_to_offer`...)."""
     channel: str = "eval"
     turns: list[Turn]
     final_order: ExpectedOrder | None = None
@@ -121,6 +125,8 @@ def check_turn(turn: Turn, result: TurnResult) -> list[str]:
         problems.append(f"owner {result.owner.value!r}, expected {turn.owner!r}")
     reply = result.reply or ""
     problems += [f"reply lacks {f!r}" for f in turn.reply_contains if not _has(reply, f)]
+    if turn.reply_contains_any and not any(_has(reply, f) for f in turn.reply_contains_any):
+        problems.append(f"reply has none of {turn.reply_contains_any!r}")
     problems += [f"reply has {f!r}" for f in turn.reply_excludes if _has(reply, f)]
     if turn.cart is not None:
         cart = [(line.name, line.quantity) for line in result.cart]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from salesagent.eval_conversations import Script, load_scripts, run_script
+from agent.messages import TurnResult
+from salesagent.eval_conversations import Script, Turn, check_turn, load_scripts, run_script
 from salesagent.runtime import Runtime
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "conversations"
@@ -23,6 +24,21 @@ def test_the_set_is_large_and_every_name_is_unique() -> None:
 
     assert len(names) >= 30
     assert len(set(names)) == len(names), "two conversations share a name"
+
+
+def test_reply_contains_any_passes_on_one_fragment_and_names_them_all_when_none() -> None:
+    turn = Turn(say="¿lo tienen en verde?", reply_contains_any=["agotado", "no hay"])
+    result = TurnResult(
+        chat_id="c",
+        reply="Ese color no hay por ahora.",
+        intent="inventory.stock",
+        confidence=0.9,
+        sale_state=None,
+    )
+
+    assert check_turn(turn, result) == []
+    result.reply = "Sí, tenemos 4."
+    assert check_turn(turn, result) == ["reply has none of ['agotado', 'no hay']"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[script.name for script in SCRIPTS])
