@@ -140,19 +140,62 @@ def _blank(text: str, found: BuyerData, start: int, end: int) -> str:
 
 
 def _numbers(text: str, found: BuyerData, state: DialogState) -> str:
-    """Find the cédula and the phone among the long numbers; blank what was taken."""
-    for run in _NUMBER_RUN.finditer(text):
-        for start, end, digits in _groups(run):
-            kind = _kind(text, start, end, digits, state)
-            data = found.entities
-            if kind == "phone" and data.phone is None:
-                data.phone = digits[-10:] if len(digits) == 12 else digits
-            elif kind == "national_id" and data.national_id is None:
-                data.national_id = digits
-            else:
-                continue
-            text = _blank(text, found, start, end)
+    """Find the cédula and the phone among the long numbers; blank what was taken.
+
+    A number named by a word ("cc", "cel") is read first; the bare ones then fill, in the
+    order they come, the first field their shape fits that is still empty, so that
+    "1093456789, 3125556677" is a cédula and a phone whatever field was asked for.
+    """
+    numbers = [
+        _Number(start, end, digits, _kinds(text, start, end, digits, state))
+        for run in _NUMBER_RUN.finditer(text)
+        for start, end, digits in _groups(run)
+    ]
+    data = found.entities
+    taken: list[_Number] = []
+    # A cédula named as such wins over a company's NIT named as such.
+    for number in sorted((n for n in numbers if n.cued), key=lambda n: "nit" in n.kinds):
+        if number.kinds[0] == "cued_id" and data.national_id is None:
+            data.national_id = number.digits
+        elif number.kinds[0] == "cued_phone" and data.phone is None:
+            data.phone = _phone_digits(number.digits)
+        else:
+            continue
+        taken.append(number)
+    for number in numbers:
+        if number.cued:
+            continue
+        kind = next((k for k in number.kinds if getattr(data, k) is None), None)
+        if kind == "phone":
+            data.phone = _phone_digits(number.digits)
+        elif kind == "national_id":
+            data.national_id = number.digits
+        else:
+            continue
+        taken.append(number)
+    for number in taken:
+        text = _blank(text, found, number.start, number.end)
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Number:
+    """A long number in the message and what it can be, most likely first."""
+
+    start: int
+    end: int
+    digits: str
+    kinds: tuple[str, ...]
+
+    @property
+    def cued(self) -> bool:
+        """Whether a word before it names it: "cc 1032456789", "cel 3104567890"."""
+        return self.kinds[:1] in (("cued_id",), ("cued_phone",))
+
+
+def _phone_digits(digits: str) -> str:
+    """A phone without the country code: "573152223344" → "3152223344"."""
+    return digits[-10:] if len(digits) == 12 else digits
 
 
 def _groups(run: re.Match[str]) -> list[tuple[int, int, str]]:
@@ -175,32 +218,36 @@ def _groups(run: re.Match[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def _kind(text: str, start: int, end: int, digits: str, state: DialogState) -> str | None:
-    """`phone`, `national_id` or None for a number, from its context and the pending field."""
+def _kinds(text: str, start: int, end: int, digits: str, state: DialogState) -> tuple[str, ...]:
+    """What a number can be, most likely first: `national_id` or `phone`; or, when a word
+    names it, `cued_id` (followed by `nit` when that word is "NIT") or `cued_phone`."""
     before = _WORD.findall(text[max(0, start - 40) : start])[-4:]
     after = _WORD.findall(text[end : end + 12])[:1]
     if text[max(0, start - 2) : start].strip().endswith("$") or set(after) & MONEY_WORDS:
-        return None
+        return ()
     cue = next((w for w in reversed(before) if w in _ID_CUES or w in _PHONE_CUES), None)
     # Colombian phones: mobiles 3xx and landlines 60x (10 digits), old landlines (7 digits).
     is_phone = len(digits) == 7 or (len(digits) == 10 and digits.startswith(("3", "60")))
     is_phone |= len(digits) == 12 and digits.startswith("57")
     is_id = 6 <= len(digits) <= 10
     if cue in _ID_CUES:
-        return "national_id" if 5 <= len(digits) <= 11 else None
+        if not 5 <= len(digits) <= 11:
+            return ()
+        return ("cued_id", "nit") if cue == "nit" else ("cued_id",)
     said_phone = cue is not None or bool(set(before) & _NUMBER_CUES) or text[start] == "+"
     if is_phone and (said_phone or len(digits) == 12):
-        return "phone"
+        return ("cued_phone",)
+    kinds: list[str] = []
     if state.pending_field == "national_id" and is_id:
-        return "national_id"
+        kinds.append("national_id")
     if state.pending_field == "phone" and (is_phone or len(digits) == 10):
-        return "phone"
+        kinds.append("phone")
     if is_phone and len(digits) == 10:
-        return "phone"
+        kinds.append("phone")
     # A round number is a price ("menos de 100.000"), not somebody's id.
     if is_id and not digits.endswith("000"):
-        return "national_id"
-    return None
+        kinds.append("national_id")
+    return tuple(dict.fromkeys(kinds))
 
 
 def _address(tokens: list[Token], state: DialogState) -> tuple[int, int] | None:

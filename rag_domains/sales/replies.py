@@ -88,6 +88,14 @@ def add_more_or_check_out(language: str) -> str:
     )
 
 
+def data_kept(language: str) -> str:
+    return say(
+        language,
+        es="Anoté tus datos para el pedido. ¿Qué producto te agrego?",
+        en="I've noted your details for the order. Which product shall I add?",
+    )
+
+
 def cart_is_empty(language: str) -> str:
     return say(
         language,
@@ -184,16 +192,49 @@ def need_details(language: str) -> str:
 
 
 def confirmed(
-    language: str, order_id: int, total: Decimal, currency: str, phone: str | None
+    language: str,
+    order_id: int,
+    total: Decimal,
+    currency: str,
+    phone: str | None,
+    shipping_note: str,
 ) -> str:
+    """The order number and total, then what shipping costs (`shipping`), then who calls."""
+    note = f" {shipping_note}" if shipping_note else ""
     return say(
         language,
         es=f"¡Listo! Tu pedido *#{order_id}* quedó confirmado por "
-        f"{money(total, currency)}. Te contactaremos al {phone} "
+        f"{money(total, currency)}.{note} Te contactaremos al {phone} "
         "para coordinar el pago y la entrega. ¡Gracias por tu compra!",
         en=f"Done! Your order *#{order_id}* is confirmed for "
-        f"{money(total, currency, 'en')}. We'll contact you at "
+        f"{money(total, currency, 'en')}.{note} We'll contact you at "
         f"{phone} to arrange payment and delivery. Thank you!",
+    )
+
+
+def shipping(
+    language: str, city: str, charge: Decimal | None, free_from: Decimal | None, currency: str
+) -> str:
+    """What delivery to `city` costs, on top of the products' total, from the shop's zones."""
+    if charge is None:
+        return say(
+            language,
+            es=f"Envío a {city}: se cotiza según peso y destino (transportadora); te lo "
+            "confirmamos antes de despachar.",
+            en=f"Shipping to {city}: quoted by weight and destination (courier); we confirm "
+            "it before dispatch.",
+        )
+    if charge == 0:
+        return say(language, es=f"Envío a {city}: gratis.", en=f"Shipping to {city}: free.")
+    cost = money(charge, currency, language)
+    free = ""
+    if free_from is not None:
+        limit = money(free_from, currency, language)
+        free = say(language, es=f"; gratis desde {limit}", en=f"; free from {limit}")
+    return say(
+        language,
+        es=f"Envío a {city}: {cost} (aparte del total{free}).",
+        en=f"Shipping to {city}: {cost} (on top of the total{free}).",
     )
 
 
@@ -277,8 +318,9 @@ def cart(language: str, sale: Sale, currency: str) -> str:
     return say(language, es="*Tu carrito*", en="*Your cart*") + f"{lines}\n*Total: {total}*"
 
 
-def summary(language: str, sale: Sale, currency: str) -> str:
-    """The cart and the customer's data, and the question only a plain yes answers."""
+def summary(language: str, sale: Sale, currency: str, shipping_note: str) -> str:
+    """The cart, what shipping costs (`shipping`), the customer's data, and the question only
+    a plain yes answers."""
     fields: dict[str, str] = sale.data.get("customer", {})
     data = "".join(
         f"\n{order_fields.label(f, language)}: {fields[f]}"
@@ -292,6 +334,8 @@ def summary(language: str, sale: Sale, currency: str) -> str:
         en="Do you confirm the order? Reply *yes* to confirm or *no* to change something.",
     )
     items = cart(language, sale, currency).split("\n", 1)[1]
+    if shipping_note:
+        items = f"{items}\n{shipping_note}"
     return f"{heading}\n{items}\n{data.strip()}\n\n{question}"
 
 
