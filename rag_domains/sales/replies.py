@@ -224,8 +224,15 @@ def shipping(
             en=f"Shipping to {city}: quoted by weight and destination (courier); we confirm "
             "it before dispatch.",
         )
+    if charge == 0 and free_from is not None:
+        limit = money(free_from, currency, language)
+        return say(
+            language,
+            es=f"Envío gratis a {city} (pedidos desde {limit}).",
+            en=f"Free shipping to {city} (orders from {limit}).",
+        )
     if charge == 0:
-        return say(language, es=f"Envío a {city}: gratis.", en=f"Shipping to {city}: free.")
+        return say(language, es=f"Envío gratis a {city}.", en=f"Free shipping to {city}.")
     cost = money(charge, currency, language)
     free = ""
     if free_from is not None:

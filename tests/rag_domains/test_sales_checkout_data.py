@@ -30,7 +30,7 @@ async def total_of(runtime: Runtime, order_id: int) -> Decimal:
         (
             "me regala 4 extintores multiproposito de 10 libras",
             "Dosquebradas",
-            "Envío a Dosquebradas: gratis",
+            "Envío gratis a Dosquebradas (pedidos desde $300.000)",
         ),
         (HELMET, "Manizales", "Envío a Manizales: se cotiza según peso y destino"),
     ],
