@@ -283,7 +283,7 @@ class SalesHandler:
     async def _collect(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         lang = ctx.language
         if not sale.lines:
-            return self._keep_for_later(ctx, sale)
+            return await self._keep_for_later(ctx, sale)
         fields: dict[str, str] = dict(sale.data.get("customer", {}))
         pending: str | None = sale.data.get("pending_field")
         given = _given_fields(ctx, pending)
@@ -437,10 +437,10 @@ class SalesHandler:
             )
         if ctx.understanding.sub == "data" and _given_fields(ctx, None):
             # A contact block before any product: an order's data, not a customer lookup.
-            return self._keep_for_later(ctx, await self._open_sale(ctx, None))
+            return await self._keep_for_later(ctx, await self._open_sale(ctx, None))
         return DomainResult(reply=replies.no_sale(lang))
 
-    def _keep_for_later(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+    async def _keep_for_later(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         """Data given before anything is in the cart: kept for the checkout, a product asked."""
         fields: dict[str, str] = dict(sale.data.get("customer", {}))
         kept = False
@@ -452,6 +452,11 @@ class SalesHandler:
             kept = True
         if not kept:
             return self._empty_cart(ctx, sale)
+        known = None
+        if fields.get("national_id") and fields.get("phone"):
+            known = await customer_by_national_id(ctx.session, fields["national_id"])
+        if known is not None and _proves(ctx, known, fields, "phone"):
+            identity.mark_verified(ctx.conversation, known)  # the checkout fills the rest
         sale.data = {**sale.data, "customer": fields}
         return DomainResult(reply=replies.data_kept(ctx.language), sale=sale)
 

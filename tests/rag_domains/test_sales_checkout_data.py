@@ -142,3 +142,18 @@ async def test_a_contact_block_before_any_product_is_kept_and_shows_nothing_on_f
     for reply in (kept, summary):
         for secret in (*MARIA_ON_FILE, "María", "tenerte de nuevo"):
             assert secret not in (reply.reply or ""), reply.reply
+
+
+async def test_a_returning_customer_s_block_before_any_product_finds_her_data(
+    chat: Chat,
+) -> None:
+    kept = await chat.say(f"María Ospina, cc {MARIA}, cel 310 456 7821")
+    assert "Carrera 7" not in (kept.reply or "")
+    await chat.say(HELMET)
+
+    summary = await chat.say("eso es todo")
+
+    # She typed the phone on file in full: the address on file completes the order.
+    assert summary.sale_state == SaleState.READY_TO_CONFIRM
+    assert "Carrera 7 # 19-42" in (summary.reply or "")
+    assert "Envío a Pereira: $8.000" in (summary.reply or "")
