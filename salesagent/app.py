@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,9 +32,9 @@ from console import exports as console_exports
 from console import routes as console_routes
 from console.auth import ManagersOnly
 from exports import routes as export_routes
-from exports.schedule import run_cleanup, run_schedule
 from metrics import routes as metrics_routes
 from salesagent.deps import RuntimeDep
+from salesagent.loops import background_loops
 from salesagent.runtime import Runtime
 from shop_api import mount_api
 from shop_api.docs import router as api_docs_router
@@ -56,29 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SalesAgentError as err:  # `salesagent serve` prints it without the traceback
             app.state.startup_error = err
             raise
-        app.state.runtime = runtime
-        outbox_loop = asyncio.create_task(runtime.dispatcher.run())
-        if runtime.intake is not None:  # messages a stopped process stored but did not answer
-            await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
-        odoo_loop = asyncio.create_task(runtime.odoo.run()) if runtime.odoo else None
-        watch_loop = asyncio.create_task(runtime.console.watch()) if runtime.console else None
-        export_loops: list[asyncio.Task[None]] = []
-        if runtime.exports is not None:  # pending jobs left by a stopped process run now
-            export_loops.append(asyncio.create_task(runtime.exports.run()))
-            export_loops.append(asyncio.create_task(run_cleanup(runtime.exports)))
-            if runtime.daily is not None:
-                export_loops.append(
-                    asyncio.create_task(run_schedule(runtime.exports, runtime.daily))
-                )
-        try:
+        # Shutdown is the reverse: the loops are cancelled, then the runtime closes its parts.
+        async with runtime, background_loops() as loops:
+            app.state.runtime = runtime
+            for name, loop in runtime.loops.items():
+                loops.start(name, loop)
+            if runtime.intake is not None:  # messages a stopped process stored, not answered
+                await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
             yield
-        finally:
-            for loop in (outbox_loop, odoo_loop, watch_loop, *export_loops):
-                if loop is not None:
-                    loop.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await loop
-            await runtime.close()
 
     app = FastAPI(
         title="salesagent",
