@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.i18n import money
 from agent.models import Product
+from agent.provided import CompanyDep, SessionDep, SettingsDep
 from channels.web.origins import OriginPolicy
-from salesagent.deps import RuntimeDep, SessionDep
 
 STATIC = Path(__file__).parent / "static"
 
@@ -63,18 +63,19 @@ async def widget() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def demo_page(runtime: RuntimeDep, session: SessionDep) -> HTMLResponse:
+async def demo_page(
+    company: CompanyDep, settings: SettingsDep, session: SessionDep
+) -> HTMLResponse:
     """The demo shop's page, with the chat widget on it."""
-    company = runtime.company
     products = await featured_products(session)
     page = Template((STATIC / "demo.html").read_text(encoding="utf-8")).substitute(
-        shop_name=escape(runtime.settings.shop_name),
+        shop_name=escape(settings.shop_name),
         about=escape(company.about.text("es")),
         address=escape(f"{company.address}, {company.city}"),
         phone=escape(company.phone),
-        products="\n".join(_card(p, runtime.settings.currency) for p in products),
+        products="\n".join(_card(p, settings.currency) for p in products),
     )
-    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(runtime.settings)))
+    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(settings)))
 
 
 async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Product]:
