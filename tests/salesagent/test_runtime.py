@@ -13,8 +13,11 @@ from conftest import Chat
 from fixtures.live_server import serving
 from fixtures.telegram_server import TOKEN, bot_api
 from pydantic import SecretStr
+from sqlalchemy import select
 
+from agent.db import create_engine, create_sessionmaker
 from agent.errors import ConfigurationError
+from agent.models import OutboxItem, OutboxStatus
 from agent.settings import Settings
 from salesagent.runtime import Runtime
 
@@ -77,3 +80,30 @@ async def test_the_app_serves_stops_and_serves_again_in_one_process(
             replies.append(said.json()["reply"])
 
     assert all("guante" in reply.lower() for reply in replies)
+
+
+async def test_a_shutdown_during_a_delivery_waits_for_it_the_customer_gets_it_once(
+    demo_settings: Settings,
+) -> None:
+    async with bot_api() as telegram:
+        settings = demo_settings.model_copy(
+            update={
+                "telegram_api_base_url": telegram.url,
+                "telegram_bot_token": SecretStr(TOKEN),
+                "telegram_webhook_secret": None,
+            }
+        )
+        runtime = await Runtime.start(settings, migrate=False)
+        telegram.answer_delay = 1.0  # Telegram takes the reply, and answers a second later
+        await Chat(runtime, "5550001", channel="telegram").say("¿tienen botas?")
+
+        with leaves_nothing_open():  # closed while Telegram has not answered yet
+            await runtime.close()
+
+    db = create_engine(settings.database_url)
+    async with create_sessionmaker(db)() as session:
+        rows = list((await session.execute(select(OutboxItem))).scalars())
+    await db.dispose()
+    (sent,) = telegram.texts()
+    assert "Bota de seguridad" in sent
+    assert [(r.external_chat_id, r.status) for r in rows] == [("5550001", OutboxStatus.SENT)]
