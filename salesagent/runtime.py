@@ -76,7 +76,6 @@ class Runtime:
     """Report jobs: started by the API, the console or the schedule, run in the background."""
     daily: DailyPlan | None = None
     """The daily exports (EXPORT_DAILY_AT), when set."""
-
     loops: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
     """The background loops the app's lifespan runs (salesagent/loops.py), by name."""
     _opened: AsyncExitStack = field(default_factory=AsyncExitStack, init=False, repr=False)
