@@ -93,11 +93,8 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
 
 
 async def _with_runtime(settings: Settings, work: Callable[[Runtime], Coroutine[Any, Any, T]]) -> T:
-    runtime = await Runtime.start(settings)
-    try:
+    async with await Runtime.start(settings) as runtime:
         return await work(runtime)
-    finally:
-        await runtime.close()
 
 
 @app.command()
