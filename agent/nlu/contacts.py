@@ -247,9 +247,9 @@ def _kinds(text: str, since: int, start: int, end: int, digits: str) -> tuple[st
     after = _WORD.findall(text[end : end + 12])[:1]
     if text[max(0, start - 2) : start].strip().endswith("$") or set(after) & MONEY_WORDS:
         return ()
-    if _NEGATED.search(text[since:start]):
-        return ()  # "el teléfono es 3001234567, no 3001234568"
     cue = next((w for w in reversed(before) if w in _ID_CUES or w in _PHONE_CUES), None)
+    if cue is None and since and _NEGATED.search(text[since:start]):
+        return ()  # "el teléfono es 3001234567, no 3001234568"; but "cel no 3001234567"
     # A cédula of 10 digits starts with 1; a 3xx or 60x number of 10 digits is a phone.
     is_id = 6 <= len(digits) <= 10 and not (len(digits) == 10 and _is_phone(digits))
     if cue in _ID_CUES:

@@ -258,6 +258,7 @@ def test_a_contact_block_fills_every_field_whatever_was_asked(
         ("ID 79123456 / 312-555-6677", "79123456", "3125556677"),
         ("cc 1088999000 cel 3162221100", "1088999000", "3162221100"),
         ("NIT 900.123.456-7, contacto cc 1088234567 cel 3112345678", "1088234567", "3112345678"),
+        ("cc no 1088234567 cel no 3112345678", "1088234567", "3112345678"),
     ],
 )
 def test_bare_numbers_go_to_the_field_their_shape_fits(
