@@ -1,13 +1,10 @@
-"""Language helpers for the templated replies (Spanish first, English too)."""
+"""How code writes the numbers in a reply: counts and prices (the words are in agent/words)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-
-def say(language: str, *, es: str, en: str) -> str:
-    """Pick the Spanish or English text of a reply."""
-    return en if language == "en" else es
+from agent.words import t
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -18,7 +15,7 @@ def count(n: int, one: str, many: str) -> str:
 def money(amount: Decimal | None, currency: str = "COP", language: str = "es") -> str:
     """Format a price the way a Colombian shop writes it: `$180.000`; None is on request."""
     if amount is None:
-        return say(language, es="precio a consultar", en="price on request")
+        return t(language, "money.on_request")
     whole = amount.quantize(Decimal(1))
     digits = f"{int(whole):,}".replace(",", ".")
     cents = amount - whole

@@ -23,6 +23,7 @@ from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
+from agent.words import use_shop_words
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
@@ -79,6 +80,7 @@ class Runtime:
         """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        use_shop_words(settings.shop_words_dir)  # an unknown id or placeholder stops it here
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
         daily = DailyPlan.from_settings(settings)  # and a malformed EXPORT_DAILY_*
