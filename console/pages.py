@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from agent.handoff import reason_label
 from agent.i18n import money
 from agent.models import Owner, Staff, StaffRole, utcnow
+from agent.words import N_, STAFF_LANGUAGE, Labels, t
 from console.queries import (
     STATES,
     ConversationRow,
@@ -23,29 +24,42 @@ from console.queries import (
     ListFilter,
     Report,
 )
-from console.summary import CHANNELS, StaffContext, ago, chat_label
+from console.summary import StaffContext, ago, chat_label
+from console.words import CHANNEL_NAMES, MONTHS
 
-OWNERS = {
-    Owner.BOT: "Bot",
-    Owner.WAITING_HUMAN: "Esperando asesor",
-    Owner.HUMAN: "Con asesor",
-}
-STATE_LABELS = {
-    "active": "Activas",
-    "waiting_human": "Esperando asesor",
-    "human": "Con asesor",
-    "bot": "Con el bot",
-    "mine": "Mías",
-    "all": "Todas",
-}
-ROLES = {StaffRole.AGENT: "asesor", StaffRole.MANAGER: "gerente"}
-NOTICES = {
-    "taken": "Tomaste la conversación: el bot ya no le contesta.",
-    "replied": "Respuesta enviada.",
-    "noted": "Nota guardada.",
-    "handed_back": "Devolviste la conversación al bot.",
-    "reassigned": "Conversación reasignada.",
-}
+OWNERS = Labels(
+    STAFF_LANGUAGE,
+    {
+        Owner.BOT: N_("console.owner.bot"),
+        Owner.WAITING_HUMAN: N_("console.owner.waiting_human"),
+        Owner.HUMAN: N_("console.owner.human"),
+    },
+)
+STATE_LABELS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "active": N_("console.filter.active"),
+        "waiting_human": N_("console.filter.waiting_human"),
+        "human": N_("console.filter.human"),
+        "bot": N_("console.filter.bot"),
+        "mine": N_("console.filter.mine"),
+        "all": N_("console.filter.all"),
+    },
+)
+ROLES = Labels(
+    STAFF_LANGUAGE,
+    {StaffRole.AGENT: N_("console.role.agent"), StaffRole.MANAGER: N_("console.role.manager")},
+)
+NOTICES = Labels(
+    STAFF_LANGUAGE,
+    {
+        "taken": N_("console.notice.taken"),
+        "replied": N_("console.notice.replied"),
+        "noted": N_("console.notice.noted"),
+        "handed_back": N_("console.notice.handed_back"),
+        "reassigned": N_("console.notice.reassigned"),
+    },
+)
 
 
 def e(value: object) -> str:
@@ -55,8 +69,7 @@ def e(value: object) -> str:
 
 def channel_label(channel: str) -> str:
     """WhatsApp, Telegram, the web chat..."""
-    names = {"web": "Chat web", "cli": "Terminal", "odoo": "Odoo"}
-    return names.get(channel, CHANNELS.get(channel, channel))
+    return CHANNEL_NAMES.get(channel, channel)
 
 
 def local_time(moment: datetime, zone: ZoneInfo, *, now: datetime | None = None) -> str:
@@ -65,8 +78,8 @@ def local_time(moment: datetime, zone: ZoneInfo, *, now: datetime | None = None)
     today = (now or utcnow()).astimezone(zone).date()
     if local.date() == today:
         return f"{local:%H:%M}"
-    months = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
-    return f"{local.day} {months[local.month - 1]} {local:%H:%M}"
+    month = t(STAFF_LANGUAGE, MONTHS[local.month - 1])
+    return f"{local.day} {month} {local:%H:%M}"
 
 
 def layout(

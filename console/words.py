@@ -1,0 +1,90 @@
+"""The staff's words that more than one page or script needs: channel names, months, and the
+dashboard script's labels, handed to the page as JSON (the script keeps no copy of them)."""
+
+from __future__ import annotations
+
+import json
+
+from agent.words import N_, STAFF_LANGUAGE, Labels, t
+
+CHANNEL_NAMES = Labels(
+    STAFF_LANGUAGE,
+    {
+        "web": N_("console.channel.web"),
+        "whatsapp": N_("console.channel.whatsapp"),
+        "telegram": N_("console.channel.telegram"),
+        "odoo": N_("console.channel.odoo"),
+        "cli": N_("console.channel.cli"),
+    },
+)
+"""WhatsApp, Telegram, the web chat... as the console's lists and the dashboard name them."""
+
+MONTHS = (
+    N_("console.month.jan"),
+    N_("console.month.feb"),
+    N_("console.month.mar"),
+    N_("console.month.apr"),
+    N_("console.month.may"),
+    N_("console.month.jun"),
+    N_("console.month.jul"),
+    N_("console.month.aug"),
+    N_("console.month.sep"),
+    N_("console.month.oct"),
+    N_("console.month.nov"),
+    N_("console.month.dec"),
+)
+"""The months' short names (`3 mar 14:05`), January first."""
+
+_INTENTS = {
+    "inventory": N_("dashboard.intent.inventory"),
+    "purchase": N_("dashboard.intent.purchase"),
+    "customer": N_("dashboard.intent.customer"),
+    "company": N_("dashboard.intent.company"),
+    "handoff": N_("dashboard.intent.handoff"),
+    "smalltalk": N_("dashboard.intent.smalltalk"),
+    "other": N_("dashboard.intent.other"),
+}
+_FUNNEL = (
+    N_("dashboard.funnel.conversations"),
+    N_("dashboard.funnel.carts"),
+    N_("dashboard.funnel.data_collected"),
+    N_("dashboard.funnel.closed"),
+)
+_TEXTS = {
+    "order_one": N_("dashboard.order_one"),
+    "order_many": N_("dashboard.order_many"),
+    "bought_one": N_("dashboard.bought_one"),
+    "bought_many": N_("dashboard.bought_many"),
+    "day_one": N_("dashboard.day_one"),
+    "day_many": N_("dashboard.day_many"),
+    "handed_of": N_("dashboard.handed_of"),
+    "median_p95": N_("dashboard.median_p95"),
+    "tokens": N_("dashboard.tokens"),
+    "thousand": N_("dashboard.thousand"),
+    "million": N_("dashboard.million"),
+    "units": N_("dashboard.units"),
+    "sales_by_day": N_("dashboard.sales_by_day"),
+    "sales_by_month": N_("dashboard.sales_by_month"),
+    "revenue": N_("dashboard.revenue"),
+    "orders": N_("dashboard.orders"),
+    "messages": N_("dashboard.messages"),
+    "updating": N_("dashboard.updating"),
+    "offline": N_("dashboard.offline"),
+    "unreadable": N_("dashboard.unreadable"),
+}
+
+
+def dashboard_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
+    """Every label the dashboard's script writes, for the page to carry as JSON."""
+    return {
+        "channels": dict(Labels(language, CHANNEL_NAMES.ids)),
+        "intents": dict(Labels(language, _INTENTS)),
+        "months": [t(language, month) for month in MONTHS],
+        "funnel": [t(language, step) for step in _FUNNEL],
+        "text": dict(Labels(language, _TEXTS)),
+    }
+
+
+def dashboard_words_json() -> str:
+    """`dashboard_words()` for a `<script type="application/json">`: no text can close it."""
+    return json.dumps(dashboard_words(), ensure_ascii=False).replace("<", "\\u003c")
