@@ -21,7 +21,6 @@ from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep
 from console.pages import e
 from console.routes import html
-from console.words import dashboard_words_json
 from metrics.routes import read_summary
 from metrics.summary import Summary
 
@@ -104,7 +103,6 @@ def page_main(found: Summary, *, zone: str) -> str:
         '<button type="submit">Ver</button></form>'
         '<p id="dash-status" class="notice" role="status" aria-live="polite"></p>'
         f'<div id="dashboard" data-currency="{e(found.currency)}">'
-        f'<script type="application/json" id="dashboard-words">{dashboard_words_json()}</script>'
         f'<dl class="cards">{_cards(found)}</dl>'
         '<div class="charts">'
         + _chart("days", "Ventas por día", "Ingresos y pedidos de cada día del periodo", "wide")

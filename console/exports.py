@@ -20,6 +20,7 @@ from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep, check_csrf
 from console.routes import html
 from console.summary import ago
+from console.words import EXPORT_STATUSES
 from exports.filters import ExportFilters
 from exports.jobs import ExportJobs
 from exports.queries import OUTCOMES
@@ -48,16 +49,6 @@ KINDS = Labels(
         "conversations": N_("exports.kind.conversations"),
         "messages": N_("exports.kind.messages"),
         "full": N_("exports.kind.full"),
-    },
-)
-STATUSES = Labels(
-    STAFF_LANGUAGE,
-    {
-        ExportStatus.PENDING: N_("exports.status.pending"),
-        ExportStatus.RUNNING: N_("exports.status.running"),
-        ExportStatus.DONE: N_("exports.status.done"),
-        ExportStatus.FAILED: N_("exports.status.failed"),
-        ExportStatus.EXPIRED: N_("exports.status.expired"),
     },
 )
 ORDER_STATES = Labels(
@@ -95,7 +86,7 @@ def size_label(size: int | None) -> str:
 
 def _job_row(job: ExportJob, link: str | None) -> str:
     e = pages.e
-    status = STATUSES[job.status]
+    status = EXPORT_STATUSES[job.status]
     if job.status == ExportStatus.FAILED and job.error:
         status += f": {job.error}"
     action = f'<a href="{e(link)}" download>Descargar</a>' if link else ""

@@ -25,7 +25,7 @@ from console.queries import (
     Report,
 )
 from console.summary import StaffContext, ago, chat_label
-from console.words import CHANNEL_NAMES, MONTHS
+from console.words import CHANNEL_NAMES, MONTHS, script_words_json
 
 OWNERS = Labels(
     STAFF_LANGUAGE,
@@ -132,6 +132,7 @@ def layout(
         f'<meta name="csrf-token" content="{e(csrf)}">'
         '<script src="/console/static/console.js" defer></script>'
         + "".join(f'<script src="/console/static/{e(name)}" defer></script>' for name in scripts)
+        + f'<script type="application/json" id="console-words">{script_words_json()}</script>'
         + "</head>"
         f'<body data-page="{e(page)}"{extra}>'
         '<a class="skip" href="#main">Saltar al contenido</a>'

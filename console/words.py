@@ -1,5 +1,6 @@
-"""The staff's words that more than one page or script needs: channel names, months, and the
-dashboard script's labels, handed to the page as JSON (the script keeps no copy of them)."""
+"""The staff's words that more than one page or script needs: channel names, months, report
+statuses, and every label the console's scripts write, handed to each page as JSON (the scripts
+keep no copy of them)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,41 @@ MONTHS = (
 )
 """The months' short names (`3 mar 14:05`), January first."""
 
+EXPORT_STATUSES = Labels(
+    STAFF_LANGUAGE,
+    {
+        "pending": N_("exports.status.pending"),
+        "running": N_("exports.status.running"),
+        "done": N_("exports.status.done"),
+        "failed": N_("exports.status.failed"),
+        "expired": N_("exports.status.expired"),
+    },
+)
+"""A report job's status (ExportStatus's values) as the reports page and its script show it."""
+
+_CONSOLE = {
+    "drafted": N_("console.script.drafted"),
+    "new_waiting": N_("console.script.new_waiting"),
+    "live": N_("console.script.live"),
+    "reconnecting": N_("console.script.reconnecting"),
+    "not_done": N_("console.script.not_done"),
+    "unreachable": N_("console.script.unreachable"),
+}
+_LIVE_CHANNELS = {
+    "whatsapp": N_("console.script.channel.whatsapp"),
+    "telegram": N_("console.script.channel.telegram"),
+    "web": N_("console.script.channel.web"),
+}
+_EXPORTS = {
+    "download": N_("exports.script.download"),
+    "ready": N_("exports.script.ready"),
+    "row_one": N_("exports.script.row_one"),
+    "row_many": N_("exports.script.row_many"),
+    "retrying": N_("exports.script.retrying"),
+    "requesting": N_("exports.script.requesting"),
+    "unreachable": N_("exports.script.unreachable"),
+    "requested": N_("exports.script.requested"),
+}
 _INTENTS = {
     "inventory": N_("dashboard.intent.inventory"),
     "purchase": N_("dashboard.intent.purchase"),
@@ -74,17 +110,23 @@ _TEXTS = {
 }
 
 
-def dashboard_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
-    """Every label the dashboard's script writes, for the page to carry as JSON."""
+def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
+    """Every label the console's scripts write (console.js, dashboard.js, exports.js)."""
     return {
         "channels": dict(Labels(language, CHANNEL_NAMES.ids)),
-        "intents": dict(Labels(language, _INTENTS)),
         "months": [t(language, month) for month in MONTHS],
-        "funnel": [t(language, step) for step in _FUNNEL],
-        "text": dict(Labels(language, _TEXTS)),
+        "console": dict(Labels(language, _CONSOLE))
+        | {"channels": dict(Labels(language, _LIVE_CHANNELS))},
+        "dashboard": {
+            "intents": dict(Labels(language, _INTENTS)),
+            "funnel": [t(language, step) for step in _FUNNEL],
+            "text": dict(Labels(language, _TEXTS)),
+        },
+        "exports": dict(Labels(language, _EXPORTS))
+        | {"statuses": dict(Labels(language, EXPORT_STATUSES.ids))},
     }
 
 
-def dashboard_words_json() -> str:
-    """`dashboard_words()` for a `<script type="application/json">`: no text can close it."""
-    return json.dumps(dashboard_words(), ensure_ascii=False).replace("<", "\\u003c")
+def script_words_json() -> str:
+    """`script_words()` for a `<script type="application/json">`: no text can close it."""
+    return json.dumps(script_words(), ensure_ascii=False).replace("<", "\\u003c")

@@ -16,8 +16,8 @@
 
   const BRAND = "#b42318";
   const PALETTE = ["#b42318", "#1d4ed8", "#166534", "#9a3412", "#6d28d9", "#0e7490", "#a16207", "#57606a"];
-  const WORDS = JSON.parse(document.getElementById("dashboard-words").textContent);
-  const TEXT = WORDS.text;
+  const WORDS = JSON.parse(document.getElementById("console-words").textContent);
+  const TEXT = WORDS.dashboard.text;
 
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#57606a";
@@ -152,8 +152,8 @@
     draw("funnel", {
       type: "bar",
       data: {
-        labels: WORDS.funnel,
-        datasets: [{ label: WORDS.funnel[0], data: [f.conversations, f.carts, f.data_collected, f.closed], backgroundColor: ["#57606a", "#1d4ed8", "#9a3412", "#166534"] }],
+        labels: WORDS.dashboard.funnel,
+        datasets: [{ label: WORDS.dashboard.funnel[0], data: [f.conversations, f.carts, f.data_collected, f.closed], backgroundColor: ["#57606a", "#1d4ed8", "#9a3412", "#166534"] }],
       },
       options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
     });
@@ -177,7 +177,7 @@
     draw("intents", {
       type: "doughnut",
       data: {
-        labels: intents.map((i) => (WORDS.intents[i.intent] || i.intent) + " (" + i.messages + ")"),
+        labels: intents.map((i) => (WORDS.dashboard.intents[i.intent] || i.intent) + " (" + i.messages + ")"),
         datasets: [{ label: TEXT.messages, data: intents.map((i) => i.messages), backgroundColor: PALETTE }],
       },
       options: { plugins: { legend: { position: "right" } } },
