@@ -1,10 +1,8 @@
 """The staff's words that more than one page or script needs: channel names, months, report
 statuses, and every label the console's scripts write, handed to each page as JSON (the scripts
-keep no copy of them)."""
+keep no copy of them) in a meta element of the layout."""
 
 from __future__ import annotations
-
-import json
 
 from agent.words import N_, STAFF_LANGUAGE, Labels, t
 
@@ -125,8 +123,3 @@ def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
         "exports": dict(Labels(language, _EXPORTS))
         | {"statuses": dict(Labels(language, EXPORT_STATUSES.ids))},
     }
-
-
-def script_words_json() -> str:
-    """`script_words()` for a `<script type="application/json">`: no text can close it."""
-    return json.dumps(script_words(), ensure_ascii=False).replace("<", "\\u003c")

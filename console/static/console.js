@@ -15,8 +15,8 @@
   const liveState = document.getElementById("live-state");
   const conversationId = body.dataset.conversation || null;
   const FRAGMENT = { Accept: "text/x-fragment" };
-  // The words this script writes, from the catalogue (console/words.py), in the page's JSON.
-  const TEXT = JSON.parse(document.getElementById("console-words").textContent).console;
+  // The words this script writes, from the catalogue (console/words.py), in the page's console-words meta.
+  const TEXT = JSON.parse(document.querySelector('meta[name="console-words"]').content).console;
 
   function toLogin() {
     const next = location.pathname + location.search;

@@ -2,7 +2,7 @@
 // The server renders the figures for the range in the address; this script draws the charts,
 // and when the range or the channel changes it fetches the summary again and redraws (figures
 // formatted as the server formats them). Texts are set with textContent, never as HTML; their
-// words come from the catalogue, in the page's JSON (console/words.py), not from this script.
+// words come from the catalogue, in the page's console-words meta (console/words.py).
 (() => {
   "use strict";
 
@@ -16,7 +16,7 @@
 
   const BRAND = "#b42318";
   const PALETTE = ["#b42318", "#1d4ed8", "#166534", "#9a3412", "#6d28d9", "#0e7490", "#a16207", "#57606a"];
-  const WORDS = JSON.parse(document.getElementById("console-words").textContent);
+  const WORDS = JSON.parse(document.querySelector('meta[name="console-words"]').content);
   const TEXT = WORDS.dashboard.text;
 
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;

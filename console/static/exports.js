@@ -12,8 +12,8 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const liveState = document.getElementById("live-state");
   if (liveState) liveState.textContent = ""; // this page has no live feed to connect to
-  // The words this script writes, from the catalogue (console/words.py), in the page's JSON.
-  const TEXT = JSON.parse(document.getElementById("console-words").textContent).exports;
+  // The words this script writes, from the catalogue (console/words.py), in the page's console-words meta.
+  const TEXT = JSON.parse(document.querySelector('meta[name="console-words"]').content).exports;
   const POLL_MS = 1500;
 
   function toLogin() {
