@@ -108,6 +108,11 @@ _TEXTS = {
 }
 
 
+def staff_text(key: str, /, **values: str | int) -> str:
+    """A text of the staff's pages; the templates call it `_("console.list.heading")`."""
+    return t(STAFF_LANGUAGE, key, **values)
+
+
 def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
     """Every label the console's scripts write (console.js, dashboard.js, exports.js)."""
     return {
