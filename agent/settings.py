@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     """Import Odoo's products every so many minutes (0: only `salesagent odoo sync-products`)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
+    odoo_salesperson_id: int | None = Field(default=None, ge=1)
+    """The Odoo user (res.users id) quotations are assigned to; empty: the agent's own user."""
+    odoo_shop: bool = False
+    """The shop runs on Odoo: no demo shop; its name, contact facts, currency and language are
+    the Odoo company's (README "A shop that runs on Odoo")."""
 
     # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
     # are set; half a set stops the start-up naming the missing variable.

@@ -432,9 +432,7 @@ def odoo_sync_products() -> None:
         await upgrade_async(settings.database_url)
         db = create_engine(settings.database_url)
         try:
-            report = await sync_products(
-                client, create_sessionmaker(db), currency=settings.currency
-            )
+            report = await sync_products(client, create_sessionmaker(db))
         finally:
             await db.dispose()
             await client.close()

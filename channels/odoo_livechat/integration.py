@@ -75,7 +75,7 @@ class OdooIntegration:
                 settings=settings,
             )
         if settings.odoo_push_orders:
-            quotations = QuotationOutput(client, sessions)
+            quotations = QuotationOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
             outputs[quotations.name] = quotations
         return cls(
             settings=settings,
@@ -87,7 +87,7 @@ class OdooIntegration:
 
     async def sync_products(self) -> ImportReport:
         """Import Odoo's products into the catalog now."""
-        return await sync_products(self.client, self._sessions, currency=self.settings.currency)
+        return await sync_products(self.client, self._sessions)
 
     async def run(self) -> None:
         """Background work until cancelled: unanswered turns, order queue, product schedule."""
