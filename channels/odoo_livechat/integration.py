@@ -23,6 +23,7 @@ from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secre
 from channels.odoo_livechat.livechat import OdooLivechat
 from channels.odoo_livechat.output import LivechatOutput
 from channels.odoo_livechat.quotations import QuotationOutput, queue_new_orders
+from channels.odoo_livechat.rights import check_odoo
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,11 @@ class OdooIntegration:
 
     async def run(self) -> None:
         """Background work until cancelled: unanswered turns, order queue, product schedule."""
+        checked = await check_odoo(self.client)  # a wrong key or missing right, said at start
+        if checked.ok:
+            log.info("%s", checked.sentence)
+        else:
+            log.warning("%s", checked.sentence)
         if self.livechat is not None:
             resumed = await self.livechat.resume_pending()
             if resumed:
