@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     nlu_confidence_threshold: float = Field(default=0.6, ge=0, le=1)
     search_results: int = Field(default=5, ge=1, le=20)
     catalog_refresh_seconds: float = Field(default=1.0, ge=0)
+    catalog_synonyms_file: Path | None = None
+    """The shop's own groups of words for the same product (YAML), on top of the built-in
+    Spanish-English vocabulary (agent/catalog/vocabulary.py)."""
     auto_seed_demo: bool = True
 
     web_allowed_origins: str = ""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
+from agent.catalog.vocabulary import Vocabulary
 from agent.channel import CollectingOutput, OutputChannel
 from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
@@ -79,6 +80,7 @@ class Runtime:
         """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
         daily = DailyPlan.from_settings(settings)  # and a malformed EXPORT_DAILY_*
@@ -105,7 +107,7 @@ class Runtime:
                 report = await seed_demo_if_empty(sessions)
                 if report is not None:
                     log.info("seeded the demo shop: %s", report)
-            index = ProductIndex()
+            index = ProductIndex(vocabulary)
             outputs: dict[str, OutputChannel] = {
                 name: CollectingOutput(name) for name in LOCAL_CHANNELS
             }
