@@ -27,6 +27,7 @@ from agent.voice import VoiceNotes
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
+from channels.odoo_livechat.shop_facts import run_on_odoo
 from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import LocalFanOut
 from channels.web.output import WebOutput
@@ -80,6 +81,8 @@ class Runtime:
         """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
+            settings, company = await run_on_odoo(settings, company)
         vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*

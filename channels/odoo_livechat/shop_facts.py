@@ -2,7 +2,8 @@
 
 The company (`res.users.company_id` of the user the API key belongs to) gives the name,
 address, phone, e-mail, website and currency (`res.company.currency_id`); its contact
-(`res.company.partner_id.lang`) the language prices and replies are written in.
+(`res.company.partner_id.lang`) the language prices and replies are written in. A shop that
+runs on Odoo (`ODOO_SHOP`) takes them as its settings and company facts at start.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
+from agent.company import CompanyInfo
+from agent.errors import ConfigurationError
+from agent.settings import DEMO_SHOP_DIR, Settings
 from channels.odoo_livechat.client import OdooClient, OdooError
+from channels.odoo_livechat.config import OdooConfig
 
 COMPANY_FIELDS = (
     "name",
@@ -85,3 +92,49 @@ def _text(record: dict[str, Any], name: str) -> str | None:
 def _many2one_id(value: Any) -> int | None:
     """The id of a many2one as `read` gives it (`[id, "name"]`, or `False`)."""
     return int(value[0]) if isinstance(value, list) and value else None
+
+
+async def run_on_odoo(settings: Settings, company: CompanyInfo) -> tuple[Settings, CompanyInfo]:
+    """The settings and company facts of a shop that runs on Odoo: its Odoo company's.
+
+    The shop's name (the greeting), currency and language are Odoo's, and the demo shop is not
+    loaded; the company file keeps what Odoo does not know (hours, payment, shipping,
+    returns), so it must be the shop's own, not the demo's.
+    """
+    if settings.company_file.resolve() == (DEMO_SHOP_DIR / "company.yaml").resolve():
+        raise ConfigurationError(
+            "ODOO_SHOP needs the shop's own COMPANY_FILE for what Odoo does not know (hours, "
+            "payment, shipping, returns): copy agent/demo_shop/company.yaml, edit it and set "
+            "COMPANY_FILE (see README 'A shop that runs on Odoo')"
+        )
+    client = OdooClient(OdooConfig.from_settings(settings))
+    try:
+        shop = await read_shop(client)
+    finally:
+        await client.close()
+    settings = settings.model_copy(
+        update={
+            "shop_name": shop.name or settings.shop_name,
+            "currency": shop.currency or settings.currency,
+            "default_language": shop.language or settings.default_language,
+            "auto_seed_demo": False,
+        }
+    )
+    facts = {
+        "name": shop.name,
+        "currency": shop.currency,
+        "address": shop.address,
+        "city": shop.city,
+        "phone": shop.phone,
+        "email": shop.email,
+        "website": shop.website,
+    }
+    known = {field: value for field, value in facts.items() if value}
+    try:
+        return settings, CompanyInfo.model_validate({**company.model_dump(), **known})
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ConfigurationError(
+            f"the Odoo company's {'.'.join(map(str, first['loc']))} cannot be the shop's: "
+            f"{first['msg']} (fix it in Odoo: Settings → Companies)"
+        ) from err
