@@ -5,6 +5,9 @@ Against the local server speaking Odoo 19 (JSON-2) and Odoo 18 (JSON-RPC) wire f
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from agent.settings import Settings
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig
 from channels.odoo_livechat.rights import check_odoo
+from salesagent.runtime import Runtime
 
 ALL_RIGHT = "the key works and the agent's user has every right it needs."
 
@@ -92,3 +96,30 @@ def test_salesagent_odoo_status_says_it_and_fails(tmp_path: Path, odoo: FakeOdoo
     done = salesagent(env, "odoo", "status")
     assert done.returncode == 0, done.stderr
     assert ALL_RIGHT in done.stdout and "no order has been queued" in done.stdout
+
+
+async def test_serving_says_it_in_its_log_at_start(
+    demo_settings: Settings, odoo: FakeOdoo, caplog: pytest.LogCaptureFixture
+) -> None:
+    odoo.data.denied = {("sale.order", "create")}
+    runtime = await Runtime.start(with_odoo(demo_settings, odoo, odoo_push_orders=True))
+    try:
+        assert runtime.odoo is not None
+        with caplog.at_level(logging.INFO, logger="channels.odoo_livechat.integration"):
+            work = asyncio.create_task(runtime.odoo.run())
+            for _ in range(100):
+                if said_by_odoo(caplog):
+                    break
+                await asyncio.sleep(0.05)
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+    finally:
+        await runtime.close()
+    (said,) = said_by_odoo(caplog)
+    assert said.levelno == logging.WARNING
+    assert "cannot create quotations (Sales: User)" in said.getMessage()
+
+
+def said_by_odoo(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "channels.odoo_livechat.integration"]
