@@ -102,23 +102,41 @@ async def test_serving_says_it_in_its_log_at_start(
     demo_settings: Settings, odoo: FakeOdoo, caplog: pytest.LogCaptureFixture
 ) -> None:
     odoo.data.denied = {("sale.order", "create")}
-    runtime = await Runtime.start(with_odoo(demo_settings, odoo, odoo_push_orders=True))
+    (said,) = await logged_at_start(with_odoo(demo_settings, odoo, odoo_push_orders=True), caplog)
+    assert said.levelno == logging.WARNING
+    assert "cannot create quotations (Sales: User)" in said.getMessage()
+
+
+async def test_serving_says_when_odoo_sells_in_another_currency(
+    demo_settings: Settings, odoo: FakeOdoo, caplog: pytest.LogCaptureFixture
+) -> None:
+    odoo.data.company["currency"] = "USD"
+    settings = with_odoo(demo_settings, odoo, odoo_push_orders=True)
+    checked, currency = await logged_at_start(settings, caplog)
+    assert checked.levelno == logging.INFO and checked.getMessage().endswith(ALL_RIGHT)
+    assert currency.levelno == logging.WARNING
+    assert "Odoo's company sells in USD but CURRENCY is COP" in currency.getMessage()
+
+
+async def logged_at_start(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> list[logging.LogRecord]:
+    """What the Odoo work logs when it starts (once it has said it)."""
+    runtime = await Runtime.start(settings)
     try:
         assert runtime.odoo is not None
         with caplog.at_level(logging.INFO, logger="channels.odoo_livechat.integration"):
             work = asyncio.create_task(runtime.odoo.run())
-            for _ in range(100):
+            for _ in range(100):  # the check logs all it says at once
+                await asyncio.sleep(0.05)
                 if said_by_odoo(caplog):
                     break
-                await asyncio.sleep(0.05)
             work.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await work
     finally:
         await runtime.close()
-    (said,) = said_by_odoo(caplog)
-    assert said.levelno == logging.WARNING
-    assert "cannot create quotations (Sales: User)" in said.getMessage()
+    return said_by_odoo(caplog)
 
 
 def said_by_odoo(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
