@@ -129,7 +129,9 @@ class Runtime:
                 "sales": SalesHandler(index, currency=settings.currency),
                 "customers": CustomersHandler(),
                 "company": CompanyHandler(company),
-                "smalltalk": SmalltalkHandler(settings.shop_name),
+                "smalltalk": SmalltalkHandler(
+                    settings.shop_name, catalog=index if settings.odoo_shop else None
+                ),
             }
             engine = TurnEngine(
                 sessions=sessions,

@@ -89,7 +89,7 @@ async def say(runtime: Runtime, chat: str, text: str) -> str:
 
 
 async def test_the_shop_is_odoo_company_with_no_demo(shop: Runtime, odoo: FakeOdoo) -> None:
-    async with shop.sessions() as session:
+    async with shop.sessions() as session:  # before the first sync: no product at all
         assert await session.scalar(select(func.count()).select_from(Product)) == 0
     assert (shop.settings.shop_name, shop.settings.currency) == (
         "My Company (San Francisco)",
@@ -104,9 +104,14 @@ async def test_the_shop_is_odoo_company_with_no_demo(shop: Runtime, odoo: FakeOd
         "+1 555-555-5556",
         "info@yourcompany.com",
     )
+    assert shop.odoo is not None
+    await shop.odoo.sync_products()
     chat = f"web-{uuid.uuid4().hex[:8]}"
-    assert "My Company (San Francisco)" in await say(shop, chat, "hello")
+    greeting = await say(shop, chat, "hello")
+    assert "My Company (San Francisco)" in greeting and "(office furniture...)" in greeting
+    assert "extinguishers" not in greeting
     assert "+1 555-555-5556" in await say(shop, chat, "what is your phone number?")
+    assert '"Customizable Desk (Steel, White)"' in await say(shop, chat, "blorp")
 
 
 async def test_a_usd_price_round_trips_to_the_quotation(shop: Runtime, odoo: FakeOdoo) -> None:
