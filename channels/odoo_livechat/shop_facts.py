@@ -57,7 +57,8 @@ class OdooShop:
 async def read_shop(client: OdooClient) -> OdooShop:
     """The company of the agent's Odoo user, with its currency and language."""
     context = await client.call("res.users", "context_get")
-    users = await client.call("res.users", "read", ids=[int(context["uid"])], fields=["company_id"])
+    uid = await client.user_id(context)
+    users = await client.call("res.users", "read", ids=[uid], fields=["company_id"])
     company_id = _many2one_id(users[0]["company_id"])
     if company_id is None:
         raise OdooError("the agent's Odoo user has no company")
