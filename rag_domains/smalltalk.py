@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from agent.catalog.search import ProductIndex
 from agent.domain import DomainResult, TurnContext
 from agent.models import Direction
 from agent.words import t
+
+_KINDS = 6
+"""How many of the catalog's largest categories the greeting names."""
 
 
 class SmalltalkHandler:
@@ -12,8 +16,11 @@ class SmalltalkHandler:
 
     name = "smalltalk"
 
-    def __init__(self, shop_name: str) -> None:
+    def __init__(self, shop_name: str, catalog: ProductIndex | None = None) -> None:
         self._shop_name = shop_name
+        # The shop's own catalog, whose categories and products the greeting and the hint
+        # name; None: the demo shop's, named in the texts.
+        self._catalog = catalog
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Greet (introducing the shop on a first contact), thank, say goodbye, or ask again."""
@@ -29,14 +36,30 @@ class SmalltalkHandler:
         hello = t(lang, "smalltalk.hello.name", name=name) if name else t(lang, "smalltalk.hello")
         if any(m.direction == Direction.OUTBOUND for m in ctx.history):
             return DomainResult(reply=t(lang, "smalltalk.greeting.again", hello=hello))
+        if self._catalog is None:
+            kinds = t(lang, "smalltalk.greeting.demo_kinds")
+        else:
+            await self._catalog.ensure_fresh(ctx.session)
+            largest = sorted(self._catalog.categories(), key=lambda item: -item[1])[:_KINDS]
+            kinds = f" ({', '.join(name.lower() for name, _ in largest)}...)" if largest else ""
         return DomainResult(
-            reply=t(lang, "smalltalk.greeting.first", hello=hello, shop_name=self._shop_name)
+            reply=t(
+                lang,
+                "smalltalk.greeting.first",
+                hello=hello,
+                shop_name=self._shop_name,
+                kinds=kinds,
+            )
         )
 
     def _not_understood(self, ctx: TurnContext) -> str:
         lang = ctx.language
         misunderstood_before = bool(ctx.history) and ctx.history[-1].intent == "other"
-        text = t(lang, "smalltalk.not_understood")
+        products = self._catalog.terms() if self._catalog is not None else []
+        example = (
+            f'"{products[0][0]}"' if products else t(lang, "smalltalk.not_understood.demo_example")
+        )
+        text = t(lang, "smalltalk.not_understood", example=example)
         if misunderstood_before:
             text += t(lang, "smalltalk.not_understood.or_advisor")
         return text

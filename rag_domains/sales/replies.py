@@ -31,7 +31,7 @@ def added(language: str, quantity: int, product: Product) -> str:
         "sales.added",
         quantity=quantity,
         name=product.name,
-        price=money(product.price, language=language),
+        price=money(product.price, product.currency, language),
     )
 
 
@@ -162,7 +162,7 @@ def no_sale(language: str) -> str:
 def choices(language: str, options: list[Product], intro: str | None) -> str:
     """The options numbered, so that "el 2" picks the second."""
     lines = "".join(
-        f"\n{i}. {p.name}: {money(p.price, language=language)}"
+        f"\n{i}. {p.name}: {money(p.price, p.currency, language)}"
         + (t(language, "sales.choices.out_of_stock") if p.stock <= 0 else "")
         for i, p in enumerate(options, 1)
     )

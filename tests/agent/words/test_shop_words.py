@@ -33,7 +33,7 @@ def words_dir(tmp_path: Path) -> Path:
     (folder / "words.es.po").write_text(
         po(
             {
-                "smalltalk.greeting.first": "{hello} Bienvenido a *{shop_name}*. ¿Qué buscas hoy?",
+                "smalltalk.greeting.again": "{hello} ¡Qué bueno leerte otra vez!",
                 "smalltalk.thanks": "¡A la orden! ¿Algo más?",
             }
         ),
@@ -56,11 +56,12 @@ async def shop_runtime(demo_settings: Settings, words_dir: Path) -> AsyncIterato
 async def test_a_turn_answers_with_the_shops_wording(shop_runtime: Runtime) -> None:
     chat = Chat(shop_runtime, "chat-shop-words")
 
-    hello = await chat.say("hola")
+    first = await chat.say("hola")
+    again = await chat.say("hola")
     thanks = await chat.say("muchas gracias")
 
-    shop = shop_runtime.settings.shop_name
-    assert hello.reply == f"¡Hola! Bienvenido a *{shop}*. ¿Qué buscas hoy?"
+    assert first.reply.startswith("¡Hola! Soy el asistente virtual de")  # not overridden
+    assert again.reply == "¡Hola! ¡Qué bueno leerte otra vez!"
     assert thanks.reply == "¡A la orden! ¿Algo más?"
 
 
