@@ -32,6 +32,8 @@ class Settings(BaseSettings):
 
     shop_name: str = "Extintores y Seguridad Industrial del Risaralda"
     company_file: Path = DEMO_SHOP_DIR / "company.yaml"
+    shop_words_dir: Path | None = None
+    """A folder of `words.es.po`/`words.en.po` changing the wording of replies (README "Words")."""
     default_language: Literal["es", "en"] = "es"
     currency: str = "COP"
 

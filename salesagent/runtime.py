@@ -27,6 +27,7 @@ from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
+from agent.words import use_shop_words
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
@@ -110,6 +111,7 @@ class Runtime:
     async def _wire(cls, settings: Settings, opened: AsyncExitStack, *, migrate: bool) -> Runtime:
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        use_shop_words(settings.shop_words_dir)  # an unknown id or placeholder stops it here
         if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
             settings, company = await run_on_odoo(settings, company)
         vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
