@@ -33,8 +33,10 @@ EVEN_ODDS = 0.5
 PLAUSIBLE = 0.3
 """A high-tier rule stands when the classifier gives its intent at least this probability."""
 _NOTHING = "other"
-_FOUND_DATA_TIER = 3
-"""`purchase.data` at this tier means the rules found a cédula, phone, name or address."""
+_FOUND_DATA = 0.85
+"""`purchase.data` this sure: the rules found the field asked for, or data given while buying."""
+_WEAK_TIER = 2
+"""Rules of this tier or below saw at most a product named: no more than a guess."""
 
 
 def combine(rules: RuleVerdict, model: IntentPrediction, state: DialogState) -> tuple[str, float]:
@@ -47,12 +49,17 @@ def combine(rules: RuleVerdict, model: IntentPrediction, state: DialogState) -> 
         return rules.intent, max(rules.confidence, model.probability)
     if rules.tier >= SURE_TIER and rules.confidence >= SURE_CONFIDENCE:
         return rules.intent, rules.confidence
-    if rules.intent == "purchase.data" and rules.tier >= _FOUND_DATA_TIER:
+    if rules.intent == "purchase.data" and rules.confidence >= _FOUND_DATA:
         return rules.intent, rules.confidence
     if rules.tier >= SURE_TIER and model.of(rules.intent) >= PLAUSIBLE:
         return rules.intent, min(rules.confidence, model.of(rules.intent) + EVEN_ODDS)
-    if model.probability >= EVEN_ODDS and refusal(model.intent, state) is None:
+    allowed = refusal(model.intent, state) is None
+    if model.probability >= EVEN_ODDS and allowed:
         if model.intent == _NOTHING:
             return _NOTHING, EVEN_ODDS
+        return model.intent, model.probability
+    if rules.tier <= _WEAK_TIER and allowed:
+        # Neither is sure, and the rules saw at most a product: the classifier's best guess,
+        # with its low probability (a configured model reads the message).
         return model.intent, model.probability
     return rules.intent, min(rules.confidence, EVEN_ODDS)

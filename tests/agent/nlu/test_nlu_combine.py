@@ -47,13 +47,25 @@ def model(*ranking: tuple[str, float]) -> IntentPrediction:
             model(("inventory.category", 0.55)),
             ("inventory.category", 0.55),
         ),
-        # Neither sure: the rules' reading, below even odds (a configured model reads it).
+        # Neither sure: where the rules saw at most a product, the classifier's guess...
         (
             RuleVerdict("inventory.product", 0.7, 2),
             model(("company.about", 0.4)),
-            ("inventory.product", 0.5),
+            ("company.about", 0.4),
         ),
-        (RuleVerdict("other", 0.3, 0), model(("company.about", 0.4)), ("other", 0.3)),
+        (RuleVerdict("other", 0.3, 0), model(("company.about", 0.4)), ("company.about", 0.4)),
+        # ...otherwise the rules' reading, below even odds: a configured model reads both.
+        (
+            RuleVerdict("purchase.add", 0.82, 3),
+            model(("inventory.stock", 0.45)),
+            ("purchase.add", 0.5),
+        ),
+        # Data the rules only guessed ("Cali" outside a sale) does not stand.
+        (
+            RuleVerdict("purchase.data", 0.55, 3),
+            model(("company.shipping", 0.8)),
+            ("company.shipping", 0.8),
+        ),
         # "Nothing to act on" is never sure from the classifier: a configured model reads it.
         (RuleVerdict("other", 0.3, 0), model(("other", 0.98)), ("other", 0.3)),
         (RuleVerdict("inventory.product", 0.7, 2), model(("other", 0.9)), ("other", 0.5)),
