@@ -2,6 +2,10 @@
 with their language, and conversations whose turns state what a careful reviewer would check.
 
 Utterances: top-level macro-F1, top-level and sub-intent accuracy, per language and overall.
+They carry no state; the format's README says the `purchase.confirm` and `purchase.deny` lines
+answer an order summary and the `purchase.data` lines answer while the order's data is being
+collected, so those lines are read in that state (a cart, and the summary shown or the data
+asked for); every other line is read with no conversation behind it.
 Conversations: the share of turns whose every expectation held, and the conversations where
 every turn and the final order did.
 """
@@ -23,7 +27,7 @@ from sqlalchemy import select
 from agent.errors import InvalidInputError
 from agent.evaluation import LabelledUtterance, UtteranceReport, evaluate_utterances
 from agent.messages import InboundMessage, TurnResult
-from agent.models import Order, Owner
+from agent.models import Order, Owner, SaleState
 from agent.nlu.types import INTENT_LABELS, DialogState, Entities, Understanding
 from salesagent.eval_conversations import ExpectedLine, check_lines, has_fragment
 from salesagent.runtime import Runtime
@@ -37,6 +41,12 @@ TURNS_TARGET = 0.90
 # A numbered list of options ("1. …", "2. …" on their own lines) asks the customer to choose.
 _CHOICE_LIST = re.compile(r"^\s*1\.\s.*\n\s*2\.\s", re.MULTILINE)
 _PRICE = re.compile(r"\$\d{1,3}(?:\.\d{3})+")
+_SAID_IN = {
+    "purchase.confirm": SaleState.READY_TO_CONFIRM,
+    "purchase.deny": SaleState.READY_TO_CONFIRM,
+    "purchase.data": SaleState.COLLECTING_DATA,
+}
+"""The state the format's README says these lines answer in."""
 
 
 class _Utterance(BaseModel):
@@ -131,7 +141,8 @@ def load_holdout_utterances(path: Path) -> list[LabelledUtterance]:
             raise InvalidInputError(f"{path}:{number}: {err}", field=f"line {number}") from err
         if line.intent not in INTENT_LABELS:
             raise InvalidInputError(f"{path}:{number}: unknown intent {line.intent!r}")
-        state = DialogState(language=line.lang)
+        said_in = _SAID_IN.get(line.intent)
+        state = DialogState(sale_state=said_in, has_cart=said_in is not None, language=line.lang)
         items.append(
             LabelledUtterance(line.text, line.intent, Entities(), frozenset(), state, line.lang)
         )

@@ -56,7 +56,16 @@ def test_utterances_are_scored_per_language() -> None:
     assert reports["en"].total == 3
     assert reports["en"].accuracy == pytest.approx(2 / 3)
     assert reports["en"].macro_f1 < 1.0
-    assert reports["all"].total == 6
+    assert reports["all"].total == 7
+
+
+def test_confirmations_are_read_at_the_summary_and_other_lines_with_no_state() -> None:
+    items = {i.text: i for i in load_holdout_utterances(SAMPLE / UTTERANCES)}
+
+    assert items["si dale, confirmo"].state.sale_state == SaleState.READY_TO_CONFIRM
+    assert items["si dale, confirmo"].state.has_cart
+    assert items["gimme a human"].state.sale_state is None
+    assert items["gimme a human"].state.language == "en"
 
 
 @pytest.mark.parametrize(
@@ -114,5 +123,5 @@ def test_the_eval_command_scores_a_holdout_folder() -> None:
     )
 
     assert "conversations fully right  1/2" in done.stdout, done.stderr
-    assert done.stdout.splitlines()[1].split()[:2] == ["all", "6"]
+    assert done.stdout.splitlines()[1].split()[:2] == ["all", "7"]
     assert done.returncode == 1  # under the goals: 75% of the turns right
