@@ -8,7 +8,7 @@ customers really write, decides when it is at least even odds; when neither is s
 rules' reading is kept with a confidence below even odds, so that a configured model reads
 the message (NLU_CONFIDENCE_THRESHOLD). Like a language model's, the classifier's reading is
 not taken when the state does not allow it (a "no" with nothing to answer:
-agent/nlu/state_rules.py).
+agent/nlu/state_rules.py), and it never says the "no" that reopens the order summary.
 
 The classifier may read a message as `purchase.confirm`; an order still needs the customer's
 own plain yes, which code checks on the words before anything is placed (agent/nlu/consent.py,
@@ -20,6 +20,7 @@ speed"), not on the development set.
 
 from __future__ import annotations
 
+from agent.models import SaleState
 from agent.nlu.classifier import IntentPrediction
 from agent.nlu.intents import RuleVerdict
 from agent.nlu.state_rules import refusal
@@ -39,6 +40,12 @@ _WEAK_TIER = 2
 """Rules of this tier or below saw at most a product named: no more than a guess."""
 
 
+def _reopens_summary(intent: str, state: DialogState) -> bool:
+    """A "no" to the order summary takes the sale back to the cart: only the rules' own
+    reading of a no does that ("mmm", "lo consulto y te aviso" leave the summary open)."""
+    return intent == "purchase.deny" and state.sale_state == SaleState.READY_TO_CONFIRM
+
+
 def combine(rules: RuleVerdict, model: IntentPrediction, state: DialogState) -> tuple[str, float]:
     """The intent and its confidence, from the rules' verdict and the classifier's reading."""
     if model.intent == _NOTHING and rules.intent == _NOTHING:
@@ -53,7 +60,7 @@ def combine(rules: RuleVerdict, model: IntentPrediction, state: DialogState) -> 
         return rules.intent, rules.confidence
     if rules.tier >= SURE_TIER and model.of(rules.intent) >= PLAUSIBLE:
         return rules.intent, min(rules.confidence, model.of(rules.intent) + EVEN_ODDS)
-    allowed = refusal(model.intent, state) is None
+    allowed = refusal(model.intent, state) is None and not _reopens_summary(model.intent, state)
     if model.probability >= EVEN_ODDS and allowed:
         if model.intent == _NOTHING:
             return _NOTHING, EVEN_ODDS

@@ -88,4 +88,7 @@ def test_the_classifier_is_not_taken_where_the_state_does_not_allow_its_intent()
 
     # "no sé" while the cédula is asked for is not a "no" to anything.
     assert combine(unsure, model(("purchase.deny", 0.7)), asked) == ("other", 0.3)
-    assert combine(unsure, model(("purchase.deny", 0.7)), summary) == ("purchase.deny", 0.7)
+    # At the summary only the rules' own "no" reopens it: "mmm" leaves it open.
+    assert combine(unsure, model(("purchase.deny", 0.7)), summary) == ("other", 0.3)
+    offered = DialogState(offer="purchase.add", last_products=["Casco blanco"])
+    assert combine(unsure, model(("purchase.deny", 0.7)), offered) == ("purchase.deny", 0.7)
