@@ -4,9 +4,10 @@ The rules are exact about what they recognise well (a handoff request, the answe
 summary, the field that was asked for, a change of quantity, the buyer's data they found in
 the message): a sure rule of a high tier stands, so does data the rules found, and so does a
 high-tier rule the classifier finds plausible. Otherwise the classifier, trained on how
-customers really write, decides when it is at least even odds; when neither is sure, the
-rules' reading is kept with a confidence below even odds, so that a configured model reads
-the message (NLU_CONFIDENCE_THRESHOLD). Like a language model's, the classifier's reading is
+customers really write, decides when it is at least even odds. When neither is sure, the
+classifier's guess is taken where the rules saw at most a product, the rules' reading
+otherwise, and either way the confidence stays below even odds, so that a configured model
+reads the message (NLU_CONFIDENCE_THRESHOLD). Like a language model's, the classifier's reading is
 not taken when the state does not allow it (a "no" with nothing to answer:
 agent/nlu/state_rules.py), and it never says the "no" that reopens the order summary.
 
