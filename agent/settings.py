@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     memory_messages: int = Field(default=10, ge=1, le=100)
     max_message_chars: int = Field(default=4000, ge=100)
     nlu_confidence_threshold: float = Field(default=0.6, ge=0, le=1)
+    nlu_model_dir: Path = Path("./data/nlu")
+    """Where the intent classifier trained from agent/nlu/corpus/ is kept between starts."""
     search_results: int = Field(default=5, ge=1, le=20)
     catalog_refresh_seconds: float = Field(default=1.0, ge=0)
     catalog_synonyms_file: Path | None = None

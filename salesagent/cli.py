@@ -327,12 +327,20 @@ def evaluate(
         str | None,
         typer.Option(help="offline, gemini or ollama (default: LLM_PROVIDER); adds model calls."),
     ] = None,
+    holdout: Annotated[
+        bool,
+        typer.Option(
+            "--holdout",
+            help="FILE is a holdout folder in the v2 format (utterances.jsonl with `lang`, "
+            "conversations.yaml with `expect`): per-language scores and turns right.",
+        ),
+    ] = False,
 ) -> None:
     """Score the understanding on labelled utterances, or run scripted conversations."""
     from salesagent.eval_runner import run_eval
 
     async def work(settings: Settings) -> bool:
-        report, passed = await run_eval(settings, file, provider=provider)
+        report, passed = await run_eval(settings, file, provider=provider, holdout=holdout)
         console.print(report, highlight=False)
         return passed
 
