@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
 
+    delivery_horizon_hours: float = Field(default=12.0, gt=0)
+    """A reply its channel cannot take (down, 5xx, timeouts) is retried this long, in order per
+    chat; then it is given up and staff are told (README "Delivery")."""
+
     # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
     # are set; half a set stops the start-up naming the missing variable.
     public_base_url: str | None = None

@@ -118,7 +118,7 @@ class Runtime:
             # A half-set STAFF_TELEGRAM_* stops the start-up here, naming the variable.
             console = StaffConsole.build(settings, sessions, company, llm)
             outputs.update(console.outputs)
-            dispatcher = OutboxDispatcher(sessions, outputs)
+            dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
             handlers: dict[str, DomainHandler] = {
                 "inventory": InventoryHandler(index, limit=settings.search_results),
                 "sales": SalesHandler(index, currency=settings.currency),
