@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     odoo_timeout: float = Field(default=10.0, gt=0)
     odoo_sync_products_minutes: float = Field(default=0.0, ge=0)
     """Import Odoo's products every so many minutes (0: only `salesagent odoo sync-products`)."""
+    odoo_catch_up_minutes: float = Field(default=5.0, ge=0)
+    """Ask Odoo for the livechat messages no webhook brought (the agent down, a wrong secret)
+    on start and every so many minutes (0: on start only)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
 
