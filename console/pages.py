@@ -46,6 +46,8 @@ NOTICES = {
     "noted": "Nota guardada.",
     "handed_back": "Devolviste la conversación al bot.",
     "reassigned": "Conversación reasignada.",
+    "delivery_retried": "La respuesta se intenta enviar de nuevo.",
+    "delivery_given_up": "La respuesta ya no se reintenta: contacta al cliente.",
 }
 CUSTOMER_LABELS = {
     "name": "Nombre",

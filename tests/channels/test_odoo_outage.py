@@ -7,24 +7,18 @@ the clock moved by time-machine (the outbox loop and the turns run for real).
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-import httpx
 import time_machine
-from fixtures.live_server import LiveServer, eventually, serving
-from fixtures.odoo_addon import addon_webhook
-from fixtures.odoo_server import DATABASE, FakeOdoo, with_odoo
-from pydantic import SecretStr
+from fixtures.live_server import LiveServer, eventually
+from fixtures.odoo_agent import agent, webhook
+from fixtures.odoo_server import DATABASE, FakeOdoo
 from sqlalchemy import func, select
 
 from agent.models import Direction, InboxItem, Message, OutboxItem, OutboxStatus, utcnow
 from agent.settings import Settings
 from channels.odoo_livechat.output import to_html
 
-SECRET = "shared-secret-of-the-tests-0123456789"
 PURCHASE = [
     "necesito 2 extintores de 10 libras",
     "1",
@@ -36,25 +30,6 @@ PURCHASE = [
     "sí",
 ]
 _channels = itertools.count(8000)
-
-
-@asynccontextmanager
-async def agent(settings: Settings, odoo: FakeOdoo, **more: Any) -> AsyncIterator[LiveServer]:
-    livechat = {"odoo_livechat_enabled": True, "odoo_webhook_secret": SecretStr(SECRET)}
-    async with serving(with_odoo(settings, odoo, **(livechat | more))) as live:
-        yield live
-
-
-async def webhook(live: LiveServer, payload: dict[str, Any], secret: str = SECRET) -> int:
-    """The addon's signed webhook for `payload`; the agent's HTTP status."""
-    body = bytes(addon_webhook.encode(payload))
-    async with httpx.AsyncClient(base_url=live.url) as http:
-        response = await http.post(
-            "/webhooks/odoo/livechat",
-            content=body,
-            headers=addon_webhook.signed_headers(secret, body),
-        )
-    return response.status_code
 
 
 async def replies(live: LiveServer, channel_id: int) -> list[OutboxItem]:
