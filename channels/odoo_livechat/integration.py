@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.catalog.importer import ImportReport
 from agent.channel import OutputChannel
 from agent.engine import TurnEngine
+from agent.errors import RetryableError
 from agent.settings import Settings
 from channels.odoo_livechat.catalog_sync import sync_products
 from channels.odoo_livechat.catch_up import CatchUp
@@ -136,6 +137,8 @@ class OdooIntegration:
         while True:
             try:
                 await work()
+            except RetryableError as err:  # Odoo down: no traceback, tried again next time
+                log.warning("Odoo background work: %s", err)
             except Exception:  # a background loop's edge: logged, tried again next time
                 log.exception("Odoo background work failed")
             if seconds <= 0:
