@@ -177,10 +177,11 @@ class DiscussChannel(models.Model):
                 limit=int(limit),
             )
         )
-        channels = self.sudo().browse(set(messages.mapped("res_id"))).exists()
+        channels = self.sudo().browse(list(set(messages.mapped("res_id")))).exists()
+        by_id = {channel.id: channel for channel in channels}
         events = []
         for message in messages:
-            channel = channels.filtered(lambda c, m=message: c.id == m.res_id)
+            channel = by_id.get(message.res_id)
             payload = channel._salesagent_event(message, bot) if channel else None
             if payload is not None:
                 events.append(payload)
