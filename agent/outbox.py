@@ -176,7 +176,7 @@ class OutboxDispatcher:
             ids = list(rows)
         sent = 0
         for outbox_id in ids:
-            if await self.deliver(outbox_id):
+            if await self._deliver_one(outbox_id):
                 sent += 1 + await self._deliver_followers(outbox_id)
         return sent
 
@@ -198,13 +198,20 @@ class OutboxDispatcher:
                     .order_by(OutboxItem.id)
                     .limit(1)
                 )
-            if follower is None or not await self.deliver(follower):
+            if follower is None or not await self._deliver_one(follower):
                 return sent
             sent += 1
             outbox_id = follower
 
     async def deliver(self, outbox_id: int) -> bool:
-        """Deliver one row now if it is pending and due; True when it was sent."""
+        """Deliver one row now if it is pending, due and first of its chat, then the replies of
+        its chat that waited behind it; True when the row was sent."""
+        sent = await self._deliver_one(outbox_id)
+        if sent:
+            await self._deliver_followers(outbox_id)
+        return sent
+
+    async def _deliver_one(self, outbox_id: int) -> bool:
         claimed = await self._claim(outbox_id)
         if claimed is None:
             return False
