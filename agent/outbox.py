@@ -38,6 +38,7 @@ from agent.settings import Settings
 log = logging.getLogger(__name__)
 
 DEFAULT_HORIZON = timedelta(hours=12)
+"""How long a reply its channel cannot take is retried (`DELIVERY_HORIZON_HOURS`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class GivenUp:
 
     outbox_id: int
     conversation_id: int
+    message_id: int | None
+    """The reply's message; None for a row that is no customer's reply (a quotation push)."""
     channel: str
     external_chat_id: str
     reason: str
@@ -372,4 +375,6 @@ async def _earlier_pending(session: AsyncSession, row: OutboxItem) -> bool:
 def _fail(row: OutboxItem, reason: str) -> GivenUp:
     row.status = OutboxStatus.FAILED
     row.last_error = reason
-    return GivenUp(row.id, row.conversation_id, row.channel, row.external_chat_id, reason)
+    return GivenUp(
+        row.id, row.conversation_id, row.message_id, row.channel, row.external_chat_id, reason
+    )

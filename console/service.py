@@ -149,11 +149,13 @@ class StaffConsole:
 
     async def on_given_up(self, given_up: GivenUp) -> None:
         """The outbox's listener: a reply will not reach its customer; staff are told."""
+        if given_up.message_id is None:  # a quotation push or a staff notification: no reply
+            return
         async with transaction(self.sessions) as session:
             conversation = await session.get(Conversation, given_up.conversation_id)
             if conversation is None:
                 return
-            if self.policy.notify_chat and given_up.channel != STAFF_TELEGRAM:
+            if self.policy.notify_chat:
                 session.add(
                     OutboxItem(
                         conversation_id=conversation.id,
