@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.i18n import money
 from agent.models import Product
+from agent.provided import CompanyDep, SessionDep, SettingsDep
 from channels.web.origins import OriginPolicy
-from salesagent.deps import RuntimeDep, SessionDep
 
 STATIC = Path(__file__).parent / "static"
 # The demo page's template (templates/demo.html), autoescaped: the shop's texts are shown as text.
@@ -72,19 +72,20 @@ async def widget() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def demo_page(runtime: RuntimeDep, session: SessionDep) -> HTMLResponse:
+async def demo_page(
+    company: CompanyDep, settings: SettingsDep, session: SessionDep
+) -> HTMLResponse:
     """The demo shop's page, with the chat widget on it."""
-    company = runtime.company
     products = await featured_products(session)
     page = TEMPLATES.get_template("demo.html").render(
-        shop_name=runtime.settings.shop_name,
+        shop_name=settings.shop_name,
         about=company.about.text("es"),
         address=f"{company.address}, {company.city}",
         phone=company.phone,
         products=products,
-        currency=runtime.settings.currency,
+        currency=settings.currency,
     )
-    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(runtime.settings)))
+    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(settings)))
 
 
 async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Product]:
