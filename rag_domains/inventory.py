@@ -10,10 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.alternatives import alternatives
+from agent.catalog.by_price import by_price, nearest_outside, within
+from agent.catalog.purposes import purpose_query
 from agent.catalog.search import ProductIndex, load_products
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money, say
 from agent.models import Product
+from agent.nlu.prices import DEAREST
+from agent.nlu.tokens import fold, scan
+from agent.nlu.types import PriceRequest
 
 CLEAR_WINNER = 1.25
 """A top hit scoring this many times the second one is the product the customer means."""
@@ -29,6 +34,7 @@ class _Found:
     from_context: bool = False
     alternatives: list[Product] = field(default_factory=list)
     unavailable: Product | None = None  # the out-of-stock product the alternatives replace
+    heading: str | None = None  # what the list is, when it is more than a search's best hits
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -62,6 +68,25 @@ def _line(product: Product, language: str) -> str:
     return f"• *{product.name}* — {price} · {stock}"
 
 
+def _bounds_text(price: PriceRequest, currency: str, language: str) -> str:
+    """ "por debajo de $100.000", "entre $10.000 y $20.000", or "" when only ordered."""
+
+    def amount(value: int) -> str:
+        return money(Decimal(value), currency, language)
+
+    if price.low is not None and price.high is not None:
+        return say(
+            language,
+            es=f"entre {amount(price.low)} y {amount(price.high)}",
+            en=f"between {amount(price.low)} and {amount(price.high)}",
+        )
+    if price.high is not None:
+        return say(language, es=f"hasta {amount(price.high)}", en=f"up to {amount(price.high)}")
+    if price.low is not None:
+        return say(language, es=f"desde {amount(price.low)}", en=f"from {amount(price.low)}")
+    return ""
+
+
 def _buyable(product: Product) -> bool:
     """In stock and priced: the cart takes it (a price on request goes to an advisor)."""
     return product.stock > 0 and product.price is not None
@@ -89,6 +114,13 @@ class InventoryHandler:
         mentions = [m.text for m in understanding.entities.products if m.text.strip()]
         named = understanding.entities.category
         category = self._index.match_category(named) if named else None
+        if understanding.entities.price is not None:
+            queries = mentions or ([named] if named else [])
+            return await self._by_price(ctx, understanding.entities.price, queries)
+        if named and category is None and not mentions:
+            mentions = [named]  # "detectores": no category of ours, maybe no product either
+        if len(mentions) == 1 and (unsold := await self._not_sold(ctx, mentions[0])):
+            return unsold
         if understanding.sub == "catalog" and not mentions:
             return self._catalog(ctx)
         if not mentions and category is None and understanding.sub == "category":
@@ -122,6 +154,105 @@ class InventoryHandler:
         products = await load_products(session, ids[: self._limit])
         return _Found(products=products, clear=clear and len(products) > 0)
 
+    async def _not_sold(self, ctx: TurnContext, mention: str) -> DomainResult | None:
+        """ "No manejamos X" and the closest things sold, when X has words no product has.
+
+        Closest: what serves the same purpose ("humo" → extinguishers); else products of the
+        kind the known words name ("guantes de boxeo" → gloves); else the one product the
+        rest of the message plainly points at ("pintura … pa demarcar" → marking tape).
+        """
+        unknown = [w for w in self._index.unknown_words(mention) if len(w) > 3]
+        if not unknown:
+            return None
+        words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
+        known = [w for w in mention.split() if not self._index.unknown_words(w)]
+        query = purpose_query(words)
+        if query is not None:
+            hits = self._index.search(query, limit=_ALTERNATIVES)
+        elif known and not self._index.unknown_words(mention.split()[0]):
+            hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
+        else:
+            hits = self._index.search(ctx.text, limit=2)
+            plain = len(hits) == 1 or (
+                len(hits) > 1 and hits[0].score >= CLEAR_WINNER * hits[1].score
+            )
+            hits = hits[:1] if plain else []
+        products = await load_products(ctx.session, [h.product_id for h in hits])
+        lang = ctx.language
+        reply = say(lang, es=f"No manejamos *{mention}*.", en=f"We don't carry *{mention}*.")
+        if products:
+            reply += (
+                " "
+                + say(lang, es="Lo más parecido que tenemos:", en="The closest we have:")
+                + "\n"
+                + "\n".join(_line(p, lang) for p in products)
+            )
+            question, offer = self._call_to_action(
+                ctx, _Found(products=products, clear=len(products) == 1)
+            )
+            reply += "\n\n" + question
+        else:
+            categories = ", ".join(name for name, _count in self._index.categories())
+            reply += " " + say(
+                lang,
+                es=f"Manejamos: {categories}. ¿Te muestro alguna de estas categorías?",
+                en=f"We carry: {categories}. Shall I show you one of them?",
+            )
+            offer = None
+        facts = {"not_sold": mention, "products": [_fact(p) for p in products]}
+        return DomainResult(reply=reply, facts=facts, products=products, offer=offer)
+
+    async def _by_price(
+        self, ctx: TurnContext, price: PriceRequest, queries: list[str]
+    ) -> DomainResult:
+        """The products asked about within the price bounds, or the cheapest or dearest one.
+
+        Without a product named, "de esos" are the products shown last; after a single one
+        ("y el más caro?"), the others of its kind.
+        """
+        candidates = await self._candidates(ctx, queries)
+        if not candidates:
+            return self._not_found(ctx, queries)
+        lang = ctx.language
+        bounds = _bounds_text(price, candidates[0].currency, lang)
+        inside = within(candidates, price.low, price.high)
+        if not inside:
+            nearest = nearest_outside(candidates, price.low, price.high)[: self._limit]
+            heading = say(
+                lang,
+                es=f"No tengo opciones {bounds}. Lo más cercano en precio:",
+                en=f"I have nothing {bounds}. The closest in price:",
+            )
+            return self._answer(ctx, _Found(products=nearest, clear=False, heading=heading))
+        if price.order is not None:
+            dearest = price.order == DEAREST
+            choice = by_price([p for p in inside if _buyable(p)] or inside, dearest_first=dearest)
+            heading = (
+                say(lang, es="El de mayor precio:", en="The most expensive:")
+                if dearest
+                else say(lang, es="El más económico:", en="The cheapest:")
+            )
+            return self._answer(ctx, _Found(products=choice[:1], clear=True, heading=heading))
+        # What can be bought first, each part cheapest first.
+        ordered = sorted(by_price(inside), key=lambda p: not _buyable(p))[: self._limit]
+        heading = say(
+            lang, es=f"Esto es lo que tengo {bounds}:", en=f"Here is what I have {bounds}:"
+        )
+        found = _Found(products=ordered, clear=len(ordered) == 1, heading=heading)
+        return self._answer(ctx, found)
+
+    async def _candidates(self, ctx: TurnContext, queries: list[str]) -> list[Product]:
+        """Every product the queries fit; without any, those shown last or their kind."""
+        if not queries:
+            shown = (await self._last_shown(ctx)).products
+            if len(shown) != 1:
+                return shown
+            queries = [shown[0].name.split()[0]]
+        ids: list[int] = []
+        for query in queries:
+            ids.extend(h.product_id for h in self._index.matching(query) if h.product_id not in ids)
+        return await load_products(ctx.session, ids)
+
     async def _last_shown(self, ctx: TurnContext) -> _Found:
         """The products shown last ("¿y cuánto vale?"), as the engine remembers them."""
         skus = [str(s) for s in ctx.conversation.context.get("last_products", [])][: self._limit]
@@ -153,7 +284,8 @@ class InventoryHandler:
         products = found.products
         parts: list[str] = []
         if found.clear:
-            parts.append(self._about_one(ctx, products[0]))
+            lead = f"{found.heading} " if found.heading else ""
+            parts.append(lead + self._about_one(ctx, products[0]))
             if products[1:]:
                 parts.append(
                     say(lang, es="También tengo:", en="We also have:")
@@ -165,6 +297,7 @@ class InventoryHandler:
                 "price": say(lang, es="Estos son los precios:", en="Here are the prices:"),
                 "stock": say(lang, es="Esta es la disponibilidad:", en="Here is what we have:"),
             }.get(sub or "", say(lang, es="Esto es lo que tengo:", en="Here is what I found:"))
+            heading = found.heading or heading
             parts.append(heading + "\n" + "\n".join(_line(p, lang) for p in products))
         if found.unavailable is not None:
             parts.append(self._alternatives_text(lang, found))

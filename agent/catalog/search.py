@@ -622,6 +622,32 @@ class ProductIndex:
             if score >= floor
         ]
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of `text` that no product has, even misspelt: "boxeo", "andamio"."""
+        state = self._state
+        return [
+            word
+            for word in _words(text)
+            if _is_word(word)
+            and ":" not in word
+            and word not in state.known
+            and self._correct(word, state) is None
+        ]
+
+    def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
+        """Every product `query` fits, not only the best few: what a price filter runs over.
+
+        The products labelled by all of the query's words; of those, the ones its words name
+        as a kind ("extintores" leaves out "Soporte de pared para extintor"), when some are.
+        """
+        state = self._state
+        hits = self.search(query, limit=limit)
+        terms = self._query_terms(query, state)
+        keywords = [t for t in terms if _is_keyword(t) and t in state.labels]
+        whole = [h for h in hits if all(h.product_id in state.labels[k] for k in keywords)]
+        kind = [h for h in whole or hits if state.entries[h.product_id].head in terms]
+        return kind or whole or hits
+
     @staticmethod
     def _weigh_names(
         state: _State,

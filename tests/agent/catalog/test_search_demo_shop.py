@@ -106,3 +106,35 @@ def test_word_order_does_not_change_the_scores(demo: DemoSearch) -> None:
     second = demo.hits("extintor multiproposito de 20 libras")
     assert first[0][0] == second[0][0] == "EXT-PQS-20"
     assert first[0][1] / first[1][1] == pytest.approx(second[0][1] / second[1][1], rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("query", "included", "excluded"),
+    [
+        # Every extinguisher, not the wall bracket for one, whatever the price filter keeps.
+        ("extintores", {"EXT-PQS-05", "EXT-PQS-150"}, {"SOP-EXT-PARED", "SOP-EXT-VEH"}),
+        # Only the size asked for.
+        ("botas talla 41", {"BOT-PA-41", "BOT-PVC-41"}, {"BOT-PA-40", "BOT-PA-42"}),
+    ],
+)
+async def test_matching_gives_every_product_of_the_kind_asked(
+    demo: DemoSearch, query: str, included: set[str], excluded: set[str]
+) -> None:
+    skus = {demo.skus[h.product_id] for h in demo.index.matching(query)}
+    assert included <= skus
+    assert not excluded & skus
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("detectores de humo", ["detector"]),
+        ("andamios", ["andamio"]),
+        ("guantes de carnaza", []),
+        ("extingidor", []),  # a typo of a word the catalog has
+    ],
+)
+async def test_unknown_words_are_those_no_product_has(
+    demo: DemoSearch, text: str, unknown: list[str]
+) -> None:
+    assert demo.index.unknown_words(text) == unknown
