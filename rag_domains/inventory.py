@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.alternatives import alternatives
 from agent.catalog.by_price import by_price, nearest_outside, within
+from agent.catalog.descriptions import answering_sentence
 from agent.catalog.purposes import purpose_query
 from agent.catalog.search import ProductIndex, load_products
 from agent.domain import DomainResult, Offer, TurnContext
@@ -35,6 +36,7 @@ class _Found:
     alternatives: list[Product] = field(default_factory=list)
     unavailable: Product | None = None  # the out-of-stock product the alternatives replace
     heading: str | None = None  # what the list is, when it is more than a search's best hits
+    detail: str | None = None  # the description's sentence that answers the question
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -119,16 +121,27 @@ class InventoryHandler:
             return await self._by_price(ctx, understanding.entities.price, queries)
         if named and category is None and not mentions:
             mentions = [named]  # "detectores": no category of ours, maybe no product either
-        if len(mentions) == 1 and (unsold := await self._not_sold(ctx, mentions[0])):
+        if mentions and (unsold := await self._not_sold(ctx, mentions)):
             return unsold
         if understanding.sub == "catalog" and not mentions:
-            return self._catalog(ctx)
+            # "y pa trabajo en alturas q tienen?" names a category; "¿qué tienen?" does not.
+            category = self._index.match_category(ctx.text)
+            if category is None:
+                return self._catalog(ctx)
         if not mentions and category is None and understanding.sub == "category":
             category = self._index.match_category(ctx.text)
             if category is None:
                 return self._catalog(ctx)
         if not mentions and category is not None:
             return await self._category(ctx, category)
+        if not mentions and category is None and understanding.sub == "product":
+            # "¿sirve pa fuegos eléctricos?" about the one product just shown.
+            shown = await self._last_shown(ctx)
+            if shown.clear:
+                product = shown.products[0]
+                shown.detail = answering_sentence(product.description or "", ctx.text)
+                if shown.detail is not None:
+                    return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
         if not found.products and not mentions:
             found = await self._last_shown(ctx)
@@ -154,18 +167,20 @@ class InventoryHandler:
         products = await load_products(session, ids[: self._limit])
         return _Found(products=products, clear=clear and len(products) > 0)
 
-    async def _not_sold(self, ctx: TurnContext, mention: str) -> DomainResult | None:
+    async def _not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
         """ "No manejamos X" and the closest things sold, when X has words no product has.
 
         Closest: what serves the same purpose ("humo" → extinguishers); else products of the
         kind the known words name ("guantes de boxeo" → gloves); else the one product the
         rest of the message plainly points at ("pintura … pa demarcar" → marking tape).
         """
-        unknown = [w for w in self._index.unknown_words(mention) if len(w) > 3]
-        if not unknown:
+        # Every product named has a word no product has ("rociadores automáticos
+        # (sprinklers)"); short words may be letters or typos.
+        if not all(any(len(w) > 3 for w in self._index.unknown_words(m)) for m in mentions):
             return None
+        mention = mentions[0]
         words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
-        known = [w for w in mention.split() if not self._index.unknown_words(w)]
+        known = self._known_words(mention)
         query = purpose_query(words)
         if query is not None:
             hits = self._index.search(query, limit=_ALTERNATIVES)
@@ -201,6 +216,22 @@ class InventoryHandler:
             offer = None
         facts = {"not_sold": mention, "products": [_fact(p) for p in products]}
         return DomainResult(reply=reply, facts=facts, products=products, offer=offer)
+
+    def _known_words(self, mention: str) -> list[str]:
+        """The words of a mention some product has: "botas de cuero talla 35" → "botas de
+        cuero" when no product comes in size 35."""
+        words = mention.split()
+        known: list[str] = []
+        i = 0
+        while i < len(words):
+            pair = " ".join(words[i : i + 2])
+            if any(":" in w for w in self._index.unknown_words(pair)):
+                i += 2  # a designator and its value ("talla 35")
+                continue
+            if not self._index.unknown_words(words[i]):
+                known.append(words[i])
+            i += 1
+        return known
 
     async def _by_price(
         self, ctx: TurnContext, price: PriceRequest, queries: list[str]
@@ -285,6 +316,8 @@ class InventoryHandler:
         parts: list[str] = []
         if found.clear:
             lead = f"{found.heading} " if found.heading else ""
+            if found.detail is not None:
+                parts.append(f"*{products[0].name}*: {found.detail}")
             parts.append(lead + self._about_one(ctx, products[0]))
             if products[1:]:
                 parts.append(

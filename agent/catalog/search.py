@@ -92,7 +92,8 @@ _WORD_ALIASES = {
     "recargar": "recarga", "bracket": "soporte", "holder": "soporte", "white": "blanco",
     "blanca": "blanco", "yellow": "amarillo", "amarilla": "amarillo", "red": "rojo",
     "roja": "rojo", "blue": "azul", "black": "negro", "negra": "negro", "orange": "naranja",
-    "green": "verde", "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
+    "green": "verde", "dark": "oscuro", "oscura": "oscuro", "shade": "sombra",
+    "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
     "boxes": "caja", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
     "halotron": "solkaflam", "hcfc": "solkaflam",
 }  # fmt: skip
@@ -124,6 +125,9 @@ _DESIGNATORS = {
     "talla": "talla", "size": "talla", "nivel": "nivel", "level": "nivel",
     "categoria": "categoria", "category": "categoria", "grado": "grado", "grade": "grado",
 }  # fmt: skip
+# "Eslinga doble terminal en Y", "conector en T": a letter after "en" is the product's shape.
+_SHAPE_MARKERS = frozenset(["en", "in"])
+_SHAPES = frozenset("ytlxu")
 _DESIGNATOR_VALUE = re.compile(r"[a-z]|[ivx]{2,4}|x{1,3}[sl]|\d{1,2}")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
 
@@ -184,6 +188,14 @@ def _words(text: str) -> list[str]:
                 out.append(number)
             designator = None
             continue
+        if raw in _SHAPE_MARKERS:
+            designator = "forma"  # "en" is filler, but "en Y" is a shape
+            continue
+        if designator == "forma":
+            designator = None
+            if raw in _SHAPES:
+                out.append(f"forma:{raw}")
+                continue
         words = _token_words(raw)
         out.extend(words)
         designator = _DESIGNATORS.get(words[-1]) if len(words) == 1 else None
@@ -623,15 +635,14 @@ class ProductIndex:
         ]
 
     def unknown_words(self, text: str) -> list[str]:
-        """The words of `text` that no product has, even misspelt: "boxeo", "andamio"."""
+        """The words of `text` that no product has, even misspelt: "andamio", "talla:35"."""
         state = self._state
         return [
             word
             for word in _words(text)
             if _is_word(word)
-            and ":" not in word
             and word not in state.known
-            and self._correct(word, state) is None
+            and (":" in word or self._correct(word, state) is None)
         ]
 
     def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:

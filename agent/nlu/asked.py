@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.nlu.cues import find_cues
-from agent.nlu.vocabulary import ARTICLES, BREAKERS, word_set
+from agent.nlu.vocabulary import ARTICLES, BREAKERS, CONNECTORS, word_set
 
 _REQUESTS = word_set(
     "venden vende vendes manejan maneja manejas tienen tiene tienes consiguen consigo "
@@ -65,6 +65,7 @@ def _noun(word: str) -> bool:
         word.isalpha()
         and len(word) > 2
         and word not in BREAKERS
+        and word not in CONNECTORS
         and word not in _SKIPPED
         and word not in _REQUESTS
         and word not in _ASKED_OF_YOU

@@ -142,9 +142,7 @@ class _Reader:
         reading.price = None if self.price is None else self.price.request
         if not reading.mentions:
             asked = asked_phrase(self.words)
-            if asked is not None and not all(
-                self.lexicon.knows(w) or self.lexicon.describes(w) for w in asked
-            ):
+            if asked is not None and not all(self.lexicon.knows(w) for w in asked):
                 reading.asked = " ".join(asked)
         reading.described = any(
             i not in self.used and self.word(i - 1) in ARTICLES and self.lexicon.describes(word)
@@ -240,6 +238,7 @@ class _Reader:
                     and words[-1] not in CONNECTORS
                     and more.term.category != found.term.category
                     and not self.english
+                    and not self.lexicon.named_together(found.words[0], more.words[0])
                 ):
                     break
                 kept_words = (

@@ -299,3 +299,13 @@ async def test_a_product_not_sold_is_said_so_with_the_closest_things_sold(
     )
     assert result.reply.startswith(f"No manejamos *{mention}*. Lo más parecido que tenemos:")
     assert skus(result) and all(sku.startswith(closest) for sku in skus(result))
+
+
+async def test_a_question_about_the_product_shown_is_answered_from_its_description(
+    session: AsyncSession, handler: InventoryHandler
+) -> None:
+    context = {"last_products": ["EXT-PQS-05"]}
+    ctx = await turn(session, "inventory.product", "¿sirve pa vehiculos?", context=context)
+    result = await handler.handle(ctx)
+    assert result.reply.startswith("*Extintor PQS 5 lb*: Ideal para vehículos.")
+    assert "*Extintor PQS 5 lb* cuesta *$95.000*." in result.reply

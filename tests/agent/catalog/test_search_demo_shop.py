@@ -71,6 +71,11 @@ async def demo(demo_settings: Settings) -> AsyncIterator[DemoSearch]:
         ("necesito 1 extintor de 20 libras multiproposito", "EXT-PQS-20"),
         ("extintor multiproposito de 20 libras", "EXT-PQS-20"),
         ("20 libras multiproposito extintor", "EXT-PQS-20"),
+        # A letter after "en" is a shape: "la eslinga en Y" is the Y lanyard.
+        ("eslinga en Y", "ESL-Y-18"),
+        # English colours and shades of lenses.
+        ("dark lens safety glasses", "GAF-OSCURO"),
+        ("welding goggles shade 5", "GAF-SOLD-5"),
     ],
 )
 def test_the_product_the_customer_names_is_taken_without_a_list(
@@ -130,6 +135,7 @@ async def test_matching_gives_every_product_of_the_kind_asked(
     [
         ("detectores de humo", ["detector"]),
         ("andamios", ["andamio"]),
+        ("botas de cuero talla 35", ["talla:35"]),  # no boot comes that small
         ("guantes de carnaza", []),
         ("extingidor", []),  # a typo of a word the catalog has
     ],
