@@ -645,6 +645,23 @@ class ProductIndex:
             and (":" in word or self._correct(word, state) is None)
         ]
 
+    def narrow(self, query: str, product_ids: Sequence[int]) -> list[int]:
+        """Those of `product_ids` labelled by every term of `query` that labels some of them.
+
+        "el de 20 libras" after two extinguishers were shown is the 20 lb one: numbers count
+        here, since the products are already known; free text (a description) does not.
+        """
+        state = self._state
+        labelled = [
+            {pid for pid in product_ids if postings.get(pid, 0.0) >= _LABELLED}
+            for term in self._query_terms(query, state)
+            if "_" not in term and (postings := state.postings.get(term))
+        ]
+        telling = [having for having in labelled if having]
+        if not telling:
+            return []
+        return [pid for pid in product_ids if all(pid in having for having in telling)]
+
     def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
         """Every product `query` fits, not only the best few: what a price filter runs over.
 

@@ -96,6 +96,20 @@ def read_price(words: Sequence[str]) -> PriceReading | None:
     return PriceReading(PriceRequest(low=low, high=high, order=order), frozenset(used))
 
 
+def said_amounts(words: Sequence[str]) -> list[int]:
+    """The amounts of money a message states: "la de 135 mil" → [135000]."""
+    found: list[int] = []
+    i = 0
+    while i < len(words):
+        amount = _amount(words, i)
+        if amount is not None and amount.money:
+            found.append(amount.value)
+            i = amount.end
+        else:
+            i += 1
+    return found
+
+
 def _starts(words: Sequence[str], i: int, phrase: str) -> int:
     """The length of `phrase` if the words at `i` say it, else 0."""
     parts = phrase.split()

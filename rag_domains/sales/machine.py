@@ -32,6 +32,8 @@ from agent.domain import DomainResult, Offer, TurnContext
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
+from agent.nlu.prices import said_amounts
+from agent.nlu.tokens import fold, scan
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order
 from rag_domains.sales.picks import picked
@@ -132,6 +134,14 @@ class SalesHandler:
         for hit in self._index.search(ctx.text, limit=100):
             if hit.product_id in by_id:
                 return [by_id[hit.product_id]], quantity
+        # "el de 20 libras", "la de 135 mil": a size or a price only one of them has.
+        sized = self._index.narrow(ctx.text, list(by_id))
+        if len(sized) == 1:
+            return [by_id[sized[0]]], quantity
+        amounts = said_amounts([t.text for t in scan(fold(ctx.text))])
+        priced = [p for p in shown if p.price is not None and int(p.price) in amounts]
+        if len(priced) == 1:
+            return priced, quantity
         return shown[:4], quantity
 
     async def _pick(self, ctx: TurnContext, sale: Sale) -> DomainResult:

@@ -309,3 +309,23 @@ async def test_confirming_without_a_sale_is_answered_politely(chat: Chat) -> Non
     result = await chat.say("sí, confirmo")
 
     assert result.order_id is None and result.reply
+
+
+@pytest.mark.parametrize(
+    ("asked", "pick", "sku"),
+    [
+        # The size only one of the products shown has.
+        ("extintores entre 100 y 200 mil", "deme el de 20 libras", "EXT-PQS-20"),
+        # The price only one of them costs.
+        ("necesito botas talla 41 por menos de 150 mil", "la de 135 mil, 2 pares", "BOT-PA-41"),
+    ],
+)
+async def test_a_product_shown_in_a_priced_list_is_taken_by_its_size_or_price(
+    chat: Chat, asked: str, pick: str, sku: str
+) -> None:
+    listed = await chat.say(asked)
+    taken = await chat.say(pick)
+
+    assert len(listed.products) == 2
+    assert [c.sku for c in taken.cart] == [sku]
+    assert "Respóndeme con el número" not in (taken.reply or "")

@@ -144,3 +144,19 @@ async def test_unknown_words_are_those_no_product_has(
     demo: DemoSearch, text: str, unknown: list[str]
 ) -> None:
     assert demo.index.unknown_words(text) == unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "narrowed"),
+    [
+        ("deme el de 20 libras", ["EXT-H2O-25", "EXT-PQS-20"], ["EXT-PQS-20"]),
+        ("el de 10", ["EXT-PQS-05", "EXT-PQS-10"], ["EXT-PQS-10"]),
+        ("ese", ["EXT-PQS-05", "EXT-PQS-10"], []),  # nothing tells them apart
+    ],
+)
+async def test_narrow_keeps_the_products_shown_that_have_what_is_said(
+    demo: DemoSearch, text: str, shown: list[str], narrowed: list[str]
+) -> None:
+    ids = {sku: pid for pid, sku in demo.skus.items()}
+    kept = demo.index.narrow(text, [ids[sku] for sku in shown])
+    assert [demo.skus[pid] for pid in kept] == narrowed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.nlu.prices import read_price
+from agent.nlu.prices import read_price, said_amounts
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
 
@@ -70,3 +70,15 @@ def test_ranges_and_orders(text: str, expected: PriceRequest) -> None:
 )
 def test_no_price_request_where_none_was_made(text: str) -> None:
     assert _read(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("la de 135 mil, 2 pares", [135_000]),
+        ("la de $72.000 y la de 135 lucas", [72_000, 135_000]),
+        ("deme 2 de 20 libras", []),
+    ],
+)
+def test_amounts_said(text: str, amounts: list[int]) -> None:
+    assert said_amounts([token.text for token in scan(fold(text))]) == amounts
