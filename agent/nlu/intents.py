@@ -127,6 +127,8 @@ def decide(evidence: Evidence) -> tuple[str, float]:
     if price is not None and price.bounded:
         # "botas talla 41 por menos de 150 mil" asks what there is, even after "necesito".
         ballot.propose(4, 0.89 if mentions or shown else 0.75, "inventory.price")
+    elif price is not None and quantity is not None and shown:
+        ballot.propose(3, 0.88, "purchase.add")  # "el más barato, 20 pares"
     elif price is not None:
         # "el más barato", "y el más caro?": below a plain "deme 3" of what was shown.
         ballot.propose(3, 0.86 if mentions or shown else 0.6, "inventory.price")

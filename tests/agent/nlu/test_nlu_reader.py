@@ -230,6 +230,7 @@ def test_a_plain_yes_means_what_was_offered(offer: str | None, text: str, intent
         ("el mas barato de esos", SHOWN, "inventory.price", [], None),
         # "deme 3" of what was shown still adds: the superlative only says which.
         ("deme 3 del mas barato", SHOWN, "purchase.add", [], 3),
+        ("el mas barato, 20 pares", SHOWN, "purchase.add", [], 20),
     ],
 )
 def test_price_bounds_and_superlatives(
