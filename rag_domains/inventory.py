@@ -278,7 +278,7 @@ class InventoryHandler:
             shown = (await self._last_shown(ctx)).products
             if len(shown) != 1:
                 return shown
-            queries = [shown[0].name.split()[0]]
+            return await load_products(ctx.session, self._index.same_kind(shown[0].id))
         ids: list[int] = []
         for query in queries:
             ids.extend(h.product_id for h in self._index.matching(query) if h.product_id not in ids)

@@ -662,6 +662,12 @@ class ProductIndex:
             return []
         return [pid for pid in product_ids if all(pid in having for having in telling)]
 
+    def same_kind(self, product_id: int) -> list[int]:
+        """The products named with the same first word as this one ("Casco …"), itself too."""
+        entries = self._state.entries
+        head = entries[product_id].head if product_id in entries else None
+        return [pid for pid, entry in entries.items() if head is not None and entry.head == head]
+
     def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
         """Every product `query` fits, not only the best few: what a price filter runs over.
 

@@ -157,8 +157,7 @@ class SalesHandler:
         shown, or of their kind after a single one; a tie goes to the words ("en amarillo")."""
         pool = shown
         if len(shown) == 1:
-            kind = self._index.matching(shown[0].name.split()[0])
-            pool = await load_products(ctx.session, [hit.product_id for hit in kind])
+            pool = await load_products(ctx.session, self._index.same_kind(shown[0].id))
         fitting = within(pool, price.low, price.high)
         ordered = by_price(
             [p for p in fitting if p.stock > 0] or fitting, dearest_first=price.order == DEAREST

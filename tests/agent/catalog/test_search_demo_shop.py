@@ -160,3 +160,11 @@ async def test_narrow_keeps_the_products_shown_that_have_what_is_said(
     ids = {sku: pid for pid, sku in demo.skus.items()}
     kept = demo.index.narrow(text, [ids[sku] for sku in shown])
     assert [demo.skus[pid] for pid in kept] == narrowed
+
+
+async def test_same_kind_is_every_product_named_with_the_same_first_word(demo: DemoSearch) -> None:
+    ids = {sku: pid for pid, sku in demo.skus.items()}
+    kind = {demo.skus[pid] for pid in demo.index.same_kind(ids["CAS-I-PIN-AM"])}
+
+    assert {"CAS-I-PIN-AM", "CAS-II-E"} <= kind
+    assert "EXT-PQS-05" not in kind
