@@ -28,6 +28,8 @@ _SKIPPED = ARTICLES | word_set(
 """Words between the request and what is asked: "venden *ustedes* X", "do you *also* sell X"."""
 
 _JOINERS = word_set("de del")
+_PRONOUNS = word_set("eso esto aquello ello nada todo algo it them that this those these")
+"""What a request may point at without naming a product: "necesito eso pa mañana"."""
 _MAX_WORDS = 4
 
 
@@ -69,5 +71,6 @@ def _noun(word: str) -> bool:
         and word not in _SKIPPED
         and word not in _REQUESTS
         and word not in _ASKED_OF_YOU
+        and word not in _PRONOUNS
         and not word.endswith(("ar", "ir"))  # "alquilar", "pedir"; "-er" ends English nouns
     )

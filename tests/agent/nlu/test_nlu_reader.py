@@ -265,7 +265,13 @@ def test_a_product_the_shop_has_no_word_for_is_still_asked_about(
 
 
 @pytest.mark.parametrize(
-    "text", ["quisiera hacer un pedido", "I need to change my order", "tienen envio a pereira?"]
+    "text",
+    [
+        "quisiera hacer un pedido",
+        "I need to change my order",
+        "tienen envio a pereira?",
+        "necesito eso pa mañana sin falta",
+    ],
 )
 def test_a_request_about_the_shop_is_no_product_asked_for(reader: OfflineReader, text: str) -> None:
     assert not reader.understand(text, NEW).intent.startswith("inventory")
