@@ -9,6 +9,7 @@ gives API keys; it lives under /console too because the console's cookie is scop
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
 
@@ -19,7 +20,6 @@ from agent.i18n import count as plural
 from agent.i18n import money
 from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep
-from console.pages import e
 from console.routes import html
 from metrics.routes import read_summary
 from metrics.summary import Summary
@@ -46,11 +46,10 @@ async def dashboard(
     )
     async with console.sessions() as session:
         waiting = (await queries.counts(session))["waiting_human"]
-    main = page_main(found, zone=console.settings.shop_timezone)
     return html(
-        pages.layout(
-            "Panel",
-            main,
+        pages.render_page(
+            "dashboard.html",
+            title="Panel",
             shop=console.settings.shop_name,
             staff=user.staff,
             csrf=user.csrf_token,
@@ -58,6 +57,11 @@ async def dashboard(
             current="dashboard",
             waiting=waiting,
             scripts=SCRIPTS,
+            found=found,
+            zone=console.settings.shop_timezone,
+            range_label=_range_label(found),
+            presets=PRESETS,
+            cards=_cards(found),
         )
     )
 
@@ -77,59 +81,24 @@ async def summary(
     return JSONResponse(found.as_json(), headers={"cache-control": "no-store"})
 
 
-def page_main(found: Summary, *, zone: str) -> str:
-    """The range form, the figures and the charts' places."""
-    days = found.days
-    options = '<option value="">Todos</option>' + "".join(
-        f'<option value="{e(c)}"{" selected" if c == found.channel else ""}>'
-        f"{e(pages.channel_label(c))}</option>"
-        for c in found.channels
-    )
-    presets = "".join(
-        f'<button type="button" class="secondary" data-days="{n}">{n} días</button>'
-        for n in PRESETS
-    )
-    return (
-        '<div class="dash-head"><h1>Panel</h1>'
-        f'<p class="muted" id="dash-range">{_range_label(found)}</p></div>'
-        '<form class="filters dash-filters" id="dash-filters" method="get" '
-        f'action="/console/dashboard" data-zone="{e(zone)}" aria-label="Periodo y canal">'
-        f'<label>Desde <input type="date" name="from" id="from" required '
-        f'value="{days.first.isoformat()}"></label>'
-        f'<label>Hasta <input type="date" name="to" id="to" required '
-        f'value="{days.last.isoformat()}"></label>'
-        f'<label>Canal <select name="channel" id="channel">{options}</select></label>'
-        f'<div class="presets" role="group" aria-label="Últimos días">{presets}</div>'
-        '<button type="submit">Ver</button></form>'
-        '<p id="dash-status" class="notice" role="status" aria-live="polite"></p>'
-        f'<div id="dashboard" data-currency="{e(found.currency)}">'
-        f'<dl class="cards">{_cards(found)}</dl>'
-        '<div class="charts">'
-        + _chart("days", "Ventas por día", "Ingresos y pedidos de cada día del periodo", "wide")
-        + _chart("channels", "Ventas por canal", "Ingresos de cada canal")
-        + _chart("funnel", "Embudo de venta", "Conversaciones, carritos, datos y compras")
-        + _chart("products", "Productos más vendidos", "Ingresos de los diez que más venden")
-        + _chart("intents", "Qué piden los clientes", "Mensajes de clientes por intención")
-        + "</div></div>"
-    )
-
-
 def _range_label(found: Summary) -> str:
     days = found.days
     count = (days.last - days.first).days + 1
-    channel = f" · {e(pages.channel_label(found.channel))}" if found.channel else ""
+    channel = f" · {pages.channel_label(found.channel)}" if found.channel else ""
     return f"{days.first:%d/%m/%Y} – {days.last:%d/%m/%Y} ({plural(count, 'día', 'días')}){channel}"
 
 
-def _chart(name: str, title: str, label: str, size: str = "") -> str:
-    return (
-        f'<figure class="chart {size}"><figcaption id="title-{name}">{e(title)}</figcaption>'
-        f'<div class="canvas-box"><canvas id="chart-{name}" role="img" aria-label="{e(label)}">'
-        f"</canvas></div></figure>"
-    )
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One figure card: its id's key, its title, the figure and the line under it."""
+
+    key: str
+    title: str
+    value: str
+    sub: str
 
 
-def _cards(found: Summary) -> str:
+def _cards(found: Summary) -> list[Card]:
     """The figure cards; the script fills the same ids with the same formats."""
     orders = found.orders
     average = (found.revenue / orders).quantize(Decimal(1)) if orders else None
@@ -137,51 +106,46 @@ def _cards(found: Summary) -> str:
     waits = handoffs.waits
     reply = found.reply_ms
     llm = found.llm
-    cards = [
-        ("revenue", "Ventas", money(found.revenue, found.currency), _orders(orders)),
-        (
+    return [
+        Card("revenue", "Ventas", money(found.revenue, found.currency), _orders(orders)),
+        Card(
             "average",
             "Ticket promedio",
             money(average, found.currency) if average is not None else "—",
             "por pedido",
         ),
-        (
+        Card(
             "conversations",
             "Conversaciones",
             str(found.funnel.conversations),
             f"{plural(found.funnel.closed, 'compró', 'compraron')} ({percent(_share(found))})",
         ),
-        (
+        Card(
             "handoff",
             "Pasan a un asesor",
             percent(handoffs.rate),
             f"{handoffs.handed} de {handoffs.conversations}",
         ),
-        (
+        Card(
             "wait",
             "Espera por un asesor",
             seconds(waits.p50),
             f"mediana · p95 {seconds(waits.p95)}",
         ),
-        (
+        Card(
             "reply",
             "Respuesta del bot",
             milliseconds(reply.p50),
             f"mediana · p95 {milliseconds(reply.p95)}",
         ),
-        (
+        Card(
             "llm",
             "Llamadas al modelo",
             str(llm.calls),
             f"{llm.prompt_tokens + llm.completion_tokens} tokens",
         ),
-        ("cost", "Costo estimado del modelo", usd(llm.cost_usd), "USD, en el periodo"),
+        Card("cost", "Costo estimado del modelo", usd(llm.cost_usd), "USD, en el periodo"),
     ]
-    return "".join(
-        f'<div class="card"><dt>{e(title)}</dt><dd class="figure" id="fig-{key}">{e(value)}</dd>'
-        f'<dd class="sub" id="sub-{key}">{e(sub)}</dd></div>'
-        for key, title, value, sub in cards
-    )
 
 
 def _orders(n: int) -> str:

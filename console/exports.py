@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from agent.errors import InvalidInputError
@@ -18,7 +19,6 @@ from agent.models import ExportJob, ExportStatus, Staff
 from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep, check_csrf
 from console.routes import html
-from console.summary import ago
 from exports.filters import ExportFilters
 from exports.jobs import ExportJobs
 from exports.queries import OUTCOMES
@@ -74,23 +74,19 @@ def size_label(size: int | None) -> str:
     return f"{text} {unit}"
 
 
-def _job_row(job: ExportJob, link: str | None) -> str:
-    e = pages.e
+def _job_row(job: ExportJob, link: str | None) -> Markup:
     status = STATUSES[job.status]
     if job.status == ExportStatus.FAILED and job.error:
         status += f": {job.error}"
-    action = f'<a href="{e(link)}" download>Descargar</a>' if link else ""
-    who = job.requested_by.split(":", 1)[-1]
-    return (
-        f'<tr data-job="{e(job.id)}" data-status="{job.status.value}">'
-        f"<td>{e(KINDS.get(job.kind, job.kind))}</td>"
-        f"<td>{e(_filters_label(job.filters))}</td>"
-        f'<td><time datetime="{job.created_at.isoformat()}">hace {ago(job.created_at)}</time>'
-        f" · {e(who)}</td>"
-        f'<td class="status">{e(status)}</td>'
-        f'<td class="num rows">{"" if job.rows is None else job.rows}</td>'
-        f'<td class="num bytes">{size_label(job.bytes)}</td>'
-        f'<td class="link">{action}</td></tr>'
+    return pages.TEMPLATES.render(
+        "export_row.html",
+        job=job,
+        kind=KINDS.get(job.kind, job.kind),
+        filters=_filters_label(job.filters),
+        who=job.requested_by.split(":", 1)[-1],
+        status=status,
+        size=size_label(job.bytes),
+        link=link,
     )
 
 
@@ -112,59 +108,29 @@ def exports_page(
     staff: Staff,
     csrf: str,
     channels: list[str],
-    rows: str,
+    rows: Markup,
     link_minutes: int,
     error: str | None = None,
-) -> str:
+) -> Markup:
     """The Informes page: the form with a button per report, and the newest jobs."""
-    e = pages.e
-    channel_options = '<option value="">Todos</option>' + "".join(
-        f'<option value="{e(c)}">{e(pages.channel_label(c))}</option>' for c in channels
-    )
-    sale_states = "".join(f'<option value="{v}">{e(t)}</option>' for v, t in ORDER_STATES.items())
-    outcomes = "".join(f'<option value="{v}">{e(OUTCOME_LABELS[v])}</option>' for v in OUTCOMES)
-    # Sales is what managers ask for most: the main button; the others look secondary.
-    secondary = ' class="secondary"'
-    buttons = "".join(
-        f'<button type="submit" name="kind" value="{k}"{"" if k == "sales" else secondary}>'
-        f"{e(BUTTONS.get(k, k))}</button>"
-        for k in sorted(REPORT_KINDS, key=lambda kind: kind != "sales")
-    )
-    alert = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
-    empty = '<tr class="empty"><td colspan="7">Aún no se ha pedido ningún informe.</td></tr>'
-    main = (
-        "<h1>Informes</h1>"
-        "<p>Los datos de la tienda en CSV (UTF-8, se abren con tildes en Excel y LibreOffice). "
-        f"Cada enlace de descarga vale {link_minutes} min; vuelve a esta página por uno nuevo.</p>"
-        f"{alert}"
-        '<form id="export-form" class="filters" method="post" action="/console/exports" '
-        'aria-label="Pedir un informe">'
-        f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
-        '<label>Desde <input type="date" name="from" id="export-from"></label>'
-        '<label>Hasta <input type="date" name="to" id="export-to"></label>'
-        f'<label>Canal <select name="channel" id="export-channel">{channel_options}</select>'
-        "</label>"
-        '<label>Estado <select name="state" id="export-state"><option value="">Todos</option>'
-        f'<optgroup label="Ventas (pedido)">{sale_states}</optgroup>'
-        f'<optgroup label="Conversaciones (resultado)">{outcomes}</optgroup></select></label>'
-        f'<div class="actions">{buttons}</div></form>'
-        '<p id="export-notice" class="notice" role="status" aria-live="polite"></p>'
-        '<section aria-labelledby="h-jobs"><h2 id="h-jobs">Últimos informes</h2>'
-        '<table id="export-jobs"><thead><tr><th scope="col">Informe</th>'
-        '<th scope="col">Filtros</th><th scope="col">Pedido</th><th scope="col">Estado</th>'
-        '<th scope="col" class="num">Filas</th><th scope="col" class="num">Tamaño</th>'
-        '<th scope="col">Archivo</th></tr></thead>'
-        f"<tbody>{rows or empty}</tbody></table></section>"
-    )
-    return pages.layout(
-        "Informes",
-        main,
+    return pages.render_page(
+        "exports.html",
+        title="Informes",
         shop=shop,
         staff=staff,
         csrf=csrf,
         page="exports",
         current="exports",
         scripts=("exports.js",),
+        channels=channels,
+        order_states=ORDER_STATES,
+        outcomes=OUTCOMES,
+        outcome_labels=OUTCOME_LABELS,
+        kinds=sorted(REPORT_KINDS, key=lambda kind: kind != "sales"),
+        buttons=BUTTONS,
+        rows=rows,
+        link_minutes=link_minutes,
+        error=error,
     )
 
 
@@ -187,7 +153,7 @@ async def _page(
         staff=user.staff,
         csrf=user.csrf_token,
         channels=channels,
-        rows="".join(rows),
+        rows=Markup().join(rows),
         link_minutes=jobs.settings.export_link_seconds // 60,
         error=error,
     )

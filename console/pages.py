@@ -1,4 +1,4 @@
-"""The console's HTML, rendered on the server: every text from the database is escaped.
+"""The console's HTML, rendered on the server from console/templates/ (autoescaped).
 
 Pages are whole documents; the live parts (the list, a conversation's state and history) are
 fragments the script fetches again when the feed says something changed.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
 
 from agent.handoff import reason_label
 from agent.i18n import money
@@ -19,10 +20,10 @@ from console.queries import (
     STATES,
     ConversationRow,
     ConversationView,
-    Entry,
     ListFilter,
     Report,
 )
+from console.render import Templates
 from console.summary import CHANNELS, StaffContext, ago, chat_label
 
 OWNERS = {
@@ -46,11 +47,14 @@ NOTICES = {
     "handed_back": "Devolviste la conversación al bot.",
     "reassigned": "Conversación reasignada.",
 }
-
-
-def e(value: object) -> str:
-    """Text for HTML, escaped (quotes too: it may sit in an attribute)."""
-    return escape(str(value), quote=True)
+CUSTOMER_LABELS = {
+    "name": "Nombre",
+    "national_id": "Cédula",
+    "phone": "Teléfono",
+    "email": "Correo",
+    "city": "Ciudad",
+    "address": "Dirección",
+}
 
 
 def channel_label(channel: str) -> str:
@@ -69,104 +73,80 @@ def local_time(moment: datetime, zone: ZoneInfo, *, now: datetime | None = None)
     return f"{local.day} {months[local.month - 1]} {local:%H:%M}"
 
 
-def layout(
-    title: str,
-    main: str,
+def preview(text: str) -> str:
+    """A message on one line, cut to 90 characters (the list's last message)."""
+    line = " ".join(text.split())
+    return line if len(line) <= 90 else line[:87] + "…"
+
+
+def wait_label(seconds: float | None) -> str:
+    """`3 min 5 s`, `40 s`; a dash without a value (the report's waits)."""
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+TEMPLATES = Templates(
+    "console",
+    filters={
+        "ago": ago,
+        "channel_label": channel_label,
+        "chat_label": chat_label,
+        "local_time": local_time,
+        "money": money,
+        "preview": preview,
+        "reason_label": reason_label,
+        "wait_label": wait_label,
+    },
+    constants={"owners": OWNERS, "roles": ROLES},
+)
+
+
+def render_page(
+    name: str,
     *,
+    title: str,
     shop: str,
     staff: Staff | None = None,
     csrf: str = "",
     page: str = "",
     current: str = "",
     waiting: int | None = None,
-    extra: str = "",
+    conversation_id: int | None = None,
     scripts: Iterable[str] = (),
-) -> str:
-    """A whole console page; `scripts` are the page's own files in /console/static/."""
-    header = ""
-    if staff is not None:
-        reports = (
-            f'<a href="/console/reports"{_current(current == "reports")}>Reportes</a>'
-            f'<a href="/console/exports"{_current(current == "exports")}>Informes</a>'
-            f'<a href="/console/dashboard"{_current(current == "dashboard")}>Panel</a>'
-            if staff.role == StaffRole.MANAGER
-            else ""
-        )
-        badge = (
-            f' <span class="badge" id="waiting-count" aria-label="{waiting} esperando">'
-            f"{waiting}</span>"
-            if waiting is not None
-            else ""
-        )
-        header = (
-            '<header class="top">'
-            f'<a class="brand" href="/console">Consola · {e(shop)}</a>'
-            '<nav aria-label="Secciones">'
-            f'<a href="/console"{_current(current == "list")}>Conversaciones{badge}</a>'
-            f"{reports}</nav>"
-            f'<div class="me"><span>{e(staff.name)} · {ROLES[staff.role]}</span>'
-            '<form method="post" action="/console/logout">'
-            f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
-            '<button type="submit" class="link">Salir</button></form></div>'
-            '<p class="live-state" id="live-state" aria-live="polite">Conectando…</p>'
-            "</header>"
-        )
-    return (
-        '<!doctype html><html lang="es"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)} · Consola</title>"
-        '<link rel="stylesheet" href="/console/static/console.css">'
-        f'<meta name="csrf-token" content="{e(csrf)}">'
-        '<script src="/console/static/console.js" defer></script>'
-        + "".join(f'<script src="/console/static/{e(name)}" defer></script>' for name in scripts)
-        + "</head>"
-        f'<body data-page="{e(page)}"{extra}>'
-        '<a class="skip" href="#main">Saltar al contenido</a>'
-        f"{header}"
-        '<div id="announce" class="announce" role="status" aria-live="polite"></div>'
-        f'<main id="main" tabindex="-1">{main}</main></body></html>'
+    **values: object,
+) -> Markup:
+    """A whole console page from the template `name` (which extends layout.html)."""
+    return TEMPLATES.render(
+        name,
+        title=title,
+        shop=shop,
+        staff=staff,
+        csrf=csrf,
+        page=page,
+        current=current,
+        waiting=waiting,
+        conversation_id=conversation_id,
+        scripts=scripts,
+        **values,
     )
-
-
-def _current(yes: bool) -> str:
-    return ' aria-current="page"' if yes else ""
-
-
-FIRST_MANAGER = 'salesagent staff create admin --name "Tu nombre" --role manager'
 
 
 def login_page(
     *, shop: str, csrf: str, next_url: str, error: str | None = None, first_login: bool = False
 ) -> str:
     """The login form; while no manager account exists, how to create the first one."""
-    alert = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
-    if first_login:
-        alert += (
-            '<div class="first-login" role="note"><h2>Primera vez</h2>'
-            "<p>Aún no hay ninguna cuenta de gerente. Créala en la máquina donde corre el "
-            "servicio, en la carpeta del proyecto (te pide la contraseña dos veces):</p>"
-            f"<pre><code>{e(FIRST_MANAGER)}</code></pre>"
-            "<p>Si lo instalaste con <code>make run</code>, el comando es "
-            "<code>.venv/bin/salesagent</code>. Luego entra aquí con <code>admin</code> y esa "
-            "contraseña; desde la consola no se crean cuentas: "
-            "<code>salesagent staff create</code> crea las de los asesores.</p></div>"
-        )
-    main = (
-        '<section class="login" aria-labelledby="login-title">'
-        f'<h1 id="login-title">Consola de {e(shop)}</h1>'
-        "<p>Entra con tu cuenta del equipo de ventas.</p>"
-        f"{alert}"
-        '<form method="post" action="/console/login">'
-        f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
-        f'<input type="hidden" name="next" value="{e(next_url)}">'
-        '<label for="username">Usuario</label>'
-        '<input id="username" name="username" autocomplete="username" required autofocus>'
-        '<label for="password">Contraseña</label>'
-        '<input id="password" name="password" type="password" '
-        'autocomplete="current-password" required>'
-        '<button type="submit">Entrar</button></form></section>'
+    return render_page(
+        "login.html",
+        title="Entrar",
+        shop=shop,
+        csrf=csrf,
+        page="login",
+        next_url=next_url,
+        error=error,
+        first_login=first_login,
     )
-    return layout("Entrar", main, shop=shop, csrf=csrf, page="login")
 
 
 def list_page(
@@ -179,36 +159,22 @@ def list_page(
     fragment: str,
     waiting: int,
 ) -> str:
-    """The list of conversations, with its filters."""
-    states = "".join(
-        f'<option value="{s}"{" selected" if s == flt.state else ""}>{STATE_LABELS[s]}</option>'
-        for s in STATES
-    )
-    channel_options = '<option value="">Todos</option>' + "".join(
-        f'<option value="{e(c)}"{" selected" if c == flt.channel else ""}>'
-        f"{e(channel_label(c))}</option>"
-        for c in channels
-    )
-    main = (
-        "<h1>Conversaciones</h1>"
-        '<form class="filters" method="get" action="/console" role="search" '
-        'aria-label="Filtrar conversaciones">'
-        f'<label>Estado <select name="estado">{states}</select></label>'
-        f'<label>Canal <select name="canal">{channel_options}</select></label>'
-        f'<label>Buscar <input type="search" name="q" value="{e(flt.q or "")}" '
-        'placeholder="nombre, cédula, teléfono, texto"></label>'
-        '<button type="submit">Filtrar</button></form>'
-        f'<div id="conversation-list" data-query="{e(list_query(flt))}">{fragment}</div>'
-    )
-    return layout(
-        "Conversaciones",
-        main,
+    """The list of conversations, with its filters; `fragment` is the list's table."""
+    return render_page(
+        "list.html",
+        title="Conversaciones",
         shop=shop,
         staff=staff,
         csrf=csrf,
         page="list",
         current="list",
         waiting=waiting,
+        flt=flt,
+        states=STATES,
+        state_labels=STATE_LABELS,
+        channels=channels,
+        query=list_query(flt),
+        fragment=Markup(fragment),
     )
 
 
@@ -220,60 +186,13 @@ def list_query(flt: ListFilter) -> str:
 
 def list_fragment(rows: list[ConversationRow], total: int, *, currency: str, zone: ZoneInfo) -> str:
     """The table of conversations (what the script swaps in when something changes)."""
-    waiting = sum(1 for row in rows if row.owner == Owner.WAITING_HUMAN)
-    shown = f"{len(rows)} de {total}" if total > len(rows) else str(total)
-    head = (
-        f'<p class="count" id="list-count" data-waiting="{waiting}">{shown} '
-        f"{'conversación' if total == 1 else 'conversaciones'} · {waiting} esperando asesor</p>"
-    )
-    if not rows:
-        return head + '<p class="empty">No hay conversaciones con este filtro.</p>'
-    body = "".join(_row(row, currency, zone) for row in rows)
-    return (
-        head + '<table class="conversations"><caption class="sr-only">Conversaciones, las que '
-        "esperan asesor primero</caption><thead><tr>"
-        '<th scope="col">Estado</th><th scope="col">Espera</th><th scope="col">Canal</th>'
-        '<th scope="col">Cliente</th><th scope="col">Carrito</th>'
-        '<th scope="col">Último mensaje</th></tr></thead>'
-        f"<tbody>{body}</tbody></table>"
-    )
-
-
-def _row(row: ConversationRow, currency: str, zone: ZoneInfo) -> str:
-    owner = row.owner
-    state = f'<span class="owner owner-{owner.value}">{OWNERS[owner]}</span>'
-    if owner == Owner.HUMAN and row.assigned_name:
-        state += f"<br><small>{e(row.assigned_name)}</small>"
-    elif row.reason:
-        state += f"<br><small>{e(reason_label(row.reason))}</small>"
-    if owner == Owner.WAITING_HUMAN and row.waiting_since is not None:
-        wait = (
-            f'<time class="since" datetime="{row.waiting_since.isoformat()}">'
-            f"{ago(row.waiting_since)}</time>"
-        )
-    else:
-        wait = '<span class="muted">—</span>'
-    cart = (
-        f"{e(money(row.cart_total, currency))} <small>({row.cart_items} u.)</small>"
-        if row.cart_items
-        else '<span class="muted">—</span>'
-    )
-    speaker = {
-        None: "",
-        "in": "",
-        "out": "Asesor: " if row.last_staff else "Bot: ",
-    }[row.last_direction.value if row.last_direction else None]
-    last = " ".join(row.last_text.split())
-    last = last if len(last) <= 90 else last[:87] + "…"
-    label = chat_label(row.external_chat_id)
-    chat = f"<br><small>{e(label)}</small>" if row.who != label else ""
-    return (
-        f'<tr class="row-{owner.value}" data-id="{row.id}">'
-        f"<td>{state}</td><td>{wait}</td><td>{e(channel_label(row.channel))}</td>"
-        f'<td><a href="/console/conversations/{row.id}">{e(row.who)}</a>{chat}</td>'
-        f"<td>{cart}</td>"
-        f'<td class="last"><span class="muted">{speaker}</span>{e(last)}'
-        f'<br><small class="muted">{local_time(row.last_activity_at, zone)}</small></td></tr>'
+    return TEMPLATES.render(
+        "list_fragment.html",
+        rows=rows,
+        total=total,
+        waiting=sum(1 for row in rows if row.owner == Owner.WAITING_HUMAN),
+        currency=currency,
+        zone=zone,
     )
 
 
@@ -289,41 +208,21 @@ def conversation_page(
 ) -> str:
     """One conversation: its live part, and the forms to reply and to add a note."""
     conversation = view.conversation
-    flash = NOTICES.get(notice or "", "")
-    channel = channel_label(conversation.channel)
-    main = (
-        '<p class="back"><a href="/console">← Conversaciones</a></p>'
-        f'<div id="notice" class="notice" role="alert">{e(flash)}</div>'
-        f'<div id="live" data-conversation="{conversation.id}">{live}</div>'
-        '<section class="compose" aria-label="Responder o anotar">'
-        f'<form method="post" action="/console/conversations/{conversation.id}/reply" '
-        'data-action="reply" class="reply">'
-        f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
-        f'<label for="reply-text">Responder al cliente ({e(channel)})</label>'
-        '<textarea id="reply-text" name="text" rows="3" required maxlength="4000"></textarea>'
-        '<div class="form-foot"><button type="submit">Enviar respuesta</button>'
-        '<span class="hint">Responder toma la conversación: el bot deja de contestar.</span>'
-        "</div></form>"
-        f'<form method="post" action="/console/conversations/{conversation.id}/note" '
-        'data-action="note" class="note-form">'
-        f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
-        '<label for="note-text">Nota interna (solo la ve el equipo)</label>'
-        '<textarea id="note-text" name="text" rows="2" required maxlength="4000"></textarea>'
-        '<div class="form-foot"><button type="submit" class="secondary">Guardar nota</button>'
-        "</div></form></section>"
-    )
-    return layout(
-        view.customer.name
+    return render_page(
+        "conversation.html",
+        title=view.customer.name
         if view.customer
         else conversation.contact_name or chat_label(conversation.external_chat_id),
-        main,
         shop=shop,
         staff=staff,
         csrf=csrf,
         page="conversation",
         current="list",
         waiting=waiting,
-        extra=f' data-conversation="{conversation.id}"',
+        conversation_id=conversation.id,
+        conversation=conversation,
+        notice=NOTICES.get(notice or "", ""),
+        live=Markup(live),
     )
 
 
@@ -339,175 +238,17 @@ def live_fragment(
     phrase: bool,
 ) -> str:
     """A conversation's state, actions, history and context (swapped in on every change)."""
-    conversation = view.conversation
-    owner = conversation.owner
-    label = chat_label(conversation.external_chat_id)
-    who = context.customer.get("name") or conversation.contact_name or label
-    state = OWNERS[owner]
-    if owner == Owner.HUMAN:
-        mine = conversation.assigned_staff_id == staff.id
-        state += f" · {'tú' if mine else e(view.assigned_name or 'otra persona')}"
-    elif owner == Owner.WAITING_HUMAN and conversation.waiting_since is not None:
-        state += (
-            f' desde hace <time class="since" datetime="{conversation.waiting_since.isoformat()}">'
-            f"{ago(conversation.waiting_since)}</time>"
-        )
-    if view.reason and owner != Owner.BOT:
-        state += f" · {e(reason_label(view.reason))}"
-    head = (
-        '<div class="conv-head">'
-        f"<h1>{e(who)} <small>{e(channel_label(conversation.channel))}"
-        f"{' · ' + e(label) if who != label else ''}</small></h1>"
-        f'<p class="state"><span class="owner owner-{owner.value}" id="owner" '
-        f'data-owner="{owner.value}">{state}</span></p>'
-        f'<div class="actions">{_actions(view, staff, csrf, people)}</div></div>'
-    )
-    history = "".join(_entry(entry, zone) for entry in view.entries)
-    thread = (
-        '<section class="thread" aria-labelledby="h-thread"><h2 id="h-thread">Historial</h2>'
-        f'<ol class="messages" data-last="{view.last_message_id}">{history}</ol></section>'
-    )
-    side = (
-        '<aside class="side">'
-        '<section aria-labelledby="h-context"><h2 id="h-context">Contexto</h2>'
-        f'<p id="summary" class="summary"{" data-phrase" if phrase else ""}>'
-        f"{e(context.summary)}</p>"
-        f"<dl><dt>Quiere</dt><dd>{e(context.intent_label)}</dd>"
-        + (
-            f"<dt>Motivo del paso</dt><dd>{e(reason_label(context.reason))}</dd>"
-            if context.reason
-            else ""
-        )
-        + "</dl></section>"
-        + _cart(context, currency)
-        + _customer(context, conversation.external_chat_id)
-        + "</aside>"
-    )
-    return f'{head}<div class="columns">{thread}{side}</div>'
-
-
-def _actions(view: ConversationView, staff: Staff, csrf: str, people: list[Staff]) -> str:
-    conversation = view.conversation
-    owner = conversation.owner
-    base = f"/console/conversations/{conversation.id}"
-    hidden = f'<input type="hidden" name="csrf_token" value="{e(csrf)}">'
-    buttons = []
-    if owner != Owner.HUMAN:
-        buttons.append(
-            f'<form method="post" action="{base}/take" data-action="take">{hidden}'
-            '<button type="submit">Tomar conversación</button></form>'
-        )
-    mine = owner == Owner.HUMAN and conversation.assigned_staff_id == staff.id
-    manager = staff.role == StaffRole.MANAGER
-    if owner == Owner.WAITING_HUMAN or mine or (owner == Owner.HUMAN and manager):
-        buttons.append(
-            f'<form method="post" action="{base}/hand-back" data-action="hand-back">{hidden}'
-            '<button type="submit" class="secondary">Devolver al bot</button></form>'
-        )
-    if manager and owner != Owner.BOT:
-        options = "".join(
-            f'<option value="{p.id}">{e(p.name)} ({ROLES[p.role]})</option>'
-            for p in people
-            if p.id != conversation.assigned_staff_id
-        )
-        if options:
-            buttons.append(
-                f'<form method="post" action="{base}/reassign" data-action="reassign" '
-                f'class="inline">{hidden}<label for="reassign-to">Reasignar a</label>'
-                f'<select id="reassign-to" name="staff_id">{options}</select>'
-                '<button type="submit" class="secondary">Reasignar</button></form>'
-            )
-    return "".join(buttons)
-
-
-def _entry(entry: Entry, zone: ZoneInfo) -> str:
-    when = f'<time datetime="{entry.at.isoformat()}">{local_time(entry.at, zone)}</time>'
-    if entry.kind == "handoff":
-        target = OWNERS[entry.to_owner] if entry.to_owner else ""
-        label = reason_label(entry.reason or "")
-        by = f" · {e(entry.author)}" if entry.author else ""
-        note = f" · {e(entry.text)}" if entry.text else ""
-        return f'<li class="event">{when} · {e(target)}: {e(label)}{by}{note}</li>'
-    who = {
-        "in": "Cliente",
-        "out": "Bot",
-        "staff": f"{entry.author or 'Asesor'} (asesor)",
-        "note": f"Nota interna · {entry.author or ''}",
-    }[entry.kind]
-    media = "".join(_media(item) for item in entry.media)
-    undelivered = (
-        f'<p class="undelivered" role="status">No entregado: {e(entry.undelivered)}</p>'
-        if entry.undelivered is not None
-        else ""
-    )
-    return (
-        f'<li class="msg msg-{entry.kind}"><p class="meta"><span class="who">{e(who)}</span> '
-        f'{when}</p>{media}<p class="text">{e(entry.text)}</p>{undelivered}</li>'
-    )
-
-
-def _media(item: dict[str, object]) -> str:
-    kind = item.get("kind")
-    if kind == "voice":
-        seconds = item.get("seconds")
-        length = f" · {seconds} s" if seconds else ""
-        if item.get("transcript"):
-            return f'<p class="media">Nota de voz{length} · transcripción:</p>'
-        if item.get("error") == "no_model":  # the customer was asked to write instead
-            return (
-                f'<p class="media unheard">Nota de voz{length} · sin escuchar: el servicio no '
-                "tiene modelo de voz; se pidió al cliente que escriba</p>"
-            )
-        if item.get("error"):
-            return f'<p class="media">Nota de voz{length} · no se pudo transcribir</p>'
-        return f'<p class="media">Nota de voz{length}</p>'
-    if kind == "image":
-        return '<p class="media">Imagen enviada por el cliente</p>'
-    return f'<p class="media">Adjunto ({e(kind or "archivo")})</p>'
-
-
-def _cart(context: StaffContext, currency: str) -> str:
-    if not context.cart:
-        return (
-            '<section aria-labelledby="h-cart"><h2 id="h-cart">Carrito</h2><p>Vacío.</p></section>'
-        )
-    rows = "".join(
-        f"<tr><td>{e(line.name)}<br><small>{e(line.sku)}</small></td>"
-        f'<td class="num">{line.quantity}</td>'
-        f'<td class="num">{e(money(line.line_total, currency))}</td></tr>'
-        for line in context.cart
-    )
-    missing = (
-        f'<p class="missing">Faltan: {e(", ".join(context.missing))}</p>' if context.missing else ""
-    )
-    return (
-        '<section aria-labelledby="h-cart"><h2 id="h-cart">Carrito</h2>'
-        '<table class="cart"><thead><tr><th scope="col">Producto</th>'
-        '<th scope="col" class="num">Cant.</th><th scope="col" class="num">Valor</th></tr>'
-        f'</thead><tbody>{rows}</tbody><tfoot><tr><th scope="row" colspan="2">Total</th>'
-        f'<td class="num">{e(money(context.cart_total, currency))}</td></tr></tfoot></table>'
-        f"{missing}</section>"
-    )
-
-
-def _customer(context: StaffContext, chat_id: str) -> str:
-    labels = {
-        "name": "Nombre",
-        "national_id": "Cédula",
-        "phone": "Teléfono",
-        "email": "Correo",
-        "city": "Ciudad",
-        "address": "Dirección",
-    }
-    items = "".join(
-        f"<dt>{label}</dt><dd>{e(context.customer[key])}</dd>"
-        for key, label in labels.items()
-        if context.customer.get(key)
-    )
-    known = items or "<dt>Datos</dt><dd>Aún no los ha dado.</dd>"
-    return (
-        '<section aria-labelledby="h-customer"><h2 id="h-customer">Cliente</h2>'
-        f"<dl>{known}<dt>Chat</dt><dd>{e(chat_id)}</dd></dl></section>"
+    return TEMPLATES.render(
+        "live.html",
+        view=view,
+        context=context,
+        staff=staff,
+        csrf=csrf,
+        people=people,
+        currency=currency,
+        zone=zone,
+        phrase=phrase,
+        customer_labels=CUSTOMER_LABELS,
     )
 
 
@@ -515,81 +256,27 @@ def reports_page(
     *, shop: str, staff: Staff, csrf: str, report: Report, zone: ZoneInfo, waiting: int
 ) -> str:
     """The manager's handoff report."""
-
-    def seconds(value: float | None) -> str:
-        if value is None:
-            return "—"
-        minutes, rest = divmod(int(value), 60)
-        return f"{minutes} min {rest} s" if minutes else f"{rest} s"
-
-    periods = "".join(
-        f'<a href="/console/reports?dias={d}"{_current(d == report.days)}>{d} días</a>'
-        for d in (1, 7, 30)
-    )
-    reasons = (
-        "".join(
-            f'<tr><td>{e(reason_label(reason))}</td><td class="num">{n}</td></tr>'
-            for reason, n in report.by_reason
-        )
-        or '<tr><td colspan="2">Ninguno en el periodo.</td></tr>'
-    )
-    people = (
-        "".join(
-            f'<tr><td>{e(p.name)}</td><td class="num">{p.taken}</td>'
-            f'<td class="num">{p.replies}</td><td class="num">{p.handed_back}</td>'
-            f'<td class="num">{p.notes}</td></tr>'
-            for p in report.staff
-        )
-        or '<tr><td colspan="5">Nadie ha atendido en el periodo.</td></tr>'
-    )
-    recent = (
-        "".join(
-            f"<tr><td>{local_time(change.created_at, zone)}</td>"
-            f'<td><a href="/console/conversations/{change.conversation_id}">{e(chat)}</a></td>'
-            f"<td>{OWNERS[change.from_owner]} → {OWNERS[change.to_owner]}</td>"
-            f"<td>{e(reason_label(change.reason))}</td><td>{e(name or change.actor)}</td></tr>"
-            for change, name, chat in report.recent
-        )
-        or '<tr><td colspan="5">Sin cambios en el periodo.</td></tr>'
-    )
-    main = (
-        "<h1>Reportes de atención</h1>"
-        f'<nav class="periods" aria-label="Periodo">{periods}</nav>'
-        '<section aria-labelledby="h-now"><h2 id="h-now">Ahora</h2><dl class="figures">'
-        f"<dt>Esperando asesor</dt><dd>{report.waiting_now}</dd>"
-        f"<dt>Con asesor</dt><dd>{report.with_staff_now}</dd></dl></section>"
-        f'<section aria-labelledby="h-period"><h2 id="h-period">'
-        f"{'Último día' if report.days == 1 else f'Últimos {report.days} días'}"
-        '</h2><dl class="figures">'
-        f"<dt>Pasos a asesor</dt><dd>{report.handoffs}</dd>"
-        f"<dt>Esperas terminadas</dt><dd>{report.answered}</dd>"
-        f"<dt>Espera mediana</dt><dd>{seconds(report.wait_p50)}</dd>"
-        f"<dt>Espera p90</dt><dd>{seconds(report.wait_p90)}</dd>"
-        f"<dt>Avisos de espera larga</dt><dd>{report.unanswered_notices}</dd></dl>"
-        '<table><caption>Pasos a asesor por motivo</caption><thead><tr><th scope="col">Motivo'
-        f'</th><th scope="col" class="num">Veces</th></tr></thead><tbody>{reasons}</tbody>'
-        '</table><table><caption>Por persona</caption><thead><tr><th scope="col">Asesor</th>'
-        '<th scope="col" class="num">Tomadas</th><th scope="col" class="num">Respuestas</th>'
-        '<th scope="col" class="num">Devueltas</th><th scope="col" class="num">Notas</th>'
-        f"</tr></thead><tbody>{people}</tbody></table></section>"
-        '<section aria-labelledby="h-recent"><h2 id="h-recent">Últimos cambios</h2><table>'
-        '<thead><tr><th scope="col">Hora</th><th scope="col">Chat</th><th scope="col">Cambio'
-        '</th><th scope="col">Motivo</th><th scope="col">Quién</th></tr></thead>'
-        f"<tbody>{recent}</tbody></table></section>"
-    )
-    return layout(
-        "Reportes",
-        main,
+    return render_page(
+        "reports.html",
+        title="Reportes",
         shop=shop,
         staff=staff,
         csrf=csrf,
         page="reports",
         current="reports",
         waiting=waiting,
+        report=report,
+        zone=zone,
     )
 
 
 def error_page(*, shop: str, title: str, message: str, back: str = "Volver") -> str:
     """A plain error page (not found, not allowed) with a link back to the conversations."""
-    main = f'<h1>{e(title)}</h1><p>{e(message)}</p><p><a href="/console">{e(back)}</a></p>'
-    return layout(title, main, shop=shop, page="error")
+    return render_page(
+        "error.html", title=title, shop=shop, page="error", message=message, back=back
+    )
+
+
+def refused_page(*, message: str, back: str) -> str:
+    """Why an action posted without the script could not be done, with the way back."""
+    return TEMPLATES.render("refused.html", message=message, back=back)

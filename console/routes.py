@@ -364,11 +364,7 @@ async def _act(
 
 
 def _back_with(back: str, message: str, code: int) -> HTMLResponse:
-    body = (
-        f'<!doctype html><html lang="es"><meta charset="utf-8"><title>No se pudo</title>'
-        f'<p role="alert">{pages.e(message)}</p><p><a href="{back}">Volver</a></p></html>'
-    )
-    return html(body, code)
+    return html(pages.refused_page(message=message, back=back), code)
 
 
 def _text(form: FormData, name: str = "text") -> str:

@@ -43,8 +43,7 @@ async def run_eval(
         if provider is not None:
             update["llm_provider"] = provider
         eval_settings = settings.model_copy(update=update)
-        runtime = await Runtime.start(eval_settings, migrate=False)
-        try:
+        async with await Runtime.start(eval_settings, migrate=False) as runtime:
             if path.suffix == ".jsonl":
                 return await _utterances(runtime, path)
             scripts = load_scripts(path)
@@ -52,8 +51,6 @@ async def run_eval(
             report = format_script_results(results)
             turns = sum(len(s.turns) for s in scripts)
             return report + _model_calls(runtime, turns, "turn"), all(r.passed for r in results)
-        finally:
-            await runtime.close()
 
 
 async def _utterances(runtime: Runtime, path: Path) -> tuple[str, bool]:

@@ -7,21 +7,30 @@ only ever run as JavaScript (`nosniff`), and is never a page itself.
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
-from string import Template
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.i18n import money
 from agent.models import Product
+from agent.provided import CompanyDep, SessionDep, SettingsDep
 from channels.web.origins import OriginPolicy
-from salesagent.deps import RuntimeDep, SessionDep
 
 STATIC = Path(__file__).parent / "static"
+# The demo page's template (templates/demo.html), autoescaped: the shop's texts are shown as text.
+TEMPLATES = Environment(
+    loader=PackageLoader("channels.web", "templates"),
+    autoescape=select_autoescape(),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+TEMPLATES.filters["money"] = money
 
 WIDGET_HEADERS = {
     "cache-control": "public, max-age=300",
@@ -63,18 +72,20 @@ async def widget() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def demo_page(runtime: RuntimeDep, session: SessionDep) -> HTMLResponse:
+async def demo_page(
+    company: CompanyDep, settings: SettingsDep, session: SessionDep
+) -> HTMLResponse:
     """The demo shop's page, with the chat widget on it."""
-    company = runtime.company
     products = await featured_products(session)
-    page = Template((STATIC / "demo.html").read_text(encoding="utf-8")).substitute(
-        shop_name=escape(runtime.settings.shop_name),
-        about=escape(company.about.text("es")),
-        address=escape(f"{company.address}, {company.city}"),
-        phone=escape(company.phone),
-        products="\n".join(_card(p, runtime.settings.currency) for p in products),
+    page = TEMPLATES.get_template("demo.html").render(
+        shop_name=settings.shop_name,
+        about=company.about.text("es"),
+        address=f"{company.address}, {company.city}",
+        phone=company.phone,
+        products=products,
+        currency=settings.currency,
     )
-    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(runtime.settings)))
+    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(settings)))
 
 
 async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Product]:
@@ -85,14 +96,3 @@ async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Pr
         select(Product).where(Product.id.in_(first)).order_by(Product.category).limit(limit)
     )
     return list(rows.scalars())
-
-
-def _card(product: Product, currency: str) -> str:
-    return (
-        '<li class="card">'
-        f'<p class="category">{escape(product.category)}</p>'
-        f"<h3>{escape(product.name)}</h3>"
-        f'<p class="price">{escape(money(product.price, currency))}</p>'
-        f'<p class="stock">{product.stock} disponibles</p>'
-        "</li>"
-    )

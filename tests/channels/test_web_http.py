@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fixtures.hostile_text import HOSTILE, PRODUCT, assert_shown_as_text
 from fixtures.live_server import LiveServer, serving
+from sqlalchemy import select
 
+from agent.models import Product
 from agent.settings import Settings
 
 
@@ -150,3 +153,21 @@ async def test_the_page_may_be_framed_by_allowed_sites_only_and_the_widget_embed
     assert widget.headers["x-content-type-options"] == "nosniff"
     assert widget.headers["cross-origin-resource-policy"] == "cross-origin"
     assert "frame-ancestors 'none'" in widget.headers["content-security-policy"]
+
+
+async def test_the_chat_page_shows_the_shop_and_its_products_as_text(
+    demo_settings: Settings,
+) -> None:
+    async with serving(demo_settings.model_copy(update={"shop_name": f"Tienda {HOSTILE}"})) as live:
+        async with live.runtime.sessions() as session:
+            boots = await session.scalar(
+                select(Product).where(Product.name.ilike("bota%")).order_by(Product.id).limit(1)
+            )
+            assert boots is not None
+            boots.name = PRODUCT
+            await session.commit()
+        async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
+            page = await http.get("/")
+
+    assert page.status_code == 200
+    assert_shown_as_text(page.text, f"Tienda {HOSTILE}", PRODUCT)
