@@ -80,4 +80,7 @@ def _entities(intent: str, products: ProductReading, buyer: Entities) -> Entitie
         # The words name a category, not a product to search for.
         buyer.category, mentions = mentions[0].category, []
     buyer.products = [ProductMention(m.text, m.quantity) for m in mentions]
+    if intent.startswith("inventory") and not buyer.products and products.asked is not None:
+        buyer.products = [ProductMention(products.asked)]
+    buyer.price = products.price
     return buyer
