@@ -22,6 +22,7 @@ from agent.errors import StorageError
 from agent.jobs import TurnJobs
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
+from agent.nlu.model_store import load_or_train
 from agent.outbox import OutboxDispatcher
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
@@ -142,6 +143,8 @@ class Runtime:
             if report is not None:
                 log.info("seeded the demo shop: %s", report)
         index = ProductIndex(vocabulary)
+        # Trained from the corpus on the first start (seconds), read from disk after.
+        classifier = await asyncio.to_thread(load_or_train, settings.nlu_model_dir)
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
@@ -157,7 +160,7 @@ class Runtime:
         console = StaffConsole.build(settings, sessions, company, llm)
         opened.push_async_callback(console.close)  # after the engine's deliveries
         outputs.update(console.outputs)
-        dispatcher = OutboxDispatcher(sessions, outputs)
+        dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
         handlers: dict[str, DomainHandler] = {
             "inventory": InventoryHandler(index, limit=settings.search_results),
             "sales": SalesHandler(index, currency=settings.currency, shipping=company.shipping),
@@ -176,6 +179,7 @@ class Runtime:
                 model=llm.reader,
                 mode=settings.llm_mode,
                 threshold=settings.nlu_confidence_threshold,
+                classifier=classifier,
             ),
             handlers=handlers,
             dispatcher=dispatcher,

@@ -10,7 +10,7 @@ the customer is told what happens.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,15 +66,19 @@ async def answer(
     if not text:
         reply = t(language, "turn.answer")
         return Reply(DomainResult(reply=reply), "engine")
-    if understanding.top == "handoff":
-        offered = offer.reason if offer is not None and offer.intent == "handoff" else None
-        if offered is None and not triggers.on(handoff_triggers.REQUEST):
-            return Reply(DomainResult(reply=_no_person(handoff, language)), "handoff")
-        reason = offered or handoff_triggers.CUSTOMER_REQUEST
-        return await _hand_over(session, handoff, conversation, reason, understanding, text)
     early = triggers.before(
         text, understanding, model_down=reading.model_down, unsure=reading.unsure
     )
+    offered = offer.reason if offer is not None and offer.intent == "handoff" else None
+    if understanding.top == "handoff" and not (offered or early or triggers.requested(text)):
+        # Read as wanting a person only for anger or a complaint the shop does not hand over.
+        understanding = replace(understanding, intent="other", confidence=0.3)
+    if understanding.top == "handoff":
+        if offered is None and early is None and not triggers.on(handoff_triggers.REQUEST):
+            return Reply(DomainResult(reply=_no_person(handoff, language)), "handoff")
+        # A complaint read as a request for a person keeps its reason (and its apology).
+        reason = offered or early or handoff_triggers.CUSTOMER_REQUEST
+        return await _hand_over(session, handoff, conversation, reason, understanding, text)
     if early is not None:
         return await _hand_over(session, handoff, conversation, early, understanding, text)
     name = route(understanding, sale)
