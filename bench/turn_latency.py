@@ -220,7 +220,7 @@ class _Turn:
 
 
 FAMILIES = [
-    ("database", ("sqlalchemy", "aiosqlite", "asyncpg", "sqlite3", "SimpleQueue")),
+    ("database", ("sqlalchemy", "aiosqlite", "asyncpg", "sqlite3", "SimpleQueue", "greenlet")),
     ("understanding", ("agent/nlu/", "agent/understanding", "agent/turn/understand")),
     ("search", ("agent/catalog/", "rag_domains/inventory")),
     ("sales", ("rag_domains/sales/", "rag_domains/customers")),
@@ -228,10 +228,12 @@ FAMILIES = [
     ("logging", ("logging/",)),
     ("asyncio", ("asyncio/", "threading", "queue", "concurrent/", "selectors")),
     ("waiting", ("'poll' of 'select.epoll'",)),
+    ("socket", ("of '_socket.socket'",)),
 ]
 """Module families of the profile, first match wins. `put_nowait` of a SimpleQueue is
 aiosqlite handing a call to its thread; `poll` is the loop waiting (for that thread, or the
-network)."""
+network); `socket` is sending to and receiving from PostgreSQL (a send that wakes the
+server's process is where a loaded machine makes a round trip cost)."""
 
 
 def family(filename: str, function: str) -> str:
