@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+Row = TypeVar("Row", bound=DeclarativeBase)
 
 READ_ONLY = "salesagent_read_only"
 """An execution option: the connection only reads (on SQLite it takes no write lock)."""
@@ -106,3 +108,19 @@ async def insert_ignore(
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_new(
+    session: AsyncSession, model: type[Row], values: dict[str, Any], conflict: list[str]
+) -> Row | None:
+    """INSERT unless a row with the same `conflict` columns exists; the new row (read back by
+    the INSERT itself, RETURNING), or None when it existed."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(model)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(statement)).one_or_none()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.clean_text import require_clean
-from agent.db import insert_ignore
+from agent.db import insert_new
 from agent.messages import InboundMessage
 from agent.models import InboxItem, InboxStatus
 
@@ -44,8 +44,10 @@ async def store(session: AsyncSession, message: InboundMessage) -> tuple[InboxIt
         "status": InboxStatus.PENDING,
         "received_at": message.timestamp,
     }
-    created = await insert_ignore(session, InboxItem, values, list(KEY))
-    return await find(session, message), created
+    row = await insert_new(session, InboxItem, values, list(KEY))
+    if row is not None:
+        return row, True
+    return await find(session, message), False
 
 
 async def find(session: AsyncSession, message: InboundMessage) -> InboxItem:

@@ -88,7 +88,7 @@ async def commit(
     batch = await _pending_rows(session, plan.batch_ids)
     first = batch[0]
     conversation = await lock_conversation(
-        session, first.channel, first.external_chat_id, language=settings.default_language
+        session, first.channel, first.external_chat_id, create_as=None
     )
     now = utcnow()
     sale = memory.expire_if_idle(
@@ -167,12 +167,15 @@ async def _store_inbound(
     now: datetime,
 ) -> None:
     """The batch's messages as the conversation's inbound rows, with the turn's reading."""
+    understanding = understood.reading.understanding
     inbound = [
         Message(
             conversation_id=conversation.id,
             direction=Direction.INBOUND,
             text=row.text,
             media=row.media,
+            intent=understanding.intent,
+            confidence=understanding.confidence,
         )
         for row in batch
     ]
@@ -182,11 +185,7 @@ async def _store_inbound(
     names = [row.sender_name for row in batch if row.sender_name]
     if names:  # a customer may change their profile name: the newest wins
         conversation.contact_name = names[-1]
-    understanding = understood.reading.understanding
     conversation.language = understanding.language
-    for message in inbound:
-        message.intent = understanding.intent
-        message.confidence = understanding.confidence
     record_spend(conversation, inbound[-1], understood.spend)
 
 

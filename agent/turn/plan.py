@@ -63,7 +63,7 @@ async def read_plan(
             session,
             message.channel,
             message.external_chat_id,
-            language=settings.default_language,
+            create_as=settings.default_language,
         )
         sale = await memory.current_sale(session, conversation.id)
         idle = utcnow() - conversation.last_activity_at > timedelta(
