@@ -2,8 +2,8 @@
 
 A webhook stores the message and answers the vendor at once (Twilio waits 15 s at most); the
 turn runs here afterwards and its reply leaves through the outbox. The same message submitted
-again while its turn runs is not run twice. A task queue on Redis or PostgreSQL can take this
-class's place when several processes serve.
+again while its turn runs is not run twice. This is the embedded `TurnQueue` (agent/queue.py);
+`salesagent.taskqueue.TaskQueue` takes its place when `salesagent worker` processes run turns.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class TurnJobs:
         self._engine = engine
         self._running: dict[tuple[str, str, str], asyncio.Task[None]] = {}
 
-    def submit(self, message: InboundMessage) -> bool:
+    async def submit(self, message: InboundMessage) -> bool:
         """Run the message's turn soon; False when it is already running."""
         key = (message.channel, message.external_chat_id, message.external_message_id)
         if key in self._running:
@@ -71,7 +71,7 @@ class TurnJobs:
                 )
                 for row in rows
             ]
-        return sum(self.submit(message) for message in messages)
+        return sum([await self.submit(message) for message in messages])
 
     async def idle(self) -> None:
         """Wait until every submitted turn has finished (tests, shutdown)."""
