@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     nlu_confidence_threshold: float = Field(default=0.6, ge=0, le=1)
     search_results: int = Field(default=5, ge=1, le=20)
     catalog_refresh_seconds: float = Field(default=1.0, ge=0)
+    catalog_synonyms_file: Path | None = None
+    """The shop's own groups of words for the same product (YAML), on top of the built-in
+    Spanish-English vocabulary (agent/catalog/vocabulary.py)."""
     auto_seed_demo: bool = True
 
     web_allowed_origins: str = ""
@@ -130,6 +133,11 @@ class Settings(BaseSettings):
     """Import Odoo's products every so many minutes (0: only `salesagent odoo sync-products`)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
+    odoo_salesperson_id: int | None = Field(default=None, ge=1)
+    """The Odoo user (res.users id) quotations are assigned to; empty: the agent's own user."""
+    odoo_shop: bool = False
+    """The shop runs on Odoo: no demo shop; its name, contact facts, currency and language are
+    the Odoo company's (README "A shop that runs on Odoo")."""
 
     # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
     # are set; half a set stops the start-up naming the missing variable.

@@ -68,7 +68,8 @@ class Understander:
         self._checked_at = now
         await self._index.ensure_fresh(session)
         if self._index.generation != self._generation:
-            self._reader = OfflineReader(Lexicon.from_products(self._index.terms()))
+            lexicon = Lexicon.from_products(self._index.terms(), self._index.kinds())
+            self._reader = OfflineReader(lexicon)
             self._generation = self._index.generation
 
     def understand(self, text: str, state: DialogState) -> Understanding:

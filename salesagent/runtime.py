@@ -12,6 +12,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
+from agent.catalog.vocabulary import Vocabulary
 from agent.channel import CollectingOutput, OutputChannel
 from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
@@ -30,6 +31,7 @@ from agent.voice import VoiceNotes
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
+from channels.odoo_livechat.shop_facts import run_on_odoo
 from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import FanOut, LocalFanOut
 from channels.web.output import WebOutput
@@ -116,6 +118,9 @@ class Runtime:
     async def _wire(cls, settings: Settings, opened: AsyncExitStack, *, migrate: bool) -> Runtime:
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
+            settings, company = await run_on_odoo(settings, company)
+        vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
         opened.push_async_callback(llm.close)
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
@@ -142,7 +147,7 @@ class Runtime:
             report = await seed_demo_if_empty(sessions)
             if report is not None:
                 log.info("seeded the demo shop: %s", report)
-        index = ProductIndex()
+        index = ProductIndex(vocabulary)
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
@@ -177,7 +182,9 @@ class Runtime:
             "sales": SalesHandler(index, currency=settings.currency),
             "customers": CustomersHandler(),
             "company": CompanyHandler(company),
-            "smalltalk": SmalltalkHandler(settings.shop_name),
+            "smalltalk": SmalltalkHandler(
+                settings.shop_name, catalog=index if settings.odoo_shop else None
+            ),
         }
         engine = TurnEngine(
             sessions=sessions,

@@ -33,10 +33,11 @@ def not_found(language: str, text: str) -> str:
 
 
 def added(language: str, quantity: int, product: Product) -> str:
+    price = money(product.price, product.currency, language)
     return say(
         language,
-        es=f"Agregué {quantity} × {product.name} ({money(product.price)} c/u).",
-        en=f"Added {quantity} × {product.name} ({money(product.price, language='en')} each).",
+        es=f"Agregué {quantity} × {product.name} ({price} c/u).",
+        en=f"Added {quantity} × {product.name} ({price} each).",
     )
 
 
@@ -255,7 +256,7 @@ def no_sale(language: str) -> str:
 def choices(language: str, options: list[Product], intro: str | None) -> str:
     """The options numbered, so that "el 2" picks the second."""
     lines = "".join(
-        f"\n{i}. {p.name}: {money(p.price, language=language)}"
+        f"\n{i}. {p.name}: {money(p.price, p.currency, language)}"
         + (say(language, es=" (agotado)", en=" (out of stock)") if p.stock <= 0 else "")
         for i, p in enumerate(options, 1)
     )
