@@ -12,9 +12,11 @@ import enum
 from collections.abc import Iterable
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.messages import InboundMessage
+from agent.models import InboxItem, InboxStatus
 
 
 class TurnKind(enum.StrEnum):
@@ -48,3 +50,30 @@ class TurnQueue(Protocol):
     async def close(self) -> None:
         """Stop taking turns; let those under way here finish."""
         ...
+
+
+async def pending_messages(
+    sessions: async_sessionmaker[AsyncSession], channels: Iterable[str]
+) -> list[InboundMessage]:
+    """The stored messages of these channels whose turn has not run, oldest first."""
+    names = list(channels)
+    if not names:
+        return []
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(InboxItem)
+                .where(InboxItem.status == InboxStatus.PENDING, InboxItem.channel.in_(names))
+                .order_by(InboxItem.id)
+            )
+        ).scalars()
+        return [
+            InboundMessage(
+                channel=row.channel,
+                external_message_id=row.external_message_id,
+                external_chat_id=row.external_chat_id,
+                text=row.text,
+                sender=row.sender,
+            )
+            for row in rows
+        ]

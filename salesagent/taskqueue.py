@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.errors import ConfigurationError, TurnTimeoutError
 from agent.messages import InboundMessage, TurnResult
 from agent.models import utcnow
-from agent.queue import TurnKind
+from agent.queue import TurnKind, pending_messages
 from agent.settings import Settings
 from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
@@ -94,8 +94,12 @@ class TaskQueue:
     async def resume(
         self, sessions: async_sessionmaker[AsyncSession], channels: Iterable[str]
     ) -> int:
-        """Nothing to resume: queued turns outlive the process that queued them."""
-        return 0
+        """Queue again the messages a process stored but may not have queued (it stopped in
+        between); a turn queued twice runs once, the second returns the stored result."""
+        messages = await pending_messages(sessions, channels)
+        for message in messages:
+            await self.submit(message)
+        return len(messages)
 
     async def idle(self) -> None:
         """No turn runs in a `serve` process: nothing to wait for."""

@@ -20,8 +20,7 @@ import asyncpg
 import httpx
 import pytest
 import websockets
-
-from tests.fixtures.cli_process import cli_env
+from fixtures.cli_process import cli_env
 
 pytestmark = pytest.mark.postgres
 
