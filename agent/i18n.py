@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
+from agent.words import t
+
 _SYMBOLS = {
     ("USD", "es"): "US$",
     ("USD", "en"): "$",
@@ -31,7 +33,7 @@ def money(amount: Decimal | None, currency: str = "COP", language: str = "es") -
     English, `€1.234,50`; a currency without a symbol here is named: `1.234,50 GBP`.
     """
     if amount is None:
-        return say(language, es="precio a consultar", en="price on request")
+        return t(language, "money.on_request")
     if currency == "COP":
         whole = amount.to_integral_value(rounding=ROUND_DOWN)  # 1.680,80 is not 1.681,20
         digits = f"{int(whole):,}".replace(",", ".")

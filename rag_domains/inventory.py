@@ -10,10 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.alternatives import alternatives
+from agent.catalog.by_price import by_price, nearest_outside, within
+from agent.catalog.descriptions import answering_sentence
+from agent.catalog.purposes import purpose_query
 from agent.catalog.search import ProductIndex, load_products
 from agent.domain import DomainResult, Offer, TurnContext
-from agent.i18n import money, say
+from agent.i18n import money
 from agent.models import Product
+from agent.nlu.prices import DEAREST
+from agent.nlu.tokens import fold, scan
+from agent.nlu.types import PriceRequest
+from agent.words import t
 
 CLEAR_WINNER = 1.25
 """A top hit scoring this many times the second one is the product the customer means."""
@@ -29,6 +36,8 @@ class _Found:
     from_context: bool = False
     alternatives: list[Product] = field(default_factory=list)
     unavailable: Product | None = None  # the out-of-stock product the alternatives replace
+    heading: str | None = None  # what the list is, when it is more than a search's best hits
+    detail: str | None = None  # the description's sentence that answers the question
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -47,19 +56,32 @@ def _fact(product: Product) -> dict[str, Any]:
 
 
 def _units(count: int, language: str) -> str:
-    if language == "en":
-        return f"{count} in stock"
-    return f"{count} disponible" if count == 1 else f"{count} disponibles"
+    if count == 1:
+        return t(language, "inventory.units.one", count=count)
+    return t(language, "inventory.units.many", count=count)
 
 
 def _line(product: Product, language: str) -> str:
     price = money(product.price, product.currency, language)
-    stock = (
-        _units(product.stock, language)
-        if product.stock > 0
-        else say(language, es="agotado", en="out of stock")
-    )
+    stock = _units(product.stock, language) if product.stock > 0 else t(language, "inventory.line")
     return f"• *{product.name}* — {price} · {stock}"
+
+
+def _bounds_text(price: PriceRequest, currency: str, language: str) -> str:
+    """ "por debajo de $100.000", "entre $10.000 y $20.000", or "" when only ordered."""
+
+    def amount(value: int) -> str:
+        return money(Decimal(value), currency, language)
+
+    if price.low is not None and price.high is not None:
+        return t(
+            language, "inventory.bounds.between", low=amount(price.low), high=amount(price.high)
+        )
+    if price.high is not None:
+        return t(language, "inventory.bounds.up_to", high=amount(price.high))
+    if price.low is not None:
+        return t(language, "inventory.bounds.from", low=amount(price.low))
+    return ""
 
 
 def _buyable(product: Product) -> bool:
@@ -68,9 +90,9 @@ def _buyable(product: Product) -> bool:
 
 
 def _products_word(count: int, language: str) -> str:
-    if language == "en":
-        return "1 product" if count == 1 else f"{count} products"
-    return "1 producto" if count == 1 else f"{count} productos"
+    if count == 1:
+        return t(language, "inventory.products.one", count=count)
+    return t(language, "inventory.products.many", count=count)
 
 
 class InventoryHandler:
@@ -89,14 +111,32 @@ class InventoryHandler:
         mentions = [m.text for m in understanding.entities.products if m.text.strip()]
         named = understanding.entities.category
         category = self._index.match_category(named) if named else None
+        if understanding.entities.price is not None:
+            queries = mentions or ([named] if named else [])
+            return await self._by_price(ctx, understanding.entities.price, queries)
+        if named and category is None and not mentions:
+            mentions = [named]  # "detectores": no category of ours, maybe no product either
+        if mentions and (unsold := await self._not_sold(ctx, mentions)):
+            return unsold
         if understanding.sub == "catalog" and not mentions:
-            return self._catalog(ctx)
+            # "y pa trabajo en alturas q tienen?" names a category; "¿qué tienen?" does not.
+            category = self._index.match_category(ctx.text)
+            if category is None:
+                return self._catalog(ctx)
         if not mentions and category is None and understanding.sub == "category":
             category = self._index.match_category(ctx.text)
             if category is None:
                 return self._catalog(ctx)
         if not mentions and category is not None:
             return await self._category(ctx, category)
+        if not mentions and category is None and understanding.sub == "product":
+            # "¿sirve pa fuegos eléctricos?" about the one product just shown.
+            shown = await self._last_shown(ctx)
+            if shown.clear:
+                product = shown.products[0]
+                shown.detail = answering_sentence(product.description or "", ctx.text)
+                if shown.detail is not None:
+                    return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
         if not found.products and not mentions:
             found = await self._last_shown(ctx)
@@ -121,6 +161,113 @@ class InventoryHandler:
             ids.extend(h.product_id for h in hits if h.product_id not in ids)
         products = await load_products(session, ids[: self._limit])
         return _Found(products=products, clear=clear and len(products) > 0)
+
+    async def _not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
+        """ "No manejamos X" and the closest things sold, when X has words no product has.
+
+        Closest: what serves the same purpose ("humo" → extinguishers); else products of the
+        kind the known words name ("guantes de boxeo" → gloves); else the one product the
+        rest of the message plainly points at ("pintura … pa demarcar" → marking tape).
+        """
+        # Every product named has a word no product has ("rociadores automáticos
+        # (sprinklers)"); short words may be letters or typos.
+        if not all(any(len(w) > 3 for w in self._index.unknown_words(m)) for m in mentions):
+            return None
+        mention = mentions[0]
+        words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
+        known = self._known_words(mention)
+        query = purpose_query(words)
+        if query is not None:
+            hits = self._index.search(query, limit=_ALTERNATIVES)
+        elif known and not self._index.unknown_words(mention.split()[0]):
+            hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
+        else:
+            hits = self._index.search(ctx.text, limit=2)
+            plain = len(hits) == 1 or (
+                len(hits) > 1 and hits[0].score >= CLEAR_WINNER * hits[1].score
+            )
+            hits = hits[:1] if plain else []
+        products = await load_products(ctx.session, [h.product_id for h in hits])
+        lang = ctx.language
+        reply = t(lang, "inventory.not_sold", mention=mention)
+        if products:
+            reply += (
+                " "
+                + t(lang, "inventory.not_sold.closest")
+                + "\n"
+                + "\n".join(_line(p, lang) for p in products)
+            )
+            question, offer = self._call_to_action(
+                ctx, _Found(products=products, clear=len(products) == 1)
+            )
+            reply += "\n\n" + question
+        else:
+            categories = ", ".join(name for name, _count in self._index.categories())
+            reply += " " + t(lang, "inventory.not_sold.categories", categories=categories)
+            offer = None
+        facts = {"not_sold": mention, "products": [_fact(p) for p in products]}
+        return DomainResult(reply=reply, facts=facts, products=products, offer=offer)
+
+    def _known_words(self, mention: str) -> list[str]:
+        """The words of a mention some product has: "botas de cuero talla 35" → "botas de
+        cuero" when no product comes in size 35."""
+        words = mention.split()
+        known: list[str] = []
+        i = 0
+        while i < len(words):
+            pair = " ".join(words[i : i + 2])
+            if any(":" in w for w in self._index.unknown_words(pair)):
+                i += 2  # a designator and its value ("talla 35")
+                continue
+            if not self._index.unknown_words(words[i]):
+                known.append(words[i])
+            i += 1
+        return known
+
+    async def _by_price(
+        self, ctx: TurnContext, price: PriceRequest, queries: list[str]
+    ) -> DomainResult:
+        """The products asked about within the price bounds, or the cheapest or dearest one.
+
+        Without a product named, "de esos" are the products shown last; after a single one
+        ("y el más caro?"), the others of its kind.
+        """
+        candidates = await self._candidates(ctx, queries)
+        if not candidates:
+            return self._not_found(ctx, queries)
+        lang = ctx.language
+        bounds = _bounds_text(price, candidates[0].currency, lang)
+        inside = within(candidates, price.low, price.high)
+        if not inside:
+            nearest = nearest_outside(candidates, price.low, price.high)[: self._limit]
+            heading = t(lang, "inventory.bounds.none_within", bounds=bounds)
+            return self._answer(ctx, _Found(products=nearest, clear=False, heading=heading))
+        if price.order is not None:
+            dearest = price.order == DEAREST
+            choice = by_price([p for p in inside if _buyable(p)] or inside, dearest_first=dearest)
+            heading = (
+                t(lang, "inventory.bounds.dearest")
+                if dearest
+                else t(lang, "inventory.bounds.cheapest")
+            )
+            return self._answer(ctx, _Found(products=choice[:1], clear=True, heading=heading))
+        # What can be bought first, each part cheapest first.
+        ordered = sorted(by_price(inside), key=lambda p: not _buyable(p))[: self._limit]
+        heading = t(lang, "inventory.bounds.within", bounds=bounds)
+        found = _Found(products=ordered, clear=len(ordered) == 1, heading=heading)
+        return self._answer(ctx, found)
+
+    async def _candidates(self, ctx: TurnContext, queries: list[str]) -> list[Product]:
+        """Every product the queries fit; without any, those shown last or their kind."""
+        if not queries:
+            shown = (await self._last_shown(ctx)).products
+            if len(shown) != 1:
+                return shown
+            return await load_products(ctx.session, self._index.same_kind(shown[0].id))
+        ids: list[int] = []
+        for query in queries:
+            ids.extend(h.product_id for h in self._index.matching(query) if h.product_id not in ids)
+        return await load_products(ctx.session, ids)
 
     async def _last_shown(self, ctx: TurnContext) -> _Found:
         """The products shown last ("¿y cuánto vale?"), as the engine remembers them."""
@@ -153,18 +300,22 @@ class InventoryHandler:
         products = found.products
         parts: list[str] = []
         if found.clear:
-            parts.append(self._about_one(ctx, products[0]))
+            lead = f"{found.heading} " if found.heading else ""
+            if found.detail is not None:
+                parts.append(f"*{products[0].name}*: {found.detail}")
+            parts.append(lead + self._about_one(ctx, products[0]))
             if products[1:]:
                 parts.append(
-                    say(lang, es="También tengo:", en="We also have:")
+                    t(lang, "inventory.answer.also_have")
                     + "\n"
                     + "\n".join(_line(p, lang) for p in products[1:])
                 )
         else:
             heading = {
-                "price": say(lang, es="Estos son los precios:", en="Here are the prices:"),
-                "stock": say(lang, es="Esta es la disponibilidad:", en="Here is what we have:"),
-            }.get(sub or "", say(lang, es="Esto es lo que tengo:", en="Here is what I found:"))
+                "price": t(lang, "inventory.answer.here_prices"),
+                "stock": t(lang, "inventory.answer.here_what_have"),
+            }.get(sub or "", t(lang, "inventory.answer.here_what"))
+            heading = found.heading or heading
             parts.append(heading + "\n" + "\n".join(_line(p, lang) for p in products))
         if found.unavailable is not None:
             parts.append(self._alternatives_text(lang, found))
@@ -183,30 +334,22 @@ class InventoryHandler:
         lang = ctx.language
         name = f"*{product.name}*"
         if product.price is None:
-            text = say(
-                lang,
-                es=f"El precio de {name} es a consultar.",
-                en=f"{name} is priced on request.",
-            )
+            text = t(lang, "inventory.about_one.price_on_request", name=name)
         else:
             price = f"*{money(product.price, product.currency, lang)}*"
-            text = say(lang, es=f"{name} cuesta {price}.", en=f"{name} costs {price}.")
+            text = t(lang, "inventory.about_one.price", name=name, price=price)
         wanted = self._quantity(ctx)
         if product.stock <= 0:
-            text += " " + say(
-                lang, es="Por ahora está *agotado*.", en="It is *out of stock* right now."
-            )
+            text += " " + t(lang, "inventory.about_one.out_of_stock")
         elif wanted is not None and wanted > product.stock:
-            text += " " + say(
-                lang,
-                es=f"Solo nos quedan *{product.stock}* (pediste {wanted}).",
-                en=f"We only have *{product.stock}* left (you asked for {wanted}).",
+            text += " " + t(
+                lang, "inventory.about_one.only_have", stock=product.stock, wanted=wanted
             )
         else:
-            text += " " + say(
+            text += " " + t(
                 lang,
-                es=f"Tenemos {_units(product.stock, lang)}.",
-                en=f"We have {product.stock} in stock.",
+                "inventory.about_one.in_stock",
+                units=_units(product.stock, lang),
             )
         return text
 
@@ -215,54 +358,31 @@ class InventoryHandler:
         assert found.unavailable is not None
         name = f"*{found.unavailable.name}*"
         if not found.alternatives:
-            return say(
+            return t(
                 lang,
-                es=f"No tengo otra opción disponible en {found.unavailable.category} para "
-                f"reemplazar {name} en este momento.",
-                en=f"I have no other {found.unavailable.category} option in stock to replace "
-                f"{name} right now.",
+                "inventory.alternatives.none_in_category",
+                category=found.unavailable.category,
+                name=name,
             )
         lines = "\n".join(_line(p, lang) for p in found.alternatives)
-        return (
-            say(
-                lang,
-                es=f"En lugar de {name} (agotado) te puedo ofrecer:",
-                en=f"Instead of {name} (out of stock) I can offer:",
-            )
-            + "\n"
-            + lines
-        )
+        return t(lang, "inventory.alternatives.instead", name=name) + "\n" + lines
 
     def _call_to_action(self, ctx: TurnContext, found: _Found) -> tuple[str, Offer | None]:
         """The closing question, and what a plain "yes" to it will do."""
         lang = ctx.language
         main = found.products[0]
         if found.clear and main.price is None:
-            question = say(
-                lang,
-                es="¿Quieres que un asesor te lo cotice?",
-                en="Shall I ask a sales advisor to quote it?",
-            )
+            question = t(lang, "inventory.call_to_action.shall_ask")
             return question, Offer("handoff", sku=main.sku, reason="price_on_request")
         if not any(_buyable(p) for p in [*found.products, *found.alternatives]):
-            return say(
-                lang, es="¿Te ayudo a buscar otro producto?", en="Shall I look for another?"
-            ), None
+            return t(lang, "inventory.call_to_action.shall_look"), None
         if found.clear and _buyable(main):
             wanted = self._quantity(ctx)
             offer = Offer("purchase.add", sku=main.sku, quantity=wanted or 1)
             if wanted:
-                return say(
-                    lang,
-                    es=f"¿Te agrego {wanted} al carrito?",
-                    en=f"Want me to add {wanted} to your cart?",
-                ), offer
-            return say(
-                lang, es="¿Te lo agrego al carrito?", en="Want me to add it to your cart?"
-            ), offer
-        return say(
-            lang, es="¿Te agrego alguno al carrito?", en="Want me to add one to your cart?"
-        ), None
+                return t(lang, "inventory.call_to_action.want_me_add_wanted", wanted=wanted), offer
+            return t(lang, "inventory.call_to_action.want_me_add"), offer
+        return t(lang, "inventory.call_to_action.want_me"), None
 
     @staticmethod
     def _quantity(ctx: TurnContext) -> int | None:
@@ -275,24 +395,16 @@ class InventoryHandler:
         categories = self._index.categories()
         if not categories:
             return DomainResult(
-                reply=say(
-                    lang,
-                    es="Todavía no tenemos productos publicados. Un asesor puede ayudarte.",
-                    en="We have no products published yet. A sales advisor can help you.",
-                ),
+                reply=t(lang, "inventory.catalog.have_no"),
                 facts={"categories": []},
             )
         lines = "\n".join(f"• {name} ({count})" for name, count in categories)
         reply = (
-            say(lang, es="Estas son nuestras categorías:", en="These are our categories:")
+            t(lang, "inventory.catalog.these_categories")
             + "\n"
             + lines
             + "\n\n"
-            + say(
-                lang,
-                es="¿Qué categoría te interesa? También puedes escribirme el producto que buscas.",
-                en="Which one interests you? You can also type the product you are looking for.",
-            )
+            + t(lang, "inventory.catalog.which_one")
         )
         facts = {"categories": [{"name": n, "count": c} for n, c in categories]}
         return DomainResult(reply=reply, facts=facts)
@@ -308,15 +420,9 @@ class InventoryHandler:
             return self._not_found(ctx, [category])
         count = _products_word(total, lang)
         heading = (
-            say(
-                lang, es=f"En *{category}* tenemos {count}:", en=f"In *{category}* we have {count}:"
-            )
+            t(lang, "inventory.category.all", category=category, count=count)
             if total <= len(products)
-            else say(
-                lang,
-                es=f"En *{category}* tenemos {count}; estos son algunos:",
-                en=f"In *{category}* we have {count}; here are some:",
-            )
+            else t(lang, "inventory.category.some", category=category, count=count)
         )
         question, offer = self._call_to_action(ctx, _Found(products=products, clear=False))
         listing = heading + "\n" + "\n".join(_line(p, lang) for p in products)
@@ -330,29 +436,15 @@ class InventoryHandler:
         categories = [name for name, _count in self._index.categories()]
         what = f"*{mentions[0]}*" if len(mentions) == 1 else None
         reply = (
-            say(
-                lang,
-                es=f"No encontré {what} en nuestro catálogo.",
-                en=f"I couldn't find {what} in our catalog.",
-            )
+            t(lang, "inventory.not_found.what", what=what)
             if what
-            else say(
-                lang,
-                es="No encontré ese producto en nuestro catálogo.",
-                en="I couldn't find that product in our catalog.",
-            )
+            else t(lang, "inventory.not_found.nothing")
         )
         if categories:
-            reply += " " + say(
-                lang,
-                es=f"Manejamos: {', '.join(categories)}. ¿Te muestro alguna de estas categorías?",
-                en=f"We carry: {', '.join(categories)}. Shall I show you one of them?",
+            reply += " " + t(
+                lang, "inventory.not_found.categories", categories=", ".join(categories)
             )
         else:
-            reply += " " + say(
-                lang,
-                es="Un asesor puede ayudarte a conseguirlo.",
-                en="A sales advisor can help you find it.",
-            )
+            reply += " " + t(lang, "inventory.not_found.advisor")
         facts = {"query": mentions or [ctx.text], "products": [], "categories": categories}
         return DomainResult(reply=reply, facts=facts)

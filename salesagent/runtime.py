@@ -22,12 +22,14 @@ from agent.errors import ConfigurationError, StorageError
 from agent.jobs import TurnJobs
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
+from agent.nlu.model_store import load_or_train
 from agent.outbox import OutboxDispatcher
 from agent.queue import TurnQueue
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
+from agent.words import use_shop_words
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
@@ -118,6 +120,7 @@ class Runtime:
     async def _wire(cls, settings: Settings, opened: AsyncExitStack, *, migrate: bool) -> Runtime:
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        use_shop_words(settings.shop_words_dir)  # an unknown id or placeholder stops it here
         if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
             settings, company = await run_on_odoo(settings, company)
         vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
@@ -148,6 +151,8 @@ class Runtime:
             if report is not None:
                 log.info("seeded the demo shop: %s", report)
         index = ProductIndex(vocabulary)
+        # Trained from the corpus on the first start (seconds), read from disk after.
+        classifier = await asyncio.to_thread(load_or_train, settings.nlu_model_dir)
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
@@ -176,7 +181,7 @@ class Runtime:
         console = StaffConsole.build(settings, sessions, company, llm)
         opened.push_async_callback(console.close)  # after the engine's deliveries
         outputs.update(console.outputs)
-        dispatcher = OutboxDispatcher(sessions, outputs)
+        dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
         handlers: dict[str, DomainHandler] = {
             "inventory": InventoryHandler(index, limit=settings.search_results),
             "sales": SalesHandler(index, currency=settings.currency),
@@ -195,6 +200,7 @@ class Runtime:
                 model=llm.reader,
                 mode=settings.llm_mode,
                 threshold=settings.nlu_confidence_threshold,
+                classifier=classifier,
             ),
             handlers=handlers,
             dispatcher=dispatcher,

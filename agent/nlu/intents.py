@@ -62,6 +62,17 @@ class Evidence:
     """The message is nothing but product mentions (and quantities): "cascos", "2 extintores"."""
 
 
+@dataclass(frozen=True, slots=True)
+class RuleVerdict:
+    """The rules' intent, how sure they are, and the tier of the rule that chose it (5: a
+    handoff, a cancel or the answer to the summary; 4: what the customer asks about; 3: data
+    or products to add; 2: a bare product or quantity; 1: small talk; 0: nothing recognised)."""
+
+    intent: str
+    confidence: float
+    tier: int
+
+
 @dataclass(slots=True)
 class _Ballot:
     proposals: list[tuple[int, float, str]] = field(default_factory=list)
@@ -75,8 +86,8 @@ class _Ballot:
         return max(self.proposals, key=lambda proposal: proposal[:2])
 
 
-def decide(evidence: Evidence) -> tuple[str, float]:
-    """The intent (`top.sub`) of a message and how sure the reader is of it."""
+def decide(evidence: Evidence) -> RuleVerdict:
+    """The intent (`top.sub`) of a message, how sure the rules are of it, and the rule's tier."""
     ballot = _Ballot()
     # Nothing recognised: a model should read it (empty of words, it is surely nothing).
     ballot.propose(0, 0.3 if evidence.words else 0.2, "other")
@@ -106,7 +117,8 @@ def decide(evidence: Evidence) -> tuple[str, float]:
     elif Cue.CHANGE in cues and buying and not evidence.buyer.any():
         ballot.propose(4, 0.65, "purchase.change")  # "cambie eso"; "cambie el celular" is data
     if Cue.CART_TOTAL in cues:
-        ballot.propose(4, 0.92, "purchase.cart")
+        # "¿cuánto me sale todo?" while buying is the cart's total, not a product's price.
+        ballot.propose(4, 0.95 if buying else 0.92, "purchase.cart")
     if Cue.CART in cues:
         ballot.propose(4, 0.88 if buying else 0.65, "purchase.cart")
     if Cue.CHECKOUT in cues:
@@ -123,6 +135,15 @@ def decide(evidence: Evidence) -> tuple[str, float]:
         ballot.propose(4, 0.85, "inventory.catalog")
     if Cue.PRICE in cues:
         ballot.propose(4, 0.9 if mentions or shown else 0.7, "inventory.price")
+    price = evidence.products.price
+    if price is not None and price.bounded:
+        # "botas talla 41 por menos de 150 mil" asks what there is, even after "necesito".
+        ballot.propose(4, 0.89 if mentions or shown else 0.75, "inventory.price")
+    elif price is not None and quantity is not None and shown:
+        ballot.propose(3, 0.88, "purchase.add")  # "el más barato, 20 pares"
+    elif price is not None:
+        # "el más barato", "y el más caro?": below a plain "deme 3" of what was shown.
+        ballot.propose(3, 0.86 if mentions or shown else 0.6, "inventory.price")
     if Cue.STOCK in cues:
         ballot.propose(4, 0.88 if mentions else 0.8 if shown else 0.6, "inventory.stock")
     elif Cue.HAVE in cues and mentions and not broad:
@@ -145,12 +166,15 @@ def decide(evidence: Evidence) -> tuple[str, float]:
             ballot.propose(3, 0.6, "inventory.category")
     if mentions:
         ballot.propose(2, 0.7, "inventory.product")
+    elif evidence.products.asked is not None:
+        ballot.propose(3, 0.75, "inventory.product")  # "¿venden detectores de humo?"
     if quantity is not None and shown:
         ballot.propose(2, 0.6, "purchase.add")
     for cue, confidence in _SMALLTALK:
         if cue in cues:
             ballot.propose(1, confidence, cue.value)
-    return ballot.best[2], _honest(ballot)
+    tier, _, intent = ballot.best
+    return RuleVerdict(intent, _honest(ballot), tier)
 
 
 def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from agent.db import transaction
-from agent.i18n import money, say
+from agent.i18n import money
 from agent.models import (
     Conversation,
     Customer,
@@ -43,6 +43,7 @@ from agent.models import (
     utcnow,
 )
 from agent.outbox import queue
+from agent.words import t
 from channels.odoo_livechat.catalog_sync import SKU_PREFIX
 from channels.odoo_livechat.client import OdooClient, OdooError
 
@@ -222,12 +223,13 @@ async def _tell_customer(
     language = conversation.language
     total = money(order.total, order.currency, language)
     before = money(quoted, order.currency, language)
-    text = say(
+    text = t(
         language,
-        es=f"Tu pedido #{order.id} quedó en nuestro sistema como la cotización {reference} con "
-        f"los precios vigentes: el total es {total} (antes te indiqué {before}).",
-        en=f"Your order #{order.id} is now quotation {reference} in our system, at the current "
-        f"prices: the total is {total} (I told you {before} before).",
+        "odoo.quotation_total",
+        order_id=order.id,
+        reference=reference,
+        total=total,
+        before=before,
     )
     await queue(
         session,
