@@ -86,7 +86,8 @@ def shop(demo_postgres_url: str, tmp_path: Path) -> Iterator[Shop]:
 
 
 def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 60
+    # Four processes start at once on two cores, each loading the catalog and the classifier.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
