@@ -138,6 +138,14 @@ class ShippingZone(_Model):
         """True when `city` is one of this zone's cities."""
         return normalize(city) in {normalize(c) for c in self.cities}
 
+    def charge(self, subtotal: Decimal) -> Decimal | None:
+        """What shipping an order of `subtotal` costs here: 0 when free, None when quoted."""
+        if self.cost is None:
+            return None
+        if self.free_from is not None and subtotal >= self.free_from:
+            return Decimal(0)
+        return self.cost
+
 
 class Shipping(_Model):
     """Delivery zones and general shipping notes."""

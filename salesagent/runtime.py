@@ -184,7 +184,7 @@ class Runtime:
         dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
         handlers: dict[str, DomainHandler] = {
             "inventory": InventoryHandler(index, limit=settings.search_results),
-            "sales": SalesHandler(index, currency=settings.currency),
+            "sales": SalesHandler(index, currency=settings.currency, shipping=company.shipping),
             "customers": CustomersHandler(),
             "company": CompanyHandler(company),
             "smalltalk": SmalltalkHandler(

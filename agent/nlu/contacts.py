@@ -25,6 +25,8 @@ _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _NUMBER_RUN = re.compile(r"\+?\(?\d[\d ().-]*\d\)?")
 _NUMBER_CHUNK = re.compile(r"\S+")
 _WORD = re.compile(r"[a-zñ]+")
+# What comes right before a value the customer takes back: "no 300...", "not Pereira".
+_NEGATED = re.compile(r"(?:^|[^a-zñ])(?:no|not|ni)(?: es| era| is)?[\s,:]*$")
 
 _ID_CUES = word_set("cedula cc c ced documento identificacion id nit dni ciudadania identification")
 _PHONE_CUES = word_set(
@@ -110,12 +112,13 @@ def read_contacts(
         blanked = _blank(blanked, found, start, end)
     blanked = _numbers(blanked, found, state)
     tokens = [token for token in scan(blanked) if token.is_word or token.text in ",.:;?!"]
-    city = _city(tokens)
+    city = _city(tokens, blanked)
     if city is not None:
         data.city, start, end = city
         blanked = _blank(blanked, found, start, end)
         tokens = [token for token in tokens if token.end <= start or token.start >= end]
-    name = _name(tokens, original, state, is_product)
+    with_data = data.national_id is not None or data.phone is not None
+    name = _name(tokens, original, state, is_product, with_data)
     if name is not None:
         start, end = name
         data.name = _proper(original[start:end])
@@ -125,7 +128,7 @@ def read_contacts(
         if len(rest) >= 2 and any(t.text.isdigit() or t.text in _ADDRESS_PARTS for t in rest):
             data.address = original[rest[0].start : rest[-1].end]
             blanked = _blank(blanked, found, rest[0].start, rest[-1].end)
-    if state.pending_field == "city" and data.city is None:
+    if state.pending_field == "city" and not found.any():
         rest = _leftover(tokens, found.spans, _CITY_LEAD)
         if 1 <= len(rest) <= 4 and all(t.is_alpha and t.text not in BREAKERS for t in rest):
             data.city = _proper(original[rest[0].start : rest[-1].end])
@@ -140,19 +143,80 @@ def _blank(text: str, found: BuyerData, start: int, end: int) -> str:
 
 
 def _numbers(text: str, found: BuyerData, state: DialogState) -> str:
-    """Find the cédula and the phone among the long numbers; blank what was taken."""
-    for run in _NUMBER_RUN.finditer(text):
-        for start, end, digits in _groups(run):
-            kind = _kind(text, start, end, digits, state)
-            data = found.entities
-            if kind == "phone" and data.phone is None:
-                data.phone = digits[-10:] if len(digits) == 12 else digits
-            elif kind == "national_id" and data.national_id is None:
-                data.national_id = digits
-            else:
-                continue
-            text = _blank(text, found, start, end)
+    """Find the cédula and the phone among the long numbers; blank what was taken.
+
+    A number named by a word ("cc", "cel") is read first. The bare ones then fill, in the
+    order they come, the first still-empty field their shape fits: the field just asked for
+    decides only for a lone bare number, so that "3125556677, 1093456789" is a phone and a
+    cédula whatever was asked.
+    """
+    spans = [group for run in _NUMBER_RUN.finditer(text) for group in _groups(run)]
+    numbers: list[_Number] = []
+    since = 0  # a word names the number after it, not one further on
+    for start, end, digits in spans:
+        numbers.append(_Number(start, end, digits, _kinds(text, since, start, end, digits)))
+        since = end
+    bare = [n for n in numbers if not n.cued and n.kinds]
+    if len(bare) == 1 and state.pending_field in ("national_id", "phone"):
+        lone = bare[0]
+        asked = _asked(state.pending_field, lone.digits)
+        numbers[numbers.index(lone)] = _Number(
+            lone.start, lone.end, lone.digits, tuple(dict.fromkeys((*asked, *lone.kinds)))
+        )
+    data = found.entities
+    taken: list[_Number] = []
+    # A cédula named as such wins over a company's NIT named as such.
+    for number in sorted((n for n in numbers if n.cued), key=lambda n: "nit" in n.kinds):
+        if number.kinds[0] == "cued_id" and data.national_id is None:
+            data.national_id = number.digits
+        elif number.kinds[0] == "cued_phone" and data.phone is None:
+            data.phone = _phone_digits(number.digits)
+        else:
+            continue
+        taken.append(number)
+    for number in numbers:
+        if number.cued:
+            continue
+        kind = next((k for k in number.kinds if getattr(data, k) is None), None)
+        if kind == "phone":
+            data.phone = _phone_digits(number.digits)
+        elif kind == "national_id":
+            data.national_id = number.digits
+        else:
+            continue
+        taken.append(number)
+    for number in taken:
+        text = _blank(text, found, number.start, number.end)
     return text
+
+
+def _asked(field: str, digits: str) -> tuple[str, ...]:
+    """The field just asked for, when a bare number of these digits can answer it."""
+    if field == "national_id" and 6 <= len(digits) <= 10:
+        return ("national_id",)
+    if field == "phone" and (len(digits) in (7, 10) or _is_phone(digits)):
+        return ("phone",)
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Number:
+    """A long number in the message and what it can be, most likely first."""
+
+    start: int
+    end: int
+    digits: str
+    kinds: tuple[str, ...]
+
+    @property
+    def cued(self) -> bool:
+        """Whether a word before it names it: "cc 1032456789", "cel 3104567890"."""
+        return self.kinds[:1] in (("cued_id",), ("cued_phone",))
+
+
+def _phone_digits(digits: str) -> str:
+    """A phone without the country code: "573152223344" → "3152223344"."""
+    return digits[-10:] if len(digits) == 12 else digits
 
 
 def _groups(run: re.Match[str]) -> list[tuple[int, int, str]]:
@@ -175,32 +239,42 @@ def _groups(run: re.Match[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def _kind(text: str, start: int, end: int, digits: str, state: DialogState) -> str | None:
-    """`phone`, `national_id` or None for a number, from its context and the pending field."""
-    before = _WORD.findall(text[max(0, start - 40) : start])[-4:]
+def _kinds(text: str, since: int, start: int, end: int, digits: str) -> tuple[str, ...]:
+    """What a number can be from its shape and the words since `since`, most likely first:
+    `phone` or `national_id`; or, when a word names it, `cued_id` (then `nit` when the word
+    is "NIT") or `cued_phone`; nothing for a price."""
+    before = _WORD.findall(text[max(since, start - 40) : start])[-6:]
     after = _WORD.findall(text[end : end + 12])[:1]
     if text[max(0, start - 2) : start].strip().endswith("$") or set(after) & MONEY_WORDS:
-        return None
+        return ()
     cue = next((w for w in reversed(before) if w in _ID_CUES or w in _PHONE_CUES), None)
-    # Colombian phones: mobiles 3xx and landlines 60x (10 digits), old landlines (7 digits).
-    is_phone = len(digits) == 7 or (len(digits) == 10 and digits.startswith(("3", "60")))
-    is_phone |= len(digits) == 12 and digits.startswith("57")
-    is_id = 6 <= len(digits) <= 10
+    if cue is None and since and _NEGATED.search(text[since:start]):
+        return ()  # "el teléfono es 3001234567, no 3001234568"; but "cel no 3001234567"
+    # A cédula of 10 digits starts with 1; a 3xx or 60x number of 10 digits is a phone.
+    is_id = 6 <= len(digits) <= 10 and not (len(digits) == 10 and _is_phone(digits))
     if cue in _ID_CUES:
-        return "national_id" if 5 <= len(digits) <= 11 else None
+        if not 5 <= len(digits) <= 11:
+            return ()
+        return ("cued_id", "nit") if cue == "nit" else ("cued_id",)
     said_phone = cue is not None or bool(set(before) & _NUMBER_CUES) or text[start] == "+"
-    if is_phone and (said_phone or len(digits) == 12):
-        return "phone"
-    if state.pending_field == "national_id" and is_id:
-        return "national_id"
-    if state.pending_field == "phone" and (is_phone or len(digits) == 10):
-        return "phone"
-    if is_phone and len(digits) == 10:
-        return "phone"
-    # A round number is a price ("menos de 100.000"), not somebody's id.
-    if is_id and not digits.endswith("000"):
-        return "national_id"
-    return None
+    if _is_phone(digits) and (said_phone or len(digits) == 12):
+        return ("cued_phone",)
+    kinds: list[str] = []
+    if _is_phone(digits) and len(digits) == 10:
+        kinds.append("phone")
+    # A round number is a price ("menos de 100.000"), not somebody's id; a cédula of 10
+    # digits ("1088999000") is too long for a price here.
+    if is_id and not (digits.endswith("000") and len(digits) < 10):
+        kinds.append("national_id")
+    return tuple(kinds)
+
+
+def _is_phone(digits: str) -> bool:
+    """Colombian phones: mobiles 3xx and landlines 60x (10 digits, or 12 with 57), old
+    landlines (7 digits)."""
+    if len(digits) == 12:
+        return digits.startswith("57")
+    return len(digits) == 7 or (len(digits) == 10 and digits.startswith(("3", "60")))
 
 
 def _address(tokens: list[Token], state: DialogState) -> tuple[int, int] | None:
@@ -263,19 +337,28 @@ def _city_at(tokens: list[Token], i: int) -> tuple[str, int] | None:
     return None
 
 
-def _city(tokens: list[Token]) -> tuple[str, int, int] | None:
+def _city(tokens: list[Token], text: str) -> tuple[str, int, int] | None:
+    """The first city named, or the first not taken back ("no es Pereira, es Dosquebradas")."""
+    cities: list[tuple[str, int, int]] = []
     for i in range(len(tokens)):
         city = _city_at(tokens, i)
         if city is not None:
             name, size = city
-            return name, tokens[i].start, tokens[i + size - 1].end
-    return None
+            cities.append((name, tokens[i].start, tokens[i + size - 1].end))
+    kept = [c for c in cities if not _NEGATED.search(text[max(0, c[1] - 12) : c[1]])]
+    chosen = kept or cities
+    return chosen[0] if chosen else None
 
 
 def _name(
-    tokens: list[Token], original: str, state: DialogState, is_product: Callable[[str], bool]
+    tokens: list[Token],
+    original: str,
+    state: DialogState,
+    is_product: Callable[[str], bool],
+    with_data: bool,
 ) -> tuple[int, int] | None:
-    """The span of the buyer's name: after "me llamo"/"soy"..., or bare when it was asked for."""
+    """The span of the buyer's name: after "me llamo"/"soy"..., bare when it was asked for,
+    capitalised, or starting with a known first name next to a cédula or a phone."""
 
     def name_word(token: Token) -> bool:
         text = token.text
@@ -339,6 +422,12 @@ def _name(
         stop = run(i)
         if stop - i >= 2 and not shouting and all(capitalised(t) for t in tokens[i:stop]):
             return tokens[i].start, tokens[stop - 1].end
+    if with_data:
+        # A voice note's run-on: "le doy los datos andrea lopez cedula 1093456789 ...".
+        for i in range(len(tokens) - 1):
+            stop = run(i)
+            if tokens[i].text in FIRST_NAMES and stop - i >= 2:
+                return tokens[i].start, tokens[stop - 1].end
     return None
 
 

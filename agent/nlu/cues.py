@@ -144,7 +144,9 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"(?:hacer|hagamos|hago|montar|montemos|cerrar|cerremos|realizar|confirmar) (?:el |mi )?"
         r"(?:pedido|compra|orden)",
         r"proced\w*",
+        r"cerremos",
         r"check ?out",
+        r"wrap (?:it |this )?up",
         r"that s (?:all|it|everything)",
         r"(?:i m|i am) done",
         r"nothing else",

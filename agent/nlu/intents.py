@@ -15,9 +15,10 @@ from agent.nlu.consent import yes_words
 from agent.nlu.contacts import BuyerData
 from agent.nlu.cues import Cue, only
 from agent.nlu.products import ProductReading
-from agent.nlu.types import DialogState
+from agent.nlu.types import DialogState, Entities
 
 _BUYING_STATES = (SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
+_DATA_STATES = (SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 # Cues that ask for something else than the yes or no the summary is waiting for.
 _ACTION_CUES = frozenset(
     [
@@ -206,6 +207,9 @@ def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
     data, pending = buyer.entities, state.pending_field
     if pending is not None and getattr(data, pending, None) is not None:
         ballot.propose(4, 0.93, "purchase.data")
+    elif state.sale_state in _DATA_STATES and (data.national_id or data.phone or data.address):
+        # "wait, the phone is wrong, it's 3001112233" corrects the data, it asks nothing.
+        ballot.propose(4, 0.94, "purchase.data")
     elif state.offer in _VERIFYING and data.phone is not None and not buying:
         ballot.propose(4, 0.93, state.offer)  # the phone on file, asked to prove who they are
     elif buyer.any() and (buying or pending is not None):
@@ -213,10 +217,20 @@ def _buyer_data(evidence: Evidence, ballot: _Ballot, buying: bool) -> None:
     if Cue.LOOKUP in cues:
         known = data.national_id is not None or data.name is not None
         ballot.propose(3, 0.9 if known else 0.85, "customer.lookup")
+    elif _contact_block(data) and not buying:
+        # "Ana Ruiz, cc 43123456, cel 3112223344, Cra 7 # 12-30": data for an order, not a
+        # question about the customer on file; sure enough that the classifier keeps it.
+        ballot.propose(3, 0.86, "purchase.data")
     elif data.national_id is not None and not buying and pending is None:
         ballot.propose(3, 0.8, "customer.lookup")
     elif buyer.any() and not buying and pending is None and Cue.GREETING not in cues:
         ballot.propose(3, 0.55, "purchase.data")
+
+
+def _contact_block(data: Entities) -> bool:
+    """Whether the message gives the data an order needs, more than who the customer is."""
+    extra = (data.name, data.phone, data.city, data.address, data.email)
+    return data.address is not None or sum(value is not None for value in extra) >= 3
 
 
 def _adding(evidence: Evidence, ballot: _Ballot, buying: bool, shown: bool) -> None:

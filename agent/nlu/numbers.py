@@ -71,6 +71,10 @@ def _times_dozen(words: Sequence[str], j: int, number: Number) -> Number:
     return number
 
 
+# "mil gracias", "mil disculpas": a thousand thanks is not a quantity.
+_MIL_IDIOMS = frozenset({"gracias", "disculpas", "perdones", "bendiciones"})
+
+
 def _joins(word: str, current: float, nxt: str) -> bool:
     # "y" and "-" join tens to units; "and" joins hundreds to what follows.
     if word == "and":
@@ -92,7 +96,7 @@ def _read_words(words: Sequence[str], i: int) -> Number | None:
             current += HUNDREDS[word]
         elif word == "hundred" and seen and current < 10:
             current *= 100
-        elif word in THOUSAND and (seen or word == "mil"):
+        elif word in THOUSAND and (seen or (word == "mil" and nxt not in _MIL_IDIOMS)):
             total += (current or 1) * 1000
             current = 0
         elif word in ("y", "-", "and") and seen and _joins(word, current, nxt):

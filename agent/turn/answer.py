@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent import handoff_triggers
+from agent import handoff_triggers, order_fields
 from agent.domain import DomainHandler, DomainResult, Offer, TurnContext
 from agent.handoff import HandoffPolicy
 from agent.models import Conversation, Message, Sale, SaleState
@@ -114,6 +114,9 @@ async def answer(
         )
     if name != "sales" and awaiting_yes(after):
         result.reply = f"{result.reply}\n\n{_still_open(language)}"
+    elif name != "sales" and (pending := _pending_field(after)):
+        # "¿y cuánto cobran de envío?" between two fields: answered, then asked again.
+        result.reply = f"{result.reply}\n\n{order_fields.ask(pending, language)}"
     await session.flush()  # a sale the handler just started gets its id
     if triggers.above_amount(conversation.context, after):
         assert after is not None
@@ -151,6 +154,14 @@ async def photo_for_person(
 def awaiting_yes(sale: Sale | None) -> bool:
     """Whether the sale's summary was shown and waits for the customer's yes."""
     return sale is not None and sale.state == SaleState.READY_TO_CONFIRM
+
+
+def _pending_field(sale: Sale | None) -> str | None:
+    """The customer field the sale is asking for, while it collects the order's data."""
+    if sale is None or sale.state != SaleState.COLLECTING_DATA:
+        return None
+    pending: str | None = sale.data.get("pending_field")
+    return pending
 
 
 def unconfirmed(reading: Reading, text: str, sale: Sale | None) -> Understanding:

@@ -22,6 +22,8 @@ Money and stock move only in `order_placement`; the words the customer reads are
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,7 @@ from agent import identity, order_fields
 from agent.catalog.alternatives import alternatives
 from agent.catalog.by_price import by_price, within
 from agent.catalog.search import ProductIndex, load_products
+from agent.company import Shipping
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
@@ -37,7 +40,7 @@ from agent.nlu.prices import DEAREST, said_amounts
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
 from rag_domains.sales import replies
-from rag_domains.sales.order_placement import customer_by_national_id, place_order
+from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
 from rag_domains.sales.picks import picked
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
@@ -50,9 +53,12 @@ class SalesHandler:
 
     name = "sales"
 
-    def __init__(self, index: ProductIndex, *, currency: str = "COP") -> None:
+    def __init__(
+        self, index: ProductIndex, *, currency: str = "COP", shipping: Shipping | None = None
+    ) -> None:
         self._index = index
         self._currency = currency
+        self._shipping = shipping
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Move the conversation's sale one step and say where it stands."""
@@ -282,7 +288,7 @@ class SalesHandler:
             sale.state = SaleState.CART
         cart = replies.cart(lang, sale, self._currency)
         if sale.state == SaleState.READY_TO_CONFIRM:
-            summary = replies.summary(lang, sale, self._currency)
+            summary = self._summary(lang, sale)
             return DomainResult(reply=f"{note}\n\n{summary}", products=products, sale=sale)
         if sale.state == SaleState.COLLECTING_DATA:
             pending = sale.data.get("pending_field")
@@ -302,14 +308,15 @@ class SalesHandler:
             sale.state = SaleState.COLLECTING_DATA
             # Only a verified chat gets its data on file filled in (agent/identity.py).
             customer = await identity.verified_customer(ctx.session, ctx.conversation)
-            if customer is not None and not sale.data.get("customer"):
-                sale.data = {**sale.data, "customer": _known_fields(customer)}
+            if customer is not None:
+                typed = sale.data.get("customer", {})
+                sale.data = {**sale.data, "customer": {**_known_fields(customer), **typed}}
         return await self._collect(ctx, sale)
 
     async def _collect(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         lang = ctx.language
         if not sale.lines:
-            return self._empty_cart(ctx, sale)
+            return await self._keep_for_later(ctx, sale)
         fields: dict[str, str] = dict(sale.data.get("customer", {}))
         pending: str | None = sale.data.get("pending_field")
         given = _given_fields(ctx, pending)
@@ -346,7 +353,7 @@ class SalesHandler:
             )
         sale.state = SaleState.READY_TO_CONFIRM
         sale.data = {**sale.data, "customer": fields, "pending_field": None}
-        summary = replies.summary(lang, sale, self._currency)
+        summary = self._summary(lang, sale)
         reply = "\n\n".join(p for p in (greeting, summary) if p)
         return DomainResult(reply=reply, sale=sale)
 
@@ -371,8 +378,9 @@ class SalesHandler:
             identity.mark_verified(ctx.conversation, created)
         sale.state = SaleState.CLOSED
         sale.data = {**sale.data, "pending_field": None}
+        shipping_note = self._shipping_note(ctx.language, fields.get("city"), order.total)
         reply = replies.confirmed(
-            ctx.language, order.id, order.total, self._currency, fields.get("phone")
+            ctx.language, order.id, order.total, self._currency, fields.get("phone"), shipping_note
         )
         facts = {"order_id": order.id, "total": str(order.total)}
         return DomainResult(reply=reply, facts=facts, sale=sale, order_id=order.id)
@@ -393,17 +401,13 @@ class SalesHandler:
         if not sale.lines:
             sale.state = SaleState.STARTED
             return DomainResult(reply=note, sale=sale)
-        return DomainResult(
-            reply=f"{note}\n\n{replies.summary(lang, sale, self._currency)}", sale=sale
-        )
+        return DomainResult(reply=f"{note}\n\n{self._summary(lang, sale)}", sale=sale)
 
     def _still_open(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         """The summary again, unconfirmed: only a plain yes closes the sale."""
         lang = ctx.language
         note = replies.not_confirmed_yet(lang)
-        return DomainResult(
-            reply=f"{note}\n\n{replies.summary(lang, sale, self._currency)}", sale=sale
-        )
+        return DomainResult(reply=f"{note}\n\n{self._summary(lang, sale)}", sale=sale)
 
     def _deny(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         if sale.state == SaleState.READY_TO_CONFIRM:
@@ -423,13 +427,24 @@ class SalesHandler:
 
     # -- replies ---------------------------------------------------------------------------
 
+    def _summary(self, language: str, sale: Sale) -> str:
+        city = sale.data.get("customer", {}).get("city")
+        note = self._shipping_note(language, city, sale_total(sale))
+        return replies.summary(language, sale, self._currency, note)
+
+    def _shipping_note(self, language: str, city: str | None, subtotal: Decimal) -> str:
+        """What delivery to `city` costs, from the shop's shipping zones; "" without either."""
+        zone = self._shipping.zone_for(city) if self._shipping and city else None
+        if zone is None or city is None:
+            return ""
+        charge = zone.charge(subtotal)
+        return replies.shipping(language, city, charge, zone.free_from, self._currency)
+
     def _show(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         if not sale.lines:
             return self._empty_cart(ctx, sale)
         if sale.state == SaleState.READY_TO_CONFIRM:
-            return DomainResult(
-                reply=replies.summary(ctx.language, sale, self._currency), sale=sale
-            )
+            return DomainResult(reply=self._summary(ctx.language, sale), sale=sale)
         cart = replies.cart(ctx.language, sale, self._currency)
         more = replies.add_more_or_check_out(ctx.language)
         return DomainResult(reply=f"{cart}\n\n{more}", sale=sale)
@@ -453,7 +468,30 @@ class SalesHandler:
                 facts={"order_id": order.id, "total": str(order.total)},
                 order_id=order.id,
             )
+        if ctx.understanding.sub == "data" and _given_fields(ctx, None):
+            # A contact block before any product: an order's data, not a customer lookup.
+            return await self._keep_for_later(ctx, await self._open_sale(ctx, None))
         return DomainResult(reply=replies.no_sale(lang))
+
+    async def _keep_for_later(self, ctx: TurnContext, sale: Sale) -> DomainResult:
+        """Data given before anything is in the cart: kept for the checkout, a product asked."""
+        fields: dict[str, str] = dict(sale.data.get("customer", {}))
+        kept = False
+        for field, value in _given_fields(ctx, None).items():
+            try:
+                fields[field] = order_fields.validate(field, value)
+            except InvalidInputError:
+                continue  # asked for again, with the reason, at the checkout
+            kept = True
+        if not kept:
+            return self._empty_cart(ctx, sale)
+        known = None
+        if fields.get("national_id") and fields.get("phone"):
+            known = await customer_by_national_id(ctx.session, fields["national_id"])
+        if known is not None and _proves(ctx, known, fields, "phone"):
+            identity.mark_verified(ctx.conversation, known)  # the checkout fills the rest
+        sale.data = {**sale.data, "customer": fields}
+        return DomainResult(reply=replies.data_kept(ctx.language), sale=sale)
 
     def _empty_cart(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         return DomainResult(reply=replies.cart_is_empty(ctx.language), sale=sale)

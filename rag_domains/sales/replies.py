@@ -63,6 +63,10 @@ def add_more_or_check_out(language: str) -> str:
     return t(language, "sales.add_more_or_check_out")
 
 
+def data_kept(language: str) -> str:
+    return t(language, "sales.data_kept")
+
+
 def cart_is_empty(language: str) -> str:
     return t(language, "sales.cart_is_empty")
 
@@ -116,15 +120,39 @@ def need_details(language: str) -> str:
 
 
 def confirmed(
-    language: str, order_id: int, total: Decimal, currency: str, phone: str | None
+    language: str,
+    order_id: int,
+    total: Decimal,
+    currency: str,
+    phone: str | None,
+    shipping_note: str,
 ) -> str:
+    """The order number and total, then what shipping costs (`shipping`), then who calls."""
     return t(
         language,
         "sales.confirmed",
         order_id=order_id,
         total=money(total, currency, language),
+        shipping=f" {shipping_note}" if shipping_note else "",
         phone=phone or "",
     )
+
+
+def shipping(
+    language: str, city: str, charge: Decimal | None, free_from: Decimal | None, currency: str
+) -> str:
+    """What delivery to `city` costs, on top of the products' total, from the shop's zones."""
+    limit = money(free_from, currency, language) if free_from is not None else ""
+    if charge is None:
+        return t(language, "sales.shipping.quoted", city=city)
+    if charge == 0:
+        if free_from is None:
+            return t(language, "sales.shipping.free", city=city)
+        return t(language, "sales.shipping.free_from", city=city, limit=limit)
+    cost = money(charge, currency, language)
+    if free_from is None:
+        return t(language, "sales.shipping.cost", city=city, cost=cost)
+    return t(language, "sales.shipping.cost_until", city=city, cost=cost, limit=limit)
 
 
 def not_confirmed_yet(language: str) -> str:
@@ -180,8 +208,9 @@ def cart(language: str, sale: Sale, currency: str) -> str:
     return t(language, "sales.cart") + f"{lines}\n*Total: {total}*"
 
 
-def summary(language: str, sale: Sale, currency: str) -> str:
-    """The cart and the customer's data, and the question only a plain yes answers."""
+def summary(language: str, sale: Sale, currency: str, shipping_note: str) -> str:
+    """The cart, what shipping costs (`shipping`), the customer's data, and the question only
+    a plain yes answers."""
     fields: dict[str, str] = sale.data.get("customer", {})
     data = "".join(
         f"\n{order_fields.label(f, language)}: {fields[f]}"
@@ -191,6 +220,8 @@ def summary(language: str, sale: Sale, currency: str) -> str:
     heading = t(language, "sales.summary.heading")
     question = t(language, "sales.summary.confirm")
     items = cart(language, sale, currency).split("\n", 1)[1]
+    if shipping_note:
+        items = f"{items}\n{shipping_note}"
     return f"{heading}\n{items}\n{data.strip()}\n\n{question}"
 
 

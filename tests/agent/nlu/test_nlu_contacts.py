@@ -182,3 +182,152 @@ def test_every_field_of_one_message(reader: OfflineReader) -> None:
         address="Cra 5 # 22-10",
         city="Armenia",
     )
+
+
+ANDREA = Entities(
+    name="Andrea Lopez",
+    national_id="1093456789",
+    phone="3125556677",
+    city="Pereira",
+    address="Cra 5 # 10-20",
+)
+JOHN = Entities(
+    name="John Smith",
+    national_id="79123456",
+    phone="3125556677",
+    city="Dosquebradas",
+    address="Calle 20 # 7-15",
+)
+BLOCKS = [
+    ("Andrea Lopez, 1093456789, 3125556677, Pereira, Cra 5 # 10-20", ANDREA),
+    ("Pereira, Cra 5 # 10-20, 3125556677, 1093456789, Andrea Lopez", ANDREA),
+    ("3125556677 1093456789 Andrea Lopez Pereira Cra 5 # 10-20", ANDREA),
+    ("Andrea Lopez / 1093456789 / 3125556677 / Pereira / Cra 5 # 10-20", ANDREA),
+    ("3125556677 - 1093456789 - Andrea Lopez - Pereira - Cra 5 # 10-20", ANDREA),
+    ("cel 3125556677, cc 1093456789, dir Cra 5 # 10-20, Pereira, Andrea Lopez", ANDREA),
+    ("Dir Cra 5 # 10-20 Pereira, Andrea Lopez, cc 1.093.456.789, cel 312 555 6677", ANDREA),
+    ("Andrea Lopez\n1093456789\n3125556677\nPereira\nCra 5 # 10-20", ANDREA),
+    (
+        "dir: Cra 5 # 10-20\ncel: 312-555-6677\nCC: 1093456789\nnombre: Andrea Lopez\n"
+        "ciudad: Pereira",
+        ANDREA,
+    ),
+    (
+        "bueno le doy los datos andrea lopez cedula 1093456789 celular 312 555 6677 "
+        "direccion Cra 5 # 10-20 en pereira",
+        ANDREA,
+    ),
+    (
+        "soy andrea lopez mi cc es 1093456789 y mi cel +57 312 555 6677 vivo en pereira "
+        "en la Cra 5 # 10-20",
+        ANDREA,
+    ),
+    (
+        "name: John Smith, phone: 3125556677, ID: 79123456, address: Calle 20 # 7-15, "
+        "city: Dosquebradas",
+        JOHN,
+    ),
+    ("John Smith / ID 79123456 / 312-555-6677 / Dosquebradas / Calle 20 # 7-15", JOHN),
+    (
+        "I'm John Smith, my ID is 79123456 and my phone is 3125556677, deliver to "
+        "Calle 20 # 7-15 in Dosquebradas",
+        JOHN,
+    ),
+    ("79123456, John Smith, Dosquebradas, Calle 20 # 7-15, 3125556677", JOHN),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BLOCKS)
+@pytest.mark.parametrize("asked", ["national_id", "name", "phone", "city", "address"])
+def test_a_contact_block_fills_every_field_whatever_was_asked(
+    reader: OfflineReader, text: str, expected: Entities, asked: str
+) -> None:
+    understanding = reader.understand(text, asking(asked))
+
+    assert understanding.intent == "purchase.data"
+    assert understanding.entities == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "national_id", "phone"),
+    [
+        ("1093456789 3125556677", "1093456789", "3125556677"),
+        ("3125556677 1093456789", "1093456789", "3125556677"),
+        ("3125556677, 43123456", "43123456", "3125556677"),
+        ("tel 6063334455 cc 1093456789", "1093456789", "6063334455"),
+        ("ID 79123456 / 312-555-6677", "79123456", "3125556677"),
+        ("cc 1088999000 cel 3162221100", "1088999000", "3162221100"),
+        ("NIT 900.123.456-7, contacto cc 1088234567 cel 3112345678", "1088234567", "3112345678"),
+        ("cc no 1088234567 cel no 3112345678", "1088234567", "3112345678"),
+    ],
+)
+def test_bare_numbers_go_to_the_field_their_shape_fits(
+    reader: OfflineReader, text: str, national_id: str, phone: str
+) -> None:
+    for asked in ("national_id", "phone"):
+        found = read(reader, text, asking(asked))
+
+        assert (found.national_id, found.phone) == (national_id, phone)
+
+
+def test_a_lone_number_answers_the_field_asked_for(reader: OfflineReader) -> None:
+    assert read(reader, "3125556677", asking("national_id")).national_id == "3125556677"
+    assert read(reader, "1093456789", asking("phone")).phone == "1093456789"
+
+
+SUMMARY = DialogState(sale_state=SaleState.READY_TO_CONFIRM, has_cart=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("no, el celular es 3001234567", "phone", "3001234567"),
+        ("espere el telefono es 3001234567 no 3001234568", "phone", "3001234567"),
+        ("el numero de celular esta mal es el 3001234567", "phone", "3001234567"),
+        ("me equivoque en la direccion: Calle 8 # 3-12", "address", "Calle 8 # 3-12"),
+        ("cambia la direccion a calle 8 # 3-12", "address", "calle 8 # 3-12"),
+        ("perdon la cedula es 1093456788", "national_id", "1093456788"),
+        ("no es pereira, es dosquebradas", "city", "Dosquebradas"),
+        ("mejor envielo a chinchina", "city", "Chinchiná"),
+        ("el nombre esta mal, es Andrea Lopez Mejia", "name", "Andrea Lopez Mejia"),
+        ("wait, the phone is wrong, it's 3001112233", "phone", "3001112233"),
+        ("actually my phone number is 3001234567", "phone", "3001234567"),
+        ("sorry, wrong address: it's Carrera 9 # 41-22", "address", "Carrera 9 # 41-22"),
+        ("change the address to Calle 8 # 3-12", "address", "Calle 8 # 3-12"),
+        ("the city is Cartago, not Pereira", "city", "Cartago"),
+    ],
+)
+@pytest.mark.parametrize("state", [SUMMARY, asking("city"), asking("national_id")])
+def test_a_correction_is_data_for_the_field_it_names(
+    reader: OfflineReader, text: str, field: str, value: str, state: DialogState
+) -> None:
+    understanding = reader.understand(text, state)
+
+    assert understanding.intent == "purchase.data"
+    given = {
+        name: getattr(understanding.entities, name)
+        for name in ("national_id", "name", "phone", "city", "address")
+        if getattr(understanding.entities, name) is not None
+    }
+    assert given == {field: value}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana Ruiz, cc 43123456, cel 3112223344, Cra 7 # 12-30, Dosquebradas",
+        "Andrea Lopez 1093456789 3125556677 Pereira Cra 5 # 10-20",
+        "John Smith, ID 79123456, phone 3125556677, Calle 20 # 7-15, Dosquebradas",
+    ],
+)
+def test_a_contact_block_before_checkout_is_order_data_not_a_lookup(
+    reader: OfflineReader, text: str
+) -> None:
+    assert reader.understand(text, DialogState()).intent == "purchase.data"
+
+
+@pytest.mark.parametrize("text", ["mi cedula es 10138452", "cc 1088245671 cel 3104567821"])
+def test_a_cedula_alone_or_with_the_phone_is_still_a_lookup(
+    reader: OfflineReader, text: str
+) -> None:
+    assert reader.understand(text, DialogState()).intent == "customer.lookup"

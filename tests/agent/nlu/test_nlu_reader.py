@@ -73,6 +73,8 @@ def reader() -> OfflineReader:
         ("quiubo parce", NEW, "smalltalk.greeting"),
         ("hello there", NEW, "smalltalk.greeting"),
         ("mil gracias", NEW, "smalltalk.thanks"),
+        ("mil gracias", SHOWN, "smalltalk.thanks"),
+        ("mil disculpas", SHOWN, "other"),
         ("thank you so much", NEW, "smalltalk.thanks"),
         ("chao, que esté bien", NEW, "smalltalk.goodbye"),
         ("have a good day", NEW, "smalltalk.goodbye"),
