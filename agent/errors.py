@@ -95,3 +95,8 @@ class OutcomeUnknownError(UndeliverableError):
 
 class StorageError(SalesAgentError):
     """The file store refused or failed an operation (a missing file, a server error)."""
+
+
+class TurnTimeoutError(SalesAgentError):
+    """A queued turn did not finish in time (no worker running, or all of them busy); the
+    message stays queued and is answered when a worker takes it."""

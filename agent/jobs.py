@@ -2,8 +2,8 @@
 
 A webhook stores the message and answers the vendor at once (Twilio waits 15 s at most); the
 turn runs here afterwards and its reply leaves through the outbox. The same message submitted
-again while its turn runs is not run twice. A task queue on Redis or PostgreSQL can take this
-class's place when several processes serve.
+again while its turn runs is not run twice. This is the embedded `TurnQueue` (agent/queue.py);
+`salesagent.taskqueue.TaskQueue` takes its place when `salesagent worker` processes run turns.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.engine import TurnEngine
 from agent.messages import InboundMessage
-from agent.models import InboxItem, InboxStatus
+from agent.queue import pending_messages
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ class TurnJobs:
         self._engine = engine
         self._running: dict[tuple[str, str, str], asyncio.Task[None]] = {}
 
-    def submit(self, message: InboundMessage) -> bool:
+    async def submit(self, message: InboundMessage) -> bool:
         """Run the message's turn soon; False when it is already running."""
         key = (message.channel, message.external_chat_id, message.external_message_id)
         if key in self._running:
@@ -50,28 +49,7 @@ class TurnJobs:
         self, sessions: async_sessionmaker[AsyncSession], channels: Iterable[str]
     ) -> int:
         """Submit the messages of these channels left pending (by a process that stopped)."""
-        names = list(channels)
-        if not names:
-            return 0
-        async with sessions() as session:
-            rows = (
-                await session.execute(
-                    select(InboxItem)
-                    .where(InboxItem.status == InboxStatus.PENDING, InboxItem.channel.in_(names))
-                    .order_by(InboxItem.id)
-                )
-            ).scalars()
-            messages = [
-                InboundMessage(
-                    channel=row.channel,
-                    external_message_id=row.external_message_id,
-                    external_chat_id=row.external_chat_id,
-                    text=row.text,
-                    sender=row.sender,
-                )
-                for row in rows
-            ]
-        return sum(self.submit(message) for message in messages)
+        return sum([await self.submit(m) for m in await pending_messages(sessions, channels)])
 
     async def idle(self) -> None:
         """Wait until every submitted turn has finished (tests, shutdown)."""

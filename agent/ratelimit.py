@@ -1,8 +1,8 @@
 """Rate limits: token buckets per API key and per client address, answered with 429.
 
-The buckets live in this process (`InMemoryRateLimiter`); the `RateLimiter` protocol is all
-the rest of the code knows, so a shared store (Redis) can take its place when several
-processes serve behind a load balancer.
+The buckets live in this process (`InMemoryRateLimiter`), or in Redis when several processes
+serve (TASK_QUEUE=postgres: `agent.redis_ratelimit.RedisRateLimiter`); the `RateLimiter`
+protocol is all the rest of the code knows.
 """
 
 from __future__ import annotations
@@ -109,17 +109,28 @@ class InMemoryRateLimiter:
             del self._buckets[next(iter(self._buckets))]
 
 
-def limiter_from_settings(per_minute: float, burst: int) -> RateLimiter | None:
-    """The limiter for a rate of `per_minute` (None, no limit, when it is 0)."""
+def shared_limiter(
+    settings: Settings, per_minute: float, burst: int, *, name: str
+) -> RateLimiter | None:
+    """A limiter every process shares (in Redis) when several serve, else this process's own;
+    None (no limit) when `per_minute` is 0. `name` keeps its buckets apart from the others'."""
     if per_minute <= 0:
         return None
+    if settings.task_queue == "postgres" and settings.redis_url is not None:
+        from redis.asyncio import Redis
+
+        from agent.redis_ratelimit import RedisRateLimiter
+
+        client = Redis.from_url(settings.redis_url)
+        prefix = f"{settings.redis_prefix}rate:{name}:"
+        return RedisRateLimiter(client, prefix=prefix, per_minute=per_minute, burst=burst)
     return InMemoryRateLimiter(per_minute=per_minute, burst=burst)
 
 
 def limit_public_chat(app: Starlette, settings: Settings) -> None:
     """Limit the public chat endpoints of `app` per client address, as the settings say."""
-    limiter = limiter_from_settings(
-        settings.chat_rate_limit_per_minute, settings.chat_rate_limit_burst
+    limiter = shared_limiter(
+        settings, settings.chat_rate_limit_per_minute, settings.chat_rate_limit_burst, name="chat"
     )
     if limiter is not None:
         app.add_middleware(ClientRateLimitMiddleware, limiter=limiter)

@@ -25,6 +25,19 @@ class Settings(BaseSettings):
     database_pool_overflow: int = Field(default=20, ge=0)
     database_pool_timeout: float = Field(default=30.0, gt=0)
     max_parallel_turns: int = Field(default=8, ge=1)
+    task_queue: Literal["local", "postgres"] = "local"
+    """Where turns and periodic jobs run: in this process (`local`), or queued in PostgreSQL for
+    `salesagent worker` processes (`postgres`, with REDIS_URL; README "Scaling out")."""
+    redis_url: str | None = None
+    """Redis, shared by every process when TASK_QUEUE=postgres: the live feed, turn notices."""
+    redis_prefix: str = "salesagent:"
+    """The prefix of every Redis channel this shop uses (several shops may share one Redis)."""
+    turn_wait_seconds: float = Field(default=30.0, gt=0)
+    """How long `POST /chat/text` waits for a worker to finish the turn before it says so."""
+    worker_concurrency: int = Field(default=16, ge=1)
+    """How many queued jobs one `salesagent worker` runs at once."""
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0)
+    """How often a worker says it is alive; one silent for 3 beats has its turns run again."""
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import inbox
 from agent.db import transaction
-from agent.jobs import TurnJobs
 from agent.messages import InboundMessage
 from agent.models import InboxStatus, utcnow
+from agent.queue import TurnQueue
 from channels.guards import SenderGuard
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Intake:
     """Guards, inbox and background turns, shared by every webhook and the polling loop."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], jobs: TurnJobs, guard: SenderGuard
+        self, sessions: async_sessionmaker[AsyncSession], jobs: TurnQueue, guard: SenderGuard
     ) -> None:
         self._sessions = sessions
         self.jobs = jobs
@@ -62,5 +62,5 @@ class Intake:
             log.warning("throttled %s chat %s", message.channel, message.external_chat_id)
             return Accepted.THROTTLED
         if pending:
-            self.jobs.submit(message)  # a duplicate of a running turn is not run twice
+            await self.jobs.submit(message)  # a duplicate of a running turn is not run twice
         return Accepted.NEW if created else Accepted.DUPLICATE

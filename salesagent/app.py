@@ -21,6 +21,7 @@ from agent.errors import (
     InvalidInputError,
     NotFoundError,
     SalesAgentError,
+    TurnTimeoutError,
 )
 from agent.provided import (
     COMPANY,
@@ -37,6 +38,7 @@ from agent.request_guard import RequestGuard, RequestRefused
 from agent.settings import Settings, get_settings
 from channels.deps import CHANNELS, INTAKE, ODOO
 from channels.routes import CHANNEL_ROUTES
+from channels.web.deps import WEB_TURNS
 from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
@@ -73,8 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Shutdown is the reverse: the loops are cancelled, then the runtime closes its parts.
         async with runtime, background_loops() as loops:
             provide(app, runtime)
-            for name, loop in runtime.loops.items():
-                loops.start(name, loop)
+            if runtime.queue is None:  # else the workers run them (`salesagent worker`)
+                for name, loop in runtime.loops.items():
+                    loops.start(name, loop)
             if runtime.intake is not None:  # messages a stopped process stored, not answered
                 await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
             yield
@@ -130,6 +133,7 @@ def provide(app: FastAPI, runtime: Runtime) -> None:
     OUTPUTS.give(app, runtime.outputs)
     CHANNELS.give(app, runtime.channels)
     INTAKE.give(app, runtime.intake)
+    WEB_TURNS.give(app, runtime.web_turns)
     ODOO.give(app, runtime.odoo)
     CONSOLE.give(app, runtime.console)
     EXPORTS.give(app, runtime.exports)
@@ -198,6 +202,8 @@ async def _product_error(request: Request, exc: Exception) -> JSONResponse:
         status = 403
     elif isinstance(exc, ConfigurationError):
         status = 503
+    elif isinstance(exc, TurnTimeoutError):
+        status = 504
     if status == 500:
         log.error("unhandled product error: %s", exc, exc_info=exc)
     return JSONResponse(body, status_code=status)

@@ -137,6 +137,19 @@ def serve(
         raise typer.Exit(stop.code if isinstance(stop.code, int) else 1) from None
 
 
+@app.command()
+def worker(
+    name: Annotated[str, typer.Option(help="This worker's name in the logs.")] = "worker",
+) -> None:
+    """Run queued turns, deliveries, exports and the schedule (TASK_QUEUE=postgres)."""
+    from salesagent.worker import work
+
+    async def run(settings: Settings) -> None:
+        await _with_runtime(settings, lambda runtime: work(runtime, name=name))
+
+    _run(run)
+
+
 def _announce(text: str) -> None:
     console.print(text, highlight=False, soft_wrap=True)
     console.file.flush()  # seen at once even when the output goes to a pipe or a log

@@ -18,12 +18,13 @@ from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
 from agent.domain import DomainHandler
 from agent.engine import TurnEngine
-from agent.errors import StorageError
+from agent.errors import ConfigurationError, StorageError
 from agent.jobs import TurnJobs
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
 from agent.nlu.model_store import load_or_train
 from agent.outbox import OutboxDispatcher
+from agent.queue import TurnQueue
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
@@ -34,8 +35,10 @@ from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
 from channels.odoo_livechat.shop_facts import run_on_odoo
 from channels.registry import ChannelAdapter, build_channels, check_channels
-from channels.web.fanout import LocalFanOut
+from channels.web.fanout import FanOut, LocalFanOut
 from channels.web.output import WebOutput
+from channels.web.redis_fanout import RedisFanOut
+from channels.web.turns import LocalWebTurns, WebTurns
 from console.service import StaffConsole
 from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan, run_cleanup, run_schedule
@@ -44,6 +47,7 @@ from rag_domains.customers import CustomersHandler
 from rag_domains.inventory import InventoryHandler
 from rag_domains.sales import SalesHandler
 from rag_domains.smalltalk import SmalltalkHandler
+from salesagent.taskqueue import TaskQueue
 from storage.base import Storage
 from storage.factory import build_storage
 
@@ -67,6 +71,10 @@ class Runtime:
     engine: TurnEngine
     storage: Storage
     """Where reports are written (README "Reports"): a folder, S3 or MinIO."""
+    web_turns: WebTurns
+    """Where the web chat's turns run: here, or queued for the workers."""
+    queue: TaskQueue | None = None
+    """The PostgreSQL task queue (TASK_QUEUE=postgres): turns and the schedule run in workers."""
     odoo: OdooIntegration | None = None
     """The Odoo livechat channel, quotation pushes and product sync, when switched on."""
     channels: dict[str, ChannelAdapter] = field(default_factory=dict)
@@ -148,7 +156,20 @@ class Runtime:
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
-        outputs[WebOutput.name] = WebOutput(LocalFanOut(), sessions)
+        queue: TaskQueue | None = None
+        fanout: FanOut = LocalFanOut()
+        if settings.task_queue == "postgres":
+            if settings.redis_url is None:
+                raise ConfigurationError("TASK_QUEUE=postgres needs REDIS_URL (the live feed)")
+            shared = RedisFanOut.from_url(settings.redis_url, prefix=settings.redis_prefix)
+            opened.push_async_callback(shared.close)
+            await shared.start()
+            queue = TaskQueue(settings, shared)
+            await queue.open()
+            opened.push_async_callback(queue.close)
+            fanout = shared
+        web = WebOutput(fanout, sessions)
+        outputs[WebOutput.name] = web
         voice = VoiceNotes.from_settings(settings, sessions)
         opened.push_async_callback(asyncio.to_thread, voice.close)
         channels = build_channels(settings, sessions)
@@ -194,8 +215,12 @@ class Runtime:
         if odoo is not None:
             opened.push_async_callback(odoo.close)
             outputs.update(odoo.outputs)
-        jobs = TurnJobs(engine)
-        opened.push_async_callback(jobs.close)  # first at shutdown: the turns under way
+        jobs: TurnQueue
+        if queue is None:
+            jobs = TurnJobs(engine)
+            opened.push_async_callback(jobs.close)  # first at shutdown: the turns under way
+        else:
+            jobs = queue
         intake = Intake(sessions, jobs, SenderGuard.from_settings(settings))
         for adapter in channels.values():
             await adapter.start()
@@ -203,12 +228,13 @@ class Runtime:
         await llm.check()
         loops: dict[str, Callable[[], Awaitable[None]]] = {
             "outbox": dispatcher.run,
-            "waiting watch": console.watch,
             "export runner": exports.run,
-            "export cleanup": partial(run_cleanup, exports),
         }
-        if daily is not None:
-            loops["daily exports"] = partial(run_schedule, exports, daily)
+        if queue is None:  # with a queue they are its periodic jobs (salesagent/taskqueue.py)
+            loops["waiting watch"] = console.watch
+            loops["export cleanup"] = partial(run_cleanup, exports)
+            if daily is not None:
+                loops["daily exports"] = partial(run_schedule, exports, daily)
         if odoo is not None:
             loops["odoo"] = odoo.run
         return cls(
@@ -221,6 +247,8 @@ class Runtime:
             dispatcher,
             engine,
             storage,
+            queue or LocalWebTurns(engine, web),
+            queue,
             odoo,
             channels=channels,
             intake=intake,

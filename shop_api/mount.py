@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from agent.errors import AuthenticationError, ConflictError, RateLimitedError
-from agent.ratelimit import limiter_from_settings
+from agent.ratelimit import shared_limiter
 from agent.settings import Settings
 from shop_api.routes import router
 
@@ -20,11 +20,14 @@ TAGS = [
 
 def mount_api(app: FastAPI, settings: Settings) -> None:
     """Add the `/api/v1` routes, the per-key limiter and the 401/409/429 answers to `app`."""
-    app.state.api_rate_limiter = limiter_from_settings(
-        settings.api_rate_limit_per_minute, settings.api_rate_limit_burst
+    app.state.api_rate_limiter = shared_limiter(
+        settings, settings.api_rate_limit_per_minute, settings.api_rate_limit_burst, name="api"
     )
-    app.state.api_key_failures = limiter_from_settings(
-        settings.api_key_failures_per_minute, settings.api_key_failures_burst
+    app.state.api_key_failures = shared_limiter(
+        settings,
+        settings.api_key_failures_per_minute,
+        settings.api_key_failures_burst,
+        name="api-key-failures",
     )
     app.include_router(router)
     app.openapi_tags = [*(app.openapi_tags or []), *TAGS]

@@ -15,11 +15,10 @@ from fastapi import APIRouter, File, Form, UploadFile
 from agent import inbox
 from agent.clean_text import require_clean
 from agent.messages import InboundMessage, MediaRef, TurnResult
-from agent.provided import EngineDep, SessionsDep, SettingsDep
+from agent.provided import SessionsDep, SettingsDep
 from agent.voice.formats import sniff_audio
-from channels.web.deps import WebOutputDep
+from channels.web.deps import WebTurnsDep
 from channels.web.output import CHANNEL
-from channels.web.turns import answer
 from channels.web.uploads import read_upload
 
 router = APIRouter(tags=["chat"])
@@ -50,9 +49,8 @@ class AudioTurnResult(TurnResult):
 
 @router.post("/chat/audio", response_model=AudioTurnResult)
 async def chat_audio(
-    engine: EngineDep,
+    turns: WebTurnsDep,
     settings: SettingsDep,
-    output: WebOutputDep,
     sessions: SessionsDep,
     chat_id: Annotated[str, Form(min_length=1, max_length=200, description="The chat id.")],
     audio: Annotated[
@@ -86,7 +84,7 @@ async def chat_audio(
         sender=chat_id,
         media=(MediaRef(kind="voice", url=str(path), content_type=note.content_type),),
     )
-    result = await answer(engine, output, inbound)
+    result = await turns.answer(inbound)
     async with sessions() as session:
         row = await inbox.find(session, inbound)
     heard = [str(m["transcript"]) for m in row.media if m.get("transcript")]

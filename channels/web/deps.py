@@ -9,8 +9,12 @@ from fastapi import Depends
 
 from agent.channel import OutputChannel
 from agent.errors import ConfigurationError
-from agent.provided import OutputsDep
+from agent.provided import OutputsDep, Provided
 from channels.web.output import CHANNEL, WebOutput
+from channels.web.turns import WebTurns
+
+WEB_TURNS: Provided[WebTurns] = Provided("web_turns", WebTurns)  # type: ignore[type-abstract]
+"""Where the web chat's turns run: here, or in a worker."""
 
 
 def web_output(outputs: Mapping[str, OutputChannel]) -> WebOutput:
@@ -27,3 +31,5 @@ def get_web_output(outputs: OutputsDep) -> WebOutput:
 
 
 WebOutputDep = Annotated[WebOutput, Depends(get_web_output)]
+
+WebTurnsDep = Annotated[WebTurns, Depends(WEB_TURNS.get)]

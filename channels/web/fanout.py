@@ -1,8 +1,8 @@
 """Fan-out of web chat events to every socket open on a chat (two tabs see the same replies).
 
 `FanOut` is the small interface the web channel needs; `LocalFanOut` keeps the subscribers in
-this process. A Redis pub/sub implementation can take its place when the app runs as several
-processes: `publish` then returns the receivers across all of them.
+this process. `channels/web/redis_fanout.py` takes its place when the app runs as several
+processes (TASK_QUEUE=postgres): `publish` then reaches the sockets of all of them.
 """
 
 from __future__ import annotations

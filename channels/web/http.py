@@ -11,12 +11,11 @@ from pydantic import BaseModel, Field, field_validator
 import agent
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, TurnResult
-from agent.provided import EngineDep, OutputsDep, SessionDep, SettingsDep
-from channels.web.deps import WebOutputDep
+from agent.provided import OutputsDep, SessionDep, SettingsDep
+from channels.web.deps import WebOutputDep, WebTurnsDep
 from channels.web.fanout import LocalFanOut
 from channels.web.history import ChatHistory, chat_history, shop_counts
 from channels.web.output import CHANNEL
-from channels.web.turns import answer
 
 router = APIRouter(tags=["chat"])
 
@@ -41,9 +40,7 @@ class ChatTextRequest(BaseModel):
 
 
 @router.post("/chat/text", response_model=TurnResult)
-async def chat_text(
-    body: ChatTextRequest, engine: EngineDep, settings: SettingsDep, output: WebOutputDep
-) -> TurnResult:
+async def chat_text(body: ChatTextRequest, settings: SettingsDep, turns: WebTurnsDep) -> TurnResult:
     """Answer one message: reply, intent, confidence, sale state, order, cart and products."""
     if len(body.message) > settings.max_message_chars:
         raise InvalidInputError(
@@ -58,7 +55,7 @@ async def chat_text(
         text=body.message,
         sender=body.chat_id,
     )
-    return await answer(engine, output, inbound)
+    return await turns.answer(inbound)
 
 
 @router.get(

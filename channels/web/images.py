@@ -16,10 +16,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from agent.clean_text import require_clean
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, MediaRef, TurnResult
-from agent.provided import EngineDep, SettingsDep
-from channels.web.deps import WebOutputDep
+from agent.provided import SettingsDep
+from channels.web.deps import WebTurnsDep
 from channels.web.output import CHANNEL
-from channels.web.turns import answer
 from channels.web.uploads import read_upload
 
 router = APIRouter(tags=["chat"])
@@ -37,9 +36,8 @@ IMAGE_TYPES = {
 
 @router.post("/chat/image", response_model=TurnResult)
 async def chat_image(
-    engine: EngineDep,
+    turns: WebTurnsDep,
     settings: SettingsDep,
-    output: WebOutputDep,
     chat_id: Annotated[str, Form(min_length=1, max_length=200, description="The chat id.")],
     image: Annotated[UploadFile, File(description="The photo: JPEG, PNG, WebP, HEIC or GIF.")],
     message: Annotated[str, Form(description="Text sent with the photo.")] = "",
@@ -68,4 +66,4 @@ async def chat_image(
         sender=chat_id,
         media=(MediaRef(kind="image", url=str(path), content_type=photo.content_type),),
     )
-    return await answer(engine, output, inbound)
+    return await turns.answer(inbound)

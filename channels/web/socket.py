@@ -24,17 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.clean_text import text_problem
-from agent.engine import TurnEngine
 from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
 from agent.outbox import OutboxDispatcher
-from agent.provided import DispatcherDep, EngineDep, SessionsDep, SettingsDep
+from agent.provided import DispatcherDep, SessionsDep, SettingsDep
 from agent.settings import Settings
-from channels.web.deps import WebOutputDep
+from channels.web.deps import WebOutputDep, WebTurnsDep
 from channels.web.origins import OriginPolicy
 from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
 from channels.web.senders import staff_names
+from channels.web.turns import WebTurns
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class SocketParts:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: OutboxDispatcher
-    engine: TurnEngine
+    turns: WebTurns
 
 
 @router.websocket("/ws/chat/{chat_id}")
@@ -148,7 +148,7 @@ async def chat_socket(
     settings: SettingsDep,
     sessions: SessionsDep,
     dispatcher: DispatcherDep,
-    engine: EngineDep,
+    turns: WebTurnsDep,
     output: WebOutputDep,
 ) -> None:
     """One customer's socket on a chat: messages in, events out."""
@@ -166,7 +166,7 @@ async def chat_socket(
         reason = f"the chat id must be 1 to {MAX_CHAT_ID} printable characters"
         await websocket.close(status.WS_1008_POLICY_VIOLATION, reason)
         return
-    parts = SocketParts(settings, sessions, dispatcher, engine)
+    parts = SocketParts(settings, sessions, dispatcher, turns)
     await ChatSocket(websocket, chat_id, parts, output).run()
 
 
@@ -312,26 +312,7 @@ class ChatSocket:
             tone=frame.tone,
         )
 
-        async def publish(kind: str, **fields: Any) -> int:
-            event = {"type": kind, "chat_id": chat_id, "message_id": message_id, **fields}
-            return await self.output.fanout.publish(chat_id, event | {"timestamp": timestamp()})
-
-        await publish("processing", message=frame.message)
-        async with self.output.live.turn(chat_id) as mark:
-            await publish("typing")
-            started = False
-            reached = 0
-
-            async def on_chunk(piece: str) -> None:
-                nonlocal started, reached
-                if not started:
-                    started = True
-                    await publish("response_start")
-                reached = max(reached, await publish("response_chunk", content=piece))
-
-            result = await self.parts.engine.handle(inbound, on_chunk=on_chunk)
-            if result.reply and reached:
-                mark(result.reply)  # seen live: the outbox must not show it again
-            if not started:
-                await publish("response_start")
-            await publish("response_end", **result.model_dump(mode="json"))
+        event = {"type": "processing", "chat_id": chat_id, "message_id": message_id}
+        event |= {"message": frame.message, "timestamp": timestamp()}
+        await self.output.fanout.publish(chat_id, event)
+        await self.parts.turns.stream(inbound)

@@ -290,3 +290,18 @@ def test_the_terminal_shows_bold_as_bold_without_the_stars(shop: dict[str, str])
     assert "asistente virtual de Extintores y Seguridad Industrial del Risaralda." in plain.stdout
     assert "*" not in plain.stdout
     assert "\x1b[1mExtintores y Seguridad Industrial del Risaralda\x1b[0m." in colour.stdout
+
+
+@pytest.mark.parametrize(
+    ("more", "named"),
+    [
+        ({}, "TASK_QUEUE=postgres"),
+        ({"TASK_QUEUE": "postgres"}, "REDIS_URL"),
+        ({"TASK_QUEUE": "postgres", "REDIS_URL": "redis://127.0.0.1:6379/0"}, "DATABASE_URL"),
+    ],
+)
+def test_worker_names_what_it_needs(shop: dict[str, str], more: dict[str, str], named: str) -> None:
+    done = salesagent({**shop, **more}, "worker")
+
+    assert done.returncode == 1
+    assert named in done.stderr and "Traceback" not in done.stderr
