@@ -102,7 +102,9 @@ def wait_label(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+    if minutes:
+        return t(STAFF_LANGUAGE, "console.time.minutes_seconds", minutes=minutes, seconds=rest)
+    return t(STAFF_LANGUAGE, "console.time.seconds", seconds=rest)
 
 
 TEMPLATES = Templates(
