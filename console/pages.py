@@ -26,7 +26,7 @@ from console.queries import (
 )
 from console.render import Templates
 from console.summary import StaffContext, ago, chat_label
-from console.words import CHANNEL_NAMES, MONTHS, script_words, staff_text
+from console.words import CHANNEL_NAMES, MONTHS, page_text, script_words
 
 OWNERS = Labels(
     STAFF_LANGUAGE,
@@ -119,7 +119,7 @@ TEMPLATES = Templates(
         "reason_label": reason_label,
         "wait_label": wait_label,
     },
-    constants={"_": staff_text, "owners": OWNERS, "roles": ROLES, "script_words": script_words},
+    constants={"_": page_text, "owners": OWNERS, "roles": ROLES, "script_words": script_words},
 )
 
 
