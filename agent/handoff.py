@@ -192,11 +192,12 @@ async def _conditional(
 async def _conflict(session: AsyncSession, conversation: Conversation) -> OwnershipConflict:
     name = await _staff_name(session, conversation.assigned_staff_id)
     if conversation.owner == Owner.HUMAN:
-        message = f"{name or 'otra persona'} ya está atendiendo esta conversación"
+        who = name or t(STAFF_LANGUAGE, "handoff.conflict.someone")
+        message = t(STAFF_LANGUAGE, "handoff.conflict.taken", staff=who)
     elif conversation.owner == Owner.WAITING_HUMAN:
-        message = "la conversación cambió: está esperando un asesor"
+        message = t(STAFF_LANGUAGE, "handoff.conflict.now_waiting")
     else:
-        message = "la conversación cambió: la atiende el bot"
+        message = t(STAFF_LANGUAGE, "handoff.conflict.now_bot")
     return OwnershipConflict(message, owner=conversation.owner, staff_name=name)
 
 
