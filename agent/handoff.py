@@ -41,7 +41,7 @@ from agent.models import (
     utcnow,
 )
 from agent.settings import Settings
-from agent.words import N_, t
+from agent.words import N_, STAFF_LANGUAGE, t
 
 STAFF_TELEGRAM = "staff_telegram"
 """The outbox channel of the notifications to the staff's Telegram chat."""
@@ -192,11 +192,12 @@ async def _conditional(
 async def _conflict(session: AsyncSession, conversation: Conversation) -> OwnershipConflict:
     name = await _staff_name(session, conversation.assigned_staff_id)
     if conversation.owner == Owner.HUMAN:
-        message = f"{name or 'otra persona'} ya está atendiendo esta conversación"
+        who = name or t(STAFF_LANGUAGE, "handoff.conflict.someone")
+        message = t(STAFF_LANGUAGE, "handoff.conflict.taken", staff=who)
     elif conversation.owner == Owner.WAITING_HUMAN:
-        message = "la conversación cambió: está esperando un asesor"
+        message = t(STAFF_LANGUAGE, "handoff.conflict.now_waiting")
     else:
-        message = "la conversación cambió: la atiende el bot"
+        message = t(STAFF_LANGUAGE, "handoff.conflict.now_bot")
     return OwnershipConflict(message, owner=conversation.owner, staff_name=name)
 
 
@@ -435,22 +436,23 @@ class HandoffPolicy:
         """The staff chat's message about a conversation that started waiting."""
         last = " ".join(text.split())
         last = last if len(last) <= 200 else last[:197] + "..."
+        channel, chat = conversation.channel, conversation.external_chat_id
         lines = [
-            f"Conversación esperando asesor ({conversation.channel} · "
-            f"{conversation.external_chat_id})",
-            f"Motivo: {reason_label(reason)}",
+            t(STAFF_LANGUAGE, "handoff.notice.waiting", channel=channel, chat=chat),
+            t(STAFF_LANGUAGE, "handoff.notice.reason", reason=reason_label(reason)),
         ]
         if last:
-            lines.append(f"Último mensaje: «{last}»")
+            lines.append(t(STAFF_LANGUAGE, "handoff.notice.last_message", text=last))
         if self.console_url:
             lines.append(f"{self.console_url}/conversations/{conversation.id}")
         return "\n".join(lines)
 
     def undelivered_notification(self, conversation: Conversation, reason: str) -> str:
         """The staff chat's message about a reply the outbox gave up on."""
+        channel, chat = conversation.channel, conversation.external_chat_id
         lines = [
-            f"Respuesta no entregada ({conversation.channel} · {conversation.external_chat_id})",
-            f"Motivo: {reason[:300]}",
+            t(STAFF_LANGUAGE, "handoff.notice.undelivered", channel=channel, chat=chat),
+            t(STAFF_LANGUAGE, "handoff.notice.reason", reason=reason[:300]),
         ]
         if self.console_url:
             lines.append(f"{self.console_url}/conversations/{conversation.id}")

@@ -26,7 +26,7 @@ from console.queries import (
 )
 from console.render import Templates
 from console.summary import StaffContext, ago, chat_label
-from console.words import CHANNEL_NAMES, MONTHS, script_words, staff_text
+from console.words import CHANNEL_NAMES, MONTHS, page_text, script_words
 
 OWNERS = Labels(
     STAFF_LANGUAGE,
@@ -102,7 +102,9 @@ def wait_label(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+    if minutes:
+        return t(STAFF_LANGUAGE, "console.time.minutes_seconds", minutes=minutes, seconds=rest)
+    return t(STAFF_LANGUAGE, "console.time.seconds", seconds=rest)
 
 
 TEMPLATES = Templates(
@@ -117,7 +119,7 @@ TEMPLATES = Templates(
         "reason_label": reason_label,
         "wait_label": wait_label,
     },
-    constants={"_": staff_text, "owners": OWNERS, "roles": ROLES, "script_words": script_words},
+    constants={"_": page_text, "owners": OWNERS, "roles": ROLES, "script_words": script_words},
 )
 
 

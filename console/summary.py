@@ -18,7 +18,7 @@ from typing import Any
 
 from agent import order_fields
 from agent.handoff import reason_label
-from agent.i18n import count, money
+from agent.i18n import money
 from agent.llm.errors import LLMError
 from agent.llm.factory import LLM
 from agent.llm.grounding import Grounds
@@ -28,7 +28,7 @@ from agent.llm.service import Spend
 from agent.llm.types import Prompt
 from agent.messages import CartLine
 from agent.models import Owner, SaleState, utcnow
-from agent.words import N_, STAFF_LANGUAGE, Labels
+from agent.words import N_, STAFF_LANGUAGE, Labels, t
 from console.queries import ConversationView
 
 log = logging.getLogger(__name__)
@@ -122,14 +122,16 @@ def ago(moment: datetime, now: datetime | None = None) -> str:
     """`3 min`, `2 h 5 min`, `4 días`."""
     seconds = max(0, int(((now or utcnow()) - moment).total_seconds()))
     if seconds < 60:
-        return f"{seconds} s"
+        return t(STAFF_LANGUAGE, "console.time.seconds", seconds=seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return t(STAFF_LANGUAGE, "console.time.minutes", minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    return f"{hours // 24} días"
+    if hours >= 48:
+        return t(STAFF_LANGUAGE, "console.time.days", days=hours // 24)
+    if rest:
+        return t(STAFF_LANGUAGE, "console.time.hours_minutes", hours=hours, minutes=rest)
+    return t(STAFF_LANGUAGE, "console.time.hours", hours=hours)
 
 
 def staff_context(view: ConversationView, *, currency: str = "COP") -> StaffContext:
@@ -168,41 +170,97 @@ def staff_context(view: ConversationView, *, currency: str = "COP") -> StaffCont
     who = (
         known.get("name") or conversation.contact_name or chat_label(conversation.external_chat_id)
     )
-    parts = [
-        f"Cliente {who} por "
-        f"{CHANNELS.get(conversation.channel, conversation.channel)}, desde hace "
-        f"{ago(conversation.created_at)}; {count(len(inbound), 'mensaje suyo', 'mensajes suyos')}"
-        + (f" ({count(voice, 'nota de voz', 'notas de voz')}, transcritas)" if voice else "")
-        + "."
-    ]
+    since = ago(conversation.created_at)
+    channel = CHANNELS.get(conversation.channel, conversation.channel)
+    said = (
+        t(STAFF_LANGUAGE, "console.summary.messages_one", count=1)
+        if len(inbound) == 1
+        else t(STAFF_LANGUAGE, "console.summary.messages_many", count=len(inbound))
+    )
+    if voice:
+        notes = (
+            t(STAFF_LANGUAGE, "console.summary.voice_notes_one", count=1)
+            if voice == 1
+            else t(STAFF_LANGUAGE, "console.summary.voice_notes_many", count=voice)
+        )
+        opening = t(
+            STAFF_LANGUAGE,
+            "console.summary.customer_with_voice",
+            who=who,
+            channel=channel,
+            since=since,
+            messages=said,
+            notes=notes,
+        )
+    else:
+        opening = t(
+            STAFF_LANGUAGE,
+            "console.summary.customer",
+            who=who,
+            channel=channel,
+            since=since,
+            messages=said,
+        )
+    parts = [opening]
     if conversation.owner == Owner.WAITING_HUMAN and conversation.waiting_since is not None:
-        why = reason_label(view.reason) if view.reason else "sin motivo registrado"
-        parts.append(f"Espera un asesor desde hace {ago(conversation.waiting_since)}: {why}.")
+        why = (
+            reason_label(view.reason)
+            if view.reason
+            else t(STAFF_LANGUAGE, "console.summary.no_reason")
+        )
+        waiting = ago(conversation.waiting_since)
+        parts.append(t(STAFF_LANGUAGE, "console.summary.waiting", since=waiting, reason=why))
     elif conversation.owner == Owner.HUMAN:
-        why = f" (pasó por: {reason_label(view.reason).lower()})" if view.reason else ""
-        parts.append(f"La atiende {view.assigned_name or 'un asesor'}{why}.")
-    parts.append(f"Quiere {INTENTS.get(intent, INTENTS.get(intent.split('.')[0], intent))}.")
+        staff = view.assigned_name or t(STAFF_LANGUAGE, "console.summary.an_agent")
+        if view.reason:
+            why = reason_label(view.reason).lower()
+            parts.append(t(STAFF_LANGUAGE, "console.summary.served_after", staff=staff, reason=why))
+        else:
+            parts.append(t(STAFF_LANGUAGE, "console.summary.served", staff=staff))
+    wanted = INTENTS.get(intent, INTENTS.get(intent.split(".")[0], intent))
+    parts.append(t(STAFF_LANGUAGE, "console.summary.wants", intent=wanted))
     if view.seen_products:
         shown = ", ".join(view.seen_products[:3])
         more = len(view.seen_products) - 3
-        parts.append(f"Le mostramos: {shown}" + (f" y {more} más." if more > 0 else "."))
+        parts.append(
+            t(STAFF_LANGUAGE, "console.summary.shown_more", products=shown, more=more)
+            if more > 0
+            else t(STAFF_LANGUAGE, "console.summary.shown", products=shown)
+        )
     if lines and sale is not None:
         units = sum(line.quantity for line in lines)
+        unit_words = (
+            t(STAFF_LANGUAGE, "console.summary.units_one", count=1)
+            if units == 1
+            else t(STAFF_LANGUAGE, "console.summary.units_many", count=units)
+        )
+        product_words = (
+            t(STAFF_LANGUAGE, "console.summary.products_one", count=1)
+            if len(lines) == 1
+            else t(STAFF_LANGUAGE, "console.summary.products_many", count=len(lines))
+        )
         parts.append(
-            f"Carrito: {units} {'unidad' if units == 1 else 'unidades'} de {len(lines)} "
-            f"{'producto' if len(lines) == 1 else 'productos'} por {money(total, currency)} "
-            f"({STATES[sale.state]})."
+            t(
+                STAFF_LANGUAGE,
+                "console.summary.cart",
+                units=unit_words,
+                products=product_words,
+                total=money(total, currency),
+                state=STATES[sale.state],
+            )
         )
         if missing:
-            parts.append("Faltan: " + ", ".join(m.lower() for m in missing) + ".")
+            fields = ", ".join(m.lower() for m in missing)
+            parts.append(t(STAFF_LANGUAGE, "console.summary.missing", fields=fields))
     elif sale is not None and sale.state == SaleState.CLOSED:
-        parts.append("Su último pedido ya quedó confirmado.")
+        parts.append(t(STAFF_LANGUAGE, "console.summary.last_order_confirmed"))
     else:
-        parts.append("Sin carrito.")
+        parts.append(t(STAFF_LANGUAGE, "console.summary.no_cart"))
     if inbound:
         last = " ".join(inbound[-1].text.split())
         if last:
-            parts.append(f"Último mensaje: «{last if len(last) <= 160 else last[:157] + '...'}».")
+            cut = last if len(last) <= 160 else last[:157] + "..."
+            parts.append(t(STAFF_LANGUAGE, "console.summary.last_message", text=cut))
     facts: dict[str, Any] = {
         "canal": conversation.channel,
         "intencion": intent,

@@ -4,7 +4,9 @@ keep no copy of them) in a meta element of the layout."""
 
 from __future__ import annotations
 
-from agent.words import N_, STAFF_LANGUAGE, Labels, t
+from markupsafe import Markup
+
+from agent.words import N_, STAFF_LANGUAGE, Labels, markup, t
 
 CHANNEL_NAMES = Labels(
     STAFF_LANGUAGE,
@@ -109,8 +111,14 @@ _TEXTS = {
 
 
 def staff_text(key: str, /, **values: str | int) -> str:
-    """A text of the staff's pages; the templates call it `_("console.list.heading")`."""
+    """A text of the staff's pages, for code (`routes.py`, `dashboard.py`)."""
     return t(STAFF_LANGUAGE, key, **values)
+
+
+def page_text(key: str, /, **values: str | int) -> Markup:
+    """A text of the staff's pages; the templates call it `_("console.list.heading")`, and may
+    fill a value with markup (`<code>`) that keeps its tags."""
+    return markup(STAFF_LANGUAGE, key, **values)
 
 
 def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:

@@ -11,6 +11,8 @@ from collections.abc import Hashable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from markupsafe import Markup
+
 from agent.words.catalogue import Catalogue
 
 STAFF_LANGUAGE = "es"
@@ -24,6 +26,12 @@ _catalogue = Catalogue.packaged()
 def t(language: str, key: str, /, **values: str | int) -> str:
     """The text of message `key` in `language`, with the values code formatted filled in."""
     return _catalogue.text(language, key, values)
+
+
+def markup(language: str, key: str, /, **values: str | int) -> Markup:
+    """The text of `key` for a page: its words escaped, the values too unless they are markup
+    (a template's `<code>` keeps its tags, a customer's name does not)."""
+    return _catalogue.markup(language, key, values)
 
 
 def N_(key: str) -> str:

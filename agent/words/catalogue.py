@@ -14,6 +14,7 @@ from pathlib import Path
 from string import Formatter
 
 from babel.messages.pofile import read_po
+from markupsafe import Markup, escape
 
 from agent.errors import ConfigurationError
 
@@ -54,8 +55,14 @@ class Catalogue:
 
     def text(self, language: str, key: str, values: Mapping[str, str | int]) -> str:
         """The text of `key` in `language` (Spanish if unknown), its placeholders filled."""
-        texts = self.texts.get(language) or self.texts[LANGUAGES[0]]
-        return texts[key].format_map(values)
+        return self._texts_in(language)[key].format_map(values)
+
+    def markup(self, language: str, key: str, values: Mapping[str, str | int]) -> Markup:
+        """The text of `key` as HTML: its words escaped, and each value unless it is markup."""
+        return escape(self._texts_in(language)[key]).format_map(values)
+
+    def _texts_in(self, language: str) -> Mapping[str, str]:
+        return self.texts.get(language) or self.texts[LANGUAGES[0]]
 
     def with_shop_words(self, folder: Path) -> Catalogue:
         """This catalogue with a shop's overrides; an unknown id or placeholder stops it here."""

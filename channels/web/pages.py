@@ -8,6 +8,7 @@ only ever run as JavaScript (`nosniff`), and is never a page itself.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.i18n import money
 from agent.models import Product
 from agent.provided import CompanyDep, SessionDep, SettingsDep
-from agent.words import N_, Labels
+from agent.words import N_, Labels, markup
 from agent.words.catalogue import LANGUAGES
 from channels.web.origins import OriginPolicy
 
@@ -34,6 +35,9 @@ TEMPLATES = Environment(
     keep_trailing_newline=True,
 )
 TEMPLATES.filters["money"] = money
+PAGE_LANGUAGE = "es"
+"""The demo page's language (its `lang`, the shop's about text)."""
+TEMPLATES.globals["_"] = partial(markup, PAGE_LANGUAGE)
 
 WIDGET_HEADERS = {
     "cache-control": "public, max-age=300",
@@ -113,7 +117,7 @@ async def demo_page(
     products = await featured_products(session)
     page = TEMPLATES.get_template("demo.html").render(
         shop_name=settings.shop_name,
-        about=company.about.text("es"),
+        about=company.about.text(PAGE_LANGUAGE),
         address=f"{company.address}, {company.city}",
         phone=company.phone,
         products=products,

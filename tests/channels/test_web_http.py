@@ -106,6 +106,8 @@ async def test_the_demo_page_shows_the_shop_and_embeds_the_widget(
     assert '<html lang="es">' in page.text
     assert "Extintores y Seguridad Industrial del Risaralda" in page.text
     assert page.text.count('class="card"') >= 5 and "$" in page.text
+    # Its words come from the catalogue, in the page's language.
+    assert "<h2>Productos destacados</h2>" in page.text and " disponibles</p>" in page.text
     assert '<script src="/widget.js"' in page.text
     assert widget.headers["content-type"].startswith("text/javascript")
     assert "attachShadow" in widget.text and "innerHTML" not in widget.text

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
+from jinja2 import Environment, nodes
 
 from agent.words.catalogue import LANGUAGES, Catalogue, placeholders
 
@@ -87,3 +88,30 @@ def test_ids_kept_in_tables_have_no_placeholders() -> None:
     ]
     assert ids
     assert [key for key in ids if placeholders(PACKAGED.texts["es"][key])] == []
+
+
+def _template_calls() -> Iterator[tuple[str, nodes.Call]]:
+    """The `_("id", name=value)` calls of every template (the staff's pages, the demo page)."""
+    for path in sorted(CHECKOUT.glob("*/**/templates/**/*.html")):
+        if path.relative_to(CHECKOUT).parts[0] in {".venv", "node_modules"}:
+            continue
+        tree = Environment().parse(path.read_text(encoding="utf-8"))
+        for call in tree.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name == "_":
+                yield f"{path.relative_to(CHECKOUT)}:{call.lineno}", call
+
+
+def test_every_template_call_fills_exactly_the_placeholders_of_its_text() -> None:
+    calls = list(_template_calls())
+    wrong = []
+    for where, call in calls:
+        key = call.args[0] if len(call.args) == 1 else None
+        if not isinstance(key, nodes.Const) or call.dyn_kwargs is not None:
+            wrong.append(f"{where}: not a message id with named values")
+            continue
+        given = {keyword.key for keyword in call.kwargs}
+        wanted = placeholders(PACKAGED.texts["es"].get(key.value, ""))
+        if given != wanted:
+            wrong.append(f"{where} {key.value}: gives {sorted(given)}, needs {sorted(wanted)}")
+    assert calls
+    assert wrong == []
