@@ -25,6 +25,7 @@ class Cue(enum.StrEnum):
     YES = "yes"
     NO = "no"
     HOLD = "hold"
+    DEFER = "defer"
     HISTORY = "history"
     LOOKUP = "lookup"
     HOURS = "company.hours"
@@ -99,6 +100,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"modific\w*",
         r"en (?:vez|lugar) de",
         r"mejor (?:que )?(?:sean|serian|ponme|pongame|dame|deme|solo)",
+        r"(?:^|no )mejor \d+\b",
         r"que (?:sean|queden)\b",
         r"dej(?:a|e|ar)(?:me|le|lo|la|los|las)?\b.{0,30}\ben \d+",
         r"(?:sub|baj)(?:a|e|ale|ele|ame|eme)\b",
@@ -139,6 +141,9 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"ya no mas",
         r"(?:quiero|voy a|vamos a|listo para|ya) pagar",
         r"pagar ya",
+        r"^(?:(?:listo|bueno|ok|dale|si) )?(?:solo|solamente|nomas) (?:eso|esos|esas|eso nomas)$",
+        r"cerr(?:emos|amos|ar|emosla|emoslo)$",
+        r"(?:cerr|cierr)\w* (?:el |mi )?(?:pedido|compra|orden|trato|negocio)",
         r"finaliz\w*",
         r"termin(?:e|ar|amos|emos)\b",
         r"(?:hacer|hagamos|hago|montar|montemos|cerrar|cerremos|realizar|confirmar) (?:el |mi )?"
@@ -152,6 +157,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"place (?:the |my |an )?order",
         r"ready to (?:pay|order)",
         r"finish",
+        r"wrap (?:it |this |things )?up",
+        r"^(?:(?:ok|okay|yes) )?(?:just|only) (?:that|those|this)$",
         r"complete (?:the |my )?(?:order|purchase)",
     ),
     Cue.YES: (
@@ -232,6 +239,19 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"first",
         r"before",
         r"discount\w*",
+    ),
+    # Putting off what the last reply offered: nothing is added, nothing is asked.
+    Cue.DEFER: (
+        r"dej(?:a|e|ame|eme|enme)(?: lo| la| los)? (?:pensar\w*|pienso|consultar\w*|consulto"
+        r"|revisar\w*|reviso|mirar|miro|ver|averiguar)",
+        r"(?:lo|la|los) (?:pienso|consulto|reviso|miro|voy a pensar|tengo que pensar)",
+        r"(?:ya|despues|luego) (?:te|le|les) (?:digo|aviso|confirmo|escribo)",
+        r"(?:por ahora|todavia|aun|ahorita|de momento) no",
+        r"no por ahora",
+        r"mas (?:tarde|adelante)",
+        r"(?:not|maybe) (?:now|yet|today|later)",
+        r"let me (?:think|check|ask|talk)",
+        r"i ll (?:think about it|let you know|get back)",
     ),
     Cue.HISTORY: (
         rf"{_Q} (?:le |les |te )?(?:he |hemos )?(?:compr|ped)(?:i|e|ido|ado|imos|amos)\b",

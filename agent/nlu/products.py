@@ -176,6 +176,8 @@ class _Reader:
             if number is not None and word not in ONE:
                 after = k + number.length
                 following = self.word(after)
+                if (counted or quantity is not None) and self.starts_product(after):
+                    break  # "20 cascos de pines 40 pares de guantes": the next item's count
                 if previous == "x" or following in COUNT_UNITS or previous in QUANTITY_CONNECTORS:
                     quantity = _whole(number.value)
                     if previous == "x" or previous in QUANTITY_CONNECTORS:

@@ -13,7 +13,8 @@ A sale is `started` → `cart` → `collecting_data` → `ready_to_confirm` → 
 - confirm: in `ready_to_confirm`, and only on a plain yes (`explicit_yes`), the order is
   placed and the sale is `closed`; stock sold meanwhile adjusts the cart and shows the summary
   again. In another state a confirm is a checkout.
-- deny: `ready_to_confirm` → `cart`. cancel: any open state → `cancelled`.
+- deny: `ready_to_confirm` → `cart`; elsewhere (a "not now" to an offer) nothing changes.
+  cancel: any open state → `cancelled`.
 - with no open sale: a repeated yes finds the order just placed; cancelling a confirmed order
   goes to an advisor.
 
@@ -61,6 +62,9 @@ class SalesHandler:
             sub = "data"  # a bare number while a field is asked for answers the question
         if sub == "add":
             return await self._add(ctx, sale)
+        if sub == "deny" and (sale is None or sale.state != SaleState.READY_TO_CONFIRM):
+            # "por ahora no" to an offer: nothing changes, and nothing more is asked.
+            return DomainResult(reply=replies.nothing_added(ctx.language), sale=sale)
         if sale is None:
             return await self._no_sale(ctx)
         if sub == "change":

@@ -241,6 +241,14 @@ def already_confirmed(language: str, order_id: int, total: Decimal, currency: st
     )
 
 
+def nothing_added(language: str) -> str:
+    return say(
+        language,
+        es="Listo, no agrego nada por ahora. Aquí estoy cuando lo decidas.",
+        en="Sure, I won't add anything for now. I'm here when you decide.",
+    )
+
+
 def no_sale(language: str) -> str:
     return say(
         language,
