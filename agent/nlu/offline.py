@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.nlu.contacts import read_contacts
 from agent.nlu.cues import find_cues
+from agent.nlu.ellipsis import another_size, follow_up
 from agent.nlu.intents import Evidence, decide
 from agent.nlu.language import detect_language
 from agent.nlu.lexicon import Lexicon
@@ -11,6 +12,21 @@ from agent.nlu.products import ProductReading, read_products
 from agent.nlu.tokens import fold, nfc, scan
 from agent.nlu.types import DialogState, Entities, ProductMention, Understanding
 from agent.nlu.vocabulary import ARTICLES, CONNECTORS, COUNT_UNITS
+
+# What a follow-up may override: a reading that found nothing, or a product question or an
+# add that named no product ("y el de 20?" is not 20 more of the last one).
+_OPEN_TO_FOLLOW_UP = frozenset(
+    [
+        "other",
+        "purchase.add",
+        "inventory.product",
+        "inventory.price",
+        "inventory.stock",
+        "inventory.category",
+        "company.hours",
+    ]
+)
+_FOLLOW_UP_CONFIDENCE = 0.8
 
 
 class OfflineReader:
@@ -41,6 +57,18 @@ class OfflineReader:
         )
         intent, confidence = decide(evidence)
         entities = _entities(intent, products, buyer.entities)
+        more = (
+            another_size(fold(original), products.mentions[-1].text) if products.mentions else None
+        )
+        if more is not None and intent.startswith("purchase."):
+            entities.products.append(ProductMention(*more))
+            entities.quantity = None
+        said = None if products.mentions else follow_up(words, evidence.cues, state)
+        if said is not None and intent in _OPEN_TO_FOLLOW_UP:
+            intent, confidence = said.intent, _FOLLOW_UP_CONFIDENCE
+            if said.product is not None:
+                entities.products = [ProductMention(said.product, said.quantity)]
+                entities.quantity = said.quantity
         return Understanding(intent, round(confidence, 2), entities, language)
 
 

@@ -98,3 +98,7 @@ class DialogState:
     has_cart: bool = False
     offer: str | None = None
     """The intent a plain "yes" now means: the last reply offered it ("¿Te lo agrego?")."""
+    topic: str | None = None
+    """The intent the last reply answered (`company.hours`), for a follow-up ("¿y el domingo?")."""
+    focus: str | None = None
+    """The name of the product the last replies were about, for "¿y el de 20?" or "and in blue?"."""

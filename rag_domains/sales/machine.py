@@ -35,7 +35,7 @@ from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order
-from rag_domains.sales.picks import picked
+from rag_domains.sales.picks import picked, pointed_pick
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
@@ -91,6 +91,7 @@ class SalesHandler:
         lang = ctx.language
         mentions = ctx.understanding.entities.products
         quantity = ctx.understanding.entities.quantity
+        queued: list[tuple[str, int]] = []
         if not mentions:
             products, quantity = await self._unnamed(ctx, sale, quantity)
             if not products:
@@ -98,44 +99,90 @@ class SalesHandler:
             if len(products) > 1:
                 sale = await self._open_sale(ctx, sale)
                 return self._ask_choice(ctx, sale, products, quantity or 1)
+            if sale is not None and products[0].sku in sale.data.get("choices", []):
+                queued = _settle_choice(sale)  # "los de ratchet" picked from the options
             chosen: list[tuple[Product, int]] = [(products[0], quantity or 1)]
         else:
-            chosen = []
-            for mention in mentions:
-                candidates = await self._candidates(ctx.session, mention.text)
-                qty = mention.quantity or (quantity if len(mentions) == 1 else None) or 1
+            if len(mentions) == 1:
+                candidates = await self._candidates(ctx.session, mentions[0].text)
                 if not candidates:
-                    return DomainResult(reply=replies.not_found(lang, mention.text), sale=sale)
-                if len(candidates) > 1:
-                    sale = await self._open_sale(ctx, sale)
-                    return self._ask_choice(ctx, sale, candidates, qty)
-                chosen.append((candidates[0], qty))
+                    return DomainResult(reply=replies.not_found(lang, mentions[0].text), sale=sale)
+            chosen = []
+            queued = [
+                (m.text, m.quantity or (quantity if len(mentions) == 1 else None) or 1)
+                for m in mentions
+            ]
         sale = await self._open_sale(ctx, sale)
+        return await self._add_each(ctx, sale, chosen, queued)
+
+    async def _add_each(
+        self,
+        ctx: TurnContext,
+        sale: Sale,
+        chosen: list[tuple[Product, int]],
+        queued: list[tuple[str, int]],
+    ) -> DomainResult:
+        """Put the chosen products and every clearly named one in the cart; then ask about
+        the first one that fits several products, keeping the rest for after the answer."""
+        lang = ctx.language
         notes: list[str] = []
         added: list[Product] = []
+        unclear: tuple[list[Product], int] | None = None
+        later: list[tuple[str, int]] = []
+        for text, qty in queued:
+            candidates = await self._candidates(ctx.session, text)
+            if not candidates:
+                notes.append(replies.not_found(lang, text))
+            elif len(candidates) == 1:
+                chosen.append((candidates[0], qty))
+            elif unclear is None:
+                unclear = (candidates, qty)
+            else:
+                later.append((text, qty))
         for product, qty in chosen:
             problem = await self._take(ctx, sale, product, qty)
             if problem is not None:
-                return problem
+                if len(chosen) == 1 and unclear is None:
+                    return problem
+                notes.append(problem.reply.split("\n\n")[0])
+                continue
             added.append(product)
             notes.append(replies.added(lang, qty, product))
-        return self._after_edit(ctx, sale, " ".join(notes), added)
+        if unclear is None:
+            return self._after_edit(ctx, sale, " ".join(notes), added)
+        if sale.lines and sale.state == SaleState.STARTED:
+            sale.state = SaleState.CART
+        if later:
+            sale.data = {**sale.data, "queued": [list(item) for item in later]}
+        asked = self._ask_choice(ctx, sale, *unclear)
+        asked.reply = "\n\n".join([" ".join(notes), asked.reply]).strip()
+        return asked
 
     async def _unnamed(
         self, ctx: TurnContext, sale: Sale | None, quantity: int | None
     ) -> tuple[list[Product], int | None]:
-        """What "agrégame 2", "los blancos" or a plain "sí" refers to: the offer the last reply
-        made (with its quantity), else the products it showed, narrowed by the words used."""
+        """What "agrégame 2", "los blancos", "el 2" or a plain "sí" refers to: the offer the
+        last reply made (with its quantity), else the products it showed, picked by number or
+        narrowed by the words used, else the one product the last replies were about."""
         offer = ctx.offer
         if offer is not None and offer.intent == "purchase.add" and offer.sku:
             return await _by_skus(ctx.session, [offer.sku]), quantity or offer.quantity
         if quantity is None and sale is not None:
             quantity = sale.data.get("choice_quantity")
-        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        context = ctx.conversation.context
+        shown = await _by_skus(ctx.session, list(context.get("last_products", [])))
+        number = pointed_pick(ctx.text, len(shown))
+        if number is not None:
+            # "el 2" of the list just shown is that product, not two of something.
+            chosen = ctx.understanding.entities.quantity == number
+            return [shown[number - 1]], None if chosen else quantity
         by_id = {p.id: p for p in shown}
         for hit in self._index.search(ctx.text, limit=100):
             if hit.product_id in by_id:
                 return [by_id[hit.product_id]], quantity
+        focus = context.get("focus_sku")
+        if focus:
+            return await _by_skus(ctx.session, [str(focus)]), quantity
         return shown[:4], quantity
 
     async def _pick(self, ctx: TurnContext, sale: Sale) -> DomainResult:
@@ -144,7 +191,9 @@ class SalesHandler:
         assert number is not None
         product = (await _by_skus(ctx.session, [skus[number - 1]]))[0]
         qty = int(sale.data.get("choice_quantity", 1))
-        sale.data = {k: v for k, v in sale.data.items() if k not in ("choices", "choice_quantity")}
+        queued = _settle_choice(sale)
+        if queued:
+            return await self._add_each(ctx, sale, [(product, qty)], queued)
         problem = await self._take(ctx, sale, product, qty)
         if problem is not None:
             return problem
@@ -510,6 +559,14 @@ def _known_fields(customer: Customer) -> dict[str, str]:
         "email": customer.email,
     }
     return {k: v for k, v in values.items() if v}
+
+
+def _settle_choice(sale: Sale) -> list[tuple[str, int]]:
+    """Close the list of options just answered; the products still to ask about."""
+    queued = [(str(text), int(qty)) for text, qty in sale.data.get("queued", [])]
+    done = ("choices", "choice_quantity", "queued")
+    sale.data = {k: v for k, v in sale.data.items() if k not in done}
+    return queued
 
 
 async def _by_skus(session: AsyncSession, skus: list[str]) -> list[Product]:

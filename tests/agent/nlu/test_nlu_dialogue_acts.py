@@ -58,6 +58,11 @@ def test_putting_off_is_not_a_decline_without_an_offer(reader: OfflineReader, te
         ("mil gracias", NEW, None),
         ("mil gracias", OFFERED, None),
         ("quiero mil guantes de nitrilo", NEW, 1000),
+        ("la de cuero en 37, una", OFFERED, 1),
+        ("quiero 3 cascos, pedido #999", NEW, 3),
+        ("agrégame #999 unidades", OFFERED, None),
+        ("en qué va la orden 2210", NEW, None),
+        ("dame 2 de esos", OFFERED, 2),
     ],
 )
 def test_numbers_that_are_not_quantities(
@@ -71,3 +76,73 @@ def test_each_item_keeps_its_own_quantity(reader: OfflineReader) -> None:
         "necesito 20 cascos amarillos de pines 40 pares de guantes de hilaza", NEW
     )
     assert [m.quantity for m in reading.entities.products] == [20, 40]
+
+
+EXTINGUISHER = DialogState(
+    focus="Extintor multipropósito PQS ABC 10 lb", topic="inventory.price", last_products=["X"]
+)
+HELMET = DialogState(
+    focus="Casco de seguridad tipo I clase E con ratchet blanco",
+    topic="inventory.stock",
+    last_products=["X"],
+)
+HELMET_EN = DialogState(
+    focus="Casco de seguridad tipo I clase E con ratchet blanco", topic="inventory", language="en"
+)
+BOOT_IN_CART = DialogState(
+    sale_state=SaleState.CART,
+    has_cart=True,
+    focus="Bota de seguridad punta de acero caña alta talla 43",
+    topic="purchase.add",
+)
+HOURS = DialogState(topic="company.hours")
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "intent", "product", "quantity"),
+    [
+        ("y el de 20?", EXTINGUISHER, "inventory.product", "pqs abc 20 lb", None),
+        ("y del de 30 cuantos hay", EXTINGUISHER, "inventory.stock", "pqs abc 30 lb", None),
+        ("deme 1 del de 20", EXTINGUISHER, "purchase.add", "pqs abc 20 lb", 1),
+        ("lo tienen en azul?", HELMET, "inventory.stock", "ratchet azul", None),
+        ("y en verde?", HELMET, "inventory.product", "ratchet verde", None),
+        ("entonces 4 azules", HELMET, "purchase.add", "ratchet azul", 4),
+        ("and in blue?", HELMET_EN, "inventory.product", "ratchet azul", None),
+        ("I'll take 3 red ones", HELMET_EN, "purchase.add", "ratchet rojo", 3),
+        ("y 2 de la 42", BOOT_IN_CART, "purchase.add", "talla 42", 2),
+        ("y en talla 44?", BOOT_IN_CART, "inventory.product", "talla 44", None),
+    ],
+)
+def test_follow_ups_name_the_product_in_focus(
+    reader: OfflineReader,
+    text: str,
+    state: DialogState,
+    intent: str,
+    product: str,
+    quantity: int | None,
+) -> None:
+    reading = reader.understand(text, state)
+    assert reading.intent == intent
+    [mention] = reading.entities.products
+    assert mention.text.endswith(product)
+    assert mention.quantity == quantity
+
+
+@pytest.mark.parametrize("text", ["y el domingo?", "y los festivos?", "and sundays?"])
+def test_follow_ups_keep_the_topic(reader: OfflineReader, text: str) -> None:
+    assert reader.understand(text, HOURS).intent == "company.hours"
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("y el de 20?", NEW),  # nothing in focus: nothing to refer to
+        ("y 2 cascos blancos", EXTINGUISHER),  # a product of its own
+        ("dejalo en 5", BOOT_IN_CART),  # a new quantity, not size 5
+        ("y el domingo?", EXTINGUISHER),  # a day means nothing for a product
+    ],
+)
+def test_not_a_follow_up(reader: OfflineReader, text: str, state: DialogState) -> None:
+    reading = reader.understand(text, state)
+    assert not any(m.text.startswith("extintor multiproposito") for m in reading.entities.products)
+    assert not (reading.intent == "company.hours" and state.topic != "company.hours")
