@@ -105,7 +105,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"dej(?:a|e|ar)(?:me|le|lo|la|los|las)?\b.{0,30}\ben \d+",
         r"(?:sub|baj)(?:a|e|ale|ele|ame|eme)\b",
         r"change",
-        r"make (?:it|that)\b",
+        r"make (?:it|that|them|the \w+|those \w+)\b",
         r"instead",
         r"update",
         r"reduce",

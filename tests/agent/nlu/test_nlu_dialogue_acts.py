@@ -146,3 +146,26 @@ def test_not_a_follow_up(reader: OfflineReader, text: str, state: DialogState) -
     reading = reader.understand(text, state)
     assert not any(m.text.startswith("extintor multiproposito") for m in reading.entities.products)
     assert not (reading.intent == "company.hours" and state.topic != "company.hours")
+
+
+@pytest.mark.parametrize(
+    ("text", "products"),
+    [
+        (
+            "2 pares de botas de caucho talla 40 y 1 par talla 42",
+            [("botas de caucho talla 40", 2), ("botas de caucho talla 42", 1)],
+        ),
+        ("quiero 2 botas talla 40 y 3 de la 41", [("botas talla 40", 2), ("botas talla 41", 3)]),
+        ("quiero 2 cascos y 3 de la 41", [("cascos", 2)]),  # no size to swap: one item
+    ],
+)
+def test_another_size_in_the_same_message_is_another_item(
+    reader: OfflineReader, text: str, products: list[tuple[str, int]]
+) -> None:
+    reading = reader.understand(text, NEW)
+    assert [(m.text, m.quantity) for m in reading.entities.products] == products
+
+
+def test_make_the_named_line_a_new_quantity(reader: OfflineReader) -> None:
+    reading = reader.understand("make the lanyards 4", CART)
+    assert reading.intent == "purchase.change" and reading.entities.quantity == 4
