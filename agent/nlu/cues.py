@@ -141,7 +141,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"ya no mas",
         r"(?:quiero|voy a|vamos a|listo para|ya) pagar",
         r"pagar ya",
-        r"^(?:(?:listo|bueno|ok|dale|si) )?(?:solo|solamente|nomas) (?:eso|esos|esas|eso nomas)$",
+        r"(?:solo|solamente|nomas) (?:eso|esos|esas|eso nomas)$",
         r"cerr(?:emos|amos|ar|emosla|emoslo)$",
         r"(?:cerr|cierr)\w* (?:el |mi )?(?:pedido|compra|orden|trato|negocio)",
         r"finaliz\w*",

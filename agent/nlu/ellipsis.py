@@ -41,6 +41,7 @@ _LEAD_PHRASES = (("what", "about"), ("how", "about"))
 _HAVE_IT = word_set("lo la los las it them tienen tiene hay have has got do you en in")
 # Before a number these make it an attribute: "el de 20", "la 44", "en 41", "the 20 lb one".
 _ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | word_set("de del el la the en in")
+_POINTERS = word_set("ese esa esos esas este esta estos estas that those this these it them")
 _QUESTIONS = frozenset([Cue.PRICE, Cue.STOCK, Cue.HAVE, Cue.INFO])
 _ADDING = frozenset([Cue.ADD, Cue.CLITIC, Cue.MORE, Cue.YES])
 _MAX_WORDS = 9
@@ -60,11 +61,11 @@ _LAST_NUMBER = re.compile(r"\d+(?!.*\d)")
 
 @dataclass(frozen=True, slots=True)
 class FollowUp:
-    """What a short follow-up asks, said in full: the intent, the product, the quantity."""
+    """What a short follow-up asks, said in full: the intent and the products with their
+    quantities ("deme 10 del naranja y 10 del verde" names two)."""
 
     intent: str
-    product: str | None = None
-    quantity: int | None = None
+    products: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,9 @@ def follow_up(words: list[str], cues: set[Cue], state: DialogState) -> FollowUp 
         return FollowUp(topic)
     if state.focus is None:
         return None
+    several = _several(words, state.focus)
+    if several is not None and (cues & _ADDING or all(qty for _, qty in several)):
+        return FollowUp("purchase.add", tuple((text, qty or 1) for text, qty in several))
     attribute = _attribute(words)
     if attribute is None:
         return None
@@ -96,8 +100,47 @@ def follow_up(words: list[str], cues: set[Cue], state: DialogState) -> FollowUp 
     if product is None:
         return None
     if cues & _QUESTIONS or (attribute.quantity is None and not cues & _ADDING):
-        return FollowUp(_question(cues), product, attribute.quantity)
-    return FollowUp("purchase.add", product, attribute.quantity or 1)
+        return FollowUp(_question(cues), ((product, attribute.quantity),))
+    return FollowUp("purchase.add", ((product, attribute.quantity or 1),))
+
+
+def _several(words: list[str], focus: str) -> list[tuple[str, int | None]] | None:
+    """Items joined by "y"/"and", each the focus in another size or colour, or the focus
+    itself pointed at ("mándeme esos 3 y 2 azules"); None unless there are two or more."""
+    segments: list[list[str]] = [[]]
+    for word in words:
+        if word in ("y", "and"):
+            segments.append([])
+        else:
+            segments[-1].append(word)
+    parts = [segment for segment in segments if segment]
+    if len(parts) < 2:
+        return None
+    items: list[tuple[str, int | None]] = []
+    for part in parts:
+        attribute = _attribute(part)
+        if attribute is None:
+            if not any(word in _POINTERS for word in part):
+                return None
+            items.append((fold(focus), _count(part)))
+            continue
+        product = swap(focus, attribute)
+        if product is None:
+            return None
+        items.append((product, attribute.quantity))
+    if any(word in ("each", "cada") for word in words):  # "5 of each", "5 de cada uno"
+        shared = _count(words)
+        items = [(text, qty or shared) for text, qty in items]
+    return items if any(fold(focus) != text for text, _ in items) else None
+
+
+def _count(words: list[str]) -> int | None:
+    """The first whole number among `words`."""
+    for i in range(len(words)):
+        value = read_number(words, i)
+        if value is not None and value.value == int(value.value) and value.value >= 1:
+            return int(value.value)
+    return None
 
 
 def another_size(folded: str, last_product: str) -> tuple[str, int] | None:

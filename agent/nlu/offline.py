@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.nlu.contacts import read_contacts
-from agent.nlu.cues import find_cues
+from agent.nlu.cues import Cue, find_cues
 from agent.nlu.ellipsis import another_size, follow_up
 from agent.nlu.intents import Evidence, decide
 from agent.nlu.language import detect_language
@@ -66,10 +66,27 @@ class OfflineReader:
         said = None if products.mentions else follow_up(words, evidence.cues, state)
         if said is not None and intent in _OPEN_TO_FOLLOW_UP:
             intent, confidence = said.intent, _FOLLOW_UP_CONFIDENCE
-            if said.product is not None:
-                entities.products = [ProductMention(said.product, said.quantity)]
-                entities.quantity = said.quantity
-        return Understanding(intent, round(confidence, 2), entities, language)
+            if said.products:
+                entities.products = [ProductMention(text, qty) for text, qty in said.products]
+                entities.quantity = said.products[0][1] if len(said.products) == 1 else None
+        intent, before = _two_acts(intent, evidence)
+        return Understanding(intent, round(confidence, 2), entities, language, before)
+
+
+def _two_acts(intent: str, evidence: Evidence) -> tuple[str, str | None]:
+    """The intent of a message that edits the cart and asks for more in the same breath, and
+    the edit made before it."""
+    cues, mentions = evidence.cues, evidence.products.mentions
+    if intent == "purchase.remove" and Cue.ADD in cues and len(mentions) >= 2:
+        return "purchase.add", intent  # "quite las gafas y ponga 3 monogafas"
+    if intent in ("purchase.add", "purchase.remove", "purchase.change") and Cue.CHECKOUT in cues:
+        return "purchase.checkout", intent  # "sin las gorras, solo eso"
+    if intent == "purchase.checkout" and mentions:
+        if Cue.REMOVE in cues:
+            return intent, "purchase.remove"
+        if Cue.ADD in cues or any(m.quantity is not None for m in mentions):
+            return intent, "purchase.add"  # "agregue 2 cascos y eso es todo"
+    return intent, None
 
 
 def _only_products(words: list[str], products: ProductReading) -> bool:

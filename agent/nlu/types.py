@@ -74,6 +74,10 @@ class Understanding:
     confidence: float
     entities: Entities = field(default_factory=Entities)
     language: str = "es"
+    before: str | None = None
+    """A cart edit the message makes before its intent: "sin las gorras, solo eso" is a
+    checkout with `purchase.remove` before it; "quite las gafas y ponga 3 monogafas" is an add
+    of the others with the first product named removed before it."""
 
     @property
     def top(self) -> str:

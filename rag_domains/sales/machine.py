@@ -23,6 +23,8 @@ Money and stock move only in `order_placement`; the words the customer reads are
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +62,8 @@ class SalesHandler:
         collecting = sale is not None and sale.state == SaleState.COLLECTING_DATA
         if sub == "add" and collecting and not ctx.understanding.entities.products:
             sub = "data"  # a bare number while a field is asked for answers the question
+        if ctx.understanding.before is not None:
+            return await self._two_acts(ctx, sale, ctx.understanding.before)
         if sub == "add":
             return await self._add(ctx, sale)
         if sub == "deny" and (sale is None or sale.state != SaleState.READY_TO_CONFIRM):
@@ -84,6 +88,33 @@ class SalesHandler:
         if sub is None and sale.state == SaleState.READY_TO_CONFIRM:
             return self._still_open(ctx, sale)  # "espera", "déjame pensarlo"
         return self._show(ctx, sale)
+
+    async def _two_acts(self, ctx: TurnContext, sale: Sale | None, before: str) -> DomainResult:
+        """An edit and what comes after it in one message: "sin las gorras, solo eso" removes
+        and checks out; "quite las gafas y ponga 3 monogafas" removes and adds."""
+        understanding = ctx.understanding
+        first = replace(understanding, intent=before, before=None)
+        mentions = understanding.entities.products
+        if understanding.intent == "purchase.add" and sale is not None:
+            first.entities = replace(understanding.entities, products=mentions[:1], quantity=None)
+            removed = await self.handle(replace(ctx, understanding=first))
+            rest = replace(understanding.entities, products=mentions[1:], quantity=None)
+            adding = replace(understanding, entities=rest, before=None)
+            added = await self._add(replace(ctx, understanding=adding), removed.sale or sale)
+            note = removed.reply.split("\n\n")[0]
+            added.reply = f"{note} {added.reply}"
+            return added
+        edited = await self.handle(replace(ctx, understanding=first))
+        after = edited.sale or sale
+        if after is None or after.state not in (SaleState.CART, SaleState.STARTED):
+            return edited
+        checkout = await self._checkout(ctx, after)
+        if not after.lines:
+            return edited
+        note = edited.reply.split("\n\n")[0]
+        checkout.reply = f"{note}\n\n{checkout.reply}"
+        checkout.products = edited.products
+        return checkout
 
     # -- cart ------------------------------------------------------------------------------
 

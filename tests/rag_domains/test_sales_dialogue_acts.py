@@ -90,3 +90,13 @@ async def test_a_yes_after_the_order_is_closed_gives_its_number(chat: Chat) -> N
     again = await chat.say("si")
     assert f"#{placed.order_id}" in (again.reply or "") and "ya" in (again.reply or "")
     assert "no te entendí" not in (again.reply or "")
+
+
+async def test_an_edit_and_a_checkout_in_one_message(chat: Chat) -> None:
+    await chat.say("quiero 4 gafas oscuras y 2 tapones de silicona con cordon")
+    swapped = await chat.say("quite las gafas y ponga 3 monogafas")
+    assert [sku for sku, _ in lines(swapped)][:1] == ["TAP-SIL"]
+    assert ("GAF-OSCURO", 4) not in lines(swapped) and len(lines(swapped)) == 2
+    done = await chat.say("bueno entonces sin los tapones, solo eso")
+    assert done.sale_state == SaleState.COLLECTING_DATA and "cédula" in (done.reply or "")
+    assert [sku for sku, _ in lines(done)] != [] and ("TAP-SIL", 2) not in lines(done)

@@ -169,3 +169,52 @@ def test_another_size_in_the_same_message_is_another_item(
 def test_make_the_named_line_a_new_quantity(reader: OfflineReader) -> None:
     reading = reader.understand("make the lanyards 4", CART)
     assert reading.intent == "purchase.change" and reading.entities.quantity == 4
+
+
+RED_HELMET = DialogState(
+    focus="Casco de seguridad tipo I clase E con ratchet rojo", last_products=["X"]
+)
+ORANGE_VEST = DialogState(focus="Chaleco reflectivo en malla naranja", last_products=["X"])
+ORANGE_VEST_EN = DialogState(
+    focus="Chaleco reflectivo en malla naranja", last_products=["X"], language="en"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "products"),
+    [
+        ("bueno mandeme esos 3 y 2 azules", RED_HELMET, [("ratchet rojo", 3), ("ratchet azul", 2)]),
+        (
+            "deme 10 del naranja y 10 del verde",
+            ORANGE_VEST,
+            [("malla naranja", 10), ("malla verde", 10)],
+        ),
+        ("5 of each, orange and green", ORANGE_VEST_EN, [("malla naranja", 5), ("malla verde", 5)]),
+    ],
+)
+def test_several_follow_ups_in_one_message_are_several_items(
+    reader: OfflineReader, text: str, state: DialogState, products: list[tuple[str, int]]
+) -> None:
+    reading = reader.understand(text, state)
+    assert reading.intent == "purchase.add"
+    got = [(m.text, m.quantity) for m in reading.entities.products]
+    assert len(got) == len(products)
+    for (text_got, qty_got), (end, qty) in zip(got, products, strict=True):
+        assert text_got.endswith(end) and qty_got == qty
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "before"),
+    [
+        ("bueno entonces sin los guantes, solo eso", "purchase.checkout", "purchase.remove"),
+        ("quite las gafas y ponga 3 monogafas", "purchase.add", "purchase.remove"),
+        ("agregue 2 cascos y eso es todo", "purchase.checkout", "purchase.add"),
+        ("quite las gafas", "purchase.remove", None),
+        ("eso es todo", "purchase.checkout", None),
+    ],
+)
+def test_an_edit_before_the_main_act(
+    reader: OfflineReader, text: str, intent: str, before: str | None
+) -> None:
+    reading = reader.understand(text, CART)
+    assert (reading.intent, reading.before) == (intent, before)
