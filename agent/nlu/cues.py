@@ -565,7 +565,14 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"purchase\b",
         r"(?:can|could|may) i (?:order|get|have)\b",
     ),
-    Cue.MORE: (r"\d+ mas\b", r"(?:otro|otra|otros|otras)\b", r"\w+ more\b", r"another"),
+    Cue.MORE: (
+        r"\d+ mas\b",
+        r"(?:otro|otra|otros|otras)\b",
+        r"\w+ more\b",
+        r"another",
+        r"(?:tambien|tb|tmb) \d+\b",  # "y el arnés también 2"
+        r"\d+ (?:tambien|too|as well)\b",
+    ),
     Cue.CLITIC: (
         r"(?:agreg|anad|sum|inclu|llev|compr|separ|apart|pon|mand|envi|regal)\w*(?:lo|la|los|las)",
         r"(?:lo|la|los|las|me lo|me la) (?:quiero|llevo|compro|necesito)\b",

@@ -46,6 +46,8 @@ _COMPANY = (
 )
 _VERIFYING = ("customer.lookup", "customer.history")
 """Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
+_DECLINING = frozenset([Cue.DEFER, Cue.NO, Cue.HOLD, Cue.YES, Cue.THANKS, Cue.GOODBYE])
+"""Cues a "not now" may come with ("ok, déjeme lo pienso, gracias"); any other asks for more."""
 _SMALLTALK = ((Cue.GOODBYE, 0.91), (Cue.THANKS, 0.9), (Cue.GREETING, 0.89))
 
 
@@ -181,8 +183,8 @@ def _declines(evidence: Evidence) -> bool:
     cues, words = evidence.cues, evidence.words
     if evidence.products.mentions or evidence.products.bare_quantity is not None:
         return False
-    if cues & (_ACTION_CUES | {Cue.CHECKOUT}):
-        return False
+    if cues - _DECLINING:
+        return False  # "¿y más tarde abren?" asks something
     return Cue.DEFER in cues or only(Cue.NO, words)
 
 

@@ -39,6 +39,7 @@ def reader() -> OfflineReader:
         ("cerremos", CART, "purchase.checkout"),
         ("listo cerremos", CART, "purchase.checkout"),
         ("let's wrap it up", CART, "purchase.checkout"),
+        ("y el arnes tambien 2", CART, "purchase.add"),
         ("si", CLOSED, "purchase.confirm"),
         ("yes", CLOSED, "purchase.confirm"),
     ],
@@ -218,3 +219,13 @@ def test_an_edit_before_the_main_act(
 ) -> None:
     reading = reader.understand(text, CART)
     assert (reading.intent, reading.before) == (intent, before)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("y mas tarde abren?", "company.hours"), ("por ahora no, cuanto vale el envio?", "company")],
+)
+def test_a_question_with_a_not_now_is_answered(
+    reader: OfflineReader, text: str, intent: str
+) -> None:
+    assert reader.understand(text, OFFERED).intent.startswith(intent)
