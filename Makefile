@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: run test install install-test services browser audio node lint bench clean
+.PHONY: run test install install-test services browser audio node lint words bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ lint: install-test node_modules/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	npx --no-install eslint .
+
+## words: add the message ids new code uses to every language's catalogue (README "Words"),
+## empty until translated: tests/agent/words fails until each has its text
+words: install
+	$(BIN)/pybabel extract
+	$(BIN)/pybabel update
+	rm agent/words/messages.pot
 
 ## node: Node.js and npm for ESLint (apt-get installs Debian's when they are missing)
 node:

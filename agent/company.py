@@ -13,9 +13,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.errors import ConfigurationError
 from agent.text import normalize
+from agent.words import N_
 
 DAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
 """The days of the week as the file names them (accents optional)."""
+DAY_NAMES = (
+    N_("days.monday"),
+    N_("days.tuesday"),
+    N_("days.wednesday"),
+    N_("days.thursday"),
+    N_("days.friday"),
+    N_("days.saturday"),
+    N_("days.sunday"),
+)
+"""The ids of the days' names as a reply writes them, in the order of DAYS."""
 
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CLOSED = frozenset({"", "cerrado", "closed", "no"})

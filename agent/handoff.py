@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import outbox
-from agent.company import DAYS, CompanyInfo, Schedule, TimeRange
+from agent.company import DAY_NAMES, DAYS, CompanyInfo, Schedule, TimeRange
 from agent.errors import NotFoundError, SalesAgentError
 from agent.handoff_triggers import (
     CUSTOMER_COMPLAINT,
@@ -29,7 +29,6 @@ from agent.handoff_triggers import (
     REPEATED_MISUNDERSTANDING,
     HandoffTriggers,
 )
-from agent.i18n import say
 from agent.models import (
     Conversation,
     Direction,
@@ -42,6 +41,7 @@ from agent.models import (
     utcnow,
 )
 from agent.settings import Settings
+from agent.words import N_, t
 
 STAFF_TELEGRAM = "staff_telegram"
 """The outbox channel of the notifications to the staff's Telegram chat."""
@@ -54,36 +54,27 @@ NOTICE_HANDLER = "handoff_notice"
 """The handler name of the honest message sent when nobody took a waiting conversation."""
 
 REASONS = {
-    "customer_request": ("El cliente pidió un asesor", "The customer asked for a person"),
-    REPEATED_MISUNDERSTANDING: (
-        "El bot no entendió dos veces seguidas",
-        "The bot misunderstood twice in a row",
-    ),
-    CUSTOMER_FRUSTRATED: ("Cliente molesto o insultos", "Frustrated or insulting customer"),
-    CUSTOMER_COMPLAINT: ("Queja o reclamo", "Complaint"),
-    ORDER_ABOVE_AMOUNT: ("Pedido por encima del monto", "Order above the set amount"),
-    MODEL_UNAVAILABLE: (
-        "Modelo caído y lectura dudosa",
-        "Model down while the offline reading was unsure",
-    ),
-    "price_on_request": ("Producto con precio a consultar", "Product priced on request"),
-    "cancel_confirmed_order": (
-        "Cancelar un pedido confirmado",
-        "Cancel a confirmed order",
-    ),
-    "image_needs_person": ("Foto que el bot no puede leer", "A photo the bot cannot read"),
-    TAKEN: ("Tomada por un asesor", "Taken by staff"),
-    STAFF_REPLY: ("Un asesor respondió", "A staff member replied"),
-    HANDED_BACK: ("Devuelta al bot", "Handed back to the bot"),
-    REASSIGNED: ("Reasignada", "Reassigned"),
+    "customer_request": N_("handoff.reason.customer_request"),
+    REPEATED_MISUNDERSTANDING: N_("handoff.reason.repeated_misunderstanding"),
+    CUSTOMER_FRUSTRATED: N_("handoff.reason.customer_frustrated"),
+    CUSTOMER_COMPLAINT: N_("handoff.reason.customer_complaint"),
+    ORDER_ABOVE_AMOUNT: N_("handoff.reason.order_above_amount"),
+    MODEL_UNAVAILABLE: N_("handoff.reason.model_unavailable"),
+    "price_on_request": N_("handoff.reason.price_on_request"),
+    "cancel_confirmed_order": N_("handoff.reason.cancel_confirmed_order"),
+    "image_needs_person": N_("handoff.reason.image_needs_person"),
+    TAKEN: N_("handoff.reason.taken"),
+    STAFF_REPLY: N_("handoff.reason.staff_reply"),
+    HANDED_BACK: N_("handoff.reason.handed_back"),
+    REASSIGNED: N_("handoff.reason.reassigned"),
 }
-"""How the console and the notifications name each reason (Spanish, English)."""
+"""How the console and the notifications name each reason."""
 
 
 def reason_label(reason: str, language: str = "es") -> str:
     """The reason as staff read it."""
-    es, en = REASONS.get(reason, (reason, reason))
-    return say(language, es=es, en=en)
+    key = REASONS.get(reason)
+    return t(language, key) if key else reason
 
 
 class OwnershipConflict(SalesAgentError):
@@ -280,11 +271,7 @@ async def reassign(
 
 def describe_hours(schedule: Schedule, language: str) -> str:
     """`lunes a viernes de 7:30 a. m. a 6:00 p. m.; sábado de 8:00 a. m. a 1:00 p. m.`"""
-    names = (
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-        if language == "en"
-        else ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-    )
+    names = [t(language, day) for day in DAY_NAMES]
     runs: list[tuple[int, int]] = []
     for i, day in enumerate(DAYS):
         if runs and schedule.day(DAYS[runs[-1][0]]) == schedule.day(day) and runs[-1][1] == i - 1:
@@ -302,7 +289,7 @@ def describe_hours(schedule: Schedule, language: str) -> str:
 
 
 def _to(language: str) -> str:
-    return say(language, es="a", en="to")
+    return t(language, "handoff.hours.days_to")
 
 
 def _clock(value: time, language: str) -> str:
@@ -314,31 +301,25 @@ def _clock(value: time, language: str) -> str:
 
 def _spans(spans: list[TimeRange], language: str) -> str:
     texts = [
-        say(language, es="de {} a {}", en="{} to {}").format(
-            _clock(s.opens, language), _clock(s.closes, language)
+        t(
+            language,
+            "handoff.hours.span",
+            opens=_clock(s.opens, language),
+            closes=_clock(s.closes, language),
         )
         for s in spans
     ]
-    return say(language, es=" y ", en=" and ").join(texts)
+    return t(language, "handoff.hours.spans_and").join(texts)
 
 
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 
 _LEAD = {
-    CUSTOMER_COMPLAINT: ("Lamento mucho lo ocurrido.", "I'm very sorry about this."),
-    CUSTOMER_FRUSTRATED: ("Disculpa las molestias.", "Sorry for the trouble."),
-    REPEATED_MISUNDERSTANDING: (
-        "Parece que no te estoy entendiendo bien.",
-        "It seems I'm not understanding you well.",
-    ),
-    MODEL_UNAVAILABLE: (
-        "En este momento no logro entender bien tu mensaje.",
-        "I can't quite understand your message right now.",
-    ),
-    ORDER_ABOVE_AMOUNT: (
-        "Como es un pedido grande, un asesor lo revisa contigo para confirmar precios y entrega.",
-        "As it is a large order, a sales advisor will go over prices and delivery with you.",
-    ),
+    CUSTOMER_COMPLAINT: N_("handoff.lead.customer_complaint"),
+    CUSTOMER_FRUSTRATED: N_("handoff.lead.customer_frustrated"),
+    REPEATED_MISUNDERSTANDING: N_("handoff.lead.repeated_misunderstanding"),
+    MODEL_UNAVAILABLE: N_("handoff.lead.model_unavailable"),
+    ORDER_ABOVE_AMOUNT: N_("handoff.lead.order_above_amount"),
 }
 
 
@@ -385,11 +366,13 @@ class HandoffPolicy:
         spans = schedule.day(DAYS[local.weekday()])
         return any(s.opens <= local.time() < s.closes for s in spans)
 
-    def _fill(self, text: str, language: str) -> str:
+    def _hours(self, language: str) -> str:
         schedule = self.staff_hours
-        hours = describe_hours(schedule, language) if schedule else ""
+        return describe_hours(schedule, language) if schedule else ""
+
+    def _fill(self, text: str, language: str) -> str:
         phone = self.company.phone if self.company else ""
-        filled = text.replace("{hours}", hours).replace("{phone}", phone)
+        filled = text.replace("{hours}", self._hours(language)).replace("{phone}", phone)
         return _DOUBLE_STOP.sub(".", filled)  # "... 6:00 p. m.." ends once
 
     def transition(self, language: str, reason: str, moment: datetime | None = None) -> str:
@@ -397,37 +380,17 @@ class HandoffPolicy:
         texts = self.company.handoff if self.company else None
         if self.staff_in(moment):
             custom = texts.waiting if texts else None
-            body = (
-                custom.text(language)
-                if custom
-                else say(
-                    language,
-                    es="Te comunico con un asesor de nuestro equipo. En un momento te escribe "
-                    "por aquí; tu carrito y tus datos quedan guardados.",
-                    en="I'm passing you to a member of our sales team. They will write to you "
-                    "here shortly; your cart and details are kept.",
-                )
-            )
+            body = custom.text(language) if custom else t(language, "handoff.transition.staff_in")
         else:
             custom = texts.after_hours if texts else None
             body = (
                 custom.text(language)
                 if custom
-                else say(
-                    language,
-                    es="Te comunico con un asesor de nuestro equipo; tu carrito y tus datos "
-                    "quedan guardados. Ahora estamos fuera del horario de atención ({hours}): "
-                    "te escribimos por aquí en cuanto empecemos. Si prefieres que te llamemos, "
-                    "déjanos tu nombre y tu teléfono.",
-                    en="I'm passing you to a member of our sales team; your cart and details "
-                    "are kept. We are outside our hours right now ({hours}): we will write to "
-                    "you here as soon as we start. If you'd rather we call you, leave us your "
-                    "name and phone number.",
-                )
+                else t(language, "handoff.transition.after_hours", hours=self._hours(language))
             )
         lead = _LEAD.get(reason)
         text = self._fill(body, language)
-        return f"{say(language, es=lead[0], en=lead[1])} {text}" if lead else text
+        return f"{t(language, lead)} {text}" if lead else text
 
     def unanswered(self, language: str) -> str:
         """The honest message when nobody has taken the conversation in the set time."""
@@ -435,17 +398,9 @@ class HandoffPolicy:
         if texts and texts.unanswered:
             return self._fill(texts.unanswered.text(language), language)
         hours = self._fill("{hours}", language)
-        when = say(language, es=f" Atendemos {hours}.", en=f" We answer {hours}.") if hours else ""
+        when = t(language, "handoff.unanswered.hours", hours=hours) if hours else ""
         when = _DOUBLE_STOP.sub(".", when)
-        return say(
-            language,
-            es="Perdona la espera: nuestros asesores no han podido atenderte todavía."
-            f"{when} Si quieres, déjame tu nombre y tu número de teléfono y te contactamos; "
-            "tu mensaje ya quedó registrado.",
-            en="Sorry for the wait: none of our team has been able to answer yet."
-            f"{when} If you like, leave your name and phone number and we will contact you; "
-            "your message is recorded.",
-        )
+        return t(language, "handoff.unanswered", when=when)
 
     async def request(
         self,

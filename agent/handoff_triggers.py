@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from agent.models import Sale, SaleState
+from agent.nlu.cues import Cue, find_cues
+from agent.nlu.tokens import fold, nfc, scan
 from agent.nlu.types import Understanding
 from agent.settings import Settings
 from agent.text import normalize
@@ -160,6 +162,15 @@ class HandoffTriggers:
     def on(self, trigger: str) -> bool:
         """Whether `trigger` is enabled."""
         return trigger in self.enabled
+
+    def requested(self, text: str) -> bool:
+        """Whether a message read as wanting a person counts as asking for one: not when it
+        is only frustration or a complaint whose own trigger the shop turned off."""
+        words = [token.text for token in scan(fold(nfc(text))) if token.is_word]
+        if Cue.HANDOFF in find_cues(words):
+            return True
+        angry = frustrated(text) and not self.on(FRUSTRATION)
+        return not (angry or (complains(text) and not self.on(COMPLAINT)))
 
     def before(
         self, text: str, understanding: Understanding, *, model_down: bool, unsure: bool

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
+
+from agent.words import t
+
+_SYMBOLS = {
+    ("USD", "es"): "US$",
+    ("USD", "en"): "$",
+    ("EUR", "es"): "€",
+    ("EUR", "en"): "€",
+}
+"""How a price in a currency other than COP is marked, by currency and language (as CLDR)."""
 
 
 def say(language: str, *, es: str, en: str) -> str:
@@ -16,11 +26,21 @@ def count(n: int, one: str, many: str) -> str:
 
 
 def money(amount: Decimal | None, currency: str = "COP", language: str = "es") -> str:
-    """Format a price the way a Colombian shop writes it: `$180.000`; None is on request."""
+    """A price as the shop's customers write it; None is on request.
+
+    Pesos the way a Colombian shop writes them (`$180.000`); other currencies with their
+    cents, grouped as the language groups digits: `US$1.234,50` in Spanish, `$1,234.50` in
+    English, `€1.234,50`; a currency without a symbol here is named: `1.234,50 GBP`.
+    """
     if amount is None:
-        return say(language, es="precio a consultar", en="price on request")
-    whole = amount.quantize(Decimal(1))
-    digits = f"{int(whole):,}".replace(",", ".")
-    cents = amount - whole
-    text = f"${digits}" if cents == 0 else f"${digits},{int(abs(cents) * 100):02d}"
-    return text if currency == "COP" else f"{text} {currency}"
+        return t(language, "money.on_request")
+    if currency == "COP":
+        whole = amount.to_integral_value(rounding=ROUND_DOWN)  # 1.680,80 is not 1.681,20
+        digits = f"{int(whole):,}".replace(",", ".")
+        cents = amount - whole
+        return f"${digits}" if cents == 0 else f"${digits},{int(abs(cents) * 100):02d}"
+    text = f"{amount.quantize(Decimal('0.01')):,}"
+    if language != "en":
+        text = text.translate(str.maketrans(",.", ".,"))
+    symbol = _SYMBOLS.get((currency, "en" if language == "en" else "es"))
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agent.errors import InvalidInputError
-from agent.i18n import say
+from agent.words import N_, t
 
 REQUIRED = ("national_id", "name", "phone", "city", "address")
 """Asked in this order; the cédula first so a returning customer is recognised early."""
@@ -56,55 +56,37 @@ def validate(field: str, value: str) -> str:
 def ask(field: str, language: str) -> str:
     """The question that asks the customer for `field`."""
     questions = {
-        "national_id": ("¿Me regalas tu número de cédula?", "What is your national ID number?"),
-        "name": ("¿Cuál es tu nombre completo?", "What is your full name?"),
-        "phone": ("¿A qué número de celular te contactamos?", "What phone number can we reach?"),
-        "city": ("¿En qué ciudad recibes el pedido?", "Which city should we deliver to?"),
-        "address": ("¿Cuál es la dirección de entrega?", "What is the delivery address?"),
-        "email": ("¿Cuál es tu correo electrónico?", "What is your e-mail address?"),
+        "national_id": N_("fields.ask.national_id"),
+        "name": N_("fields.ask.name"),
+        "phone": N_("fields.ask.phone"),
+        "city": N_("fields.ask.city"),
+        "address": N_("fields.ask.address"),
+        "email": N_("fields.ask.email"),
     }
-    es, en = questions[field]
-    return say(language, es=es, en=en)
+    return t(language, questions[field])
 
 
 def invalid(field: str, language: str) -> str:
     """Why the value given for `field` was not accepted, and how to give it."""
     reasons = {
-        "national_id": (
-            "La cédula debe tener entre 6 y 10 dígitos, sin letras (por ejemplo 1032456789).",
-            "The ID number must have 6 to 10 digits, no letters (for example 1032456789).",
-        ),
-        "name": (
-            "Necesito tu nombre y apellido (por ejemplo: Ana Gómez).",
-            "I need your first name and surname (for example: Ana Gomez).",
-        ),
-        "phone": (
-            "El número debe tener 10 dígitos; un celular empieza por 3 (por ejemplo 3001234567).",
-            "The number must have 10 digits; a mobile starts with 3 (for example 3001234567).",
-        ),
-        "city": ("No reconocí la ciudad.", "I didn't recognise the city."),
-        "address": (
-            "La dirección debe incluir la calle o carrera y el número (ej.: Calle 19 # 8-34).",
-            "The address must include the street and number (e.g. Calle 19 # 8-34).",
-        ),
-        "email": (
-            "El correo no parece válido (ejemplo: nombre@correo.com).",
-            "That e-mail doesn't look valid (example: name@example.com).",
-        ),
+        "national_id": N_("fields.invalid.national_id"),
+        "name": N_("fields.invalid.name"),
+        "phone": N_("fields.invalid.phone"),
+        "city": N_("fields.invalid.city"),
+        "address": N_("fields.invalid.address"),
+        "email": N_("fields.invalid.email"),
     }
-    es, en = reasons[field]
-    return say(language, es=es, en=en)
+    return t(language, reasons[field])
 
 
 def label(field: str, language: str) -> str:
     """The field's name as shown in an order summary."""
     labels = {
-        "national_id": ("Cédula", "ID"),
-        "name": ("Nombre", "Name"),
-        "phone": ("Teléfono", "Phone"),
-        "city": ("Ciudad", "City"),
-        "address": ("Dirección", "Address"),
-        "email": ("Correo", "E-mail"),
+        "national_id": N_("fields.label.national_id"),
+        "name": N_("fields.label.name"),
+        "phone": N_("fields.label.phone"),
+        "city": N_("fields.label.city"),
+        "address": N_("fields.label.address"),
+        "email": N_("fields.label.email"),
     }
-    es, en = labels[field]
-    return say(language, es=es, en=en)
+    return t(language, labels[field])

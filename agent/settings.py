@@ -32,6 +32,8 @@ class Settings(BaseSettings):
 
     shop_name: str = "Extintores y Seguridad Industrial del Risaralda"
     company_file: Path = DEMO_SHOP_DIR / "company.yaml"
+    shop_words_dir: Path | None = None
+    """A folder of `words.es.po`/`words.en.po` changing the wording of replies (README "Words")."""
     default_language: Literal["es", "en"] = "es"
     currency: str = "COP"
 
@@ -39,8 +41,13 @@ class Settings(BaseSettings):
     memory_messages: int = Field(default=10, ge=1, le=100)
     max_message_chars: int = Field(default=4000, ge=100)
     nlu_confidence_threshold: float = Field(default=0.6, ge=0, le=1)
+    nlu_model_dir: Path = Path("./data/nlu")
+    """Where the intent classifier trained from agent/nlu/corpus/ is kept between starts."""
     search_results: int = Field(default=5, ge=1, le=20)
     catalog_refresh_seconds: float = Field(default=1.0, ge=0)
+    catalog_synonyms_file: Path | None = None
+    """The shop's own groups of words for the same product (YAML), on top of the built-in
+    Spanish-English vocabulary (agent/catalog/vocabulary.py)."""
     auto_seed_demo: bool = True
 
     web_allowed_origins: str = ""
@@ -117,6 +124,11 @@ class Settings(BaseSettings):
     """Import Odoo's products every so many minutes (0: only `salesagent odoo sync-products`)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
+    odoo_salesperson_id: int | None = Field(default=None, ge=1)
+    """The Odoo user (res.users id) quotations are assigned to; empty: the agent's own user."""
+    odoo_shop: bool = False
+    """The shop runs on Odoo: no demo shop; its name, contact facts, currency and language are
+    the Odoo company's (README "A shop that runs on Odoo")."""
 
     # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
     # are set; half a set stops the start-up naming the missing variable.

@@ -14,6 +14,7 @@ from agent.catalog.search import ProductIndex
 from agent.llm.privacy import Redactor
 from agent.llm.reading import ModelReader
 from agent.llm.service import Spend
+from agent.nlu.classifier import IntentClassifier
 from agent.nlu.lexicon import Lexicon
 from agent.nlu.offline import OfflineReader
 from agent.nlu.types import DialogState, Understanding
@@ -36,7 +37,8 @@ class Reading:
 
 
 class Understander:
-    """Reads messages with the offline reader, rebuilt whenever the catalog index is."""
+    """Reads messages with the offline reader (the rules, and the intent classifier when there
+    is one), rebuilt whenever the catalog index is."""
 
     def __init__(
         self,
@@ -46,12 +48,14 @@ class Understander:
         model: ModelReader | None = None,
         mode: Literal["fallback", "always"] = "fallback",
         threshold: float = 0.6,
+        classifier: IntentClassifier | None = None,
     ) -> None:
         self._index = index
+        self._classifier = classifier
         self._refresh_seconds = refresh_seconds
         self._checked_at = float("-inf")
         self._generation = -1
-        self._reader = OfflineReader(Lexicon())
+        self._reader = OfflineReader(Lexicon(), classifier)
         self._model = model
         self._mode = mode
         self._threshold = threshold
@@ -68,7 +72,8 @@ class Understander:
         self._checked_at = now
         await self._index.ensure_fresh(session)
         if self._index.generation != self._generation:
-            self._reader = OfflineReader(Lexicon.from_products(self._index.terms()))
+            lexicon = Lexicon.from_products(self._index.terms(), self._index.kinds())
+            self._reader = OfflineReader(lexicon, self._classifier)
             self._generation = self._index.generation
 
     def understand(self, text: str, state: DialogState) -> Understanding:

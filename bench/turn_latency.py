@@ -3,7 +3,8 @@ against a no-op turn (same engine, persistence and commit; constant understandin
 
     .venv/bin/python bench/turn_latency.py [--conversations 40]
 
-Prints p50/p95/p99 per turn and each figure's ratio to the no-op floor measured in the same run.
+Prints p50/p95/p99 per turn and each figure's ratio to the no-op floor measured in the same run,
+then the intent classifier's own time per message (p50/p99 µs) over the development set's messages.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from agent.catalog.importer import import_products
 from agent.db import create_engine, create_sessionmaker, transaction
 from agent.domain import DomainResult, TurnContext
 from agent.engine import TurnEngine
+from agent.evaluation import load_utterances
 from agent.messages import InboundMessage
 from agent.migrate import upgrade_async
 from agent.models import Order, Product
+from agent.nlu.model_store import load_or_train
 from agent.nlu.types import DialogState, Understanding
 from agent.seed import seed_demo
 from agent.settings import Settings
@@ -68,6 +71,7 @@ KINDS = {
 VARIANTS = ["5 lb", "10 lb", "20 lb", "talla S", "talla M", "talla L", "talla 38", "talla 40"]
 COLOURS = ["amarillo", "blanco", "rojo", "azul", "negro", "naranja", "verde", "gris"]
 MAKERS = [f"Marca {c}" for c in "ABCDEFGHIJKLMNOPQRST"]
+DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "eval" / "utterances.jsonl"
 
 
 def generate_catalog(path: Path, size: int) -> None:
@@ -170,6 +174,22 @@ async def measure(
         await runtime.close()
 
 
+def classifier_timings(settings: Settings, rounds: int = 3) -> list[float] | None:
+    """The intent classifier's own time to read each development-set message, in µs of this
+    thread's CPU (a busy machine's preemptions are not its time); None without a corpus."""
+    classifier = load_or_train(settings.nlu_model_dir)
+    if classifier is None:
+        return None
+    items = load_utterances(DEV_SET)
+    timings = []
+    for _ in range(rounds):
+        for item in items:
+            started = time.thread_time_ns()
+            classifier.predict(item.text, item.state)
+            timings.append((time.thread_time_ns() - started) / 1000)
+    return timings
+
+
 def percentiles(values: list[float]) -> tuple[float, float, float]:
     """p50, p95, p99."""
     cuts = statistics.quantiles(values, n=100, method="inclusive")
@@ -200,6 +220,13 @@ async def main() -> None:
     for label, turns, orders, p50, p95, p99 in rows:
         ratio = f"{p50 / base[3]:.1f}× / {p95 / base[4]:.1f}× / {p99 / base[5]:.1f}×"
         print(f"{label:30}{turns:>7}{orders:>8}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}   {ratio}")
+    reads = classifier_timings(Settings(_env_file=None))
+    if reads is None:
+        print("intent classifier: no corpus in agent/nlu/corpus/, the rules read alone")
+    else:
+        p50, _, p99 = percentiles(reads)
+        print(f"intent classifier, CPU per message ({len(reads)} reads):", end=" ")
+        print(f"p50 {p50:.0f} µs, p99 {p99:.0f} µs")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Each channel's HTTP routes, by the channel's name: the app mounts every channel from here.
 
-Apart from the adapters (channels/registry.py), which the runtime builds: the routes read the
-runtime, so they are imported after it. A channel whose settings are not set keeps its routes,
+Apart from the adapters (channels/registry.py), which the runtime builds: the routes take what
+they need of the runtime through the keys of agent/provided.py and channels/deps.py, which the
+app is given when it starts. A channel whose settings are not set keeps its routes,
 which answer 404 naming the settings; adding a channel is one entry here (and one in the
 registry for a vendor's adapter), not an edit of the app.
 """

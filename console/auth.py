@@ -13,7 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request, WebSocket
@@ -21,8 +21,8 @@ from fastapi.responses import Response
 from starlette.requests import HTTPConnection
 
 from agent import staff as accounts
-from agent.errors import ConfigurationError
 from agent.models import Staff, StaffRole, utcnow
+from agent.provided import Provided
 from agent.ratelimit import Decision, client_address
 from console.service import StaffConsole
 
@@ -42,20 +42,14 @@ class StaffUser:
     token: str
 
 
+CONSOLE = Provided("console", StaffConsole)
+"""The staff console: live feed, staff actions, notifications, the waiting watch."""
+ConsoleDep = Annotated[StaffConsole, Depends(CONSOLE.get)]
+
+
 def console_of(connection: HTTPConnection) -> StaffConsole:
-    """The runtime's console (for a request or a socket)."""
-    console = getattr(connection.app.state.runtime, "console", None)
-    if console is None:
-        raise ConfigurationError("the staff console is not part of this runtime")
-    return cast(StaffConsole, console)
-
-
-def get_console(request: Request) -> StaffConsole:
-    """The runtime's console."""
-    return console_of(request)
-
-
-ConsoleDep = Annotated[StaffConsole, Depends(get_console)]
+    """The product's console (for a request or a socket)."""
+    return CONSOLE.get(connection)
 
 
 def served_securely(request: Request | WebSocket) -> bool:

@@ -21,6 +21,7 @@ from agent.i18n import money
 from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep
 from console.routes import html
+from console.words import staff_text as _
 from metrics.routes import read_summary
 from metrics.summary import Summary
 
@@ -85,7 +86,8 @@ def _range_label(found: Summary) -> str:
     days = found.days
     count = (days.last - days.first).days + 1
     channel = f" · {pages.channel_label(found.channel)}" if found.channel else ""
-    return f"{days.first:%d/%m/%Y} – {days.last:%d/%m/%Y} ({plural(count, 'día', 'días')}){channel}"
+    length = plural(count, _("dashboard.day_one"), _("dashboard.day_many"))
+    return f"{days.first:%d/%m/%Y} – {days.last:%d/%m/%Y} ({length}){channel}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,49 +109,55 @@ def _cards(found: Summary) -> list[Card]:
     reply = found.reply_ms
     llm = found.llm
     return [
-        Card("revenue", "Ventas", money(found.revenue, found.currency), _orders(orders)),
+        Card(
+            "revenue",
+            _("dashboard.card.revenue"),
+            money(found.revenue, found.currency),
+            _orders(orders),
+        ),
         Card(
             "average",
-            "Ticket promedio",
+            _("dashboard.card.average"),
             money(average, found.currency) if average is not None else "—",
-            "por pedido",
+            _("dashboard.card.average.sub"),
         ),
         Card(
             "conversations",
-            "Conversaciones",
+            _("dashboard.card.conversations"),
             str(found.funnel.conversations),
-            f"{plural(found.funnel.closed, 'compró', 'compraron')} ({percent(_share(found))})",
+            f"{plural(found.funnel.closed, _('dashboard.bought_one'), _('dashboard.bought_many'))}"
+            f" ({percent(_share(found))})",
         ),
         Card(
             "handoff",
-            "Pasan a un asesor",
+            _("dashboard.card.handoff"),
             percent(handoffs.rate),
-            f"{handoffs.handed} de {handoffs.conversations}",
+            f"{handoffs.handed}{_('dashboard.handed_of')}{handoffs.conversations}",
         ),
         Card(
             "wait",
-            "Espera por un asesor",
+            _("dashboard.card.wait"),
             seconds(waits.p50),
-            f"mediana · p95 {seconds(waits.p95)}",
+            _("dashboard.median_p95") + seconds(waits.p95),
         ),
         Card(
             "reply",
-            "Respuesta del bot",
+            _("dashboard.card.reply"),
             milliseconds(reply.p50),
-            f"mediana · p95 {milliseconds(reply.p95)}",
+            _("dashboard.median_p95") + milliseconds(reply.p95),
         ),
         Card(
             "llm",
-            "Llamadas al modelo",
+            _("dashboard.card.llm"),
             str(llm.calls),
-            f"{llm.prompt_tokens + llm.completion_tokens} tokens",
+            f"{llm.prompt_tokens + llm.completion_tokens}{_('dashboard.tokens')}",
         ),
-        Card("cost", "Costo estimado del modelo", usd(llm.cost_usd), "USD, en el periodo"),
+        Card("cost", _("dashboard.card.cost"), usd(llm.cost_usd), _("dashboard.card.cost.sub")),
     ]
 
 
 def _orders(n: int) -> str:
-    return plural(n, "pedido", "pedidos")
+    return plural(n, _("dashboard.order_one"), _("dashboard.order_many"))
 
 
 def _share(found: Summary) -> float | None:

@@ -16,9 +16,11 @@ from starlette.datastructures import FormData
 
 from agent.errors import InvalidInputError
 from agent.models import ExportJob, ExportStatus, Staff
+from agent.words import N_, STAFF_LANGUAGE, Labels
 from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep, check_csrf
 from console.routes import html
+from console.words import EXPORT_STATUSES
 from exports.filters import ExportFilters
 from exports.jobs import ExportJobs
 from exports.queries import OUTCOMES
@@ -27,37 +29,45 @@ from exports.routes import describe, export_jobs
 
 router = APIRouter(prefix="/console/exports", include_in_schema=False)
 
-BUTTONS = {
-    "sales": "Exportar ventas",
-    "inventory": "Exportar inventario",
-    "customers": "Exportar clientes",
-    "conversations": "Exportar conversaciones",
-    "messages": "Exportar mensajes",
-    "full": "Todo en ZIP",
-}
-KINDS = {
-    "sales": "Ventas",
-    "inventory": "Inventario",
-    "customers": "Clientes",
-    "conversations": "Conversaciones",
-    "messages": "Mensajes",
-    "full": "Todo (ZIP)",
-}
-STATUSES = {
-    ExportStatus.PENDING: "En cola",
-    ExportStatus.RUNNING: "Generando…",
-    ExportStatus.DONE: "Listo",
-    ExportStatus.FAILED: "Falló",
-    ExportStatus.EXPIRED: "Caducado",
-}
-ORDER_STATES = {"confirmed": "Confirmado", "cancelled": "Cancelado"}
-OUTCOME_LABELS = {
-    "ordered": "Con pedido",
-    "cancelled": "Cancelada",
-    "abandoned_cart": "Carrito abandonado",
-    "open_cart": "Carrito abierto",
-    "no_cart": "Sin carrito",
-}
+BUTTONS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "sales": N_("exports.button.sales"),
+        "inventory": N_("exports.button.inventory"),
+        "customers": N_("exports.button.customers"),
+        "conversations": N_("exports.button.conversations"),
+        "messages": N_("exports.button.messages"),
+        "full": N_("exports.button.full"),
+    },
+)
+KINDS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "sales": N_("exports.kind.sales"),
+        "inventory": N_("exports.kind.inventory"),
+        "customers": N_("exports.kind.customers"),
+        "conversations": N_("exports.kind.conversations"),
+        "messages": N_("exports.kind.messages"),
+        "full": N_("exports.kind.full"),
+    },
+)
+ORDER_STATES = Labels(
+    STAFF_LANGUAGE,
+    {
+        "confirmed": N_("exports.order_state.confirmed"),
+        "cancelled": N_("exports.order_state.cancelled"),
+    },
+)
+OUTCOME_LABELS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "ordered": N_("exports.outcome.ordered"),
+        "cancelled": N_("exports.outcome.cancelled"),
+        "abandoned_cart": N_("exports.outcome.abandoned_cart"),
+        "open_cart": N_("exports.outcome.open_cart"),
+        "no_cart": N_("exports.outcome.no_cart"),
+    },
+)
 RECENT = 20
 
 
@@ -75,7 +85,7 @@ def size_label(size: int | None) -> str:
 
 
 def _job_row(job: ExportJob, link: str | None) -> Markup:
-    status = STATUSES[job.status]
+    status = EXPORT_STATUSES[job.status]
     if job.status == ExportStatus.FAILED and job.error:
         status += f": {job.error}"
     return pages.TEMPLATES.render(

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from agent.handoff import reason_label
 from agent.i18n import money
 from agent.models import Owner, Staff, StaffRole, utcnow
+from agent.words import N_, STAFF_LANGUAGE, Labels, t
 from console.queries import (
     STATES,
     ConversationRow,
@@ -24,43 +25,58 @@ from console.queries import (
     Report,
 )
 from console.render import Templates
-from console.summary import CHANNELS, StaffContext, ago, chat_label
+from console.summary import StaffContext, ago, chat_label
+from console.words import CHANNEL_NAMES, MONTHS, script_words, staff_text
 
-OWNERS = {
-    Owner.BOT: "Bot",
-    Owner.WAITING_HUMAN: "Esperando asesor",
-    Owner.HUMAN: "Con asesor",
-}
-STATE_LABELS = {
-    "active": "Activas",
-    "waiting_human": "Esperando asesor",
-    "human": "Con asesor",
-    "bot": "Con el bot",
-    "mine": "Mías",
-    "all": "Todas",
-}
-ROLES = {StaffRole.AGENT: "asesor", StaffRole.MANAGER: "gerente"}
-NOTICES = {
-    "taken": "Tomaste la conversación: el bot ya no le contesta.",
-    "replied": "Respuesta enviada.",
-    "noted": "Nota guardada.",
-    "handed_back": "Devolviste la conversación al bot.",
-    "reassigned": "Conversación reasignada.",
-}
-CUSTOMER_LABELS = {
-    "name": "Nombre",
-    "national_id": "Cédula",
-    "phone": "Teléfono",
-    "email": "Correo",
-    "city": "Ciudad",
-    "address": "Dirección",
-}
+OWNERS = Labels(
+    STAFF_LANGUAGE,
+    {
+        Owner.BOT: N_("console.owner.bot"),
+        Owner.WAITING_HUMAN: N_("console.owner.waiting_human"),
+        Owner.HUMAN: N_("console.owner.human"),
+    },
+)
+STATE_LABELS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "active": N_("console.filter.active"),
+        "waiting_human": N_("console.filter.waiting_human"),
+        "human": N_("console.filter.human"),
+        "bot": N_("console.filter.bot"),
+        "mine": N_("console.filter.mine"),
+        "all": N_("console.filter.all"),
+    },
+)
+ROLES = Labels(
+    STAFF_LANGUAGE,
+    {StaffRole.AGENT: N_("console.role.agent"), StaffRole.MANAGER: N_("console.role.manager")},
+)
+NOTICES = Labels(
+    STAFF_LANGUAGE,
+    {
+        "taken": N_("console.notice.taken"),
+        "replied": N_("console.notice.replied"),
+        "noted": N_("console.notice.noted"),
+        "handed_back": N_("console.notice.handed_back"),
+        "reassigned": N_("console.notice.reassigned"),
+    },
+)
+CUSTOMER_LABELS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "name": N_("fields.label.name"),
+        "national_id": N_("fields.label.national_id"),
+        "phone": N_("fields.label.phone"),
+        "email": N_("fields.label.email"),
+        "city": N_("fields.label.city"),
+        "address": N_("fields.label.address"),
+    },
+)
 
 
 def channel_label(channel: str) -> str:
     """WhatsApp, Telegram, the web chat..."""
-    names = {"web": "Chat web", "cli": "Terminal", "odoo": "Odoo"}
-    return names.get(channel, CHANNELS.get(channel, channel))
+    return CHANNEL_NAMES.get(channel, channel)
 
 
 def local_time(moment: datetime, zone: ZoneInfo, *, now: datetime | None = None) -> str:
@@ -69,8 +85,8 @@ def local_time(moment: datetime, zone: ZoneInfo, *, now: datetime | None = None)
     today = (now or utcnow()).astimezone(zone).date()
     if local.date() == today:
         return f"{local:%H:%M}"
-    months = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
-    return f"{local.day} {months[local.month - 1]} {local:%H:%M}"
+    month = t(STAFF_LANGUAGE, MONTHS[local.month - 1])
+    return f"{local.day} {month} {local:%H:%M}"
 
 
 def preview(text: str) -> str:
@@ -99,7 +115,7 @@ TEMPLATES = Templates(
         "reason_label": reason_label,
         "wait_label": wait_label,
     },
-    constants={"owners": OWNERS, "roles": ROLES},
+    constants={"_": staff_text, "owners": OWNERS, "roles": ROLES, "script_words": script_words},
 )
 
 

@@ -45,6 +45,7 @@ from console.auth import (
 )
 from console.service import StaffConsole
 from console.summary import staff_context
+from console.words import staff_text as _
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,13 @@ async def managers_only(request: Request, exc: Exception) -> Response:
     request gets the 403 as JSON."""
     if not wants_html(request):
         return JSONResponse({"detail": "only managers can do this"}, status.HTTP_403_FORBIDDEN)
-    what = "El panel" if request.url.path.startswith("/console/dashboard") else "Esta página"
+    dashboard = request.url.path.startswith("/console/dashboard")
+    what = _("console.refused.the_dashboard") if dashboard else _("console.refused.this_page")
     page = pages.error_page(
         shop=console_of(request).settings.shop_name,
-        title="Solo para gerentes",
-        message=f"{what} es solo para las cuentas de gerente. Si la necesitas, pídele a un "
-        "gerente de la tienda que te dé ese rol.",
-        back="Volver a las conversaciones",
+        title=_("console.refused.managers_only"),
+        message=_("console.refused.managers_only.why", what=what),
+        back=_("console.refused.back_to_list"),
     )
     return html(page, status.HTTP_403_FORBIDDEN)
 
@@ -143,7 +144,7 @@ async def login(request: Request, console: ConsoleDep) -> Response:
             shop=shop,
             csrf=token,
             next_url=target,
-            error="La página de entrada caducó: vuelve a escribir tus datos.",
+            error=_("console.login.expired"),
         )
         response = html(page, status.HTTP_403_FORBIDDEN)
         set_login_token(response, request, token)
@@ -154,7 +155,7 @@ async def login(request: Request, console: ConsoleDep) -> Response:
             shop=shop,
             csrf=expected,
             next_url=target,
-            error=f"Demasiados intentos. Espera {decision.retry_after} s y vuelve a intentarlo.",
+            error=_("console.login.too_many", seconds=decision.retry_after),
         )
         response = html(page, status.HTTP_429_TOO_MANY_REQUESTS)
         response.headers["retry-after"] = str(decision.retry_after)
@@ -167,7 +168,7 @@ async def login(request: Request, console: ConsoleDep) -> Response:
                 shop=shop,
                 csrf=expected,
                 next_url=target,
-                error="Usuario o contraseña incorrectos.",
+                error=_("console.login.wrong"),
                 first_login=not await accounts.has_manager(session),
             )
             return html(page, status.HTTP_401_UNAUTHORIZED)
@@ -292,8 +293,8 @@ async def conversation_page(
     except NotFoundError:
         page = pages.error_page(
             shop=console.settings.shop_name,
-            title="No encontrada",
-            message=f"No existe la conversación {conversation_id}.",
+            title=_("console.not_found"),
+            message=_("console.not_found.conversation", id=conversation_id),
         )
         return html(page, 404)
     return html(

@@ -28,59 +28,69 @@ from agent.llm.service import Spend
 from agent.llm.types import Prompt
 from agent.messages import CartLine
 from agent.models import Owner, SaleState, utcnow
+from agent.words import N_, STAFF_LANGUAGE, Labels
 from console.queries import ConversationView
 
 log = logging.getLogger(__name__)
 
-INTENTS = {
-    "inventory": "consultar productos",
-    "inventory.product": "buscar un producto",
-    "inventory.price": "saber precios",
-    "inventory.stock": "saber la disponibilidad",
-    "inventory.catalog": "ver el catálogo",
-    "inventory.category": "ver una categoría",
-    "purchase": "comprar",
-    "purchase.add": "comprar (agregar al carrito)",
-    "purchase.change": "comprar (cambiar cantidades)",
-    "purchase.remove": "comprar (quitar del carrito)",
-    "purchase.cart": "comprar (revisar el carrito)",
-    "purchase.checkout": "comprar (finalizar la compra)",
-    "purchase.data": "comprar (dar sus datos)",
-    "purchase.confirm": "comprar (confirmar el pedido)",
-    "purchase.deny": "comprar (corregir el resumen)",
-    "purchase.cancel": "cancelar la compra",
-    "customer": "consultar sus datos",
-    "customer.lookup": "consultar sus datos",
-    "customer.history": "ver sus pedidos anteriores",
-    "company": "información de la tienda",
-    "company.hours": "saber el horario",
-    "company.location": "saber dónde queda la tienda",
-    "company.contact": "datos de contacto",
-    "company.payment": "formas de pago",
-    "company.shipping": "envíos",
-    "company.returns": "cambios y devoluciones",
-    "company.warranty": "garantía",
-    "company.about": "saber de la empresa",
-    "handoff": "hablar con una persona",
-    "smalltalk": "saludar",
-    "other": "algo que el bot no entendió",
-}
+INTENTS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "inventory": N_("console.summary.intent.inventory"),
+        "inventory.product": N_("console.summary.intent.inventory.product"),
+        "inventory.price": N_("console.summary.intent.inventory.price"),
+        "inventory.stock": N_("console.summary.intent.inventory.stock"),
+        "inventory.catalog": N_("console.summary.intent.inventory.catalog"),
+        "inventory.category": N_("console.summary.intent.inventory.category"),
+        "purchase": N_("console.summary.intent.purchase"),
+        "purchase.add": N_("console.summary.intent.purchase.add"),
+        "purchase.change": N_("console.summary.intent.purchase.change"),
+        "purchase.remove": N_("console.summary.intent.purchase.remove"),
+        "purchase.cart": N_("console.summary.intent.purchase.cart"),
+        "purchase.checkout": N_("console.summary.intent.purchase.checkout"),
+        "purchase.data": N_("console.summary.intent.purchase.data"),
+        "purchase.confirm": N_("console.summary.intent.purchase.confirm"),
+        "purchase.deny": N_("console.summary.intent.purchase.deny"),
+        "purchase.cancel": N_("console.summary.intent.purchase.cancel"),
+        "customer": N_("console.summary.intent.customer"),
+        "customer.lookup": N_("console.summary.intent.customer.lookup"),
+        "customer.history": N_("console.summary.intent.customer.history"),
+        "company": N_("console.summary.intent.company"),
+        "company.hours": N_("console.summary.intent.company.hours"),
+        "company.location": N_("console.summary.intent.company.location"),
+        "company.contact": N_("console.summary.intent.company.contact"),
+        "company.payment": N_("console.summary.intent.company.payment"),
+        "company.shipping": N_("console.summary.intent.company.shipping"),
+        "company.returns": N_("console.summary.intent.company.returns"),
+        "company.warranty": N_("console.summary.intent.company.warranty"),
+        "company.about": N_("console.summary.intent.company.about"),
+        "handoff": N_("console.summary.intent.handoff"),
+        "smalltalk": N_("console.summary.intent.smalltalk"),
+        "other": N_("console.summary.intent.other"),
+    },
+)
 """The customer's intent as staff read it."""
 
-CHANNELS = {
-    "web": "el chat web",
-    "whatsapp": "WhatsApp",
-    "telegram": "Telegram",
-    "cli": "la terminal",
-}
-STATES = {
-    SaleState.STARTED: "recién empezada",
-    SaleState.CART: "armando el carrito",
-    SaleState.COLLECTING_DATA: "dando sus datos",
-    SaleState.READY_TO_CONFIRM: "viendo el resumen, falta que confirme",
-    SaleState.CLOSED: "pedido confirmado",
-    SaleState.CANCELLED: "cancelada",
-}
+CHANNELS = Labels(
+    STAFF_LANGUAGE,
+    {
+        "web": N_("console.summary.channel.web"),
+        "whatsapp": N_("console.summary.channel.whatsapp"),
+        "telegram": N_("console.summary.channel.telegram"),
+        "cli": N_("console.summary.channel.cli"),
+    },
+)
+STATES = Labels(
+    STAFF_LANGUAGE,
+    {
+        SaleState.STARTED: N_("console.summary.state.started"),
+        SaleState.CART: N_("console.summary.state.cart"),
+        SaleState.COLLECTING_DATA: N_("console.summary.state.collecting_data"),
+        SaleState.READY_TO_CONFIRM: N_("console.summary.state.ready_to_confirm"),
+        SaleState.CLOSED: N_("console.summary.state.closed"),
+        SaleState.CANCELLED: N_("console.summary.state.cancelled"),
+    },
+)
 CUSTOMER_FIELDS = ("name", "national_id", "phone", "email", "city", "address")
 
 

@@ -8,16 +8,16 @@ fresh expiring download link once it is done.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from agent.models import ExportJob, ExportStatus
+from agent.provided import Provided, SessionDep
 from exports.filters import ExportFilters
 from exports.jobs import ExportJobs
-from salesagent.deps import SessionDep
 from shop_api.managers import ManagerOrKeyDep
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -55,9 +55,13 @@ class ExportJobOut(BaseModel):
     expires_at: datetime | None
 
 
+EXPORTS = Provided("exports", ExportJobs)
+"""Report jobs: started by the API, the console or the schedule, run in the background."""
+
+
 def export_jobs(request: Request) -> ExportJobs:
-    """The runtime's export jobs."""
-    return cast(ExportJobs, request.app.state.runtime.exports)
+    """The product's export jobs."""
+    return EXPORTS.get(request)
 
 
 def absolute(request: Request, url: str) -> str:

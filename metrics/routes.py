@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import reading_session
 from agent.errors import AuthenticationError, InvalidInputError, NotFoundError
+from agent.provided import SessionsDep, SettingsDep
 from agent.settings import Settings
 from metrics.days import parse_range
 from metrics.prometheus import read_totals, render
 from metrics.summary import Summary, summarize
-from salesagent.deps import RuntimeDep
 from shop_api.managers import ManagerOrKeyDep
 
 router = APIRouter(tags=["metrics"])
@@ -47,24 +47,26 @@ async def read_summary(
 
 @router.get("/metrics/summary")
 async def summary(
-    runtime: RuntimeDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
     _who: ManagerOrKeyDep,
     date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
     channel: str | None = None,
 ) -> JSONResponse:
     """The dashboard's figures for a range of the shop's days (the last 30 by default)."""
-    found = await read_summary(runtime.sessions, runtime.settings, date_from, date_to, channel)
+    found = await read_summary(sessions, settings, date_from, date_to, channel)
     return JSONResponse(found.as_json(), headers={"cache-control": "no-store"})
 
 
 @router.get("/metrics", include_in_schema=False)
 async def prometheus(
-    runtime: RuntimeDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scraper)],
 ) -> Response:
     """Totals in Prometheus' text format, for a scraper sending `Bearer <METRICS_TOKEN>`."""
-    expected = runtime.settings.metrics_token
+    expected = settings.metrics_token
     if expected is None or not expected.get_secret_value():
         raise NotFoundError("metrics are not served: METRICS_TOKEN is not set")
     given = credentials.credentials if credentials is not None else ""
@@ -73,7 +75,7 @@ async def prometheus(
             "send 'Authorization: Bearer <METRICS_TOKEN>'",
             error="invalid_token" if given else None,
         )
-    async with reading_session(runtime.sessions) as session:
+    async with reading_session(sessions) as session:
         totals = await read_totals(session)
     return Response(
         render(totals), media_type=CONTENT_TYPE_LATEST, headers={"cache-control": "no-store"}

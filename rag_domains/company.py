@@ -7,15 +7,11 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from agent.company import DAYS, CompanyInfo, ShippingZone, TimeRange
+from agent.company import DAY_NAMES, DAYS, CompanyInfo, ShippingZone, TimeRange
 from agent.domain import DomainResult, TurnContext
-from agent.i18n import money, say
+from agent.i18n import money
 from agent.nlu.types import Entities
-
-_DAY_NAMES = {
-    "es": ("Lunes", "Martes", "Miércoles", "Jueves", "Viernes", "Sábado", "Domingo"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+from agent.words import t
 
 Section = Callable[[CompanyInfo, str, Entities], tuple[str, dict[str, Any]]]
 
@@ -30,14 +26,14 @@ def _clock(value: time, language: str) -> str:
 
 def _spans(spans: list[TimeRange], language: str) -> str:
     if not spans:
-        return say(language, es="cerrado", en="closed")
+        return t(language, "company.hours.closed")
     texts = [f"{_clock(s.opens, language)} – {_clock(s.closes, language)}" for s in spans]
-    joiner = say(language, es=" y ", en=" and ")
+    joiner = t(language, "company.hours.spans_and")
     return ", ".join(texts[:-1]) + joiner + texts[-1] if len(texts) > 1 else texts[0]
 
 
 def _hours(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
-    names = _DAY_NAMES["en" if language == "en" else "es"]
+    names = [t(language, day) for day in DAY_NAMES]
     groups: list[tuple[int, int]] = []  # runs of consecutive days with the same hours
     for i, day in enumerate(DAYS):
         if groups and company.hours.day(DAYS[groups[-1][0]]) == company.hours.day(day):
@@ -46,18 +42,18 @@ def _hours(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[
             groups.append((i, i))
     lines = []
     for first, last in groups:
-        # Spanish writes "Lunes a viernes"; English keeps the capital: "Monday to Friday".
-        end = names[last] if language == "en" else names[last].lower()
+        # Day names read as mid-sentence (viernes, Friday); a line starts with a capital.
+        end = names[last]
         if first == last:
-            label = names[first]
+            label = names[first].capitalize()
         elif last == first + 1:
-            label = names[first] + say(language, es=" y ", en=" and ") + end
+            label = names[first].capitalize() + t(language, "company.hours.days_and") + end
         else:
-            label = names[first] + say(language, es=" a ", en=" to ") + end
+            label = names[first].capitalize() + t(language, "company.hours.days_to") + end
         lines.append(f"• {label}: {_spans(company.hours.day(DAYS[first]), language)}")
     holidays = _spans(company.hours.festivos, language)
-    lines.append(say(language, es=f"• Festivos: {holidays}", en=f"• Public holidays: {holidays}"))
-    reply = say(language, es="Nuestro horario:", en="Our opening hours:") + "\n" + "\n".join(lines)
+    lines.append(t(language, "company.hours.public_holidays", holidays=holidays))
+    reply = t(language, "company.hours.opening_hours") + "\n" + "\n".join(lines)
     if company.hours_note:
         reply += "\n\n" + company.hours_note.text(language)
     facts = {
@@ -73,36 +69,28 @@ def _where(company: CompanyInfo) -> str:
 
 
 def _location(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
-    reply = say(language, es=f"Estamos en {_where(company)}.", en=f"We are at {_where(company)}.")
+    reply = t(language, "company.location.at_where", where=_where(company))
     if company.maps_url:
-        reply += "\n" + say(language, es="Mapa: ", en="Map: ") + company.maps_url
-    reply += "\n" + say(
-        language,
-        es="También hacemos envíos; pregúntame por tu ciudad.",
-        en="We also deliver; ask me about your city.",
-    )
+        reply += "\n" + t(language, "company.location.map") + company.maps_url
+    reply += "\n" + t(language, "company.location.also_deliver")
     return reply, {"address": company.address, "city": company.city}
 
 
 def _contact(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
-    lines = [say(language, es=f"• Teléfono: {company.phone}", en=f"• Phone: {company.phone}")]
+    lines = [t(language, "company.contact.phone_phone", phone=company.phone)]
     if company.whatsapp:
         lines.append(f"• WhatsApp: {company.whatsapp}")
-    lines.append(say(language, es=f"• Correo: {company.email}", en=f"• E-mail: {company.email}"))
+    lines.append(t(language, "company.contact.e_mail", email=company.email))
     if company.website:
         lines.append(f"• Web: {company.website}")
-    heading = say(
-        language,
-        es=f"Puedes contactar a *{company.name}* por:",
-        en=f"You can reach *{company.name}* by:",
-    )
+    heading = t(language, "company.contact.reach_name", name=company.name)
     facts = {"phone": company.phone, "whatsapp": company.whatsapp, "email": company.email}
     return heading + "\n" + "\n".join(lines), facts
 
 
 def _payment(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
     methods = [m.text(language) for m in company.payment.methods]
-    reply = say(language, es="Puedes pagar con:", en="You can pay with:") + "\n"
+    reply = t(language, "company.payment") + "\n"
     reply += "\n".join(f"• {method}" for method in methods)
     if company.payment.notes:
         reply += "\n\n" + company.payment.notes.text(language)
@@ -111,13 +99,13 @@ def _payment(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dic
 
 def _cost(zone: ShippingZone, company: CompanyInfo, language: str) -> str:
     if zone.cost is None:
-        return say(language, es="se cotiza según peso y destino", en="quoted by weight and place")
+        return t(language, "company.cost.quoted_by")
     if zone.cost == 0:
-        return say(language, es="gratis", en="free")
+        return t(language, "company.cost.free")
     text = money(zone.cost, company.currency, language)
     if zone.free_from is not None:
         limit = money(zone.free_from, company.currency, language)
-        text += say(language, es=f" (gratis desde {limit})", en=f" (free from {limit})")
+        text += t(language, "company.cost.free_from", limit=limit)
     return text
 
 
@@ -141,35 +129,31 @@ def _shipping(
         city = entities.city.strip().title()
         cost = _cost(zone, company, language)
         delivery = zone.delivery.text(language).rstrip(".")
-        reply = say(
-            language,
-            es=f"Sí, enviamos a {city}. Costo del envío: {cost}. Tiempo de entrega: {delivery}.",
-            en=f"Yes, we deliver to {city}. Shipping: {cost}. Delivery time: {delivery}.",
-        )
+        reply = t(language, "company.shipping.yes_deliver", city=city, cost=cost, delivery=delivery)
         return reply, {"city": city, **_zone_facts(zone)}
     lines = [
         f"• *{z.name.text(language)}*: {_cost(z, company, language)} — {z.delivery.text(language)}"
         for z in company.shipping.zones
     ]
-    reply = say(language, es="Hacemos envíos:", en="We deliver:") + "\n" + "\n".join(lines)
+    reply = t(language, "company.shipping.deliver") + "\n" + "\n".join(lines)
     if company.shipping.notes:
         reply += "\n\n" + company.shipping.notes.text(language)
     return reply, {"zones": [_zone_facts(z) for z in company.shipping.zones]}
 
 
 def _returns(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
-    heading = say(language, es="*Cambios y devoluciones*", en="*Returns and exchanges*")
+    heading = t(language, "company.returns")
     return heading + "\n" + company.returns.text(language), {}
 
 
 def _warranty(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
-    heading = say(language, es="*Garantía*", en="*Warranty*")
+    heading = t(language, "company.warranty")
     return heading + "\n" + company.warranty.text(language), {}
 
 
 def _about(company: CompanyInfo, language: str, _: Entities) -> tuple[str, dict[str, Any]]:
-    reply = f"*{company.name}*\n{company.about.text(language)}\n\n" + say(
-        language, es=f"Estamos en {_where(company)}.", en=f"We are at {_where(company)}."
+    reply = f"*{company.name}*\n{company.about.text(language)}\n\n" + t(
+        language, "company.about", where=_where(company)
     )
     return reply, {"name": company.name}
 

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import identity
 from agent.domain import DomainResult, Offer, TurnContext
-from agent.i18n import money, say
+from agent.i18n import money
 from agent.models import Customer, Order
 from agent.text import normalize
+from agent.words import N_, t
 
 CLAIM_KEY = "claimed_national_id"
 """The conversation context's key for the cédula given, until the phone on file confirms it."""
@@ -109,23 +110,13 @@ def _phone(ctx: TurnContext) -> str | None:
 
 def _ask_phone(language: str, then: str) -> DomainResult:
     """Ask for the phone on file: the same reply whether or not the cédula is a customer's."""
-    reply = say(
-        language,
-        es="Para proteger tus datos, primero confirmo que eres tú: escríbeme el número de "
-        "celular que registraste con nosotros.",
-        en="To protect your data, let me first confirm it's you: please type the phone "
-        "number you registered with us.",
-    )
+    reply = t(language, "customers.ask_phone")
     return DomainResult(reply=reply, facts={"needs": "phone_on_file"}, offer=Offer(then))
 
 
-def _ask_national_id(language: str, *, es: str, en: str, then: str) -> DomainResult:
+def _ask_national_id(language: str, *, purpose: str, then: str) -> DomainResult:
     """Ask for the cédula; `then` (an intent) is what its answer will get."""
-    reply = say(
-        language,
-        es=f"Para {es} necesito tu número de cédula. ¿Me lo escribes?",
-        en=f"To {en} I need your ID number (cédula). Could you type it?",
-    )
+    reply = t(language, "customers.ask_national_id", purpose=t(language, purpose))
     return DomainResult(reply=reply, facts={"needs": "national_id"}, offer=Offer(then))
 
 
@@ -133,11 +124,11 @@ def _on_file(customer: Customer, language: str) -> list[str]:
     """The customer's contact data, masked: they recognise it, a stranger learns nothing."""
     items = []
     if phone := mask_phone(customer.phone):
-        items.append(say(language, es="tel. ", en="phone ") + phone)
+        items.append(t(language, "customers.on_file.phone") + phone)
     if email := mask_email(customer.email):
-        items.append(say(language, es="correo ", en="e-mail ") + email)
+        items.append(t(language, "customers.on_file.e_mail") + email)
     if address := mask_address(customer.address):
-        items.append(say(language, es="dirección ", en="address ") + address)
+        items.append(t(language, "customers.on_file.address") + address)
     if customer.city:
         items.append(customer.city)
     return items
@@ -174,9 +165,7 @@ class CustomersHandler:
         if customer is not None:
             return await self._show(ctx, customer, history)
         if history:
-            return _ask_national_id(
-                ctx.language, es="mostrarte tus pedidos", en="show your orders", then=then
-            )
+            return _ask_national_id(ctx.language, purpose=N_("customers.purpose.orders"), then=then)
         return await self._by_name_only(ctx)
 
     async def _verified(self, ctx: TurnContext, customer: Customer, history: bool) -> DomainResult:
@@ -198,13 +187,7 @@ class CustomersHandler:
         lang = ctx.language
         if not identity.may_try(ctx.conversation):
             return DomainResult(
-                reply=say(
-                    lang,
-                    es="No puedo verificar tus datos por este chat. Si los necesitas, un asesor "
-                    "te ayuda. ¿Te muestro productos o tomo tu pedido?",
-                    en="I can't verify your details in this chat. If you need them, a sales "
-                    "advisor can help. Shall I show you products or take your order?",
-                ),
+                reply=t(lang, "customers.check_phone.cannot_verify_here"),
                 facts={"verified": False},
             )
         claimed = await _by_national_id(ctx.session, national_id)
@@ -212,15 +195,7 @@ class CustomersHandler:
             return await self._verified(ctx, claimed, then == "customer.history")
         identity.record_failure(ctx.conversation)
         return DomainResult(
-            reply=say(
-                lang,
-                es="No puedo confirmar tus datos con ese número, así que no te muestro datos "
-                "guardados. Si es tu primera compra, ¡bienvenido! Te registro cuando hagas tu "
-                "pedido.",
-                en="I can't confirm your details with that number, so I won't show any saved "
-                "data. If this is your first order, welcome! I'll register you when you place "
-                "it.",
-            ),
+            reply=t(lang, "customers.check_phone.not_confirmed"),
             facts={"verified": False},
             offer=Offer(then),
         )
@@ -232,19 +207,13 @@ class CustomersHandler:
         matches = await _by_name(ctx.session, name) if name else []
         if len(matches) != 1:
             return _ask_national_id(
-                lang, es="buscar tus datos", en="look up your details", then="customer.lookup"
+                lang, purpose=N_("customers.purpose.lookup"), then="customer.lookup"
             )
         customer = await ctx.session.get(Customer, matches[0])
         assert customer is not None
         first = _first_name(customer)
         return DomainResult(
-            reply=say(
-                lang,
-                es=f"¡Hola, {first}! Para proteger tus datos, confírmame tu número de cédula y "
-                "te muestro tu historial.",
-                en=f"Hi {first}! To protect your data, please confirm your ID number (cédula) "
-                "and I'll show you your history.",
-            ),
+            reply=t(lang, "customers.by_name_only", first=first),
             facts={"needs": "national_id", "name_matches": 1},
             offer=Offer("customer.history"),
         )
@@ -253,31 +222,21 @@ class CustomersHandler:
         lang = ctx.language
         stats = await customer_stats(ctx.session, customer.id)
         first = _first_name(customer)
-        lines = [
-            say(
-                lang,
-                es=f"¡Hola, *{first}*! Qué bueno tenerte de vuelta.",
-                en=f"Hi *{first}*, welcome back!",
-            )
-        ]
+        lines = [t(lang, "customers.welcome.hello", first=first)]
         if stats.orders:
             spent = money(stats.total_spent, language=lang)
-            lines.append(say(lang, es=f"• Pedidos: {stats.orders}", en=f"• Orders: {stats.orders}"))
-            lines.append(say(lang, es=f"• Total comprado: {spent}", en=f"• Total spent: {spent}"))
+            lines.append(t(lang, "customers.welcome.orders", orders=stats.orders))
+            lines.append(t(lang, "customers.welcome.total_spent", spent=spent))
             if stats.last_purchase is not None:
                 last = _date(stats.last_purchase, lang)
-                lines.append(
-                    say(lang, es=f"• Última compra: {last}", en=f"• Last purchase: {last}")
-                )
+                lines.append(t(lang, "customers.welcome.last_purchase", last=last))
         else:
-            lines.append(
-                say(lang, es="Aún no tienes pedidos con nosotros.", en="You have no orders yet.")
-            )
+            lines.append(t(lang, "customers.welcome.have_no"))
         contact = _on_file(customer, lang)
         if contact:
-            heading = say(lang, es="Datos registrados: ", en="On file: ")
+            heading = t(lang, "customers.welcome.on_file")
             lines.append(heading + " · ".join(contact))
-        lines.append(say(lang, es="¿En qué te ayudo hoy?", en="How can I help you today?"))
+        lines.append(t(lang, "customers.welcome.how_help"))
         facts: dict[str, Any] = {
             "customer": {
                 "id": customer.id,
@@ -306,37 +265,22 @@ class CustomersHandler:
         first = _first_name(customer)
         if not orders:
             return DomainResult(
-                reply=say(
-                    lang,
-                    es=f"{first}, aún no tienes pedidos registrados. ¿Te ayudo con tu primera "
-                    "compra?",
-                    en=f"{first}, you have no orders yet. Shall I help you with your first one?",
-                ),
+                reply=t(lang, "customers.history.first_order", first=first),
                 facts={"orders": []},
             )
-        lines = [say(lang, es=f"Tus últimos pedidos, {first}:", en=f"Your latest orders, {first}:")]
+        lines = [t(lang, "customers.history.latest_orders", first=first)]
         for order in orders:
             items = [f"{line.quantity} × {line.name}" for line in order.lines[:_ITEMS_SHOWN]]
             extra = len(order.lines) - _ITEMS_SHOWN
             if extra > 0:
-                items.append(say(lang, es=f"y {extra} más", en=f"and {extra} more"))
-            status = (
-                say(lang, es=" (cancelado)", en=" (cancelled)")
-                if order.status == "cancelled"
-                else ""
-            )
+                items.append(t(lang, "customers.history.extra_more", extra=extra))
+            status = t(lang, "customers.history.cancelled") if order.status == "cancelled" else ""
             total = money(order.total, order.currency, lang)
             lines.append(
                 f"• *#{order.id}* — {_date(order.created_at, lang)} — {total}{status}: "
                 + ", ".join(items)
             )
-        lines.append(
-            say(
-                lang,
-                es="¿Te ayudo con un nuevo pedido?",
-                en="Can I help you with a new order?",
-            )
-        )
+        lines.append(t(lang, "customers.history.help_new"))
         facts = {
             "orders": [
                 {

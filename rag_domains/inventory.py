@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.catalog.alternatives import alternatives
 from agent.catalog.search import ProductIndex, load_products
 from agent.domain import DomainResult, Offer, TurnContext
-from agent.i18n import money, say
+from agent.i18n import money
 from agent.models import Product
 from agent.text import normalize
+from agent.words import t
 
 CLEAR_WINNER = 1.25
 """A top hit scoring this many times the second one is the product the customer means."""
@@ -48,18 +49,14 @@ def _fact(product: Product) -> dict[str, Any]:
 
 
 def _units(count: int, language: str) -> str:
-    if language == "en":
-        return f"{count} in stock"
-    return f"{count} disponible" if count == 1 else f"{count} disponibles"
+    if count == 1:
+        return t(language, "inventory.units.one", count=count)
+    return t(language, "inventory.units.many", count=count)
 
 
 def _line(product: Product, language: str) -> str:
     price = money(product.price, product.currency, language)
-    stock = (
-        _units(product.stock, language)
-        if product.stock > 0
-        else say(language, es="agotado", en="out of stock")
-    )
+    stock = _units(product.stock, language) if product.stock > 0 else t(language, "inventory.line")
     return f"• *{product.name}* — {price} · {stock}"
 
 
@@ -74,9 +71,9 @@ def _named_in_full(product: Product, mentions: list[str]) -> bool:
 
 
 def _products_word(count: int, language: str) -> str:
-    if language == "en":
-        return "1 product" if count == 1 else f"{count} products"
-    return "1 producto" if count == 1 else f"{count} productos"
+    if count == 1:
+        return t(language, "inventory.products.one", count=count)
+    return t(language, "inventory.products.many", count=count)
 
 
 class InventoryHandler:
@@ -167,15 +164,15 @@ class InventoryHandler:
             parts.append(self._about_one(ctx, products[0]))
             if products[1:]:
                 parts.append(
-                    say(lang, es="También tengo:", en="We also have:")
+                    t(lang, "inventory.answer.also_have")
                     + "\n"
                     + "\n".join(_line(p, lang) for p in products[1:])
                 )
         else:
             heading = {
-                "price": say(lang, es="Estos son los precios:", en="Here are the prices:"),
-                "stock": say(lang, es="Esta es la disponibilidad:", en="Here is what we have:"),
-            }.get(sub or "", say(lang, es="Esto es lo que tengo:", en="Here is what I found:"))
+                "price": t(lang, "inventory.answer.here_prices"),
+                "stock": t(lang, "inventory.answer.here_what_have"),
+            }.get(sub or "", t(lang, "inventory.answer.here_what"))
             parts.append(heading + "\n" + "\n".join(_line(p, lang) for p in products))
         if found.unavailable is not None:
             parts.append(self._alternatives_text(lang, found))
@@ -197,36 +194,26 @@ class InventoryHandler:
         lang = ctx.language
         name = f"*{product.name}*"
         if product.price is None:
-            text = say(
-                lang,
-                es=f"El precio de {name} es a consultar.",
-                en=f"{name} is priced on request.",
-            )
+            text = t(lang, "inventory.about_one.price_on_request", name=name)
         else:
             price = f"*{money(product.price, product.currency, lang)}*"
-            text = say(lang, es=f"{name} cuesta {price}.", en=f"{name} costs {price}.")
+            text = t(lang, "inventory.about_one.price", name=name, price=price)
         wanted = self._quantity(ctx)
         if product.price is not None and wanted is not None and 1 < wanted <= product.stock:
             # "precio de 10 chalecos": what the ten cost, from the catalog's price.
             total = money(product.price * wanted, product.currency, lang)
-            text += " " + say(
-                lang, es=f"Los {wanted} suman *{total}*.", en=f"{wanted} come to *{total}*."
-            )
+            text += " " + t(lang, "inventory.about_one.total", wanted=wanted, total=total)
         if product.stock <= 0:
-            text += " " + say(
-                lang, es="Por ahora está *agotado*.", en="It is *out of stock* right now."
-            )
+            text += " " + t(lang, "inventory.about_one.out_of_stock")
         elif wanted is not None and wanted > product.stock:
-            text += " " + say(
-                lang,
-                es=f"Solo nos quedan *{product.stock}* (pediste {wanted}).",
-                en=f"We only have *{product.stock}* left (you asked for {wanted}).",
+            text += " " + t(
+                lang, "inventory.about_one.only_have", stock=product.stock, wanted=wanted
             )
         else:
-            text += " " + say(
+            text += " " + t(
                 lang,
-                es=f"Tenemos {_units(product.stock, lang)}.",
-                en=f"We have {product.stock} in stock.",
+                "inventory.about_one.in_stock",
+                units=_units(product.stock, lang),
             )
         return text
 
@@ -235,54 +222,31 @@ class InventoryHandler:
         assert found.unavailable is not None
         name = f"*{found.unavailable.name}*"
         if not found.alternatives:
-            return say(
+            return t(
                 lang,
-                es=f"No tengo otra opción disponible en {found.unavailable.category} para "
-                f"reemplazar {name} en este momento.",
-                en=f"I have no other {found.unavailable.category} option in stock to replace "
-                f"{name} right now.",
+                "inventory.alternatives.none_in_category",
+                category=found.unavailable.category,
+                name=name,
             )
         lines = "\n".join(_line(p, lang) for p in found.alternatives)
-        return (
-            say(
-                lang,
-                es=f"En lugar de {name} (agotado) te puedo ofrecer:",
-                en=f"Instead of {name} (out of stock) I can offer:",
-            )
-            + "\n"
-            + lines
-        )
+        return t(lang, "inventory.alternatives.instead", name=name) + "\n" + lines
 
     def _call_to_action(self, ctx: TurnContext, found: _Found) -> tuple[str, Offer | None]:
         """The closing question, and what a plain "yes" to it will do."""
         lang = ctx.language
         main = found.products[0]
         if found.clear and main.price is None:
-            question = say(
-                lang,
-                es="¿Quieres que un asesor te lo cotice?",
-                en="Shall I ask a sales advisor to quote it?",
-            )
+            question = t(lang, "inventory.call_to_action.shall_ask")
             return question, Offer("handoff", sku=main.sku, reason="price_on_request")
         if not any(_buyable(p) for p in [*found.products, *found.alternatives]):
-            return say(
-                lang, es="¿Te ayudo a buscar otro producto?", en="Shall I look for another?"
-            ), None
+            return t(lang, "inventory.call_to_action.shall_look"), None
         if found.clear and _buyable(main):
             wanted = self._quantity(ctx)
             offer = Offer("purchase.add", sku=main.sku, quantity=wanted or 1)
             if wanted:
-                return say(
-                    lang,
-                    es=f"¿Te agrego {wanted} al carrito?",
-                    en=f"Want me to add {wanted} to your cart?",
-                ), offer
-            return say(
-                lang, es="¿Te lo agrego al carrito?", en="Want me to add it to your cart?"
-            ), offer
-        return say(
-            lang, es="¿Te agrego alguno al carrito?", en="Want me to add one to your cart?"
-        ), None
+                return t(lang, "inventory.call_to_action.want_me_add_wanted", wanted=wanted), offer
+            return t(lang, "inventory.call_to_action.want_me_add"), offer
+        return t(lang, "inventory.call_to_action.want_me"), None
 
     @staticmethod
     def _quantity(ctx: TurnContext) -> int | None:
@@ -295,24 +259,16 @@ class InventoryHandler:
         categories = self._index.categories()
         if not categories:
             return DomainResult(
-                reply=say(
-                    lang,
-                    es="Todavía no tenemos productos publicados. Un asesor puede ayudarte.",
-                    en="We have no products published yet. A sales advisor can help you.",
-                ),
+                reply=t(lang, "inventory.catalog.have_no"),
                 facts={"categories": []},
             )
         lines = "\n".join(f"• {name} ({count})" for name, count in categories)
         reply = (
-            say(lang, es="Estas son nuestras categorías:", en="These are our categories:")
+            t(lang, "inventory.catalog.these_categories")
             + "\n"
             + lines
             + "\n\n"
-            + say(
-                lang,
-                es="¿Qué categoría te interesa? También puedes escribirme el producto que buscas.",
-                en="Which one interests you? You can also type the product you are looking for.",
-            )
+            + t(lang, "inventory.catalog.which_one")
         )
         facts = {"categories": [{"name": n, "count": c} for n, c in categories]}
         return DomainResult(reply=reply, facts=facts)
@@ -328,15 +284,9 @@ class InventoryHandler:
             return self._not_found(ctx, [category])
         count = _products_word(total, lang)
         heading = (
-            say(
-                lang, es=f"En *{category}* tenemos {count}:", en=f"In *{category}* we have {count}:"
-            )
+            t(lang, "inventory.category.all", category=category, count=count)
             if total <= len(products)
-            else say(
-                lang,
-                es=f"En *{category}* tenemos {count}; estos son algunos:",
-                en=f"In *{category}* we have {count}; here are some:",
-            )
+            else t(lang, "inventory.category.some", category=category, count=count)
         )
         question, offer = self._call_to_action(ctx, _Found(products=products, clear=False))
         listing = heading + "\n" + "\n".join(_line(p, lang) for p in products)
@@ -350,29 +300,15 @@ class InventoryHandler:
         categories = [name for name, _count in self._index.categories()]
         what = f"*{mentions[0]}*" if len(mentions) == 1 else None
         reply = (
-            say(
-                lang,
-                es=f"No encontré {what} en nuestro catálogo.",
-                en=f"I couldn't find {what} in our catalog.",
-            )
+            t(lang, "inventory.not_found.what", what=what)
             if what
-            else say(
-                lang,
-                es="No encontré ese producto en nuestro catálogo.",
-                en="I couldn't find that product in our catalog.",
-            )
+            else t(lang, "inventory.not_found.nothing")
         )
         if categories:
-            reply += " " + say(
-                lang,
-                es=f"Manejamos: {', '.join(categories)}. ¿Te muestro alguna de estas categorías?",
-                en=f"We carry: {', '.join(categories)}. Shall I show you one of them?",
+            reply += " " + t(
+                lang, "inventory.not_found.categories", categories=", ".join(categories)
             )
         else:
-            reply += " " + say(
-                lang,
-                es="Un asesor puede ayudarte a conseguirlo.",
-                en="A sales advisor can help you find it.",
-            )
+            reply += " " + t(lang, "inventory.not_found.advisor")
         facts = {"query": mentions or [ctx.text], "products": [], "categories": categories}
         return DomainResult(reply=reply, facts=facts)

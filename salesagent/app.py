@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -24,25 +22,41 @@ from agent.errors import (
     NotFoundError,
     SalesAgentError,
 )
+from agent.provided import (
+    COMPANY,
+    DISPATCHER,
+    ENGINE,
+    INDEX,
+    OUTPUTS,
+    SESSIONS,
+    SETTINGS,
+    Provided,
+)
 from agent.ratelimit import limit_public_chat
 from agent.request_guard import RequestGuard, RequestRefused
 from agent.settings import Settings, get_settings
+from channels.deps import CHANNELS, INTAKE, ODOO
 from channels.routes import CHANNEL_ROUTES
 from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
 from console import routes as console_routes
-from console.auth import ManagersOnly
+from console.auth import CONSOLE, ManagersOnly
 from exports import routes as export_routes
-from exports.schedule import run_cleanup, run_schedule
+from exports.routes import EXPORTS
 from metrics import routes as metrics_routes
-from salesagent.deps import RuntimeDep
+from salesagent.loops import background_loops
 from salesagent.runtime import Runtime
 from shop_api import mount_api
 from shop_api.docs import router as api_docs_router
 from storage import routes as storage_routes
+from storage.routes import STORAGE
 
 log = logging.getLogger(__name__)
+
+RUNTIME = Provided("runtime", Runtime)
+"""The whole runtime, for the wiring's own routes (health) and the server's banner."""
+RuntimeDep = Annotated[Runtime, Depends(RUNTIME.get)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,29 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SalesAgentError as err:  # `salesagent serve` prints it without the traceback
             app.state.startup_error = err
             raise
-        app.state.runtime = runtime
-        outbox_loop = asyncio.create_task(runtime.dispatcher.run())
-        if runtime.intake is not None:  # messages a stopped process stored but did not answer
-            await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
-        odoo_loop = asyncio.create_task(runtime.odoo.run()) if runtime.odoo else None
-        watch_loop = asyncio.create_task(runtime.console.watch()) if runtime.console else None
-        export_loops: list[asyncio.Task[None]] = []
-        if runtime.exports is not None:  # pending jobs left by a stopped process run now
-            export_loops.append(asyncio.create_task(runtime.exports.run()))
-            export_loops.append(asyncio.create_task(run_cleanup(runtime.exports)))
-            if runtime.daily is not None:
-                export_loops.append(
-                    asyncio.create_task(run_schedule(runtime.exports, runtime.daily))
-                )
-        try:
+        # Shutdown is the reverse: the loops are cancelled, then the runtime closes its parts.
+        async with runtime, background_loops() as loops:
+            provide(app, runtime)
+            for name, loop in runtime.loops.items():
+                loops.start(name, loop)
+            if runtime.intake is not None:  # messages a stopped process stored, not answered
+                await runtime.intake.jobs.resume(runtime.sessions, runtime.channels)
             yield
-        finally:
-            for loop in (outbox_loop, odoo_loop, watch_loop, *export_loops):
-                if loop is not None:
-                    loop.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await loop
-            await runtime.close()
 
     app = FastAPI(
         title="salesagent",
@@ -117,6 +116,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_api(app, settings)
     app.openapi_tags = [*(app.openapi_tags or []), export_routes.TAG]
     return app
+
+
+def provide(app: FastAPI, runtime: Runtime) -> None:
+    """Give the routes the runtime's parts, each under its key (agent/provided.py)."""
+    RUNTIME.give(app, runtime)
+    SETTINGS.give(app, runtime.settings)
+    SESSIONS.give(app, runtime.sessions)
+    ENGINE.give(app, runtime.engine)
+    DISPATCHER.give(app, runtime.dispatcher)
+    INDEX.give(app, runtime.index)
+    COMPANY.give(app, runtime.company)
+    OUTPUTS.give(app, runtime.outputs)
+    CHANNELS.give(app, runtime.channels)
+    INTAKE.give(app, runtime.intake)
+    ODOO.give(app, runtime.odoo)
+    CONSOLE.give(app, runtime.console)
+    EXPORTS.give(app, runtime.exports)
+    STORAGE.give(app, runtime.storage)
 
 
 async def health(runtime: RuntimeDep) -> JSONResponse:

@@ -25,6 +25,7 @@ from agent.errors import SalesAgentError
 from agent.messages import InboundMessage, TurnResult
 from agent.settings import Settings, get_settings
 from agent.voice.cli import voice_app
+from channels.odoo_livechat.quotations import PushState
 from salesagent.runtime import Runtime
 from salesagent.telegram_cli import telegram_app
 
@@ -93,11 +94,8 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
 
 
 async def _with_runtime(settings: Settings, work: Callable[[Runtime], Coroutine[Any, Any, T]]) -> T:
-    runtime = await Runtime.start(settings)
-    try:
+    async with await Runtime.start(settings) as runtime:
         return await work(runtime)
-    finally:
-        await runtime.close()
 
 
 @app.command()
@@ -329,12 +327,20 @@ def evaluate(
         str | None,
         typer.Option(help="offline, gemini or ollama (default: LLM_PROVIDER); adds model calls."),
     ] = None,
+    holdout: Annotated[
+        bool,
+        typer.Option(
+            "--holdout",
+            help="FILE is a holdout folder in the v2 format (utterances.jsonl with `lang`, "
+            "conversations.yaml with `expect`): per-language scores and turns right.",
+        ),
+    ] = False,
 ) -> None:
     """Score the understanding on labelled utterances, or run scripted conversations."""
     from salesagent.eval_runner import run_eval
 
     async def work(settings: Settings) -> bool:
-        report, passed = await run_eval(settings, file, provider=provider)
+        report, passed = await run_eval(settings, file, provider=provider, holdout=holdout)
         console.print(report, highlight=False)
         return passed
 
@@ -432,9 +438,7 @@ def odoo_sync_products() -> None:
         await upgrade_async(settings.database_url)
         db = create_engine(settings.database_url)
         try:
-            report = await sync_products(
-                client, create_sessionmaker(db), currency=settings.currency
-            )
+            report = await sync_products(client, create_sessionmaker(db))
         finally:
             await db.dispose()
             await client.close()
@@ -454,15 +458,40 @@ def odoo_sync_products() -> None:
 def odoo_status(
     limit: Annotated[int, typer.Option(help="How many of the newest orders to show.")] = 20,
 ) -> None:
-    """Orders pushed to Odoo as quotations: reference, or attempts and the last error."""
-    from rich.table import Table
-
+    """Whether the agent can work with Odoo (key, database, rights), then the quotations."""
+    from agent.errors import ConfigurationError
+    from channels.odoo_livechat.client import OdooClient
+    from channels.odoo_livechat.config import OdooConfig
     from channels.odoo_livechat.quotations import push_states
+    from channels.odoo_livechat.rights import OdooCheck, check_odoo
 
+    async def check(settings: Settings) -> OdooCheck | None:
+        try:
+            client = OdooClient(OdooConfig.from_settings(settings))
+        except ConfigurationError as err:
+            console.print(f"Odoo is not set up: {err}", highlight=False, soft_wrap=True)
+            return None
+        try:
+            return await check_odoo(client)
+        finally:
+            await client.close()
+
+    checked = _run(check)
+    if checked is not None:
+        console.print(checked.sentence, highlight=False, soft_wrap=True)
     states = _in_session(lambda s: push_states(s, limit=limit))
     if not states:
         console.print("no order has been queued for Odoo yet (ODOO_PUSH_ORDERS)")
-        return
+    else:
+        _print_push_states(states)
+    if checked is not None and not checked.ok:
+        raise typer.Exit(1)
+
+
+def _print_push_states(states: list[PushState]) -> None:
+    """The orders queued for Odoo as a table."""
+    from rich.table import Table
+
     table = Table("order", "created", "status", "Odoo", "attempts", "last error")
     for state in states:
         table.add_row(

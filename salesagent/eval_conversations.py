@@ -88,18 +88,20 @@ def load_scripts(path: Path) -> list[Script]:
     return scripts
 
 
-def _has(text: str, fragment: str) -> bool:
+def has_fragment(text: str, fragment: str) -> bool:
+    """Whether `text` holds `fragment`, both lowercased without accents."""
     return normalize(fragment) in normalize(text)
 
 
-def _check_lines(
+def check_lines(
     what: str, actual: list[tuple[str, int]], expected: list[ExpectedLine]
 ) -> list[str]:
+    """What differs between the (name, quantity) lines and the expected ones, none left over."""
     problems = []
     remaining = list(actual)
     for line in expected:
         match = next(
-            (a for a in remaining if _has(a[0], line.name) and a[1] == line.quantity), None
+            (a for a in remaining if has_fragment(a[0], line.name) and a[1] == line.quantity), None
         )
         if match is None:
             problems.append(f"{what}: no line '{line.name}' × {line.quantity} in {actual}")
@@ -124,13 +126,13 @@ def check_turn(turn: Turn, result: TurnResult) -> list[str]:
     if turn.owner is not None and result.owner.value != turn.owner:
         problems.append(f"owner {result.owner.value!r}, expected {turn.owner!r}")
     reply = result.reply or ""
-    problems += [f"reply lacks {f!r}" for f in turn.reply_contains if not _has(reply, f)]
-    if turn.reply_contains_any and not any(_has(reply, f) for f in turn.reply_contains_any):
+    problems += [f"reply lacks {f!r}" for f in turn.reply_contains if not has_fragment(reply, f)]
+    if turn.reply_contains_any and not any(has_fragment(reply, f) for f in turn.reply_contains_any):
         problems.append(f"reply has none of {turn.reply_contains_any!r}")
-    problems += [f"reply has {f!r}" for f in turn.reply_excludes if _has(reply, f)]
+    problems += [f"reply has {f!r}" for f in turn.reply_excludes if has_fragment(reply, f)]
     if turn.cart is not None:
         cart = [(line.name, line.quantity) for line in result.cart]
-        problems += _check_lines("cart", cart, turn.cart)
+        problems += check_lines("cart", cart, turn.cart)
     return problems
 
 
@@ -164,7 +166,7 @@ async def _check_order(runtime: Runtime, order_id: int | None, script: Script) -
     async with runtime.sessions() as session:
         order = (await session.execute(select(Order).where(Order.id == order_id))).scalar_one()
     lines = [(line.name, line.quantity) for line in order.lines]
-    problems = _check_lines("order", lines, script.final_order.lines)
+    problems = check_lines("order", lines, script.final_order.lines)
     expected_total = script.final_order.total
     if expected_total is not None and order.total != expected_total:
         problems.append(f"order total {order.total}, expected {expected_total}")

@@ -13,6 +13,15 @@ from agent.nlu.types import DialogState, Understanding
 from agent.seed import seed_demo
 from agent.settings import Settings
 from salesagent.eval_conversations import format_script_results, load_scripts, run_script
+from salesagent.eval_holdout import (
+    CONVERSATIONS,
+    UTTERANCES,
+    format_holdout,
+    load_holdout_conversations,
+    load_holdout_utterances,
+    run_conversation,
+    score_utterances,
+)
 from salesagent.runtime import Runtime
 
 MACRO_F1_TARGET = 0.92
@@ -22,10 +31,11 @@ PROVIDERS = ("offline", "gemini", "ollama")
 
 
 async def run_eval(
-    settings: Settings, path: Path, *, provider: str | None = None
+    settings: Settings, path: Path, *, provider: str | None = None, holdout: bool = False
 ) -> tuple[str, bool]:
-    """The report for `path` (.jsonl utterances; .yaml conversations or a folder of them),
-    and whether it met its target. The shop's own database is never touched.
+    """The report for `path` (.jsonl utterances; .yaml conversations or a folder of them; with
+    `holdout`, a folder in the v2 holdout format), and whether it met its target. The shop's
+    own database is never touched.
 
     `provider` overrides LLM_PROVIDER; with a model, the report adds the model calls made
     per utterance or per turn (retries included, cache hits not)."""
@@ -43,8 +53,9 @@ async def run_eval(
         if provider is not None:
             update["llm_provider"] = provider
         eval_settings = settings.model_copy(update=update)
-        runtime = await Runtime.start(eval_settings, migrate=False)
-        try:
+        async with await Runtime.start(eval_settings, migrate=False) as runtime:
+            if holdout:
+                return await _holdout(runtime, path)
             if path.suffix == ".jsonl":
                 return await _utterances(runtime, path)
             scripts = load_scripts(path)
@@ -52,8 +63,6 @@ async def run_eval(
             report = format_script_results(results)
             turns = sum(len(s.turns) for s in scripts)
             return report + _model_calls(runtime, turns, "turn"), all(r.passed for r in results)
-        finally:
-            await runtime.close()
 
 
 async def _utterances(runtime: Runtime, path: Path) -> tuple[str, bool]:
@@ -73,6 +82,24 @@ async def _utterances(runtime: Runtime, path: Path) -> tuple[str, bool]:
     report = evaluate_utterances(items, read)
     text = format_utterance_report(report) + _model_calls(runtime, len(items), "utterance")
     return text, report.macro_f1 >= MACRO_F1_TARGET
+
+
+async def _holdout(runtime: Runtime, folder: Path) -> tuple[str, bool]:
+    """Score a v2 holdout folder: its utterances, then its conversations (either may be absent)."""
+    utterances = conversations = None
+    if (folder / UTTERANCES).exists():
+        items = load_holdout_utterances(folder / UTTERANCES)
+        understander = runtime.engine.understander
+        async with runtime.sessions() as session:
+            await understander.prepare(session)
+        readings = [(await understander.read(i.text, i.state)).understanding for i in items]
+        utterances = score_utterances(items, readings)
+    if (folder / CONVERSATIONS).exists():
+        scripts = load_holdout_conversations(folder / CONVERSATIONS)
+        conversations = [await run_conversation(runtime, script) for script in scripts]
+    if utterances is None and conversations is None:
+        raise ConfigurationError(f"{folder} holds neither {UTTERANCES} nor {CONVERSATIONS}")
+    return format_holdout(utterances, conversations)
 
 
 def _model_calls(runtime: Runtime, count: int, unit: str) -> str:

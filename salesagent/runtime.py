@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.catalog.search import ProductIndex
+from agent.catalog.vocabulary import Vocabulary
 from agent.channel import CollectingOutput, OutputChannel
 from agent.company import CompanyInfo, load_company
 from agent.db import create_engine, create_sessionmaker
@@ -18,20 +22,23 @@ from agent.errors import StorageError
 from agent.jobs import TurnJobs
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
+from agent.nlu.model_store import load_or_train
 from agent.outbox import OutboxDispatcher
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
+from agent.words import use_shop_words
 from channels.guards import SenderGuard
 from channels.intake import Intake
 from channels.odoo_livechat.integration import OdooIntegration
+from channels.odoo_livechat.shop_facts import run_on_odoo
 from channels.registry import ChannelAdapter, build_channels, check_channels
 from channels.web.fanout import LocalFanOut
 from channels.web.output import WebOutput
 from console.service import StaffConsole
 from exports.jobs import ExportJobs
-from exports.schedule import DailyPlan
+from exports.schedule import DailyPlan, run_cleanup, run_schedule
 from rag_domains.company import CompanyHandler
 from rag_domains.customers import CustomersHandler
 from rag_domains.inventory import InventoryHandler
@@ -73,18 +80,46 @@ class Runtime:
     """Report jobs: started by the API, the console or the schedule, run in the background."""
     daily: DailyPlan | None = None
     """The daily exports (EXPORT_DAILY_AT), when set."""
+    loops: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
+    """The background loops the app's lifespan runs (salesagent/loops.py), by name."""
+    _opened: AsyncExitStack = field(default_factory=AsyncExitStack, init=False, repr=False)
+    """What `close` releases, in the reverse order of the start-up."""
 
     @classmethod
     async def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
-        """Migrate, seed the demo shop on first start (if enabled), and wire the parts."""
+        """Migrate, seed the demo shop on first start (if enabled), and wire the parts.
+
+        Each part that holds something is entered into one exit stack as it is made; a failure
+        half-way closes what was opened, in reverse, and `close` does the same later.
+        """
+        async with AsyncExitStack() as opened:
+            runtime = await cls._wire(settings, opened, migrate=migrate)
+            runtime._opened = opened.pop_all()
+        return runtime
+
+    async def close(self) -> None:
+        """Finish the turns and deliveries under way, then release every part (a second call
+        does nothing)."""
+        await self._opened.aclose()
+
+    async def __aenter__(self) -> Runtime:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @classmethod
+    async def _wire(cls, settings: Settings, opened: AsyncExitStack, *, migrate: bool) -> Runtime:
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
         company = load_company(settings.company_file)
+        use_shop_words(settings.shop_words_dir)  # an unknown id or placeholder stops it here
+        if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
+            settings, company = await run_on_odoo(settings, company)
+        vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
         llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
+        opened.push_async_callback(llm.close)
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
         daily = DailyPlan.from_settings(settings)  # and a malformed EXPORT_DAILY_*
-        channels: dict[str, ChannelAdapter] = {}
-        voice: VoiceNotes | None = None
-        console: StaffConsole | None = None
         if migrate:
             await upgrade_async(settings.database_url)
         db = create_engine(
@@ -94,75 +129,88 @@ class Runtime:
             pool_overflow=settings.database_pool_overflow,
             pool_timeout=settings.database_pool_timeout,
         )
+        opened.push_async_callback(db.dispose)
+        opened.push_async_callback(storage.close)
         try:
-            try:
-                await storage.start()
-            except StorageError as err:  # the chat works without it; each report tries again
-                log.warning("the file store is not ready; reports will try it again: %s", err)
-            sessions = create_sessionmaker(db)
-            exports = ExportJobs(settings=settings, db=db, sessions=sessions, storage=storage)
-            if settings.auto_seed_demo:
-                report = await seed_demo_if_empty(sessions)
-                if report is not None:
-                    log.info("seeded the demo shop: %s", report)
-            index = ProductIndex()
-            outputs: dict[str, OutputChannel] = {
-                name: CollectingOutput(name) for name in LOCAL_CHANNELS
-            }
-            outputs[WebOutput.name] = WebOutput(LocalFanOut(), sessions)
-            voice = VoiceNotes.from_settings(settings, sessions)
-            channels = build_channels(settings, sessions)
-            for name, adapter in channels.items():
-                outputs[name] = adapter.output
-                voice.add_fetcher(name, adapter.fetch_media)
-            # A half-set STAFF_TELEGRAM_* stops the start-up here, naming the variable.
-            console = StaffConsole.build(settings, sessions, company, llm)
-            outputs.update(console.outputs)
-            dispatcher = OutboxDispatcher(sessions, outputs)
-            handlers: dict[str, DomainHandler] = {
-                "inventory": InventoryHandler(index, limit=settings.search_results),
-                "sales": SalesHandler(index, currency=settings.currency),
-                "customers": CustomersHandler(),
-                "company": CompanyHandler(company),
-                "smalltalk": SmalltalkHandler(settings.shop_name),
-            }
-            engine = TurnEngine(
-                sessions=sessions,
-                settings=settings,
-                understander=Understander(
-                    index,
-                    refresh_seconds=settings.catalog_refresh_seconds,
-                    model=llm.reader,
-                    mode=settings.llm_mode,
-                    threshold=settings.nlu_confidence_threshold,
-                ),
-                handlers=handlers,
-                dispatcher=dispatcher,
-                llm=llm,
-                voice=voice,
-                handoff=console.policy,
-                listener=console.on_turn,
-            )
-            # A missing Odoo setting stops the start-up here, naming the variable.
-            odoo = OdooIntegration.build(settings, sessions, engine)
-            if odoo is not None:
-                outputs.update(odoo.outputs)
-            intake = Intake(sessions, TurnJobs(engine), SenderGuard.from_settings(settings))
-            for adapter in channels.values():
-                await adapter.start()
-            await console.start(dispatcher)
-            await llm.check()
-        except BaseException:
-            for adapter in channels.values():
-                await adapter.close()
-            if console is not None:
-                await console.close()
-            if voice is not None:
-                voice.close()
-            await llm.close()
-            await storage.close()
-            await db.dispose()
-            raise
+            await storage.start()
+        except StorageError as err:  # the chat works without it; each report tries again
+            log.warning("the file store is not ready; reports will try it again: %s", err)
+        sessions = create_sessionmaker(db)
+        exports = ExportJobs(settings=settings, db=db, sessions=sessions, storage=storage)
+        opened.push_async_callback(exports.close)
+        if settings.auto_seed_demo:
+            report = await seed_demo_if_empty(sessions)
+            if report is not None:
+                log.info("seeded the demo shop: %s", report)
+        index = ProductIndex(vocabulary)
+        # Trained from the corpus on the first start (seconds), read from disk after.
+        classifier = await asyncio.to_thread(load_or_train, settings.nlu_model_dir)
+        outputs: dict[str, OutputChannel] = {
+            name: CollectingOutput(name) for name in LOCAL_CHANNELS
+        }
+        outputs[WebOutput.name] = WebOutput(LocalFanOut(), sessions)
+        voice = VoiceNotes.from_settings(settings, sessions)
+        opened.push_async_callback(asyncio.to_thread, voice.close)
+        channels = build_channels(settings, sessions)
+        for name, adapter in channels.items():
+            opened.push_async_callback(adapter.close)
+            outputs[name] = adapter.output
+            voice.add_fetcher(name, adapter.fetch_media)
+        # A half-set STAFF_TELEGRAM_* stops the start-up here, naming the variable.
+        console = StaffConsole.build(settings, sessions, company, llm)
+        opened.push_async_callback(console.close)  # after the engine's deliveries
+        outputs.update(console.outputs)
+        dispatcher = OutboxDispatcher(sessions, outputs)
+        handlers: dict[str, DomainHandler] = {
+            "inventory": InventoryHandler(index, limit=settings.search_results),
+            "sales": SalesHandler(index, currency=settings.currency),
+            "customers": CustomersHandler(),
+            "company": CompanyHandler(company),
+            "smalltalk": SmalltalkHandler(
+                settings.shop_name, catalog=index if settings.odoo_shop else None
+            ),
+        }
+        engine = TurnEngine(
+            sessions=sessions,
+            settings=settings,
+            understander=Understander(
+                index,
+                refresh_seconds=settings.catalog_refresh_seconds,
+                model=llm.reader,
+                mode=settings.llm_mode,
+                threshold=settings.nlu_confidence_threshold,
+                classifier=classifier,
+            ),
+            handlers=handlers,
+            dispatcher=dispatcher,
+            llm=llm,
+            voice=voice,
+            handoff=console.policy,
+            listener=console.on_turn,
+        )
+        opened.push_async_callback(engine.drain_deliveries)  # after the turns that make them
+        # A missing Odoo setting stops the start-up here, naming the variable.
+        odoo = OdooIntegration.build(settings, sessions, engine)
+        if odoo is not None:
+            opened.push_async_callback(odoo.close)
+            outputs.update(odoo.outputs)
+        jobs = TurnJobs(engine)
+        opened.push_async_callback(jobs.close)  # first at shutdown: the turns under way
+        intake = Intake(sessions, jobs, SenderGuard.from_settings(settings))
+        for adapter in channels.values():
+            await adapter.start()
+        await console.start(dispatcher)
+        await llm.check()
+        loops: dict[str, Callable[[], Awaitable[None]]] = {
+            "outbox": dispatcher.run,
+            "waiting watch": console.watch,
+            "export runner": exports.run,
+            "export cleanup": partial(run_cleanup, exports),
+        }
+        if daily is not None:
+            loops["daily exports"] = partial(run_schedule, exports, daily)
+        if odoo is not None:
+            loops["odoo"] = odoo.run
         return cls(
             settings,
             db,
@@ -180,24 +228,5 @@ class Runtime:
             console=console,
             exports=exports,
             daily=daily,
+            loops=loops,
         )
-
-    async def close(self) -> None:
-        """Finish pending deliveries and release the database."""
-        if self.intake is not None:
-            await self.intake.jobs.close()
-        await self.engine.drain_deliveries()
-        if self.console is not None:
-            await self.console.close()
-        for adapter in self.channels.values():
-            await adapter.close()
-        if self.voice is not None:
-            await asyncio.to_thread(self.voice.close)
-        if self.odoo is not None:
-            await self.odoo.close()
-        if self.engine.llm is not None:
-            await self.engine.llm.close()
-        if self.exports is not None:
-            await self.exports.close()
-        await self.storage.close()
-        await self.db.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Coroutine
@@ -81,6 +80,7 @@ def poll_updates() -> None:
     """Take the bot's updates by polling (no public address needed) and answer them."""
     from channels.telegram.adapter import TelegramChannel
     from channels.telegram.polling import poll
+    from salesagent.loops import background_loops
     from salesagent.runtime import Runtime
 
     settings = get_settings()
@@ -90,23 +90,17 @@ def poll_updates() -> None:
 
     async def work() -> None:
         _config(settings, webhook=False)
-        runtime = await Runtime.start(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sign in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sign, stop.set)
-        outbox = asyncio.create_task(runtime.dispatcher.run())
-        try:
+        async with await Runtime.start(settings) as runtime, background_loops() as loops:
+            loops.start("outbox", runtime.dispatcher.run)
             telegram = runtime.channels[TelegramChannel.name]
             assert isinstance(telegram, TelegramChannel) and runtime.intake is not None
             await runtime.intake.jobs.resume(runtime.sessions, [TelegramChannel.name])
             console.print("polling Telegram for updates; Ctrl-C stops")
             taken = await poll(telegram, runtime.intake, stop=stop)
             console.print(f"stopped after {count(taken, 'message', 'messages')}")
-        finally:
-            outbox.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await outbox
-            await runtime.close()
 
     _run(work())

@@ -10,8 +10,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from agent.api_keys import authenticate
 from agent.errors import AuthenticationError, RateLimitedError
 from agent.models import ApiKey
+from agent.provided import SessionDep
 from agent.ratelimit import RateLimiter, client_address
-from salesagent.deps import SessionDep
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -10,9 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from agent.errors import AuthenticationError
 from agent.models import StaffRole
+from agent.provided import SessionDep
 from agent.ratelimit import RateLimiter
-from console.auth import session_user
-from salesagent.deps import SessionDep
+from console.auth import CONSOLE, session_user
 from shop_api.auth import api_rate_limiter, bearer, key_header, require_api_key
 
 
@@ -45,7 +45,7 @@ async def require_manager_or_key(
     if credentials is not None or header_key:
         key = await require_api_key(request, session, limiter, credentials, header_key)
         return Requester("api", key.name)
-    console = getattr(request.app.state.runtime, "console", None)
+    console = CONSOLE.find(request)
     user = await session_user(request, console) if console is not None else None
     if user is None:
         raise AuthenticationError(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import AfterValidator
 
 from agent.models import Owner
-from salesagent.deps import RuntimeDep, SessionDep
+from agent.provided import IndexDep, SessionDep
 from shop_api import conversations, customers, orders, products
 from shop_api.auth import require_api_key
 from shop_api.conversations import ConversationRow
@@ -99,7 +99,7 @@ product_routes = APIRouter(tags=["products"])
 )
 async def list_products(
     session: SessionDep,
-    runtime: RuntimeDep,
+    index: IndexDep,
     limit: Limit = 50,
     offset: Offset = 0,
     q: Annotated[
@@ -124,7 +124,7 @@ async def list_products(
     """Products matching every filter given, paginated; in creation order unless `q` ranks them."""
     rows, total = await products.list_products(
         session,
-        index=runtime.index,
+        index=index,
         limit=limit,
         offset=offset,
         q=q,

@@ -6,16 +6,22 @@ import time
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse
 
 from agent.errors import InvalidInputError
-from salesagent.deps import RuntimeDep
+from agent.provided import Provided
 from shop_api.managers import ManagerOrKeyDep
+from storage.base import Storage
 from storage.disposition import attachment
 from storage.local import EXPORTS_PREFIX, LocalStorage
 
 router = APIRouter(prefix="/files", tags=["files"])
+
+# mypy wants a concrete class for `type[T]`; the key only checks parts with isinstance.
+STORAGE = Provided("storage", Storage)  # type: ignore[type-abstract]
+"""Where reports are written: a folder, S3 or MinIO."""
+StorageDep = Annotated[Storage, Depends(STORAGE.get)]
 
 CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".zip": "application/zip"}
 
@@ -23,13 +29,12 @@ CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".zip": "application/zip"}
 @router.get("/exports/{name:path}", response_class=FileResponse)
 async def download_export(
     name: str,
-    runtime: RuntimeDep,
+    storage: StorageDep,
     expires: Annotated[int, Query(description="Unix time the link stops working")],
     token: Annotated[str, Query(max_length=100)],
     filename: Annotated[str | None, Query(max_length=300)] = None,
 ) -> FileResponse:
     """An export file through its signed link (local store only): 403 tampered or expired."""
-    storage = runtime.storage
     if not isinstance(storage, LocalStorage):  # s3 and minio links go to their own server
         raise HTTPException(404, "downloads are served by the storage server, not this one")
     key = EXPORTS_PREFIX + name
@@ -56,6 +61,6 @@ async def download_export(
 
 
 @router.get("/storage/info")
-async def storage_info(runtime: RuntimeDep, requester: ManagerOrKeyDep) -> dict[str, Any]:
+async def storage_info(storage: StorageDep, requester: ManagerOrKeyDep) -> dict[str, Any]:
     """Which store keeps the reports (backend, folder or bucket, endpoint); never a secret."""
-    return asdict(runtime.storage.info())
+    return asdict(storage.info())

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.catalog.vocabulary import BUILT_IN, Vocabulary
 from agent.models import Product
 from agent.quantities import NUMBER_VALUES, UNITS
 from agent.text import normalize, singular, tokens
@@ -96,6 +97,16 @@ _WORD_ALIASES = {
     "green": "verde", "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
     "boxes": "caja", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
     "halotron": "solkaflam", "hcfc": "solkaflam",
+    # Sizes, materials and colours of products outside the trade (Odoo's "Large Cabinet",
+    # "Customizable Desk (Aluminium, Grey)"): one word in either language.
+    "large": "grande", "big": "grande", "small": "pequeño", "pequeña": "pequeño",
+    "medium": "mediano", "mediana": "mediano", "customizable": "personalizable",
+    "custom": "personalizable", "wood": "madera", "wooden": "madera",
+    "aluminium": "aluminio", "aluminum": "aluminio", "plastic": "plastico",
+    "plastica": "plastico", "fabric": "tela", "wool": "lana", "gray": "gris", "grey": "gris",
+    "brown": "marron", "pink": "rosado", "rosada": "rosado", "purple": "morado",
+    "morada": "morado", "silver": "plateado", "plateada": "plateado", "gold": "dorado",
+    "golden": "dorado", "dorada": "dorado",
 }  # fmt: skip
 
 _PHRASE_ALIASES = {
@@ -216,7 +227,7 @@ def _alias_table(table: dict[str, str]) -> dict[tuple[str, ...], tuple[str, ...]
     for key, value in table.items():
         words = tuple(_words(key))
         if words:
-            out[words] = tuple(value.split())
+            out[words] = tuple(_words(value))  # "gris" is read as texts read it
     return out
 
 
@@ -322,6 +333,10 @@ class _Row:
     description: str
     synonyms: tuple[str, ...]
     attributes: tuple[str, ...]
+    translations: tuple[str, ...] = ()
+    """The vocabulary's words for what the name says, searched as synonyms (`_translated`)."""
+    kinds: tuple[str, ...] = ()
+    """The vocabulary's words for the kind of product the name names, for the understanding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +347,7 @@ class _Entry:
     head: str | None
     synonyms: tuple[str, ...]
     synonym_keywords: tuple[frozenset[str], ...]
+    kinds: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +420,8 @@ def _index_row(
     name = _canonical(_words(row.name))
     add(set(_with_bigrams(name)), _NAME)
     head = next((t for t in name if _is_word(t)), None)
-    add(frozenset().union(*(_field_terms(s) for s in row.synonyms)), _SYNONYM)
+    synonyms = row.synonyms + row.translations
+    add(frozenset().union(*(_field_terms(s) for s in synonyms)), _SYNONYM)
     add(_field_terms(row.category), _CATEGORY)
     if row.family:
         add(_field_terms(row.family), _FAMILY)
@@ -414,7 +431,7 @@ def _index_row(
     add(set(_canonical(_words(row.description))), _DESCRIPTION)
     sku = _sku_term(row.sku)
     weights[sku] = weights.get(sku, 0.0) + _SKU
-    names = [_split_name(name), *(_synonym_name(s) for s in row.synonyms)]
+    names = [_split_name(name), *(_synonym_name(s) for s in synonyms)]
     entry = _Entry(
         name=row.name,
         category=row.category,
@@ -422,11 +439,38 @@ def _index_row(
         head=head,
         synonyms=row.synonyms,
         synonym_keywords=tuple(keywords for keywords, _numbers in names[1:]),
+        kinds=row.kinds,
     )
     return entry, weights, names
 
 
-def _build(rows: Sequence[_Row]) -> _State:
+def _translated(row: _Row, vocabulary: Vocabulary) -> _Row:
+    """The row with the vocabulary's words for what its name says.
+
+    Searched as synonyms: the words search does not already read as the name's ("Customizable
+    Desk" gets "escritorio"; "Gabinete" no "cabinet", which search reads as "gabinete"). Known
+    to the understanding as kinds of product: every word of the groups but the name's first.
+    """
+    groups = vocabulary.groups_in(row.name)
+    if not groups:
+        return row
+    have = set(_canonical(_words(row.name)))
+    first = next(iter(_words(row.name)), None)
+    words = [word for group in groups for word in group]
+    return replace(
+        row,
+        translations=tuple(
+            word
+            for word in words
+            if not set(_canonical(_words(word))) <= have and word not in row.synonyms
+        ),
+        kinds=tuple(word for word in words if _words(word) != [first]),
+    )
+
+
+def _build(rows: Sequence[_Row], vocabulary: Vocabulary | None = None) -> _State:
+    if vocabulary is not None:
+        rows = [_translated(row, vocabulary) for row in rows]
     entries: dict[int, _Entry] = {}
     postings: dict[str, dict[int, float]] = {}
     called: dict[frozenset[str], list[_Name]] = {}
@@ -497,9 +541,14 @@ def _max_typos(word: str) -> int:
 
 
 class ProductIndex:
-    """Searchable text of the active products, rebuilt when the catalog changes."""
+    """Searchable text of the active products, rebuilt when the catalog changes.
 
-    def __init__(self) -> None:
+    Each product is also found by the words of `vocabulary` that mean what its name says, in
+    the other language or as the shop calls it.
+    """
+
+    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+        self._vocabulary = vocabulary or Vocabulary(BUILT_IN)
         self._state = _EMPTY
         self._signature: _Signature | None = None
         self._lock = asyncio.Lock()
@@ -550,7 +599,7 @@ class ProductIndex:
             for r in result
         ]
         # Pure Python work: off the event loop so other conversations keep flowing.
-        state = await asyncio.to_thread(_build, rows)
+        state = await asyncio.to_thread(_build, rows, self._vocabulary)
         self._state = state
         self._fuzzy = {}
         self._signature = signature
@@ -679,6 +728,13 @@ class ProductIndex:
     def terms(self) -> list[tuple[str, str, list[str]]]:
         """(name, category, synonyms) of every active product, for the NLU lexicon."""
         return [(e.name, e.category, list(e.synonyms)) for e in self._state.entries.values()]
+
+    def kinds(self) -> list[tuple[str, str]]:
+        """(word, category) of the vocabulary's words for the catalog's kinds of product, for
+        the NLU lexicon: "escritorio" of a catalog with "Customizable Desk"."""
+        return sorted(
+            {(kind, e.category) for e in self._state.entries.values() for kind in e.kinds}
+        )
 
     def _query_terms(self, query: str, state: _State) -> dict[str, float]:
         """Each term of the query with its weight: typos corrected, aliases applied."""

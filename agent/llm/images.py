@@ -6,12 +6,12 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.i18n import say
 from agent.llm.errors import LLMError, LLMOutputError
 from agent.llm.prompts import image_prompt
 from agent.llm.reading import ModelProduct, parse
 from agent.llm.service import LLMService, Spend
 from agent.llm.types import ImagePart, Prompt
+from agent.words import t
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,8 @@ def as_message(products: list[ModelProduct], caption: str, language: str) -> str
         return caption
     if any(p.quantity for p in products):
         items = ", ".join(f"{p.quantity or 1} {p.text}" for p in products)
-        line = say(language, es=f"quiero {items}", en=f"I want {items}")
+        line = t(language, "images.as_message.want", items=items)
     else:
         items = " y ".join(p.text for p in products)
-        line = say(language, es=f"¿tienen {items}?", en=f"do you have {items}?")
+        line = t(language, "images.as_message.have", items=items)
     return f"{caption}\n{line}" if caption.strip() else line

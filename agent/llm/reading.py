@@ -23,8 +23,8 @@ from agent.llm.privacy import Redactor
 from agent.llm.prompts import understanding_prompt
 from agent.llm.service import LLMService, Spend
 from agent.llm.types import Prompt
-from agent.models import SaleState
 from agent.nlu.numbers import read_number
+from agent.nlu.state_rules import refusal as state_refusal
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import INTENT_LABELS, DialogState, Entities, ProductMention, Understanding
 from agent.text import normalize, singular, tokens
@@ -89,23 +89,9 @@ def parse(text: str, shape: type[BaseModel]) -> Any:
         raise LLMOutputError(f"{kind}: {err.errors()[0]['msg']}") from err
 
 
-_NEEDS_SUMMARY = {"purchase.confirm", "purchase.deny"}
-_NEEDS_SALE = {"purchase.data"}
-_NEEDS_CART = {"purchase.change", "purchase.remove"}
-_OPEN_SALE = (SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
-
-
 def refusal(reading: ModelReading, state: DialogState) -> str | None:
     """Why the state of the conversation does not allow the proposed intent (None: it does)."""
-    intent = reading.intent
-    summary = state.sale_state == SaleState.READY_TO_CONFIRM
-    if intent in _NEEDS_SUMMARY and not summary and state.offer is None:
-        return f"{intent} with no summary or offer to answer"
-    if intent in _NEEDS_SALE and state.sale_state not in _OPEN_SALE:
-        return f"{intent} with no sale open"
-    if intent in _NEEDS_CART and not state.has_cart:
-        return f"{intent} with an empty cart"
-    return None
+    return state_refusal(reading.intent, state)
 
 
 def _numbers_said(text: str) -> set[int]:

@@ -64,6 +64,17 @@ class Evidence:
     """The message is nothing but product mentions (and quantities): "cascos", "2 extintores"."""
 
 
+@dataclass(frozen=True, slots=True)
+class RuleVerdict:
+    """The rules' intent, how sure they are, and the tier of the rule that chose it (5: a
+    handoff, a cancel or the answer to the summary; 4: what the customer asks about; 3: data
+    or products to add; 2: a bare product or quantity; 1: small talk; 0: nothing recognised)."""
+
+    intent: str
+    confidence: float
+    tier: int
+
+
 @dataclass(slots=True)
 class _Ballot:
     proposals: list[tuple[int, float, str]] = field(default_factory=list)
@@ -77,8 +88,8 @@ class _Ballot:
         return max(self.proposals, key=lambda proposal: proposal[:2])
 
 
-def decide(evidence: Evidence) -> tuple[str, float]:
-    """The intent (`top.sub`) of a message and how sure the reader is of it."""
+def decide(evidence: Evidence) -> RuleVerdict:
+    """The intent (`top.sub`) of a message, how sure the rules are of it, and the rule's tier."""
     ballot = _Ballot()
     # Nothing recognised: a model should read it (empty of words, it is surely nothing).
     ballot.propose(0, 0.3 if evidence.words else 0.2, "other")
@@ -113,7 +124,8 @@ def decide(evidence: Evidence) -> tuple[str, float]:
     elif Cue.CHANGE in cues and buying and not evidence.buyer.any():
         ballot.propose(4, 0.65, "purchase.change")  # "cambie eso"; "cambie el celular" is data
     if Cue.CART_TOTAL in cues:
-        ballot.propose(4, 0.92, "purchase.cart")
+        # "¿cuánto me sale todo?" while buying is the cart's total, not a product's price.
+        ballot.propose(4, 0.95 if buying else 0.92, "purchase.cart")
     if Cue.CART in cues:
         ballot.propose(4, 0.88 if buying else 0.65, "purchase.cart")
     if Cue.CHECKOUT in cues:
@@ -157,7 +169,8 @@ def decide(evidence: Evidence) -> tuple[str, float]:
     for cue, confidence in _SMALLTALK:
         if cue in cues:
             ballot.propose(1, confidence, cue.value)
-    return ballot.best[2], _honest(ballot)
+    tier, _, intent = ballot.best
+    return RuleVerdict(intent, _honest(ballot), tier)
 
 
 def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:

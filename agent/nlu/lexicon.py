@@ -108,8 +108,15 @@ class Lexicon:
         self._index()
 
     @classmethod
-    def from_products(cls, items: Iterable[tuple[str, str, Sequence[str]]]) -> Lexicon:
-        """The base vocabulary plus each product's (name, category, synonyms)."""
+    def from_products(
+        cls,
+        items: Iterable[tuple[str, str, Sequence[str]]],
+        kinds: Iterable[tuple[str, str]] = (),
+    ) -> Lexicon:
+        """The base vocabulary plus each product's (name, category, synonyms), and the
+        catalog's `kinds` (word, category): words for what its products are, in another
+        language ("escritorio" of "Customizable Desk"), searched for rather than read as the
+        name of a category."""
         lexicon = cls()
         votes: Counter[tuple[str, str]] = Counter()
         phrases: dict[tuple[str, ...], str] = {}
@@ -140,6 +147,12 @@ class Lexicon:
         for words, category in phrases.items():
             broad = all(word in GENERIC_MODIFIERS or word in CONNECTORS for word in words[1:])
             lexicon._add(Term(words, base.get(words[0], category), words[0], broad=broad))
+        for kind, category in kinds:
+            words = tuple(tokens(kind))
+            if len(words) == 1 and (not _is_product_word(words[0]) or lexicon.knows(words[0])):
+                continue  # a word of the trade or a name's head keeps its meaning
+            if words:
+                lexicon._add(Term(words, category, words[0], broad=False))
         lexicon._index()
         return lexicon
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from agent.nlu.classifier import IntentClassifier
+from agent.nlu.combine import combine
 from agent.nlu.contacts import read_contacts
 from agent.nlu.cues import Cue, find_cues
 from agent.nlu.ellipsis import another_size, follow_up
-from agent.nlu.intents import Evidence, decide
+from agent.nlu.intents import Evidence, RuleVerdict, decide
 from agent.nlu.language import detect_language
 from agent.nlu.lexicon import Lexicon
 from agent.nlu.products import ProductReading, read_products
@@ -30,14 +32,32 @@ _FOLLOW_UP_CONFIDENCE = 0.8
 
 
 class OfflineReader:
-    """Understands a message without any model, in well under two milliseconds."""
+    """Understands a message without any language model, in about a millisecond: the rules,
+    and the statistical classifier where the rules are not sure (agent/nlu/combine.py)."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, classifier: IntentClassifier | None = None) -> None:
         self._lexicon = lexicon
+        self._classifier = classifier
 
     def understand(self, text: str, state: DialogState) -> Understanding:
         """Intent, confidence, entities and language of one message, read in its context."""
         original = nfc(text)
+        evidence, language = self._evidence(original, state)
+        verdict = decide(evidence)
+        intent, confidence = verdict.intent, verdict.confidence
+        if self._classifier is not None:
+            intent, confidence = combine(verdict, self._classifier.predict(original, state), state)
+        entities = _entities(intent, evidence.products, evidence.buyer.entities)
+        intent, confidence = _in_context(intent, confidence, entities, evidence, original)
+        intent, before = _two_acts(intent, evidence)
+        return Understanding(intent, round(confidence, 2), entities, language, before)
+
+    def verdict(self, text: str, state: DialogState) -> RuleVerdict:
+        """What the rules alone make of a message (for measuring them against the classifier)."""
+        return decide(self._evidence(nfc(text), state)[0])
+
+    def _evidence(self, original: str, state: DialogState) -> tuple[Evidence, str]:
+        """What the rules find in a message, and its language."""
         buyer = read_contacts(original, fold(original), state, self._lexicon.knows)
         tokens = scan(buyer.remainder)
         words = [token.text for token in tokens if token.is_word]
@@ -55,22 +75,29 @@ class OfflineReader:
             state=state,
             only_products=_only_products(words, products),
         )
-        intent, confidence = decide(evidence)
-        entities = _entities(intent, products, buyer.entities)
-        more = (
-            another_size(fold(original), products.mentions[-1].text) if products.mentions else None
-        )
-        if more is not None and intent.startswith("purchase."):
-            entities.products.append(ProductMention(*more))
-            entities.quantity = None
-        said = None if products.mentions else follow_up(words, evidence.cues, state)
-        if said is not None and intent in _OPEN_TO_FOLLOW_UP:
-            intent, confidence = said.intent, _FOLLOW_UP_CONFIDENCE
-            if said.products:
-                entities.products = [ProductMention(text, qty) for text, qty in said.products]
-                entities.quantity = said.products[0][1] if len(said.products) == 1 else None
-        intent, before = _two_acts(intent, evidence)
-        return Understanding(intent, round(confidence, 2), entities, language, before)
+        return evidence, language
+
+
+def _in_context(
+    intent: str, confidence: float, entities: Entities, evidence: Evidence, original: str
+) -> tuple[str, float]:
+    """The reading completed by what was just discussed: another size of the product named
+    ("… talla 40 y 1 par talla 42"), or a follow-up on the product or topic in focus
+    ("¿y el de 20?", "¿y el domingo?"), whose products the entities then name in full."""
+    mentions = evidence.products.mentions
+    more = another_size(fold(original), mentions[-1].text) if mentions else None
+    if more is not None and intent.startswith("purchase."):
+        entities.products.append(ProductMention(*more))
+        entities.quantity = None
+    said = None if mentions else follow_up(evidence.words, evidence.cues, evidence.state)
+    # A new quantity without a word of change ("y 2 de la 42") is a guess a follow-up beats.
+    guessed_change = intent == "purchase.change" and Cue.CHANGE not in evidence.cues
+    if said is None or (intent not in _OPEN_TO_FOLLOW_UP and not guessed_change):
+        return intent, confidence
+    if said.products:
+        entities.products = [ProductMention(text, qty) for text, qty in said.products]
+        entities.quantity = said.products[0][1] if len(said.products) == 1 else None
+    return said.intent, _FOLLOW_UP_CONFIDENCE
 
 
 def _two_acts(intent: str, evidence: Evidence) -> tuple[str, str | None]:

@@ -10,19 +10,19 @@ the customer is told what happens.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import handoff_triggers
 from agent.domain import DomainHandler, DomainResult, Offer, TurnContext
 from agent.handoff import HandoffPolicy
-from agent.i18n import say
 from agent.models import Conversation, Message, Sale, SaleState
 from agent.nlu.consent import explicit_yes
 from agent.nlu.types import Understanding
 from agent.turn.understand import Understood
 from agent.understanding import Reading
+from agent.words import t
 
 ROUTES = {
     "inventory": "inventory",
@@ -64,21 +64,21 @@ async def answer(
     language = understanding.language
     triggers = handoff.triggers
     if not text:
-        reply = say(
-            language,
-            es="No recibí ningún texto. ¿Me cuentas qué necesitas?",
-            en="I didn't get any text. What do you need?",
-        )
+        reply = t(language, "turn.answer")
         return Reply(DomainResult(reply=reply), "engine")
-    if understanding.top == "handoff":
-        offered = offer.reason if offer is not None and offer.intent == "handoff" else None
-        if offered is None and not triggers.on(handoff_triggers.REQUEST):
-            return Reply(DomainResult(reply=_no_person(handoff, language)), "handoff")
-        reason = offered or handoff_triggers.CUSTOMER_REQUEST
-        return await _hand_over(session, handoff, conversation, reason, understanding, text)
     early = triggers.before(
         text, understanding, model_down=reading.model_down, unsure=reading.unsure
     )
+    offered = offer.reason if offer is not None and offer.intent == "handoff" else None
+    if understanding.top == "handoff" and not (offered or early or triggers.requested(text)):
+        # Read as wanting a person only for anger or a complaint the shop does not hand over.
+        understanding = replace(understanding, intent="other", confidence=0.3)
+    if understanding.top == "handoff":
+        if offered is None and early is None and not triggers.on(handoff_triggers.REQUEST):
+            return Reply(DomainResult(reply=_no_person(handoff, language)), "handoff")
+        # A complaint read as a request for a person keeps its reason (and its apology).
+        reason = offered or early or handoff_triggers.CUSTOMER_REQUEST
+        return await _hand_over(session, handoff, conversation, reason, understanding, text)
     if early is not None:
         return await _hand_over(session, handoff, conversation, early, understanding, text)
     name = route(understanding, sale)
@@ -135,24 +135,12 @@ async def photo_for_person(
 ) -> Reply:
     """The answer to a photo no model could read: a person looks, or the customer is asked."""
     if not handoff.triggers.on(handoff_triggers.UNSERVABLE):
-        reply = say(
-            language,
-            es="Recibí tu imagen y quedó guardada, pero no puedo verla. ¿Me cuentas en "
-            "palabras qué producto necesitas?",
-            en="I got your picture and it is saved, but I can't see it. Could you tell me "
-            "in words which product you need?",
-        )
+        reply = t(language, "turn.photo_for_person.saved")
         return Reply(DomainResult(reply=reply), "engine")
     await handoff.request(
         session, conversation, reason=IMAGE_HANDOFF_REASON, text=text or "(imagen)"
     )
-    reply = say(
-        language,
-        es="Recibí tu imagen y quedó guardada. Una persona de nuestro equipo la va a revisar "
-        "y te escribe por aquí en un momento.",
-        en="I got your picture and it is saved. A member of our team will look at it and "
-        "write to you here shortly.",
-    )
+    reply = t(language, "turn.photo_for_person")
     return Reply(
         DomainResult(reply=reply, handoff_reason=IMAGE_HANDOFF_REASON),
         "handoff",
@@ -181,11 +169,7 @@ def unconfirmed(reading: Reading, text: str, sale: Sale | None) -> Understanding
 
 
 def _still_open(language: str) -> str:
-    return say(
-        language,
-        es="Tu pedido sigue pendiente: responde *sí* para confirmarlo o *no* para cambiar algo.",
-        en="Your order is still open: reply *yes* to confirm it or *no* to change something.",
-    )
+    return t(language, "turn.still_open")
 
 
 def route(understanding: Understanding, sale: Sale | None) -> str:
@@ -225,15 +209,5 @@ def _no_person(handoff: HandoffPolicy, language: str) -> str:
     """The answer to a request for a person while that trigger is off."""
     company = handoff.company
     phone = company.phone if company is not None else None
-    call = (
-        say(language, es=f" Si prefieres, llámanos al {phone}.", en=f" Or call us: {phone}.")
-        if phone
-        else ""
-    )
-    return say(
-        language,
-        es="Por este chat te sigo atendiendo yo: puedo mostrarte productos y precios y tomar "
-        f"tu pedido.{call}",
-        en="I'll keep helping you in this chat: I can show you products and prices and take "
-        f"your order.{call}",
-    )
+    call = t(language, "turn.no_person.call_us", phone=phone) if phone else ""
+    return t(language, "turn.no_person", call=call)

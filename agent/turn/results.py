@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent import inbox
 from agent.db import transaction
 from agent.domain import DomainResult
-from agent.i18n import say
 from agent.messages import CartLine, InboundMessage, ProductRef, TurnResult
 from agent.models import Conversation, InboxItem, InboxStatus, Sale, utcnow
 from agent.nlu.types import Understanding
+from agent.words import t
 
 
 def turn_result(
@@ -62,13 +62,7 @@ async def record_failure(
     """Mark the chat's pending messages failed (with the error) and return the apology."""
     result = TurnResult(
         chat_id=message.external_chat_id,
-        reply=say(
-            language,
-            es="Lo siento, tuve un problema procesando tu mensaje. Ya quedó registrado; "
-            "¿me lo repites en un momento?",
-            en="Sorry, I had a problem processing your message. It is recorded; "
-            "could you repeat it in a moment?",
-        ),
+        reply=t(language, "turn.record_failure"),
         intent="other",
         confidence=0.0,
         sale_state=None,

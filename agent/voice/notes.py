@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import transaction
-from agent.i18n import say
 from agent.models import Conversation, Direction, InboxItem, Message
 from agent.settings import Settings
 from agent.voice.fetch import LocalFiles, MediaFetcher
 from agent.voice.model import ModelStatus
 from agent.voice.transcriber import NO_MODEL, Transcriber, UnheardNote
+from agent.words import t
 
 log = logging.getLogger(__name__)
 
@@ -67,37 +67,13 @@ def unheard(rows: Iterable[InboxItem], text: str) -> str | None:
 def unheard_reply(reason: str, language: str, *, max_seconds: float | None = None) -> str:
     """What the customer is told about a note that could not be understood."""
     if reason == NO_MODEL:
-        return say(
-            language,
-            es="Ahora mismo no puedo escuchar notas de voz. ¿Me escribes lo que necesitas? "
-            "Te respondo enseguida.",
-            en="I can't listen to voice notes right now. Could you write what you need? "
-            "I'll answer right away.",
-        )
+        return t(language, "voice.unheard.no_model")
     if reason == "too_long":
         limit = f" ({max_seconds:.0f} s)" if max_seconds else ""
-        return say(
-            language,
-            es=f"Tu nota de voz es más larga de lo que puedo escuchar{limit}. "
-            "¿Me la envías más corta, o me escribes lo que necesitas?",
-            en=f"Your voice note is longer than I can listen to{limit}. "
-            "Could you send a shorter one, or write what you need?",
-        )
+        return t(language, "voice.unheard.too_long", limit=limit)
     if reason == "too_large":
-        return say(
-            language,
-            es="El audio es demasiado grande para mí. ¿Me envías una nota de voz más corta "
-            "o me escribes lo que necesitas?",
-            en="That audio file is too large for me. Could you send a shorter voice note "
-            "or write what you need?",
-        )
-    return say(
-        language,
-        es="No pude entender tu nota de voz. ¿Me escribes lo que necesitas, o me envías otra "
-        "nota hablando un poco más despacio y sin ruido alrededor?",
-        en="I couldn't understand your voice note. Could you write what you need, or send "
-        "another one speaking a little slower, away from noise?",
-    )
+        return t(language, "voice.unheard.too_large")
+    return t(language, "voice.unheard")
 
 
 class VoiceNotes:

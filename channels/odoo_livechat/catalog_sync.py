@@ -1,16 +1,21 @@
 """Odoo as the catalog's source: `product.product` imported through the catalog's own upsert.
 
-Each sellable product (`sale_ok`) becomes a product of the agent's catalog by SKU: the internal
-reference (`default_code`), or `ODOO-<id>` for a product without one. Name, sale price
-(`list_price`; 0 means price on request), on-hand quantity (`qty_available`, when the stock app
-is installed), category (`categ_id`, its last level) and sales description are Odoo's; the
-shop's own synonyms, family and attributes in the agent are kept. An archived product is
-deactivated. Products that exist only in the agent are left alone.
+Each sellable variant (`product.product` with `sale_ok`) becomes a product of the agent's catalog
+by SKU: the internal reference (`default_code`), or `ODOO-<id>` for a variant without one or
+sharing it with another. Name with the variant's attribute values ("Customizable Desk (Steel,
+White)": `display_name` without the reference, in the company's language), the variant's sale
+price (`lst_price`: the template's price plus the values' extra; 0 means price on request) in
+the company's currency, on-hand quantity of the variant (`qty_available`, when the stock app is
+installed), category (`categ_id`, its last level) and sales description are Odoo's; the shop's
+own synonyms, family and attributes in the agent are kept. An archived product is deactivated.
+Products that exist only in the agent are left alone.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Collection, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,11 +25,21 @@ from agent.catalog.import_types import ProductData
 from agent.catalog.importer import ImportReport, upsert_products
 from agent.db import transaction
 from channels.odoo_livechat.client import OdooClient
+from channels.odoo_livechat.shop_facts import read_shop
 
 log = logging.getLogger(__name__)
 
 MODEL = "product.product"
-WANTED = ("name", "default_code", "list_price", "qty_available", "categ_id", "description_sale")
+WANTED = (
+    "display_name",
+    "name",
+    "default_code",
+    "lst_price",
+    "list_price",
+    "qty_available",
+    "categ_id",
+    "description_sale",
+)
 ALWAYS = ("active",)
 PAGE = 500
 SKU_PREFIX = "ODOO-"
@@ -34,22 +49,28 @@ KEEP = frozenset({"synonyms", "family", "attributes"})
 DEFAULT_CATEGORY = "General"
 
 
-def odoo_sku(record: dict[str, Any]) -> str:
-    """The agent's SKU for an Odoo product."""
+def odoo_sku(record: dict[str, Any], shared: Collection[str] = ()) -> str:
+    """The agent's SKU for an Odoo variant: its reference, unless none or `shared` by others."""
     code = record.get("default_code")
-    return code.strip() if isinstance(code, str) and code.strip() else f"{SKU_PREFIX}{record['id']}"
+    if isinstance(code, str) and code.strip() and code.strip() not in shared:
+        return code.strip()
+    return f"{SKU_PREFIX}{record['id']}"
 
 
-def to_product(record: dict[str, Any], *, currency: str) -> ProductData:
-    """One `product.product` as the catalog's product."""
-    price = _decimal(record.get("list_price"))
+def to_product(
+    record: dict[str, Any], *, currency: str, shared: Collection[str] = ()
+) -> ProductData:
+    """One `product.product` (a variant) as the catalog's product."""
+    price = _decimal(record.get("lst_price", record.get("list_price")))
     stock = record.get("qty_available")
     category = record.get("categ_id")
     category_name = category[1] if isinstance(category, list | tuple) and len(category) > 1 else ""
     description = record.get("description_sale")
+    sku = odoo_sku(record, shared)
+    name = record.get("display_name") or record.get("name")
     return ProductData(
-        sku=odoo_sku(record),
-        name=str(record.get("name") or odoo_sku(record)).strip(),
+        sku=sku,
+        name=str(name or sku).strip(),
         category=str(category_name).split(" / ")[-1].strip() or DEFAULT_CATEGORY,
         description=description.strip() if isinstance(description, str) else "",
         price=price if price else None,
@@ -59,8 +80,8 @@ def to_product(record: dict[str, Any], *, currency: str) -> ProductData:
     )
 
 
-async def fetch_products(client: OdooClient) -> list[dict[str, Any]]:
-    """Every sellable product, archived ones included, page by page."""
+async def fetch_products(client: OdooClient, *, lang: str) -> list[dict[str, Any]]:
+    """Every sellable variant, archived ones included, page by page, named in `lang`."""
     known = await client.call(MODEL, "fields_get", attributes=["type"])
     fields = [name for name in WANTED if name in known] + list(ALWAYS)
     if "qty_available" not in known:
@@ -75,7 +96,7 @@ async def fetch_products(client: OdooClient) -> list[dict[str, Any]]:
             offset=len(records),
             limit=PAGE,
             order="id",
-            context={"active_test": False},
+            context={"active_test": False, "display_default_code": False, "lang": lang},
         )
         records.extend(page)
         if len(page) < PAGE:
@@ -83,16 +104,31 @@ async def fetch_products(client: OdooClient) -> list[dict[str, Any]]:
 
 
 async def sync_products(
-    client: OdooClient, sessions: async_sessionmaker[AsyncSession], *, currency: str
+    client: OdooClient, sessions: async_sessionmaker[AsyncSession]
 ) -> ImportReport:
     """Import Odoo's products into the catalog in one transaction; what changed."""
-    records = await fetch_products(client)
+    shop = await read_shop(client)
+    records = await fetch_products(client, lang=shop.lang)
     report = ImportReport(format="odoo", rows=len(records))
-    products = [(number, to_product(r, currency=currency)) for number, r in enumerate(records, 1)]
+    shared = _shared_codes(records)
+    products = [
+        (number, to_product(r, currency=shop.currency, shared=shared))
+        for number, r in enumerate(records, 1)
+    ]
     async with transaction(sessions) as session:
         await upsert_products(session, products, report, keep=KEEP)
     log.info("Odoo product sync: %s", report)
     return report
+
+
+def _shared_codes(records: Iterable[dict[str, Any]]) -> frozenset[str]:
+    """Internal references more than one variant has: none of them can be a SKU."""
+    codes = Counter(
+        code.strip()
+        for record in records
+        if isinstance(code := record.get("default_code"), str) and code.strip()
+    )
+    return frozenset(code for code, times in codes.items() if times > 1)
 
 
 def _decimal(value: Any) -> Decimal | None:

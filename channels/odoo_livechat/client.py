@@ -62,6 +62,13 @@ class OdooClient:
             log.info("Odoo at %s is version %s", self.config.url, self._major)
         return self._major
 
+    async def user_id(self, context: dict[str, Any]) -> int:
+        """The id of the agent's Odoo user: the login's on 18 (whose `context_get` may not say
+        it), the `uid` of `res.users.context_get` (the `context` given) on 19."""
+        if await self.major_version() < JSON2_FROM:
+            return await self._login()
+        return int(context["uid"])
+
     async def call(
         self, model: str, method: str, *, ids: Sequence[int] | None = None, **kwargs: Any
     ) -> Any:

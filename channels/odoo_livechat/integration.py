@@ -23,6 +23,8 @@ from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secre
 from channels.odoo_livechat.livechat import OdooLivechat
 from channels.odoo_livechat.output import LivechatOutput
 from channels.odoo_livechat.quotations import QuotationOutput, queue_new_orders
+from channels.odoo_livechat.rights import check_odoo
+from channels.odoo_livechat.shop_facts import read_shop
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ class OdooIntegration:
                 settings=settings,
             )
         if settings.odoo_push_orders:
-            quotations = QuotationOutput(client, sessions)
+            quotations = QuotationOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
             outputs[quotations.name] = quotations
         return cls(
             settings=settings,
@@ -87,7 +89,7 @@ class OdooIntegration:
 
     async def sync_products(self) -> ImportReport:
         """Import Odoo's products into the catalog now."""
-        return await sync_products(self.client, self._sessions, currency=self.settings.currency)
+        return await sync_products(self.client, self._sessions)
 
     async def run(self) -> None:
         """Background work until cancelled: unanswered turns, order queue, product schedule."""
@@ -95,7 +97,7 @@ class OdooIntegration:
             resumed = await self.livechat.resume_pending()
             if resumed:
                 log.info("resumed %s Odoo livechat turns left pending", resumed)
-        loops = []
+        loops = [self._check()]  # alongside the work: a slow Odoo does not hold it back
         if self.settings.odoo_push_orders:
             loops.append(self._every(QUEUE_INTERVAL_SECONDS, self._queue_orders))
         minutes = self.settings.odoo_sync_products_minutes
@@ -108,6 +110,30 @@ class OdooIntegration:
         if self.livechat is not None:
             await self.livechat.drain()
         await self.client.close()
+
+    async def _check(self) -> None:
+        """Say at start what would keep the agent from working with Odoo (a wrong key, a
+        missing right), and a currency other than the agent's."""
+        try:
+            checked = await check_odoo(self.client)
+            shop = await read_shop(self.client) if checked.ok else None
+        except Exception:  # a background task's edge: the Odoo work goes on regardless
+            log.exception("the Odoo check at start failed")
+            return
+        if shop is None:
+            log.warning("%s", checked.sentence)
+            return
+        log.info("%s", checked.sentence)
+        if shop.currency and shop.currency != self.settings.currency:
+            log.warning(
+                "Odoo's company sells in %s but CURRENCY is %s: products come in %s, carts "
+                "and orders are in %s; set CURRENCY=%s (or ODOO_SHOP=true)",
+                shop.currency,
+                self.settings.currency,
+                shop.currency,
+                self.settings.currency,
+                shop.currency,
+            )
 
     async def _queue_orders(self) -> None:
         await queue_new_orders(self._sessions)

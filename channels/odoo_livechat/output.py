@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import handoff
 from agent.db import transaction
-from agent.i18n import say
 from agent.models import Conversation, Direction, Handoff, Message, Owner
+from agent.words import t
 from channels.odoo_livechat.client import OdooClient, OdooError
 from channels.odoo_livechat.events import CHANNEL, channel_of
 
@@ -45,15 +45,7 @@ def to_html(text: str) -> str:
 
 def no_operator_message(language: str) -> str:
     """What the visitor is told when nobody of the shop can take the chat now."""
-    return say(
-        language,
-        es="Intenté pasarte con un asesor, pero en este momento no hay nadie disponible. Sigo "
-        "aquí para ayudarte: puedo mostrarte productos y precios y tomar tu pedido. Si prefieres "
-        "hablar con una persona, escríbenos de nuevo más tarde.",
-        en="I tried to pass you to a member of our team, but nobody is available right now. I'm "
-        "still here to help: I can show you products and prices and take your order. To talk to "
-        "a person, write to us again later.",
-    )
+    return t(language, "odoo.no_operator_message")
 
 
 def without_operator(text: str, handler: str | None, language: str) -> str:

@@ -4,10 +4,18 @@ Every few seconds new orders (confirmed, from a conversation, never queued) get 
 on the `odoo_orders` channel in the same transaction that marks them `queued`, so an order is
 queued once. Delivering the row pushes the quotation: the customer is found in Odoo by
 national id (`vat` = cédula) or created as a `res.partner`, the products by internal reference
-(the SKU), and the `sale.order` is created with the order's quantities and prices and
-`origin = "salesagent #<order id>"`. Before creating, Odoo is searched for that origin, so a
-retry after a lost answer finds the first quotation instead of making a second one. Failures
-stay on the outbox row (`last_error`, retried with backoff; `salesagent odoo status` shows them).
+(the SKU), and the `sale.order` is created with the order's quantities, the configured
+salesperson and `origin = "salesagent #<order id>"`. Before creating, Odoo is searched for that
+origin, so a retry after a lost answer finds the first quotation instead of making a second one.
+Failures stay on the outbox row (`last_error`, retried with backoff; `salesagent odoo status`
+shows them).
+
+Prices are Odoo's: the lines are created without a unit price, so Odoo prices them as its own
+salespeople's are (the partner's pricelist when one applies, else the variant's sales price).
+The agent then reads the lines back and, where Odoo's price differs from the one it quoted,
+takes Odoo's on its order and tells the customer the quotation's total in the conversation.
+Sending the agent's price instead would let a stale catalog sell below Odoo's price, and
+would skip the customer's pricelist.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, cast, select
@@ -22,7 +31,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from agent.db import transaction
-from agent.models import Customer, Order, OutboxItem, OutboxStatus, utcnow
+from agent.i18n import money
+from agent.models import (
+    Conversation,
+    Customer,
+    Direction,
+    Message,
+    Order,
+    OutboxItem,
+    OutboxStatus,
+    utcnow,
+)
+from agent.outbox import queue
+from agent.words import t
 from channels.odoo_livechat.catalog_sync import SKU_PREFIX
 from channels.odoo_livechat.client import OdooClient, OdooError
 
@@ -78,19 +99,36 @@ class QuotationOutput:
 
     name = CHANNEL
 
-    def __init__(self, client: OdooClient, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        client: OdooClient,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        salesperson: int | None = None,
+    ) -> None:
         self._client = client
         self._sessions = sessions
+        self._salesperson = salesperson
 
     async def send_text(self, external_chat_id: str, text: str) -> str | None:
         """Push the order the row names (`external_chat_id` is its id)."""
-        return await push_order(self._client, self._sessions, int(external_chat_id))
+        return await push_order(
+            self._client, self._sessions, int(external_chat_id), salesperson=self._salesperson
+        )
 
 
 async def push_order(
-    client: OdooClient, sessions: async_sessionmaker[AsyncSession], order_id: int
+    client: OdooClient,
+    sessions: async_sessionmaker[AsyncSession],
+    order_id: int,
+    *,
+    salesperson: int | None = None,
 ) -> str:
-    """Create the order's quotation in Odoo unless it exists; its Odoo reference."""
+    """Create the order's quotation in Odoo unless it exists, at Odoo's prices; its reference.
+
+    `salesperson` is the Odoo user (`res.users` id) the quotation is assigned to; None leaves
+    Odoo's default, the agent's own user.
+    """
     async with sessions() as session:
         order = await session.scalar(
             select(Order)
@@ -102,31 +140,102 @@ async def push_order(
     if order.odoo_ref:
         return order.odoo_ref
     origin = origin_of(order.id)
+    products = await _product_ids(client, order)
     found = await client.call(
         "sale.order", "search_read", domain=[["origin", "=", origin]], fields=["name"], limit=1
     )
     if found:
         odoo_id, reference = int(found[0]["id"]), str(found[0]["name"])
     else:
-        values = {
+        values: dict[str, Any] = {
             "partner_id": await _partner(client, order.customer),
             "origin": origin,
             "order_line": [
-                [0, 0, {"product_id": product, "product_uom_qty": qty, "price_unit": price}]
-                for product, qty, price in await _lines(client, order)
+                [0, 0, {"product_id": products[line.sku], "product_uom_qty": line.quantity}]
+                for line in order.lines
             ],
             "note": f"Pedido #{order.id} tomado por el asistente de ventas ({order.channel}).",
         }
+        if salesperson is not None:
+            values["user_id"] = salesperson
         odoo_id = await client.create("sale.order", values)
         read = await client.call("sale.order", "read", ids=[odoo_id], fields=["name"])
         reference = str(read[0]["name"])
+    prices = await _odoo_prices(client, odoo_id)
     async with transaction(sessions) as session:
-        row = await session.get(Order, order.id)
+        row = await session.scalar(
+            select(Order).where(Order.id == order.id).options(selectinload(Order.lines))
+        )
         assert row is not None
+        quoted = row.total
+        if _take_odoo_prices(row, products, prices):
+            await _tell_customer(session, row, reference, quoted)
         row.odoo_id, row.odoo_ref, row.odoo_status = odoo_id, reference, PUSHED
         row.odoo_pushed_at = utcnow()
     log.info("order #%s is quotation %s in Odoo", order.id, reference)
     return reference
+
+
+async def _odoo_prices(client: OdooClient, odoo_id: int) -> dict[int, Decimal]:
+    """The unit price, after discount, Odoo gave each product of the quotation."""
+    lines = await client.call(
+        "sale.order.line",
+        "search_read",
+        domain=[["order_id", "=", odoo_id]],
+        fields=["product_id", "price_unit", "discount"],
+    )
+    prices: dict[int, Decimal] = {}
+    for line in lines:
+        product = line.get("product_id")
+        if isinstance(product, list) and product:
+            unit = Decimal(str(line["price_unit"])) * (
+                1 - Decimal(str(line["discount"] or 0)) / 100
+            )
+            prices[int(product[0])] = unit.quantize(Decimal("0.01"))
+    return prices
+
+
+def _take_odoo_prices(order: Order, products: dict[str, int], prices: dict[int, Decimal]) -> bool:
+    """Set the order's lines to Odoo's prices; True when one changed."""
+    changed = False
+    for line in order.lines:
+        price = prices.get(products[line.sku])
+        if price is not None and price != line.unit_price:
+            log.info(
+                "order #%s: %s is %s in Odoo, not %s", order.id, line.sku, price, line.unit_price
+            )
+            line.unit_price, line.line_total = price, price * line.quantity
+            changed = True
+    if changed:
+        order.total = sum((line.line_total for line in order.lines), Decimal(0))
+    return changed
+
+
+async def _tell_customer(
+    session: AsyncSession, order: Order, reference: str, quoted: Decimal
+) -> None:
+    """Tell the customer, in their conversation, the total of Odoo's quotation."""
+    if order.conversation_id is None:
+        return
+    conversation = await session.get(Conversation, order.conversation_id)
+    if conversation is None:
+        return
+    language = conversation.language
+    total = money(order.total, order.currency, language)
+    before = money(quoted, order.currency, language)
+    text = t(
+        language,
+        "odoo.quotation_total",
+        order_id=order.id,
+        reference=reference,
+        total=total,
+        before=before,
+    )
+    await queue(
+        session,
+        conversation,
+        Message(conversation_id=conversation.id, direction=Direction.OUTBOUND, text=text),
+    )
 
 
 async def _partner(client: OdooClient, customer: Customer) -> int:
@@ -152,8 +261,8 @@ async def _partner(client: OdooClient, customer: Customer) -> int:
     return await client.create("res.partner", values)
 
 
-async def _lines(client: OdooClient, order: Order) -> list[tuple[int, int, float]]:
-    """(Odoo product id, quantity, unit price) of each line; every SKU must be in Odoo."""
+async def _product_ids(client: OdooClient, order: Order) -> dict[str, int]:
+    """The Odoo product (variant) id of each line's SKU; every SKU must be in Odoo."""
     by_id = {
         line.sku: int(line.sku[len(SKU_PREFIX) :]) for line in order.lines if _odoo_id(line.sku)
     }
@@ -172,7 +281,7 @@ async def _lines(client: OdooClient, order: Order) -> list[tuple[int, int, float
         raise OdooError(
             f"order #{order.id}: no Odoo product has the internal reference {', '.join(missing)}"
         )
-    return [(by_id[line.sku], line.quantity, float(line.unit_price)) for line in order.lines]
+    return by_id
 
 
 def _odoo_id(sku: str) -> bool:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.requests import HTTPConnection
 
 from agent.errors import ChannelAuthError, NotFoundError
+from channels.deps import ODOO
 from channels.odoo_livechat import signing
 from channels.odoo_livechat.livechat import OdooLivechat
-from salesagent.deps import RuntimeDep
-from salesagent.runtime import Runtime
 
 router = APIRouter(tags=["odoo"])
 
 
-def livechat_of(runtime: Runtime) -> OdooLivechat:
-    """The runtime's Odoo livechat channel; 404 when ODOO_LIVECHAT_ENABLED is off."""
-    channel = runtime.odoo.livechat if runtime.odoo is not None else None
+def livechat_of(connection: HTTPConnection) -> OdooLivechat:
+    """The Odoo livechat channel; 404 when ODOO_LIVECHAT_ENABLED is off."""
+    odoo = ODOO.find(connection)
+    channel = odoo.livechat if odoo is not None else None
     if channel is None:
         raise NotFoundError("the Odoo livechat channel is not enabled (ODOO_LIVECHAT_ENABLED)")
     return channel
@@ -29,9 +32,10 @@ def livechat_of(runtime: Runtime) -> OdooLivechat:
         422: {"description": "A signed body that is not an event."},
     },
 )
-async def livechat_webhook(request: Request, runtime: RuntimeDep) -> dict[str, str]:
+async def livechat_webhook(
+    request: Request, channel: Annotated[OdooLivechat, Depends(livechat_of)]
+) -> dict[str, str]:
     """Verify the addon's signature, store the message once, and answer before the turn runs."""
-    channel = livechat_of(runtime)
     if not all(
         request.headers.get(h) for h in (signing.TIMESTAMP_HEADER, signing.SIGNATURE_HEADER)
     ):

@@ -15,12 +15,12 @@ from fastapi import APIRouter, File, Form, UploadFile
 from agent import inbox
 from agent.clean_text import require_clean
 from agent.messages import InboundMessage, MediaRef, TurnResult
+from agent.provided import EngineDep, SessionsDep, SettingsDep
 from agent.voice.formats import sniff_audio
 from channels.web.deps import WebOutputDep
 from channels.web.output import CHANNEL
 from channels.web.turns import answer
 from channels.web.uploads import read_upload
-from salesagent.deps import EngineDep, RuntimeDep, SettingsDep
 
 router = APIRouter(tags=["chat"])
 
@@ -53,7 +53,7 @@ async def chat_audio(
     engine: EngineDep,
     settings: SettingsDep,
     output: WebOutputDep,
-    runtime: RuntimeDep,
+    sessions: SessionsDep,
     chat_id: Annotated[str, Form(min_length=1, max_length=200, description="The chat id.")],
     audio: Annotated[
         UploadFile,
@@ -87,7 +87,7 @@ async def chat_audio(
         media=(MediaRef(kind="voice", url=str(path), content_type=note.content_type),),
     )
     result = await answer(engine, output, inbound)
-    async with runtime.sessions() as session:
+    async with sessions() as session:
         row = await inbox.find(session, inbound)
     heard = [str(m["transcript"]) for m in row.media if m.get("transcript")]
     return AudioTurnResult(**result.model_dump(), transcript=" ".join(heard) or None)

@@ -9,8 +9,8 @@ from fastapi import Depends
 
 from agent.channel import OutputChannel
 from agent.errors import ConfigurationError
+from agent.provided import OutputsDep
 from channels.web.output import CHANNEL, WebOutput
-from salesagent.deps import RuntimeDep
 
 
 def web_output(outputs: Mapping[str, OutputChannel]) -> WebOutput:
@@ -21,9 +21,9 @@ def web_output(outputs: Mapping[str, OutputChannel]) -> WebOutput:
     return output
 
 
-def get_web_output(runtime: RuntimeDep) -> WebOutput:
-    """The web output of the process's runtime."""
-    return web_output(runtime.outputs)
+def get_web_output(outputs: OutputsDep) -> WebOutput:
+    """The web output of the running product."""
+    return web_output(outputs)
 
 
 WebOutputDep = Annotated[WebOutput, Depends(get_web_output)]

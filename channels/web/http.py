@@ -11,12 +11,12 @@ from pydantic import BaseModel, Field, field_validator
 import agent
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, TurnResult
+from agent.provided import EngineDep, OutputsDep, SessionDep, SettingsDep
 from channels.web.deps import WebOutputDep
 from channels.web.fanout import LocalFanOut
 from channels.web.history import ChatHistory, chat_history, shop_counts
 from channels.web.output import CHANNEL
 from channels.web.turns import answer
-from salesagent.deps import EngineDep, RuntimeDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["chat"])
 
@@ -87,14 +87,13 @@ async def chat_health(output: WebOutputDep) -> dict[str, Any]:
 
 
 @router.get("/info", tags=["health"])
-async def info(runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
+async def info(settings: SettingsDep, outputs: OutputsDep, session: SessionDep) -> dict[str, Any]:
     """Version, language-model provider, channels enabled and the shop's counts."""
-    settings = runtime.settings
     return {
         "name": "salesagent",
         "version": agent.__version__,
         "shop": settings.shop_name,
         "llm_provider": getattr(settings, "llm_provider", None) or "offline",
-        "channels": sorted(runtime.outputs),
+        "channels": sorted(outputs),
         "counts": await shop_counts(session),
     }

@@ -16,11 +16,11 @@ from fastapi import APIRouter, File, Form, UploadFile
 from agent.clean_text import require_clean
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, MediaRef, TurnResult
+from agent.provided import EngineDep, SettingsDep
 from channels.web.deps import WebOutputDep
 from channels.web.output import CHANNEL
 from channels.web.turns import answer
 from channels.web.uploads import read_upload
-from salesagent.deps import EngineDep, SettingsDep
 
 router = APIRouter(tags=["chat"])
 

@@ -7,18 +7,21 @@ only ever run as JavaScript (`nosniff`), and is never a page itself.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.i18n import money
 from agent.models import Product
+from agent.provided import CompanyDep, SessionDep, SettingsDep
+from agent.words import N_, Labels
+from agent.words.catalogue import LANGUAGES
 from channels.web.origins import OriginPolicy
-from salesagent.deps import RuntimeDep, SessionDep
 
 STATIC = Path(__file__).parent / "static"
 # The demo page's template (templates/demo.html), autoescaped: the shop's texts are shown as text.
@@ -38,6 +41,39 @@ WIDGET_HEADERS = {
     "cross-origin-resource-policy": "cross-origin",
     "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
 }
+
+
+WIDGET_WORDS = {
+    "title": N_("widget.title"),
+    "open": N_("widget.open"),
+    "close": N_("widget.close"),
+    "send": N_("widget.send"),
+    "placeholder": N_("widget.placeholder"),
+    "label": N_("widget.label"),
+    "log": N_("widget.log"),
+    "connecting": N_("widget.connecting"),
+    "online": N_("widget.online"),
+    "offline": N_("widget.offline"),
+    "typing": N_("widget.typing"),
+    "older": N_("widget.older"),
+    "human": N_("widget.human"),
+    "refused": N_("widget.refused"),
+    "unread": N_("widget.unread"),
+    "welcome": N_("widget.welcome"),
+    "you": N_("widget.you"),
+    "agent": N_("widget.agent"),
+    "pending": N_("widget.pending"),
+}
+"""The widget's labels, by the names its script uses."""
+_EMPTY_WORDS = "var WORDS = { es: {}, en: {} };"
+"""The table in static/widget.js that the served script carries the catalogue's words in."""
+
+
+def widget_script() -> str:
+    """The widget's script with its labels from the catalogue, in every language."""
+    words = {language: dict(Labels(language, WIDGET_WORDS)) for language in LANGUAGES}
+    filled = f"var WORDS = {json.dumps(words, ensure_ascii=False)};"
+    return (STATIC / "widget.js").read_text(encoding="utf-8").replace(_EMPTY_WORDS, filled, 1)
 
 
 def page_headers(policy: OriginPolicy) -> dict[str, str]:
@@ -62,29 +98,28 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/widget.js")
-async def widget() -> FileResponse:
+async def widget() -> Response:
     """The embeddable chat widget (one script, no dependencies)."""
-    return FileResponse(
-        STATIC / "widget.js",
-        media_type="text/javascript; charset=utf-8",
-        headers=WIDGET_HEADERS,
+    return Response(
+        widget_script(), media_type="text/javascript; charset=utf-8", headers=WIDGET_HEADERS
     )
 
 
 @router.get("/", response_class=HTMLResponse)
-async def demo_page(runtime: RuntimeDep, session: SessionDep) -> HTMLResponse:
+async def demo_page(
+    company: CompanyDep, settings: SettingsDep, session: SessionDep
+) -> HTMLResponse:
     """The demo shop's page, with the chat widget on it."""
-    company = runtime.company
     products = await featured_products(session)
     page = TEMPLATES.get_template("demo.html").render(
-        shop_name=runtime.settings.shop_name,
+        shop_name=settings.shop_name,
         about=company.about.text("es"),
         address=f"{company.address}, {company.city}",
         phone=company.phone,
         products=products,
-        currency=runtime.settings.currency,
+        currency=settings.currency,
     )
-    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(runtime.settings)))
+    return HTMLResponse(page, headers=page_headers(OriginPolicy.from_settings(settings)))
 
 
 async def featured_products(session: AsyncSession, *, limit: int = 8) -> list[Product]:

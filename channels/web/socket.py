@@ -21,16 +21,20 @@ from typing import Any, cast
 
 from fastapi import APIRouter, WebSocket, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.clean_text import text_problem
+from agent.engine import TurnEngine
 from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
-from channels.web.deps import web_output
+from agent.outbox import OutboxDispatcher
+from agent.provided import DispatcherDep, EngineDep, SessionsDep, SettingsDep
+from agent.settings import Settings
+from channels.web.deps import WebOutputDep
 from channels.web.origins import OriginPolicy
 from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
 from channels.web.senders import staff_names
-from salesagent.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +131,28 @@ def error_event(chat_id: str, code: str, message: str, field: str | None = None)
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class SocketParts:
+    """What a chat socket uses of the running product."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    dispatcher: OutboxDispatcher
+    engine: TurnEngine
+
+
 @router.websocket("/ws/chat/{chat_id}")
-async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
+async def chat_socket(
+    websocket: WebSocket,
+    chat_id: str,
+    settings: SettingsDep,
+    sessions: SessionsDep,
+    dispatcher: DispatcherDep,
+    engine: EngineDep,
+    output: WebOutputDep,
+) -> None:
     """One customer's socket on a chat: messages in, events out."""
-    runtime = cast(Runtime, websocket.app.state.runtime)
-    policy = OriginPolicy.from_settings(runtime.settings)
+    policy = OriginPolicy.from_settings(settings)
     origin = websocket.headers.get("origin")
     allowed = policy.allows(
         origin, host=websocket.headers.get("host"), secure=websocket.url.scheme == "wss"
@@ -145,18 +166,19 @@ async def chat_socket(websocket: WebSocket, chat_id: str) -> None:
         reason = f"the chat id must be 1 to {MAX_CHAT_ID} printable characters"
         await websocket.close(status.WS_1008_POLICY_VIOLATION, reason)
         return
-    await ChatSocket(websocket, chat_id, runtime, web_output(runtime.outputs)).run()
+    parts = SocketParts(settings, sessions, dispatcher, engine)
+    await ChatSocket(websocket, chat_id, parts, output).run()
 
 
 class ChatSocket:
     """The tasks of one socket: read frames, run turns in order, send events, heartbeat."""
 
     def __init__(
-        self, websocket: WebSocket, chat_id: str, runtime: Runtime, output: WebOutput
+        self, websocket: WebSocket, chat_id: str, parts: SocketParts, output: WebOutput
     ) -> None:
         self.websocket = websocket
         self.chat_id = chat_id
-        self.runtime = runtime
+        self.parts = parts
         self.output = output
         self.turns: asyncio.Queue[ChatFrame | None] = asyncio.Queue(MAX_QUEUED_TURNS)
 
@@ -166,8 +188,8 @@ class ChatSocket:
         try:
             async with self.output.fanout.subscribe(self.chat_id) as subscription:
                 subscription.put(await self._status())
-                waiting = await self.runtime.dispatcher.take_waiting(CHANNEL, self.chat_id)
-                async with self.runtime.sessions() as session:
+                waiting = await self.parts.dispatcher.take_waiting(CHANNEL, self.chat_id)
+                async with self.parts.sessions() as session:
                     senders = await staff_names(
                         session, (row.message_id for row in waiting if row.message_id)
                     )
@@ -195,7 +217,7 @@ class ChatSocket:
             await worker
 
     async def _status(self) -> Event:
-        async with self.runtime.sessions() as session:
+        async with self.parts.sessions() as session:
             owner = (
                 await session.execute(
                     select(Conversation.owner).where(
@@ -210,12 +232,12 @@ class ChatSocket:
             "chat_id": self.chat_id,
             "resumed": owner is not None,
             "owner": owner or "bot",
-            "heartbeat_seconds": self.runtime.settings.web_heartbeat_seconds,
+            "heartbeat_seconds": self.parts.settings.web_heartbeat_seconds,
             "timestamp": timestamp(),
         }
 
     async def _read(self, subscription: EventQueue) -> None:
-        limit = self.runtime.settings.max_message_chars
+        limit = self.parts.settings.max_message_chars
         while True:
             received = await self.websocket.receive()
             if received["type"] == "websocket.disconnect":
@@ -258,7 +280,7 @@ class ChatSocket:
                 return
 
     async def _beat(self, subscription: EventQueue) -> None:
-        interval = self.runtime.settings.web_heartbeat_seconds
+        interval = self.parts.settings.web_heartbeat_seconds
         while True:
             await asyncio.sleep(interval)
             subscription.put({"type": "ping", "timestamp": timestamp()})
@@ -307,7 +329,7 @@ class ChatSocket:
                     await publish("response_start")
                 reached = max(reached, await publish("response_chunk", content=piece))
 
-            result = await self.runtime.engine.handle(inbound, on_chunk=on_chunk)
+            result = await self.parts.engine.handle(inbound, on_chunk=on_chunk)
             if result.reply and reached:
                 mark(result.reply)  # seen live: the outbox must not show it again
             if not started:

@@ -14,10 +14,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from agent import deliveries
 from agent.db import transaction
+from agent.provided import SessionsDep
 from channels.deps import IntakeDep, WhatsAppDep
 from channels.whatsapp.adapter import INBOUND_PATH, STATUS_PATH
 from channels.whatsapp.output import CHANNEL
-from salesagent.deps import RuntimeDep
 
 router = APIRouter(tags=["whatsapp"])
 
@@ -43,7 +43,7 @@ async def twilio_whatsapp(request: Request, whatsapp: WhatsAppDep, intake: Intak
 
 
 @router.post(STATUS_PATH, response_class=Response, responses=_REFUSED)
-async def twilio_status(request: Request, whatsapp: WhatsAppDep, runtime: RuntimeDep) -> Response:
+async def twilio_status(request: Request, whatsapp: WhatsAppDep, sessions: SessionsDep) -> Response:
     """Twilio's report on a reply it was given (queued, sent, delivered, read, failed...)."""
     form = await request.form()
     whatsapp.verify(request.url.path, request.url.query, form, request.headers.get(SIGNATURE))
@@ -52,7 +52,7 @@ async def twilio_status(request: Request, whatsapp: WhatsAppDep, runtime: Runtim
     if sid and status:
         code = str(form.get("ErrorCode") or "") or None
         detail = str(form.get("ErrorMessage") or "") or None
-        async with transaction(runtime.sessions) as session:
+        async with transaction(sessions) as session:
             await deliveries.report(
                 session,
                 channel=CHANNEL,

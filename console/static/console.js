@@ -15,6 +15,8 @@
   const liveState = document.getElementById("live-state");
   const conversationId = body.dataset.conversation || null;
   const FRAGMENT = { Accept: "text/x-fragment" };
+  // The words this script writes, from the catalogue (console/words.py), in the page's console-words meta.
+  const TEXT = JSON.parse(document.querySelector('meta[name="console-words"]').content).console;
 
   function toLogin() {
     const next = location.pathname + location.search;
@@ -136,7 +138,7 @@
     const out = await res.json();
     if (out.phrased && document.getElementById("summary") === box) {
       box.textContent = out.summary;
-      box.title = "Redactado por el modelo a partir de los datos de la conversación";
+      box.title = TEXT.drafted;
     }
   }
 
@@ -156,12 +158,11 @@
     }, 60);
   }
 
-  const CHANNELS = { whatsapp: "WhatsApp", telegram: "Telegram", web: "chat web" };
   function handle(event) {
     if (event.type !== "conversation") return;
     if (event.change === "handoff") {
-      const where = CHANNELS[event.channel] || event.channel;
-      say("Nueva conversación esperando asesor: " + where + " " + event.chat_id +
+      const where = TEXT.channels[event.channel] || event.channel;
+      say(TEXT.new_waiting + where + " " + event.chat_id +
           (event.reason_label ? " · " + event.reason_label : ""));
     }
     if (page === "list") schedule("list");
@@ -175,7 +176,7 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/console/ws");
     socket.onopen = () => {
-      if (liveState) liveState.textContent = "En vivo";
+      if (liveState) liveState.textContent = TEXT.live;
       body.dataset.live = "open";
       delay = 1000;
       if (everOpen) {
@@ -196,7 +197,7 @@
     socket.onclose = (closed) => {
       body.dataset.live = "closed";
       if (closed.code === 1008) return toLogin();
-      if (liveState) liveState.textContent = "Sin conexión; reintentando…";
+      if (liveState) liveState.textContent = TEXT.reconnecting;
       setTimeout(connect, delay + Math.random() * 500);
       delay = Math.min(delay * 2, 30000);
     };
@@ -219,7 +220,7 @@
       if (res.status === 401) return toLogin();
       const out = await res.json().catch(() => ({}));
       if (!res.ok) {
-        notice(out.detail || "No se pudo hacer: inténtalo de nuevo.", true);
+        notice(out.detail || TEXT.not_done, true);
       } else {
         notice(out.notice || "", false);
         if (form.dataset.action === "reply" || form.dataset.action === "note") form.reset();
@@ -227,7 +228,7 @@
       await refreshLive();
       schedule("count");
     } catch (err) {
-      notice("Sin conexión con el servidor: inténtalo de nuevo.", true);
+      notice(TEXT.unreachable, true);
     } finally {
       if (button) button.disabled = false;
     }

@@ -1,7 +1,8 @@
 // The managers' dashboard: charts drawn with the vendored Chart.js from the summary's JSON.
 // The server renders the figures for the range in the address; this script draws the charts,
 // and when the range or the channel changes it fetches the summary again and redraws (figures
-// formatted as the server formats them). Texts are set with textContent, never as HTML.
+// formatted as the server formats them). Texts are set with textContent, never as HTML; their
+// words come from the catalogue, in the page's console-words meta (console/words.py).
 (() => {
   "use strict";
 
@@ -15,16 +16,8 @@
 
   const BRAND = "#b42318";
   const PALETTE = ["#b42318", "#1d4ed8", "#166534", "#9a3412", "#6d28d9", "#0e7490", "#a16207", "#57606a"];
-  const CHANNELS = { web: "Chat web", whatsapp: "WhatsApp", telegram: "Telegram", odoo: "Odoo", cli: "Terminal" };
-  const INTENTS = {
-    inventory: "Productos y precios",
-    purchase: "Compra",
-    customer: "Sus datos y pedidos",
-    company: "La empresa",
-    handoff: "Pedir un asesor",
-    smalltalk: "Saludos",
-    other: "Otro",
-  };
+  const WORDS = JSON.parse(document.querySelector('meta[name="console-words"]').content);
+  const TEXT = WORDS.dashboard.text;
 
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#57606a";
@@ -53,7 +46,7 @@
     return value < 1000 ? comma(value.toFixed(1)) + " ms" : comma((value / 1000).toFixed(1)) + " s";
   }
   const usd = (text) => "US$" + comma(Number(text).toFixed(4));
-  const channelName = (name) => CHANNELS[name] || name;
+  const channelName = (name) => WORDS.channels[name] || name;
   const shortDay = (iso) => iso.slice(8, 10) + "/" + iso.slice(5, 7);
   const cut = (text, n) => (text.length > n ? text.slice(0, n - 1) + "…" : text);
 
@@ -70,22 +63,22 @@
     const orders = s.sales.orders;
     const conversations = s.funnel.conversations;
     set("fig-revenue", money(s.sales.revenue));
-    set("sub-revenue", count(orders, "pedido", "pedidos"));
+    set("sub-revenue", count(orders, TEXT.order_one, TEXT.order_many));
     set("fig-average", orders ? money(String(Math.round(Number(s.sales.revenue) / orders))) : "—");
     set("fig-conversations", String(conversations));
-    set("sub-conversations", count(s.funnel.closed, "compró", "compraron") + " (" + percent(conversations ? s.funnel.closed / conversations : null) + ")");
+    set("sub-conversations", count(s.funnel.closed, TEXT.bought_one, TEXT.bought_many) + " (" + percent(conversations ? s.funnel.closed / conversations : null) + ")");
     set("fig-handoff", percent(s.handoffs.rate));
-    set("sub-handoff", s.handoffs.handed + " de " + s.handoffs.conversations);
+    set("sub-handoff", s.handoffs.handed + TEXT.handed_of + s.handoffs.conversations);
     set("fig-wait", seconds(s.handoffs.wait_seconds.p50));
-    set("sub-wait", "mediana · p95 " + seconds(s.handoffs.wait_seconds.p95));
+    set("sub-wait", TEXT.median_p95 + seconds(s.handoffs.wait_seconds.p95));
     set("fig-reply", milliseconds(s.reply_ms.p50));
-    set("sub-reply", "mediana · p95 " + milliseconds(s.reply_ms.p95));
+    set("sub-reply", TEXT.median_p95 + milliseconds(s.reply_ms.p95));
     set("fig-llm", String(s.llm.calls));
-    set("sub-llm", s.llm.prompt_tokens + s.llm.completion_tokens + " tokens");
+    set("sub-llm", s.llm.prompt_tokens + s.llm.completion_tokens + TEXT.tokens);
     set("fig-cost", usd(s.llm.cost_usd));
     const days = s.sales.by_day.length;
     const label = (iso) => iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4);
-    set("dash-range", label(s.from) + " – " + label(s.to) + " (" + count(days, "día", "días") + ")" + (s.channel ? " · " + channelName(s.channel) : ""));
+    set("dash-range", label(s.from) + " – " + label(s.to) + " (" + count(days, TEXT.day_one, TEXT.day_many) + ")" + (s.channel ? " · " + channelName(s.channel) : ""));
   }
 
   function draw(name, config) {
@@ -101,27 +94,26 @@
   // Axes in short figures ($1,5 M, $250 mil): full amounts are in the tooltips and the cards.
   function short(value) {
     const abs = Math.abs(value);
-    if (abs >= 1e6) return "$" + comma(String(Math.round(value / 1e5) / 10)) + " M";
-    if (abs >= 1e3) return "$" + Math.round(value / 1e3) + " mil";
+    if (abs >= 1e6) return "$" + comma(String(Math.round(value / 1e5) / 10)) + TEXT.million;
+    if (abs >= 1e3) return "$" + Math.round(value / 1e3) + TEXT.thousand;
     return "$" + value;
   }
   const moneyAxis = { ticks: { callback: (v) => short(v) }, beginAtZero: true };
 
   // Over three months a bar a day is too thin to read: the chart shows months instead.
-  const MONTHS = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"];
   function periods(days) {
     if (days.length <= 92) {
-      return { title: "Ventas por día", rows: days.map((d) => ({ label: shortDay(d.day), orders: d.orders, revenue: Number(d.revenue) })) };
+      return { title: TEXT.sales_by_day, rows: days.map((d) => ({ label: shortDay(d.day), orders: d.orders, revenue: Number(d.revenue) })) };
     }
     const months = new Map();
     for (const d of days) {
       const key = d.day.slice(0, 7);
-      const row = months.get(key) || { label: MONTHS[Number(key.slice(5, 7)) - 1] + " " + key.slice(2, 4), orders: 0, revenue: 0 };
+      const row = months.get(key) || { label: WORDS.months[Number(key.slice(5, 7)) - 1] + " " + key.slice(2, 4), orders: 0, revenue: 0 };
       row.orders += d.orders;
       row.revenue += Number(d.revenue);
       months.set(key, row);
     }
-    return { title: "Ventas por mes", rows: [...months.values()] };
+    return { title: TEXT.sales_by_month, rows: [...months.values()] };
   }
   const tooltipMoney = { callbacks: { label: (c) => c.dataset.label + ": " + money(String(c.raw)) } };
 
@@ -133,8 +125,8 @@
       data: {
         labels: rows.map((r) => r.label),
         datasets: [
-          { type: "bar", label: "Ingresos", data: rows.map((r) => r.revenue), backgroundColor: BRAND, yAxisID: "y", order: 2 },
-          { type: "line", label: "Pedidos", data: rows.map((r) => r.orders), borderColor: "#1d4ed8", backgroundColor: "#1d4ed8", yAxisID: "orders", order: 1, tension: 0, pointRadius: 2 },
+          { type: "bar", label: TEXT.revenue, data: rows.map((r) => r.revenue), backgroundColor: BRAND, yAxisID: "y", order: 2 },
+          { type: "line", label: TEXT.orders, data: rows.map((r) => r.orders), borderColor: "#1d4ed8", backgroundColor: "#1d4ed8", yAxisID: "orders", order: 1, tension: 0, pointRadius: 2 },
         ],
       },
       options: {
@@ -144,7 +136,7 @@
           orders: { position: "right", beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false } },
           x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 16 } },
         },
-        plugins: { tooltip: { callbacks: { label: (c) => (c.dataset.yAxisID === "y" ? "Ingresos: " + money(String(c.raw)) : "Pedidos: " + c.raw) } } },
+        plugins: { tooltip: { callbacks: { label: (c) => (c.dataset.yAxisID === "y" ? TEXT.revenue + ": " + money(String(c.raw)) : TEXT.orders + ": " + c.raw) } } },
       },
     });
     const channels = s.sales.by_channel;
@@ -152,7 +144,7 @@
       type: "doughnut",
       data: {
         labels: channels.map((c) => channelName(c.channel) + " (" + c.orders + ")"),
-        datasets: [{ label: "Ingresos", data: channels.map((c) => Number(c.revenue)), backgroundColor: PALETTE }],
+        datasets: [{ label: TEXT.revenue, data: channels.map((c) => Number(c.revenue)), backgroundColor: PALETTE }],
       },
       options: { plugins: { legend: { position: "right" }, tooltip: tooltipMoney } },
     });
@@ -160,8 +152,8 @@
     draw("funnel", {
       type: "bar",
       data: {
-        labels: ["Conversaciones", "Con carrito", "Dieron sus datos", "Compraron"],
-        datasets: [{ label: "Conversaciones", data: [f.conversations, f.carts, f.data_collected, f.closed], backgroundColor: ["#57606a", "#1d4ed8", "#9a3412", "#166534"] }],
+        labels: WORDS.dashboard.funnel,
+        datasets: [{ label: WORDS.dashboard.funnel[0], data: [f.conversations, f.carts, f.data_collected, f.closed], backgroundColor: ["#57606a", "#1d4ed8", "#9a3412", "#166534"] }],
       },
       options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
     });
@@ -170,14 +162,14 @@
       type: "bar",
       data: {
         labels: products.map((p) => cut(p.name, 40)),
-        datasets: [{ label: "Ingresos", data: products.map((p) => Number(p.revenue)), backgroundColor: BRAND, maxBarThickness: 26 }],
+        datasets: [{ label: TEXT.revenue, data: products.map((p) => Number(p.revenue)), backgroundColor: BRAND, maxBarThickness: 26 }],
       },
       options: {
         indexAxis: "y",
         scales: { x: { ...moneyAxis, ticks: { ...moneyAxis.ticks, maxRotation: 0, autoSkipPadding: 16 } } },
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: (c) => money(String(c.raw)) + " · " + products[c.dataIndex].units + " u." } },
+          tooltip: { callbacks: { label: (c) => money(String(c.raw)) + " · " + products[c.dataIndex].units + TEXT.units } },
         },
       },
     });
@@ -185,8 +177,8 @@
     draw("intents", {
       type: "doughnut",
       data: {
-        labels: intents.map((i) => (INTENTS[i.intent] || i.intent) + " (" + i.messages + ")"),
-        datasets: [{ label: "Mensajes", data: intents.map((i) => i.messages), backgroundColor: PALETTE }],
+        labels: intents.map((i) => (WORDS.dashboard.intents[i.intent] || i.intent) + " (" + i.messages + ")"),
+        datasets: [{ label: TEXT.messages, data: intents.map((i) => i.messages), backgroundColor: PALETTE }],
       },
       options: { plugins: { legend: { position: "right" } } },
     });
@@ -200,13 +192,13 @@
 
   async function load() {
     const q = query();
-    status.textContent = "Actualizando…";
+    status.textContent = TEXT.updating;
     status.classList.remove("bad");
     let res;
     try {
       res = await fetch("/console/dashboard/summary?" + q, { headers: { Accept: "application/json" } });
     } catch (err) {
-      status.textContent = "No se pudo conectar; vuelve a intentarlo.";
+      status.textContent = TEXT.offline;
       status.classList.add("bad");
       return;
     }
@@ -216,7 +208,7 @@
     }
     const body = await res.json();
     if (!res.ok) {
-      status.textContent = body.detail || "No se pudo leer el panel.";
+      status.textContent = body.detail || TEXT.unreadable;
       status.classList.add("bad");
       return;
     }

@@ -12,13 +12,8 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const liveState = document.getElementById("live-state");
   if (liveState) liveState.textContent = ""; // this page has no live feed to connect to
-  const STATUS = {
-    pending: "En cola",
-    running: "Generando…",
-    done: "Listo",
-    failed: "Falló",
-    expired: "Caducado",
-  };
+  // The words this script writes, from the catalogue (console/words.py), in the page's console-words meta.
+  const TEXT = JSON.parse(document.querySelector('meta[name="console-words"]').content).exports;
   const POLL_MS = 1500;
 
   function toLogin() {
@@ -40,7 +35,7 @@
 
   function show(row, job) {
     row.dataset.status = job.status;
-    let status = STATUS[job.status] || job.status;
+    let status = TEXT.statuses[job.status] || job.status;
     if (job.status === "failed" && job.error) status += ": " + job.error;
     row.querySelector(".status").textContent = status;
     row.querySelector(".rows").textContent = job.rows === null ? "" : String(job.rows);
@@ -50,10 +45,10 @@
       const link = document.createElement("a");
       link.href = job.download_url;
       link.setAttribute("download", "");
-      link.textContent = "Descargar";
+      link.textContent = TEXT.download;
       cell.replaceChildren(link);
       const rows = job.rows ?? 0;
-      notice.textContent = "Informe listo: " + rows + (rows === 1 ? " fila." : " filas.");
+      notice.textContent = TEXT.ready + rows + (rows === 1 ? TEXT.row_one : TEXT.row_many);
     }
   }
 
@@ -73,7 +68,7 @@
     try {
       await poll();
     } catch (err) {
-      notice.textContent = "Sin conexión con el servidor; se reintenta…";
+      notice.textContent = TEXT.retrying;
     }
     setTimeout(loop, POLL_MS);
   }
@@ -81,7 +76,7 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form, event.submitter);
-    notice.textContent = "Pidiendo el informe…";
+    notice.textContent = TEXT.requesting;
     let res;
     try {
       res = await fetch(form.action, {
@@ -91,7 +86,7 @@
         credentials: "same-origin",
       });
     } catch (err) {
-      notice.textContent = "Sin conexión con el servidor; inténtalo de nuevo.";
+      notice.textContent = TEXT.unreachable;
       return;
     }
     if (res.status === 401) return toLogin();
@@ -104,7 +99,7 @@
     if (empty) empty.remove();
     table.insertAdjacentHTML("afterbegin", body.row);
     show(table.firstElementChild, body);
-    notice.textContent = "Informe pedido; se está generando.";
+    notice.textContent = TEXT.requested;
   });
 
   loop();

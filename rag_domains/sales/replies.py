@@ -9,252 +9,155 @@ from __future__ import annotations
 from decimal import Decimal
 
 from agent import order_fields
-from agent.i18n import money, say
+from agent.i18n import money
 from agent.models import Product, Sale
+from agent.words import t
 from rag_domains.sales.order_placement import sale_total
 
 # -- the cart --------------------------------------------------------------------------------
 
 
 def which_product(language: str) -> str:
-    return say(
-        language,
-        es='¿Qué producto quieres agregar? Por ejemplo: "2 extintores de 10 libras".',
-        en='Which product would you like to add? For example: "2 fire extinguishers 10 lb".',
-    )
+    return t(language, "sales.which_product")
 
 
 def not_found(language: str, text: str) -> str:
-    return say(
-        language,
-        es=f'No encontré "{text}" en nuestro catálogo. ¿Lo describes de otra forma?',
-        en=f'I couldn\'t find "{text}" in our catalog. Could you describe it another way?',
-    )
+    return t(language, "sales.not_found", text=text)
 
 
 def added(language: str, quantity: int, product: Product) -> str:
-    return say(
+    return t(
         language,
-        es=f"Agregué {quantity} × {product.name} ({money(product.price)} c/u).",
-        en=f"Added {quantity} × {product.name} ({money(product.price, language='en')} each).",
+        "sales.added",
+        quantity=quantity,
+        name=product.name,
+        price=money(product.price, product.currency, language),
     )
 
 
 def change_what(language: str) -> str:
-    return say(
-        language,
-        es='¿De cuál producto y a qué cantidad? Por ejemplo: "que sean 3 cascos".',
-        en='Which product, and what quantity? For example: "make it 3 helmets".',
-    )
+    return t(language, "sales.change_what")
 
 
 def changed(language: str, quantity: int, product: Product) -> str:
-    return say(
-        language,
-        es=f"Listo, ahora son {quantity} × {product.name}.",
-        en=f"Done, it's now {quantity} × {product.name}.",
-    )
+    return t(language, "sales.changed", quantity=quantity, name=product.name)
 
 
 def remove_what(language: str) -> str:
-    return say(language, es="¿Cuál producto quito?", en="Which product should I remove?")
+    return t(language, "sales.remove_what")
 
 
 def removed(language: str, product: Product) -> str:
-    return say(
-        language,
-        es=f"Quité {product.name} del carrito.",
-        en=f"Removed {product.name} from the cart.",
-    )
+    return t(language, "sales.removed", name=product.name)
 
 
 def now_empty(language: str) -> str:
-    return say(language, es="Tu carrito quedó vacío.", en="Your cart is now empty.")
+    return t(language, "sales.now_empty")
 
 
 def anything_else(language: str) -> str:
-    return say(
-        language,
-        es="¿Algo más, o finalizamos la compra?",
-        en="Anything else, or shall we check out?",
-    )
+    return t(language, "sales.anything_else")
 
 
 def add_more_or_check_out(language: str) -> str:
-    return say(
-        language,
-        es="¿Agregamos algo más o finalizamos la compra?",
-        en="Shall we add something else or check out?",
-    )
+    return t(language, "sales.add_more_or_check_out")
 
 
 def cart_is_empty(language: str) -> str:
-    return say(
-        language,
-        es="Tu carrito está vacío. ¿Qué producto te agrego?",
-        en="Your cart is empty. Which product shall I add?",
-    )
+    return t(language, "sales.cart_is_empty")
 
 
 # -- price and stock -------------------------------------------------------------------------
 
 
 def price_on_request(language: str, product: Product) -> str:
-    return say(
-        language,
-        es=f"{product.name} tiene precio a consultar, así que un asesor te lo cotiza.",
-        en=f"{product.name} is priced on request, so a sales advisor will quote it.",
-    )
+    return t(language, "sales.price_on_request", name=product.name)
 
 
 def sold_out(language: str, product: Product) -> str:
-    return say(
-        language,
-        es=f"Lo siento, {product.name} está agotado.",
-        en=f"Sorry, {product.name} is out of stock.",
-    )
+    return t(language, "sales.sold_out", name=product.name)
 
 
 def can_offer(language: str) -> str:
-    return say(
-        language,
-        es=" Te puedo ofrecer (respóndeme con el número):",
-        en=" I can offer (reply with the number):",
-    )
+    return t(language, "sales.can_offer")
 
 
 def only_have(language: str, product: Product) -> str:
     """The start of a sentence: the stock, which the customer's request is more than."""
-    return say(
-        language,
-        es=f"Solo tenemos {_units(product.stock, language)} de {product.name}",
-        en=f"We only have {_units(product.stock, language)} of {product.name}",
-    )
+    return t(language, "sales.only_have", units=_units(product.stock, language), name=product.name)
 
 
 def all_in_cart(language: str) -> str:
-    return say(language, es=" y ya están en tu carrito.", en=" and they are all in your cart.")
+    return t(language, "sales.all_in_cart")
 
 
 def add_the_rest(language: str, in_cart: int, available: int) -> str:
-    return say(
-        language,
-        es=(f" y ya tienes {in_cart} en el carrito." if in_cart else ".")
-        + f" ¿Te agrego {available}?",
-        en=(f" and you already have {in_cart} in the cart." if in_cart else ".")
-        + f" Shall I add {available}?",
-    )
+    so_far = t(language, "sales.add_the_rest.in_cart", in_cart=in_cart) if in_cart else "."
+    return so_far + t(language, "sales.add_the_rest", available=available)
 
 
 def sold_meanwhile(language: str, name: str, available: int) -> str:
-    return say(
-        language,
-        es=f"Lo siento, mientras confirmabas se vendieron unidades de {name}: quedan "
-        f"{available}. Ajusté tu carrito.",
-        en=f"Sorry, some units of {name} sold while you were confirming: "
-        f"{available} left. I adjusted your cart.",
-    )
+    return t(language, "sales.sold_meanwhile", name=name, available=available)
 
 
 def sold_out_meanwhile(language: str, name: str) -> str:
-    return say(
-        language,
-        es=f"Lo siento, {name} se agotó mientras confirmabas y lo quité del carrito.",
-        en=f"Sorry, {name} sold out while you were confirming; I removed it.",
-    )
+    return t(language, "sales.sold_out_meanwhile", name=name)
 
 
 # -- customer data, confirmation, cancellation -----------------------------------------------
 
 
 def welcome_back(language: str, first_name: str) -> str:
-    return say(
-        language,
-        es=f"¡Qué bueno tenerte de nuevo, {first_name}! Ya tengo tus datos.",
-        en=f"Great to have you back, {first_name}! I have your details.",
-    )
+    return t(language, "sales.welcome_back", first_name=first_name)
 
 
 def need_details(language: str) -> str:
-    return say(
-        language,
-        es="¡Perfecto! Para el pedido necesito unos datos.",
-        en="Great! I need a few details for the order.",
-    )
+    return t(language, "sales.need_details")
 
 
 def confirmed(
     language: str, order_id: int, total: Decimal, currency: str, phone: str | None
 ) -> str:
-    return say(
+    return t(
         language,
-        es=f"¡Listo! Tu pedido *#{order_id}* quedó confirmado por "
-        f"{money(total, currency)}. Te contactaremos al {phone} "
-        "para coordinar el pago y la entrega. ¡Gracias por tu compra!",
-        en=f"Done! Your order *#{order_id}* is confirmed for "
-        f"{money(total, currency, 'en')}. We'll contact you at "
-        f"{phone} to arrange payment and delivery. Thank you!",
+        "sales.confirmed",
+        order_id=order_id,
+        total=money(total, currency, language),
+        phone=phone or "",
     )
 
 
 def not_confirmed_yet(language: str) -> str:
-    return say(
-        language,
-        es="Tu pedido aún no está confirmado, lo dejo pendiente.",
-        en="Your order is not confirmed yet; I'll keep it open.",
-    )
+    return t(language, "sales.not_confirmed_yet")
 
 
 def what_to_change(language: str) -> str:
-    return say(
-        language,
-        es="Sin problema. ¿Qué quieres cambiar? Puedes cambiar cantidades, quitar o "
-        "agregar productos, corregir tus datos, o escribir *cancelar*.",
-        en="No problem. What would you like to change? You can change quantities, "
-        "add or remove products, correct your details, or type *cancel*.",
-    )
+    return t(language, "sales.what_to_change")
 
 
 def cancelled(language: str) -> str:
-    return say(
-        language,
-        es="Listo, cancelé tu pedido. Si quieres empezar de nuevo, dime qué necesitas.",
-        en="Done, I cancelled your order. If you want to start again, tell me what you need.",
-    )
+    return t(language, "sales.cancelled")
 
 
 def advisor_cancels(language: str, order_id: int) -> str:
-    return say(
-        language,
-        es=f"Tu pedido #{order_id} ya fue confirmado; para cancelarlo te atiende un asesor.",
-        en=f"Your order #{order_id} is already confirmed; a sales advisor will help you cancel it.",
-    )
+    return t(language, "sales.advisor_cancels", order_id=order_id)
 
 
 def already_confirmed(language: str, order_id: int, total: Decimal, currency: str) -> str:
-    return say(
+    return t(
         language,
-        es=f"Tu pedido #{order_id} ya quedó confirmado por "
-        f"{money(total, currency)}. ¿Te ayudo con algo más?",
-        en=f"Your order #{order_id} is already confirmed for "
-        f"{money(total, currency, 'en')}. Anything else?",
+        "sales.already_confirmed",
+        order_id=order_id,
+        total=money(total, currency, language),
     )
 
 
 def nothing_added(language: str) -> str:
-    return say(
-        language,
-        es="Listo, no agrego nada por ahora. Aquí estoy cuando lo decidas.",
-        en="Sure, I won't add anything for now. I'm here when you decide.",
-    )
+    return t(language, "sales.nothing_added")
 
 
 def no_sale(language: str) -> str:
-    return say(
-        language,
-        es="No tienes un pedido en curso. ¿Qué producto te interesa?",
-        en="You don't have an order in progress. Which product are you interested in?",
-    )
+    return t(language, "sales.no_sale")
 
 
 # -- lists, the cart and the summary ---------------------------------------------------------
@@ -263,15 +166,11 @@ def no_sale(language: str) -> str:
 def choices(language: str, options: list[Product], intro: str | None) -> str:
     """The options numbered, so that "el 2" picks the second."""
     lines = "".join(
-        f"\n{i}. {p.name}: {money(p.price, language=language)}"
-        + (say(language, es=" (agotado)", en=" (out of stock)") if p.stock <= 0 else "")
+        f"\n{i}. {p.name}: {money(p.price, p.currency, language)}"
+        + (t(language, "sales.choices.out_of_stock") if p.stock <= 0 else "")
         for i, p in enumerate(options, 1)
     )
-    question = intro or say(
-        language,
-        es="¿Cuál de estos quieres? Respóndeme con el número.",
-        en="Which of these would you like? Reply with the number.",
-    )
+    question = intro or t(language, "sales.choices.which")
     return f"{question}{lines}"
 
 
@@ -282,7 +181,7 @@ def cart(language: str, sale: Sale, currency: str) -> str:
         for line in sale.lines
     )
     total = money(sale_total(sale), currency, language)
-    return say(language, es="*Tu carrito*", en="*Your cart*") + f"{lines}\n*Total: {total}*"
+    return t(language, "sales.cart") + f"{lines}\n*Total: {total}*"
 
 
 def summary(language: str, sale: Sale, currency: str) -> str:
@@ -293,17 +192,13 @@ def summary(language: str, sale: Sale, currency: str) -> str:
         for f in (*order_fields.REQUIRED, *order_fields.OPTIONAL)
         if fields.get(f)
     )
-    heading = say(language, es="*Resumen de tu pedido*", en="*Your order summary*")
-    question = say(
-        language,
-        es="¿Confirmas el pedido? Responde *sí* para confirmar o *no* para cambiar algo.",
-        en="Do you confirm the order? Reply *yes* to confirm or *no* to change something.",
-    )
+    heading = t(language, "sales.summary.heading")
+    question = t(language, "sales.summary.confirm")
     items = cart(language, sale, currency).split("\n", 1)[1]
     return f"{heading}\n{items}\n{data.strip()}\n\n{question}"
 
 
 def _units(count: int, language: str) -> str:
-    if language == "en":
-        return f"{count} unit" if count == 1 else f"{count} units"
-    return f"{count} unidad" if count == 1 else f"{count} unidades"
+    if count == 1:
+        return t(language, "sales.units.one", count=count)
+    return t(language, "sales.units.many", count=count)

@@ -18,6 +18,7 @@ from fixtures.cli_process import cli_env, salesagent
 from fixtures.live_server import serving
 from fixtures.odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, with_odoo
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from agent.messages import InboundMessage
 from agent.models import Order, OutboxItem, OutboxStatus, Product
@@ -203,14 +204,14 @@ async def test_a_closed_order_becomes_one_quotation_in_odoo(shop: Runtime, odoo:
     assert quotation["origin"] == f"salesagent #{order.id}"
     by_code = {p["default_code"]: p["id"] for p in odoo.data.products}
     assert [command[2] for command in quotation["order_line"]] == [
-        {
-            "product_id": by_code[line.sku],
-            "product_uom_qty": line.quantity,
-            "price_unit": float(line.unit_price),
-        }
-        for line in order.lines
-    ]
+        {"product_id": by_code[line.sku], "product_uom_qty": line.quantity} for line in order.lines
+    ]  # no unit price: Odoo prices the lines, here at its sales price of 1.0
+    assert [line["price_unit"] for line in odoo.lines_of(quotation)] == [1.0] * len(order.lines)
     stored = await pushed(shop, order.id)
+    async with shop.sessions() as session:
+        repriced = await session.get(Order, order.id, options=[selectinload(Order.lines)])
+    assert repriced is not None
+    assert [line.unit_price for line in repriced.lines] == [Decimal("1.00")] * len(order.lines)
     assert (stored.odoo_status, stored.odoo_ref, stored.odoo_id) == (
         "pushed",
         quotation["name"],

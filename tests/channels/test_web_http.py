@@ -109,6 +109,9 @@ async def test_the_demo_page_shows_the_shop_and_embeds_the_widget(
     assert '<script src="/widget.js"' in page.text
     assert widget.headers["content-type"].startswith("text/javascript")
     assert "attachShadow" in widget.text and "innerHTML" not in widget.text
+    # Its labels come from the catalogue, in both languages, written into its table.
+    assert '"send": "Enviar"' in widget.text and '"send": "Send"' in widget.text
+    assert "var WORDS = { es: {}, en: {} };" not in widget.text
 
 
 @pytest.mark.parametrize(

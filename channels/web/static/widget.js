@@ -17,28 +17,10 @@
   var pageLang = (script.getAttribute("data-lang") || document.documentElement.lang || "es");
   var lang = pageLang.slice(0, 2).toLowerCase() === "en" ? "en" : "es";
   var tone = script.getAttribute("data-tone") || null;
-  var TEXT = {
-    es: {
-      title: "Chat", open: "Abrir el chat", close: "Cerrar el chat", send: "Enviar",
-      placeholder: "Escribe tu mensaje…", label: "Tu mensaje", log: "Conversación",
-      connecting: "Conectando…", online: "En línea", offline: "Sin conexión. Reintentando…",
-      typing: "El asistente está escribiendo…", older: "Ver mensajes anteriores",
-      human: "Un asesor de la tienda te responderá por aquí.", refused:
-      "Este sitio no está autorizado para usar el chat.", unread: " (mensajes nuevos)",
-      welcome: "¡Hola! ¿En qué te podemos ayudar?", you: "Tú", agent: "Asistente",
-      pending: "pendiente de envío"
-    },
-    en: {
-      title: "Chat", open: "Open the chat", close: "Close the chat", send: "Send",
-      placeholder: "Type your message…", label: "Your message", log: "Conversation",
-      connecting: "Connecting…", online: "Online", offline: "Offline. Retrying…",
-      typing: "The assistant is typing…", older: "Show earlier messages",
-      human: "A member of the shop's team will answer you here.", refused:
-      "This site is not allowed to use the chat.", unread: " (new messages)",
-      welcome: "Hi! How can we help you?", you: "You", agent: "Assistant",
-      pending: "waiting to be sent"
-    }
-  }[lang];
+  // The words come from the catalogue (agent/words): the server writes them in place of this
+  // empty table when it serves the script (channels/web/pages.py).
+  var WORDS = { es: {}, en: {} };
+  var TEXT = WORDS[lang];
   var title = script.getAttribute("data-title") || TEXT.title;
   var storageKey = "salesagent:" + base + ":chat";
 

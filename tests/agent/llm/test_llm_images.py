@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from agent.models import Handoff, Owner
 from agent.settings import Settings
-from salesagent.app import create_app
+from salesagent.app import create_app, provide
 from salesagent.runtime import Runtime
 
 PNG = base64.b64decode(
@@ -25,7 +25,7 @@ PNG = base64.b64decode(
 
 async def client_for(runtime: Runtime) -> httpx.AsyncClient:
     app = create_app(runtime.settings)
-    app.state.runtime = runtime  # the test owns the runtime: no lifespan needed
+    provide(app, runtime)  # the test owns the runtime: no lifespan needed
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://shop")
 
 

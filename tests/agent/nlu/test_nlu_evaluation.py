@@ -17,6 +17,7 @@ from agent.evaluation import (
 )
 from agent.models import SaleState
 from agent.nlu.lexicon import Lexicon
+from agent.nlu.model_store import load_or_train
 from agent.nlu.offline import OfflineReader
 from agent.nlu.types import DialogState, Entities, ProductMention, Understanding
 
@@ -142,7 +143,8 @@ def test_the_eval_file_covers_every_label_and_both_languages() -> None:
 
 @pytest.mark.parametrize("lexicon", [Lexicon, demo_lexicon], ids=["base", "demo-catalog"])
 def test_quality_gate_on_the_eval_file(lexicon: Callable[[], Lexicon]) -> None:
-    reader = OfflineReader(lexicon())
+    # The reader the product runs: the rules and the classifier trained from the corpus.
+    reader = OfflineReader(lexicon(), load_or_train(ROOT / "data" / "nlu"))
 
     report = evaluate_utterances(load_utterances(EVAL_FILE), reader.understand)
 

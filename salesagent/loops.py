@@ -1,0 +1,78 @@
+"""The background loops of a running process, in one TaskGroup, restarted when they crash.
+
+The loops (the outbox, the waiting watch, the export runner and its cleanup, the daily exports,
+the Odoo sync) catch the errors of one round themselves; an exception that escapes a loop is a
+bug or an outage that outlived its own retries. Such a loop is logged with its traceback at
+ERROR and started again after a backoff (1 s, doubling up to a minute; back to 1 s once it ran
+a minute). Restarted rather than stopping the process: the same process answers webhooks, which
+store each message before acknowledging it, so one broken loop must not take the shop's entry
+points down, and every loop is safe to run again (the outbox and the export jobs hold leases and
+take back what a stopped loop held). A loop that returns has finished its work (the Odoo sync
+with nothing scheduled) and is not started again. Leaving the block cancels every loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF = 1.0
+MAX_BACKOFF = 60.0
+
+
+class BackgroundLoops:
+    """Loops supervised in one task group: logged and restarted when they crash."""
+
+    def __init__(self, group: asyncio.TaskGroup, *, first_backoff: float, max_backoff: float):
+        self._group = group
+        self._first_backoff = first_backoff
+        self._max_backoff = max_backoff
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def running(self) -> list[str]:
+        """The names of the loops not finished."""
+        return [name for name, task in self._tasks.items() if not task.done()]
+
+    def start(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run `loop` until the block ends, starting it again whenever it crashes."""
+        self._tasks[name] = self._group.create_task(self._supervise(name, loop), name=name)
+
+    def cancel(self) -> None:
+        """Stop every loop (the task group waits for them)."""
+        for task in self._tasks.values():
+            task.cancel()
+
+    async def _supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        backoff = self._first_backoff
+        while True:
+            began = time.monotonic()
+            try:
+                await loop()
+            except Exception:  # a loop's outermost edge: logged, then started again
+                if time.monotonic() - began >= self._max_backoff:
+                    backoff = self._first_backoff
+                log.exception("background loop %r crashed; restarting it in %.3g s", name, backoff)
+            else:
+                log.info("background loop %r finished", name)
+                return
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max_backoff)
+
+
+@asynccontextmanager
+async def background_loops(
+    *, first_backoff: float = FIRST_BACKOFF, max_backoff: float = MAX_BACKOFF
+) -> AsyncIterator[BackgroundLoops]:
+    """A task group for the block's loops, cancelled when the block ends."""
+    async with asyncio.TaskGroup() as group:
+        loops = BackgroundLoops(group, first_backoff=first_backoff, max_backoff=max_backoff)
+        try:
+            yield loops
+        finally:
+            loops.cancel()
