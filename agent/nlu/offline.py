@@ -47,6 +47,9 @@ class OfflineReader:
         intent, confidence = verdict.intent, verdict.confidence
         if self._classifier is not None:
             intent, confidence = combine(verdict, self._classifier.predict(original, state), state)
+            if intent == "purchase.remove" and Cue.REMOVE not in evidence.cues:
+                # A line leaves the cart on a word of removal, not on a guess ("y un kit…").
+                intent, confidence = verdict.intent, verdict.confidence
         entities = _entities(intent, evidence.products, evidence.buyer.entities)
         intent, confidence = _in_context(intent, confidence, entities, evidence, original)
         intent, before = _two_acts(intent, evidence)

@@ -47,7 +47,7 @@ async def test_follow_ups_change_only_the_size_or_colour_of_the_product_in_focus
     added = await chat.say("deme 1 del de 30")
     assert lines(added) == [("EXT-PQS-30", 1)]
 
-    helmet = await chat.say("tienen cascos con ratchet blancos?")
+    helmet = await chat.say("cuanto vale el casco con ratchet blanco?")
     assert "ratchet blanco" in (helmet.reply or "")
     blue = await chat.say("lo tienen en azul?")
     assert "Casco de seguridad tipo I clase E con ratchet azul" in (blue.reply or "")
