@@ -446,6 +446,16 @@ class HandoffPolicy:
             lines.append(f"{self.console_url}/conversations/{conversation.id}")
         return "\n".join(lines)
 
+    def undelivered_notification(self, conversation: Conversation, reason: str) -> str:
+        """The staff chat's message about a reply the outbox gave up on."""
+        lines = [
+            f"Respuesta no entregada ({conversation.channel} · {conversation.external_chat_id})",
+            f"Motivo: {reason[:300]}",
+        ]
+        if self.console_url:
+            lines.append(f"{self.console_url}/conversations/{conversation.id}")
+        return "\n".join(lines)
+
 
 async def unanswered_due(
     session: AsyncSession, *, wait: timedelta, now: datetime | None = None, limit: int = 100

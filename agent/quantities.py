@@ -67,3 +67,13 @@ UNITS = {
 """Units of measure, every spelling (singular and plural, Spanish and English) → its symbol.
 
 A unit only counts as one right after a number: "talla M" is a size, "3 m" is metres."""
+
+MONEY_MULTIPLIERS = {
+    "mil": 1_000, "k": 1_000, "luca": 1_000, "lucas": 1_000, "barra": 1_000, "barras": 1_000,
+    "thousand": 1_000, "millon": 1_000_000, "millones": 1_000_000, "million": 1_000_000,
+    "millions": 1_000_000, "palo": 1_000_000, "palos": 1_000_000,
+}  # fmt: skip
+"""Colombian money words after a number and what they multiply it by ("50 lucas", "2 palos")."""
+
+CURRENCY_WORDS = frozenset(["peso", "pesos", "cop", "$"])
+"""Words (and the sign) that say a number is an amount of money ("50.000 pesos", "$50000")."""

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     odoo_timeout: float = Field(default=10.0, gt=0)
     odoo_sync_products_minutes: float = Field(default=0.0, ge=0)
     """Import Odoo's products every so many minutes (0: only `salesagent odoo sync-products`)."""
+    odoo_catch_up_minutes: float = Field(default=5.0, ge=0)
+    """Ask Odoo for the livechat messages no webhook brought (the agent down, a wrong secret)
+    on start and every so many minutes (0: on start only)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
     odoo_salesperson_id: int | None = Field(default=None, ge=1)
@@ -129,6 +132,10 @@ class Settings(BaseSettings):
     odoo_shop: bool = False
     """The shop runs on Odoo: no demo shop; its name, contact facts, currency and language are
     the Odoo company's (README "A shop that runs on Odoo")."""
+
+    delivery_horizon_hours: float = Field(default=12.0, gt=0)
+    """A reply its channel cannot take (down, 5xx, timeouts) is retried this long, in order per
+    chat; then it is given up and staff are told (README "Delivery")."""
 
     # Messaging channels (README "WhatsApp and Telegram"). A channel is on when its credentials
     # are set; half a set stops the start-up naming the missing variable.

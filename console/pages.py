@@ -59,6 +59,8 @@ NOTICES = Labels(
         "noted": N_("console.notice.noted"),
         "handed_back": N_("console.notice.handed_back"),
         "reassigned": N_("console.notice.reassigned"),
+        "delivery_retried": N_("console.notice.delivery_retried"),
+        "delivery_given_up": N_("console.notice.delivery_given_up"),
     },
 )
 CUSTOMER_LABELS = Labels(

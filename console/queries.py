@@ -18,8 +18,6 @@ from agent.models import (
     Direction,
     Handoff,
     Message,
-    OutboxItem,
-    OutboxStatus,
     Owner,
     Product,
     Sale,
@@ -28,6 +26,7 @@ from agent.models import (
     StaffNote,
     utcnow,
 )
+from agent.undelivered import Undelivered, undelivered
 
 OPEN_SALE = (
     SaleState.STARTED,
@@ -235,6 +234,10 @@ class Entry:
     id: int = 0
     undelivered: str | None = None
     """Why a reply never reached the customer (the outbox gave up on it), for staff to act."""
+    retrying: str | None = None
+    """Why a reply has not reached the customer yet (its channel failed; it is retried)."""
+    outbox_id: int | None = None
+    """The outbox row of a reply undelivered or retrying (what staff retry or give up)."""
 
 
 @dataclass(slots=True)
@@ -258,6 +261,16 @@ class ConversationView:
         return [e for e in self.entries if e.kind in ("in", "out", "staff")]
 
 
+def _delivery(row: Undelivered | None) -> dict[str, Any]:
+    """An entry's delivery fields: why the reply was given up, or why it is being retried."""
+    if row is None:
+        return {}
+    reason = row.last_error or ""
+    if row.next_attempt_at is None:
+        return {"undelivered": reason, "outbox_id": row.outbox_id}
+    return {"retrying": reason or "waits for an earlier reply", "outbox_id": row.outbox_id}
+
+
 async def conversation_view(session: AsyncSession, conversation_id: int) -> ConversationView | None:
     """Everything the conversation page shows, or None for an unknown id."""
     conversation = await session.get(Conversation, conversation_id, populate_existing=True)
@@ -270,13 +283,10 @@ async def conversation_view(session: AsyncSession, conversation_id: int) -> Conv
     messages = await session.execute(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
     )
-    failed = await session.execute(
-        select(OutboxItem.message_id, OutboxItem.last_error).where(
-            OutboxItem.conversation_id == conversation_id,
-            OutboxItem.status == OutboxStatus.FAILED,
-        )
-    )
-    undelivered = {message_id: error or "" for message_id, error in failed.all()}
+    deliveries = {
+        row.message_id: row
+        for row in await undelivered(session, conversation_id=conversation_id, limit=1000)
+    }
     last_id = 0
     intents: dict[int, str] = {}
     for message in messages.scalars():
@@ -295,7 +305,7 @@ async def conversation_view(session: AsyncSession, conversation_id: int) -> Conv
                 author=names.get(message.staff_id) if message.staff_id else None,
                 media=list(message.media or []),
                 id=message.id,
-                undelivered=undelivered.get(message.id),
+                **_delivery(deliveries.get(message.id)),
             )
         )
     notes = await session.execute(

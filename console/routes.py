@@ -446,6 +446,34 @@ async def reassign(
     )
 
 
+@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/retry")
+async def retry_delivery(
+    request: Request, conversation_id: int, outbox_id: int, console: ConsoleDep, user: StaffDep
+) -> Response:
+    """Try a reply that did not reach the customer again now."""
+    return await _act(
+        request,
+        conversation_id,
+        user,
+        "delivery_retried",
+        lambda _: console.retry_delivery(user.staff, conversation_id, outbox_id),
+    )
+
+
+@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/give-up")
+async def give_up_delivery(
+    request: Request, conversation_id: int, outbox_id: int, console: ConsoleDep, user: StaffDep
+) -> Response:
+    """Stop retrying a reply: the staff member follows the customer up instead."""
+    return await _act(
+        request,
+        conversation_id,
+        user,
+        "delivery_given_up",
+        lambda _: console.give_up_delivery(user.staff, conversation_id, outbox_id),
+    )
+
+
 @router.get("/reports")
 async def reports(
     console: ConsoleDep, user: ManagerDep, dias: Annotated[int, Query(ge=1, le=365)] = 7

@@ -3,7 +3,9 @@
 Every action is one transaction (`agent/handoff.py` does the ownership part) followed by an
 event on the live feed. A staff reply is an outbound message and an outbox row written
 together; the outbox then delivers it on the customer's own channel, with retries. A watch
-loop tells a customer honestly when nobody has taken their conversation in the set time.
+loop tells a customer honestly when nobody has taken their conversation in the set time. A
+reply the outbox gives up on is announced on the feed and in the staff's Telegram chat; staff
+retry it or give it up from the conversation.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from agent.company import CompanyInfo
 from agent.db import transaction
 from agent.engine import Committed
 from agent.errors import InvalidInputError, NotFoundError
-from agent.handoff import HandoffPolicy
+from agent.handoff import STAFF_TELEGRAM, HandoffPolicy
 from agent.live_events import Event
 from agent.llm.factory import LLM
-from agent.models import Conversation, Message, Staff, StaffNote, utcnow
-from agent.outbox import OutboxDispatcher
+from agent.models import Conversation, Message, OutboxItem, Staff, StaffNote, utcnow
+from agent.outbox import GivenUp, OutboxDispatcher
 from agent.ratelimit import InMemoryRateLimiter
 from agent.settings import Settings
+from agent.undelivered import give_up, retry
 from console.feed import LocalStaffFeed, StaffFeed
 from console.notify import StaffTelegram
 from console.queries import ConversationView
@@ -88,8 +91,10 @@ class StaffConsole:
         return {self.notifier.name: self.notifier} if self.notifier is not None else {}
 
     async def start(self, dispatcher: OutboxDispatcher) -> None:
-        """Deliver through `dispatcher`; reach the staff chat's bot."""
+        """Deliver through `dispatcher` and hear of the replies it gives up; reach the staff
+        chat's bot."""
         self.dispatcher = dispatcher
+        dispatcher.on_given_up = self.on_given_up
         if self.notifier is not None:
             await self.notifier.start()
 
@@ -141,6 +146,50 @@ class StaffConsole:
             "at": utcnow().isoformat(),
         }
         await self.feed.publish(event)
+
+    async def on_given_up(self, given_up: GivenUp) -> None:
+        """The outbox's listener: a reply will not reach its customer; staff are told."""
+        if given_up.message_id is None:  # a quotation push or a staff notification: no reply
+            return
+        async with transaction(self.sessions) as session:
+            conversation = await session.get(Conversation, given_up.conversation_id)
+            if conversation is None:
+                return
+            if self.policy.notify_chat:
+                session.add(
+                    OutboxItem(
+                        conversation_id=conversation.id,
+                        channel=STAFF_TELEGRAM,
+                        external_chat_id=self.policy.notify_chat,
+                        text=self.policy.undelivered_notification(conversation, given_up.reason),
+                    )
+                )
+        await self.publish(conversation, "undelivered", reason=None, by=None)
+
+    async def retry_delivery(self, staff: Staff, conversation_id: int, outbox_id: int) -> None:
+        """Try a reply of the conversation again now (given up, or waiting for its retry)."""
+        async with transaction(self.sessions) as session:
+            conversation = await self._owning(session, conversation_id, outbox_id)
+            if not await retry(session, [outbox_id]):
+                raise InvalidInputError("this reply is no longer waiting", field="outbox_id")
+        self._deliver_soon(outbox_id)
+        await self.publish(conversation, "delivery_retried", by=staff.name)
+
+    async def give_up_delivery(self, staff: Staff, conversation_id: int, outbox_id: int) -> None:
+        """Stop retrying a reply of the conversation: the staff member follows it up."""
+        async with transaction(self.sessions) as session:
+            conversation = await self._owning(session, conversation_id, outbox_id)
+            if not await give_up(session, [outbox_id], by=staff.name):
+                raise InvalidInputError("this reply is no longer being retried", field="outbox_id")
+        await self.publish(conversation, "delivery_given_up", by=staff.name)
+
+    @staticmethod
+    async def _owning(session: AsyncSession, conversation_id: int, outbox_id: int) -> Conversation:
+        row = await session.get(OutboxItem, outbox_id)
+        conversation = await session.get(Conversation, conversation_id)
+        if row is None or conversation is None or row.conversation_id != conversation_id:
+            raise NotFoundError(f"no reply {outbox_id} in conversation {conversation_id}")
+        return conversation
 
     def _text(self, text: str, field: str = "text") -> str:
         cleaned = text.strip()

@@ -10,10 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.alternatives import alternatives
+from agent.catalog.by_price import by_price, nearest_outside, within
+from agent.catalog.descriptions import answering_sentence
+from agent.catalog.purposes import purpose_query
 from agent.catalog.search import ProductIndex, load_products
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money
 from agent.models import Product
+from agent.nlu.prices import DEAREST
+from agent.nlu.tokens import fold, scan
+from agent.nlu.types import PriceRequest
 from agent.text import normalize
 from agent.words import t
 
@@ -31,6 +37,8 @@ class _Found:
     from_context: bool = False
     alternatives: list[Product] = field(default_factory=list)
     unavailable: Product | None = None  # the out-of-stock product the alternatives replace
+    heading: str | None = None  # what the list is, when it is more than a search's best hits
+    detail: str | None = None  # the description's sentence that answers the question
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -58,6 +66,23 @@ def _line(product: Product, language: str) -> str:
     price = money(product.price, product.currency, language)
     stock = _units(product.stock, language) if product.stock > 0 else t(language, "inventory.line")
     return f"• *{product.name}* — {price} · {stock}"
+
+
+def _bounds_text(price: PriceRequest, currency: str, language: str) -> str:
+    """ "por debajo de $100.000", "entre $10.000 y $20.000", or "" when only ordered."""
+
+    def amount(value: int) -> str:
+        return money(Decimal(value), currency, language)
+
+    if price.low is not None and price.high is not None:
+        return t(
+            language, "inventory.bounds.between", low=amount(price.low), high=amount(price.high)
+        )
+    if price.high is not None:
+        return t(language, "inventory.bounds.up_to", high=amount(price.high))
+    if price.low is not None:
+        return t(language, "inventory.bounds.from", low=amount(price.low))
+    return ""
 
 
 def _buyable(product: Product) -> bool:
@@ -92,14 +117,32 @@ class InventoryHandler:
         mentions = [m.text for m in understanding.entities.products if m.text.strip()]
         named = understanding.entities.category
         category = self._index.match_category(named) if named else None
+        if understanding.entities.price is not None:
+            queries = mentions or ([named] if named else [])
+            return await self._by_price(ctx, understanding.entities.price, queries)
+        if named and category is None and not mentions:
+            mentions = [named]  # "detectores": no category of ours, maybe no product either
+        if mentions and (unsold := await self._not_sold(ctx, mentions)):
+            return unsold
         if understanding.sub == "catalog" and not mentions:
-            return self._catalog(ctx)
+            # "y pa trabajo en alturas q tienen?" names a category; "¿qué tienen?" does not.
+            category = self._index.match_category(ctx.text)
+            if category is None:
+                return self._catalog(ctx)
         if not mentions and category is None and understanding.sub == "category":
             category = self._index.match_category(ctx.text)
             if category is None:
                 return self._catalog(ctx)
         if not mentions and category is not None:
             return await self._category(ctx, category)
+        if not mentions and category is None and understanding.sub == "product":
+            # "¿sirve pa fuegos eléctricos?" about the one product just shown.
+            shown = await self._last_shown(ctx)
+            if shown.clear:
+                product = shown.products[0]
+                shown.detail = answering_sentence(product.description or "", ctx.text)
+                if shown.detail is not None:
+                    return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
         if not found.products and not mentions:
             found = await self._last_shown(ctx)
@@ -126,6 +169,113 @@ class InventoryHandler:
             ids.extend(h.product_id for h in hits if h.product_id not in ids)
         products = await load_products(session, ids[: self._limit])
         return _Found(products=products, clear=clear and len(products) > 0)
+
+    async def _not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
+        """ "No manejamos X" and the closest things sold, when X has words no product has.
+
+        Closest: what serves the same purpose ("humo" → extinguishers); else products of the
+        kind the known words name ("guantes de boxeo" → gloves); else the one product the
+        rest of the message plainly points at ("pintura … pa demarcar" → marking tape).
+        """
+        # Every product named has a word no product has ("rociadores automáticos
+        # (sprinklers)"); short words may be letters or typos.
+        if not all(any(len(w) > 3 for w in self._index.unknown_words(m)) for m in mentions):
+            return None
+        mention = mentions[0]
+        words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
+        known = self._known_words(mention)
+        query = purpose_query(words)
+        if query is not None:
+            hits = self._index.search(query, limit=_ALTERNATIVES)
+        elif known and not self._index.unknown_words(mention.split()[0]):
+            hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
+        else:
+            hits = self._index.search(ctx.text, limit=2)
+            plain = len(hits) == 1 or (
+                len(hits) > 1 and hits[0].score >= CLEAR_WINNER * hits[1].score
+            )
+            hits = hits[:1] if plain else []
+        products = await load_products(ctx.session, [h.product_id for h in hits])
+        lang = ctx.language
+        reply = t(lang, "inventory.not_sold", mention=mention)
+        if products:
+            reply += (
+                " "
+                + t(lang, "inventory.not_sold.closest")
+                + "\n"
+                + "\n".join(_line(p, lang) for p in products)
+            )
+            question, offer = self._call_to_action(
+                ctx, _Found(products=products, clear=len(products) == 1)
+            )
+            reply += "\n\n" + question
+        else:
+            categories = ", ".join(name for name, _count in self._index.categories())
+            reply += " " + t(lang, "inventory.not_sold.categories", categories=categories)
+            offer = None
+        facts = {"not_sold": mention, "products": [_fact(p) for p in products]}
+        return DomainResult(reply=reply, facts=facts, products=products, offer=offer)
+
+    def _known_words(self, mention: str) -> list[str]:
+        """The words of a mention some product has: "botas de cuero talla 35" → "botas de
+        cuero" when no product comes in size 35."""
+        words = mention.split()
+        known: list[str] = []
+        i = 0
+        while i < len(words):
+            pair = " ".join(words[i : i + 2])
+            if any(":" in w for w in self._index.unknown_words(pair)):
+                i += 2  # a designator and its value ("talla 35")
+                continue
+            if not self._index.unknown_words(words[i]):
+                known.append(words[i])
+            i += 1
+        return known
+
+    async def _by_price(
+        self, ctx: TurnContext, price: PriceRequest, queries: list[str]
+    ) -> DomainResult:
+        """The products asked about within the price bounds, or the cheapest or dearest one.
+
+        Without a product named, "de esos" are the products shown last; after a single one
+        ("y el más caro?"), the others of its kind.
+        """
+        candidates = await self._candidates(ctx, queries)
+        if not candidates:
+            return self._not_found(ctx, queries)
+        lang = ctx.language
+        bounds = _bounds_text(price, candidates[0].currency, lang)
+        inside = within(candidates, price.low, price.high)
+        if not inside:
+            nearest = nearest_outside(candidates, price.low, price.high)[: self._limit]
+            heading = t(lang, "inventory.bounds.none_within", bounds=bounds)
+            return self._answer(ctx, _Found(products=nearest, clear=False, heading=heading))
+        if price.order is not None:
+            dearest = price.order == DEAREST
+            choice = by_price([p for p in inside if _buyable(p)] or inside, dearest_first=dearest)
+            heading = (
+                t(lang, "inventory.bounds.dearest")
+                if dearest
+                else t(lang, "inventory.bounds.cheapest")
+            )
+            return self._answer(ctx, _Found(products=choice[:1], clear=True, heading=heading))
+        # What can be bought first, each part cheapest first.
+        ordered = sorted(by_price(inside), key=lambda p: not _buyable(p))[: self._limit]
+        heading = t(lang, "inventory.bounds.within", bounds=bounds)
+        found = _Found(products=ordered, clear=len(ordered) == 1, heading=heading)
+        return self._answer(ctx, found)
+
+    async def _candidates(self, ctx: TurnContext, queries: list[str]) -> list[Product]:
+        """Every product the queries fit; without any, those shown last or their kind."""
+        if not queries:
+            shown = (await self._last_shown(ctx)).products
+            if len(shown) != 1:
+                return shown
+            return await load_products(ctx.session, self._index.same_kind(shown[0].id))
+        ids: list[int] = []
+        for query in queries:
+            ids.extend(h.product_id for h in self._index.matching(query) if h.product_id not in ids)
+        return await load_products(ctx.session, ids)
 
     async def _last_shown(self, ctx: TurnContext) -> _Found:
         """The products shown last ("¿y cuánto vale?"), as the engine remembers them: the one
@@ -161,7 +311,10 @@ class InventoryHandler:
         products = found.products
         parts: list[str] = []
         if found.clear:
-            parts.append(self._about_one(ctx, products[0]))
+            lead = f"{found.heading} " if found.heading else ""
+            if found.detail is not None:
+                parts.append(f"*{products[0].name}*: {found.detail}")
+            parts.append(lead + self._about_one(ctx, products[0]))
             if products[1:]:
                 parts.append(
                     t(lang, "inventory.answer.also_have")
@@ -173,6 +326,7 @@ class InventoryHandler:
                 "price": t(lang, "inventory.answer.here_prices"),
                 "stock": t(lang, "inventory.answer.here_what_have"),
             }.get(sub or "", t(lang, "inventory.answer.here_what"))
+            heading = found.heading or heading
             parts.append(heading + "\n" + "\n".join(_line(p, lang) for p in products))
         if found.unavailable is not None:
             parts.append(self._alternatives_text(lang, found))

@@ -49,6 +49,10 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(odoo_app, name="odoo")
 staff_app = typer.Typer(help="Staff accounts for the console (/console).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+outbox_app = typer.Typer(
+    help="Replies not delivered yet (a channel down) or given up.", no_args_is_help=True
+)
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(voice_app, name="voice")
 
 console = Console()
@@ -518,6 +522,79 @@ def odoo_retry_failed() -> None:
 
     due = count(_in_session(work), "quotation push is", "quotation pushes are")
     console.print(f"{due} due again; a running server sends them now")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    limit: Annotated[int, typer.Option(help="How many of the newest to show.")] = 50,
+) -> None:
+    """Replies retried after a failure, or given up: id, channel, chat, status, last error."""
+    from rich.table import Table
+
+    from agent.undelivered import undelivered
+
+    rows = _in_session(lambda s: undelivered(s, limit=limit))
+    if not rows:
+        console.print("every reply was delivered")
+        return
+    table = Table("id", "channel", "chat", "written", "status", "attempts", "next", "last error")
+    for row in rows:
+        table.add_row(
+            str(row.outbox_id),
+            row.channel,
+            row.external_chat_id,
+            _when(row.created_at),
+            "given up" if row.next_attempt_at is None else "retrying",
+            str(row.attempts),
+            _when(row.next_attempt_at),
+            row.last_error or "",
+        )
+    console.print(table)
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ids: Annotated[list[int], typer.Argument(help="The replies' ids (`salesagent outbox list`).")],
+) -> None:
+    """Try these replies again now (a running server sends them, in order per chat)."""
+    from agent.undelivered import retry
+
+    async def work(session: AsyncSession) -> list[int]:
+        done = await retry(session, ids)
+        await session.commit()
+        return done
+
+    done = _in_session(work)
+    _report(ids, done, "due again; a running server sends them now")
+
+
+@outbox_app.command("give-up")
+def outbox_give_up(
+    ids: Annotated[list[int], typer.Argument(help="The replies' ids (`salesagent outbox list`).")],
+) -> None:
+    """Stop retrying these replies: someone follows the customer up instead."""
+    from agent.undelivered import give_up
+
+    async def work(session: AsyncSession) -> list[int]:
+        done = await give_up(session, ids, by="salesagent outbox give-up")
+        await session.commit()
+        return done
+
+    done = _in_session(work)
+    _report(ids, done, "given up")
+
+
+def _report(asked: list[int], done: list[int], what: str) -> None:
+    """Say which replies were changed, and which not (unknown, or not in a state for it)."""
+    if done:
+        console.print(f"{', '.join(map(str, done))}: {what}", highlight=False)
+    left = [outbox_id for outbox_id in asked if outbox_id not in done]
+    if left:
+        errors.print(
+            f"{', '.join(map(str, left))}: not changed (delivered, already given up, or unknown)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 def _password(from_stdin: bool) -> str:

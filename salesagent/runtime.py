@@ -160,7 +160,7 @@ class Runtime:
         console = StaffConsole.build(settings, sessions, company, llm)
         opened.push_async_callback(console.close)  # after the engine's deliveries
         outputs.update(console.outputs)
-        dispatcher = OutboxDispatcher(sessions, outputs)
+        dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
         handlers: dict[str, DomainHandler] = {
             "inventory": InventoryHandler(index, limit=settings.search_results),
             "sales": SalesHandler(index, currency=settings.currency),

@@ -94,7 +94,8 @@ _WORD_ALIASES = {
     "recargar": "recarga", "bracket": "soporte", "holder": "soporte", "white": "blanco",
     "blanca": "blanco", "yellow": "amarillo", "amarilla": "amarillo", "red": "rojo",
     "roja": "rojo", "blue": "azul", "black": "negro", "negra": "negro", "orange": "naranja",
-    "green": "verde", "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
+    "green": "verde", "dark": "oscuro", "oscura": "oscuro", "shade": "sombra",
+    "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
     "boxes": "caja", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
     "halotron": "solkaflam", "hcfc": "solkaflam",
     # Sizes, materials and colours of products outside the trade (Odoo's "Large Cabinet",
@@ -136,6 +137,9 @@ _DESIGNATORS = {
     "talla": "talla", "size": "talla", "nivel": "nivel", "level": "nivel",
     "categoria": "categoria", "category": "categoria", "grado": "grado", "grade": "grado",
 }  # fmt: skip
+# "Eslinga doble terminal en Y", "conector en T": a letter after "en" is the product's shape.
+_SHAPE_MARKERS = frozenset(["en", "in"])
+_SHAPES = frozenset("ytlxu")
 _DESIGNATOR_VALUE = re.compile(r"[a-z]|[ivx]{2,4}|x{1,3}[sl]|\d{1,2}")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
 
@@ -196,6 +200,14 @@ def _words(text: str) -> list[str]:
                 out.append(number)
             designator = None
             continue
+        if raw in _SHAPE_MARKERS:
+            designator = "forma"  # "en" is filler, but "en Y" is a shape
+            continue
+        if designator == "forma":
+            designator = None
+            if raw in _SHAPES:
+                out.append(f"forma:{raw}")
+                continue
         words = _token_words(raw)
         out.extend(words)
         designator = _DESIGNATORS.get(words[-1]) if len(words) == 1 else None
@@ -671,6 +683,54 @@ class ProductIndex:
             for score, _, minus_id in best
             if score >= floor
         ]
+
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of `text` that no product has, even misspelt: "andamio", "talla:35"."""
+        state = self._state
+        return [
+            word
+            for word in _words(text)
+            if _is_word(word)
+            and word not in state.known
+            and (":" in word or self._correct(word, state) is None)
+        ]
+
+    def narrow(self, query: str, product_ids: Sequence[int]) -> list[int]:
+        """Those of `product_ids` labelled by every term of `query` that labels some of them.
+
+        "el de 20 libras" after two extinguishers were shown is the 20 lb one: numbers count
+        here, since the products are already known; free text (a description) does not.
+        """
+        state = self._state
+        labelled = [
+            {pid for pid in product_ids if postings.get(pid, 0.0) >= _LABELLED}
+            for term in self._query_terms(query, state)
+            if "_" not in term and (postings := state.postings.get(term))
+        ]
+        telling = [having for having in labelled if having]
+        if not telling:
+            return []
+        return [pid for pid in product_ids if all(pid in having for having in telling)]
+
+    def same_kind(self, product_id: int) -> list[int]:
+        """The products named with the same first word as this one ("Casco …"), itself too."""
+        entries = self._state.entries
+        head = entries[product_id].head if product_id in entries else None
+        return [pid for pid, entry in entries.items() if head is not None and entry.head == head]
+
+    def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
+        """Every product `query` fits, not only the best few: what a price filter runs over.
+
+        The products labelled by all of the query's words; of those, the ones its words name
+        as a kind ("extintores" leaves out "Soporte de pared para extintor"), when some are.
+        """
+        state = self._state
+        hits = self.search(query, limit=limit)
+        terms = self._query_terms(query, state)
+        keywords = [t for t in terms if _is_keyword(t) and t in state.labels]
+        whole = [h for h in hits if all(h.product_id in state.labels[k] for k in keywords)]
+        kind = [h for h in whole or hits if state.entries[h.product_id].head in terms]
+        return kind or whole or hits
 
     @staticmethod
     def _weigh_names(

@@ -15,7 +15,7 @@ from agent.nlu.cues import Cue
 from agent.nlu.numbers import read_number
 from agent.nlu.tokens import fold
 from agent.nlu.types import DialogState
-from agent.nlu.vocabulary import ATTRIBUTE_MARKERS, MEASURE_UNITS, word_set
+from agent.nlu.vocabulary import ATTRIBUTE_MARKERS, MEASURE_UNITS, MONEY_WORDS, word_set
 from agent.quantities import UNITS
 
 COLOURS = {
@@ -180,6 +180,9 @@ def _attribute(words: list[str]) -> _Attribute | None:
         elif word.isdigit() or word in ("one",):
             previous, following = words[i - 1] if i else "", _at(words, i + 1)
             value = read_number(words, i)
+            if following in MONEY_WORDS or previous == "$":
+                i += 1  # "la de 135 mil": a price, said to pick one (rag_domains/sales)
+                continue
             if following in MEASURE_UNITS and word.isdigit():
                 number, unit = word, UNITS[following]
                 i += 2

@@ -142,6 +142,15 @@ def decide(evidence: Evidence) -> RuleVerdict:
         ballot.propose(4, 0.85, "inventory.catalog")
     if Cue.PRICE in cues:
         ballot.propose(4, 0.9 if mentions or shown else 0.7, "inventory.price")
+    price = evidence.products.price
+    if price is not None and price.bounded:
+        # "botas talla 41 por menos de 150 mil" asks what there is, even after "necesito".
+        ballot.propose(4, 0.89 if mentions or shown else 0.75, "inventory.price")
+    elif price is not None and quantity is not None and shown:
+        ballot.propose(3, 0.88, "purchase.add")  # "el más barato, 20 pares"
+    elif price is not None:
+        # "el más barato", "y el más caro?": below a plain "deme 3" of what was shown.
+        ballot.propose(3, 0.86 if mentions or shown else 0.6, "inventory.price")
     if Cue.STOCK in cues:
         ballot.propose(4, 0.88 if mentions else 0.8 if shown else 0.6, "inventory.stock")
     elif Cue.HAVE in cues and mentions and not broad:
@@ -164,6 +173,8 @@ def decide(evidence: Evidence) -> RuleVerdict:
             ballot.propose(3, 0.6, "inventory.category")
     if mentions:
         ballot.propose(2, 0.7, "inventory.product")
+    elif evidence.products.asked is not None:
+        ballot.propose(3, 0.75, "inventory.product")  # "¿venden detectores de humo?"
     if quantity is not None and shown:
         ballot.propose(2, 0.6, "purchase.add")
     for cue, confidence in _SMALLTALK:

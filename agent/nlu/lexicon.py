@@ -101,6 +101,7 @@ class Lexicon:
         self._sounds: dict[str, Term] = {}
         self._sound_buckets: dict[str, list[str]] = {}
         self._corrections: dict[str, Term | None] = {}
+        self._names: dict[str, set[int]] = {}  # word → the names (and synonyms) that have it
         for category, spanish, english in TRADE_GROUPS:
             for language, terms in (("es", spanish), ("en", english)):
                 for term in terms:
@@ -120,9 +121,11 @@ class Lexicon:
         lexicon = cls()
         votes: Counter[tuple[str, str]] = Counter()
         phrases: dict[tuple[str, ...], str] = {}
-        for name, category, synonyms in items:
+        for number, (name, category, synonyms) in enumerate(items):
             for index, text in enumerate((name, *synonyms)):
                 words = tuple(tokens(text))
+                for word in words:
+                    lexicon._names.setdefault(singular(word), set()).add(number)
                 product_words = [word for word in words if _is_product_word(word)]
                 if not product_words:
                     continue
@@ -191,6 +194,12 @@ class Lexicon:
         if corrected is not None:
             return TermMatch(corrected, 1, (corrected.canonical,))
         return None
+
+    def named_together(self, first: str, second: str) -> bool:
+        """Whether one product is called by both words ("conos retráctiles"): one, not two."""
+        having = self._names.get(singular(first))
+        also = self._names.get(singular(second))
+        return having is not None and also is not None and not having.isdisjoint(also)
 
     def knows(self, word: str) -> bool:
         """Whether a word is a product word as written (no typo correction)."""

@@ -136,7 +136,12 @@ def _entities(intent: str, products: ProductReading, buyer: Entities) -> Entitie
         buyer.quantity = counted[0]
     mentions = products.mentions
     if intent == "inventory.category" and mentions:
-        # The words name a category, not a product to search for.
-        buyer.category, mentions = mentions[0].category, []
+        # The words name a category, not a product to search for; with a price bound they are
+        # what to filter ("botas talla 41 por menos de 150 mil" keeps the size).
+        buyer.category = mentions[0].category
+        mentions = mentions if products.price is not None else []
     buyer.products = [ProductMention(m.text, m.quantity) for m in mentions]
+    if intent.startswith("inventory") and not buyer.products and products.asked is not None:
+        buyer.products = [ProductMention(products.asked)]
+    buyer.price = products.price
     return buyer

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.nlu.asked import asked_phrase
 from agent.nlu.lexicon import Lexicon, TermMatch
 from agent.nlu.numbers import NUMBER_WORDS, Number, read_number
+from agent.nlu.prices import read_price
 from agent.nlu.tokens import Token
+from agent.nlu.types import PriceRequest
 from agent.nlu.vocabulary import (
     ARTICLES,
     ATTRIBUTE_MARKERS,
@@ -71,6 +74,10 @@ class ProductReading:
     bare_quantity: int | None = None
     described: bool = False
     """A product pointed at by what describes it, not named: "los blancos", "the nitrile ones"."""
+    price: PriceRequest | None = None
+    """Price bounds or an order by price: "por debajo de 50 mil", "el más barato"."""
+    asked: str | None = None
+    """Something asked for that is no product word of the shop: "¿venden *detectores de humo*?"."""
 
 
 class _Reader:
@@ -80,6 +87,10 @@ class _Reader:
         self.lexicon = lexicon
         self.english = english
         self.used: set[int] = set()
+        # "entre 10 y 20 mil" are prices, not quantities; "más barato" describes no product.
+        self.price = read_price(self.words)
+        if self.price is not None:
+            self.used.update(self.price.used)
         self._numbers: dict[int, Number | None] = {}
         self._ends: dict[int, int] = {}
         i = 0
@@ -134,6 +145,11 @@ class _Reader:
             reading.mentions.append(mention)
             i = end
         reading.bare_quantity = self.bare_quantity()
+        reading.price = None if self.price is None else self.price.request
+        if not reading.mentions:
+            asked = asked_phrase(self.words)
+            if asked is not None and not all(self.lexicon.knows(w) for w in asked):
+                reading.asked = " ".join(asked)
         reading.described = any(
             i not in self.used and self.word(i - 1) in ARTICLES and self.lexicon.describes(word)
             for i, word in enumerate(self.words)
@@ -176,7 +192,12 @@ class _Reader:
         extra: list[str] = list(words[: len(words) - len(found.words)])
         quantity: int | None = None
         k = i + found.length
-        while k < len(self.words) and len(words) < _MAX_WORDS and self.tokens[k].is_word:
+        while (
+            k < len(self.words)
+            and len(words) < _MAX_WORDS
+            and self.tokens[k].is_word
+            and k not in self.used
+        ):
             word, previous = self.words[k], self.word(k - 1)
             number = self.number(k)
             if number is not None and word not in ONE:
@@ -225,6 +246,7 @@ class _Reader:
                     and words[-1] not in CONNECTORS
                     and more.term.category != found.term.category
                     and not self.english
+                    and not self.lexicon.named_together(found.words[0], more.words[0])
                 ):
                     break
                 kept_words = (

@@ -51,6 +51,24 @@ class ProductMention:
     quantity: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PriceRequest:
+    """Price bounds and an order the customer asked for: "entre 10 y 20 mil", "el más barato".
+
+    Bounds are amounts of the shop's currency, inclusive; `order` sorts by price, cheapest
+    (`"cheapest"`) or dearest (`"dearest"`) first.
+    """
+
+    low: int | None = None
+    high: int | None = None
+    order: str | None = None
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the request limits prices (not only orders them)."""
+        return self.low is not None or self.high is not None
+
+
 @dataclass(slots=True)
 class Entities:
     """Everything the reader pulled out of one message."""
@@ -64,6 +82,7 @@ class Entities:
     city: str | None = None
     address: str | None = None
     category: str | None = None
+    price: PriceRequest | None = None
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.quantities import UNITS
+from agent.quantities import CURRENCY_WORDS, MONEY_MULTIPLIERS, UNITS
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -44,7 +44,7 @@ COUNT_UNITS = word_set(
 PACK_UNITS = word_set("caja cajas rollo rollos paquete paquetes box boxes roll rolls pack packs")
 """Packs that count a quantity when followed by de/of ("2 cajas de guantes")."""
 
-MONEY_WORDS = word_set("pesos peso cop mil lucas barras k millon millones dolares usd")
+MONEY_WORDS = word_set(" ".join([*MONEY_MULTIPLIERS, *CURRENCY_WORDS, "dolares", "usd"]))
 """Words after a number that make it money, not a quantity or an id."""
 
 GENERIC_MODIFIERS = word_set(

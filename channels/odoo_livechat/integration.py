@@ -1,6 +1,7 @@
 """The Odoo parts one process runs, built from the settings (README "Odoo").
 
-`ODOO_LIVECHAT_ENABLED` adds the livechat channel (webhook, output, handoff); `ODOO_PUSH_ORDERS`
+`ODOO_LIVECHAT_ENABLED` adds the livechat channel (webhook, output, handoff, and the catch-up on
+the messages no webhook brought, on start and every `ODOO_CATCH_UP_MINUTES`); `ODOO_PUSH_ORDERS`
 the quotation pushes; `ODOO_SYNC_PRODUCTS_MINUTES` a scheduled product import. All share one
 client of the shop's Odoo. A missing setting stops the start-up naming it.
 """
@@ -10,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.catalog.importer import ImportReport
 from agent.channel import OutputChannel
 from agent.engine import TurnEngine
+from agent.errors import RetryableError
 from agent.settings import Settings
 from channels.odoo_livechat.catalog_sync import sync_products
+from channels.odoo_livechat.catch_up import CatchUp
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret
 from channels.odoo_livechat.livechat import OdooLivechat
@@ -49,6 +53,11 @@ class OdooIntegration:
         self.livechat = livechat
         self.outputs = outputs
         self._sessions = sessions
+        self.catch_up = (
+            CatchUp(client, livechat, window=timedelta(hours=settings.delivery_horizon_hours))
+            if livechat is not None
+            else None
+        )
 
     @classmethod
     def build(
@@ -92,12 +101,15 @@ class OdooIntegration:
         return await sync_products(self.client, self._sessions)
 
     async def run(self) -> None:
-        """Background work until cancelled: unanswered turns, order queue, product schedule."""
+        """Background work until cancelled: unanswered turns, the catch-up, order queue,
+        product schedule."""
         if self.livechat is not None:
             resumed = await self.livechat.resume_pending()
             if resumed:
                 log.info("resumed %s Odoo livechat turns left pending", resumed)
         loops = [self._check()]  # alongside the work: a slow Odoo does not hold it back
+        if self.catch_up is not None:
+            loops.append(self._every(self.settings.odoo_catch_up_minutes * 60, self._catch_up))
         if self.settings.odoo_push_orders:
             loops.append(self._every(QUEUE_INTERVAL_SECONDS, self._queue_orders))
         minutes = self.settings.odoo_sync_products_minutes
@@ -141,11 +153,20 @@ class OdooIntegration:
     async def _sync(self) -> None:
         await self.sync_products()
 
+    async def _catch_up(self) -> None:
+        assert self.catch_up is not None
+        await self.catch_up.run_once()
+
     @staticmethod
     async def _every(seconds: float, work: Callable[[], Awaitable[None]]) -> None:
+        """Do `work` now and every `seconds` after (only now when 0)."""
         while True:
             try:
                 await work()
+            except RetryableError as err:  # Odoo down: no traceback, tried again next time
+                log.warning("Odoo background work: %s", err)
             except Exception:  # a background loop's edge: logged, tried again next time
                 log.exception("Odoo background work failed")
+            if seconds <= 0:
+                return
             await asyncio.sleep(seconds)

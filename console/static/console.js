@@ -165,6 +165,10 @@
       say(TEXT.new_waiting + where + " " + event.chat_id +
           (event.reason_label ? " · " + event.reason_label : ""));
     }
+    if (event.change === "undelivered") {
+      const where = CHANNELS[event.channel] || event.channel;
+      say("Una respuesta no se pudo entregar: " + where + " " + event.chat_id);
+    }
     if (page === "list") schedule("list");
     if (conversationId && String(event.conversation_id) === conversationId) schedule("live");
     schedule("count");

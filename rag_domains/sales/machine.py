@@ -30,11 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import identity, order_fields
 from agent.catalog.alternatives import alternatives
-from agent.catalog.search import ProductIndex
+from agent.catalog.by_price import by_price, within
+from agent.catalog.search import ProductIndex, load_products
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
+from agent.nlu.prices import DEAREST, said_amounts
+from agent.nlu.tokens import fold, scan
+from agent.nlu.types import PriceRequest
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order
 from rag_domains.sales.picks import picked, pointed_pick
@@ -195,13 +199,17 @@ class SalesHandler:
         """What "agrégame 2", "los blancos", "el 2" or a plain "sí" refers to: the offer the
         last reply made (with its quantity), else the products it showed, picked by number or
         narrowed by the words used, else the one product the last replies were about."""
+        context = ctx.conversation.context
+        shown = await _by_skus(ctx.session, list(context.get("last_products", [])))
+        price = ctx.understanding.entities.price
+        if price is not None and price.order is not None and shown:
+            # "deme 3 del más barato" says which, whatever the last reply offered.
+            return await self._by_price(ctx, shown, price), quantity
         offer = ctx.offer
         if offer is not None and offer.intent == "purchase.add" and offer.sku:
             return await _by_skus(ctx.session, [offer.sku]), quantity or offer.quantity
         if quantity is None and sale is not None:
             quantity = sale.data.get("choice_quantity")
-        context = ctx.conversation.context
-        shown = await _by_skus(ctx.session, list(context.get("last_products", [])))
         number = pointed_pick(ctx.text, len(shown))
         if number is not None:
             # "el 2" of the list just shown is that product, not two of something.
@@ -211,10 +219,35 @@ class SalesHandler:
         for hit in self._index.search(ctx.text, limit=100):
             if hit.product_id in by_id:
                 return [by_id[hit.product_id]], quantity
+        # "el de 20 libras", "la de 135 mil": a size or a price only one of them has.
+        sized = self._index.narrow(ctx.text, list(by_id))
+        if len(sized) == 1:
+            return [by_id[sized[0]]], quantity
+        amounts = said_amounts([t.text for t in scan(fold(ctx.text))])
+        priced = [p for p in shown if p.price is not None and int(p.price) in amounts]
+        if len(priced) == 1:
+            return priced, quantity
         focus = context.get("focus_sku")
         if focus:
             return await _by_skus(ctx.session, [str(focus)]), quantity
         return shown[:4], quantity
+
+    async def _by_price(
+        self, ctx: TurnContext, shown: list[Product], price: PriceRequest
+    ) -> list[Product]:
+        """ "el más barato, 20 pares": the cheapest (or dearest) that can be sold of those
+        shown, or of their kind after a single one; a tie goes to the words ("en amarillo")."""
+        pool = shown
+        if len(shown) == 1:
+            pool = await load_products(ctx.session, self._index.same_kind(shown[0].id))
+        fitting = within(pool, price.low, price.high)
+        ordered = by_price(
+            [p for p in fitting if p.stock > 0] or fitting, dearest_first=price.order == DEAREST
+        )
+        ties = [p for p in ordered if p.price == ordered[0].price] if ordered else shown[:1]
+        ties.sort(key=lambda p: p not in shown)  # the one shown, unless the words say another
+        said = set(self._index.narrow(ctx.text, [p.id for p in ties]))
+        return [next((p for p in ties if p.id in said), ties[0])]
 
     async def _pick(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         number = picked(ctx.text, sale)

@@ -8,9 +8,11 @@ import contextlib
 import os
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from fixtures.live_server import eventually
 from fixtures.telegram_server import TOKEN as TELEGRAM_TOKEN
 from fixtures.telegram_server import bot_api
@@ -37,7 +39,7 @@ from agent.models import (
     SendAttempt,
     utcnow,
 )
-from agent.outbox import OutboxDispatcher, queue
+from agent.outbox import GivenUp, OutboxDispatcher, queue
 from agent.settings import Settings
 from channels.telegram.adapter import TelegramChannel
 from channels.whatsapp.adapter import STATUS_PATH, WhatsAppChannel
@@ -61,17 +63,19 @@ class Flaky(CollectingOutput):
         return await super().send_text(external_chat_id, text)
 
 
-async def queued(sessions: async_sessionmaker[AsyncSession]) -> int:
+async def queued(
+    sessions: async_sessionmaker[AsyncSession], text: str = "hola", chat: str = "c1"
+) -> int:
     async with sessions() as session, session.begin():
-        conversation = Conversation(channel="flaky", external_chat_id="c1", context={})
-        session.add(conversation)
-        await session.flush()
-        row = OutboxItem(
-            conversation_id=conversation.id, channel="flaky", external_chat_id="c1", text="hola"
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.external_chat_id == chat)
         )
-        session.add(row)
-        await session.flush()
-        return row.id
+        if conversation is None:
+            conversation = Conversation(channel="flaky", external_chat_id=chat, context={})
+            session.add(conversation)
+            await session.flush()
+        message = Message(conversation_id=conversation.id, direction=Direction.OUTBOUND, text=text)
+        return (await queue(session, conversation, message)).id
 
 
 async def reload(sessions: async_sessionmaker[AsyncSession], outbox_id: int) -> OutboxItem:
@@ -92,7 +96,7 @@ async def test_a_failed_send_is_retried_later_and_then_delivered(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     output = Flaky(2, ConnectionError("channel down"))
-    dispatcher = OutboxDispatcher(sessions, {"flaky": output}, base_delay=10)
+    dispatcher = OutboxDispatcher(sessions, {"flaky": output}, base_delay=10, jitter=0)
     outbox_id = await queued(sessions)
 
     assert await dispatcher.deliver(outbox_id) is False
@@ -142,6 +146,75 @@ async def test_after_the_last_attempt_the_row_is_failed_for_good(
     row = await reload(sessions, outbox_id)
     assert row.status == OutboxStatus.FAILED and row.attempts == 3
     assert output.sent == {}
+
+
+async def test_a_channel_that_is_down_keeps_its_replies_until_the_horizon_then_staff_are_told(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    output = Flaky(10_000, RetryableError("503 Service Unavailable"))
+    dispatcher = OutboxDispatcher(sessions, {"flaky": output}, horizon=timedelta(hours=2))
+    told: list[GivenUp] = []
+
+    async def tell(given_up: GivenUp) -> None:
+        told.append(given_up)
+
+    dispatcher.on_given_up = tell
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        outbox_id = await queued(sessions, "Su pedido 42 quedó confirmado.")
+        for _ in range(60):  # an hour, a minute at a time: far more than six attempts
+            await dispatcher.deliver_due()
+            clock.shift(timedelta(minutes=1))
+        row = await reload(sessions, outbox_id)
+        assert row.status == OutboxStatus.PENDING and row.attempts > 6
+        assert (row.next_attempt_at - utcnow()) <= timedelta(minutes=5)  # never waits longer
+        assert told == []
+
+        clock.shift(timedelta(hours=1, minutes=1))
+        await dispatcher.deliver_due()
+
+    row = await reload(sessions, outbox_id)
+    assert row.status == OutboxStatus.FAILED
+    assert "given up after" in (row.last_error or "") and "in 2 h" in (row.last_error or "")
+    assert [(t.outbox_id, t.channel) for t in told] == [(outbox_id, "flaky")]
+    assert output.sent == {}
+    async with sessions() as session:
+        view = await conversation_view(session, row.conversation_id)
+    assert view is not None
+    assert "given up" in (view.messages[0].undelivered or "")  # marked for staff
+
+
+async def test_a_chats_replies_leave_in_order_once_the_channel_is_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    output = Flaky(2, RetryableError("connection refused"))
+    dispatcher = OutboxDispatcher(sessions, {"flaky": output})
+    first = await queued(sessions, "uno")
+    assert await dispatcher.deliver(first) is False
+    second = await queued(sessions, "dos")
+    other_chat = await queued(sessions, "otro chat", chat="c2")
+
+    assert await dispatcher.deliver(second) is False  # the first one goes first
+    assert (await reload(sessions, second)).attempts == 0
+    assert await dispatcher.deliver_due() == 0  # only "otro chat" is due: it fails, then sends
+    assert await dispatcher.deliver(other_chat) is False
+    await make_due(sessions, other_chat)
+    assert await dispatcher.deliver_due() == 1
+    assert list(output.sent["c2"]) == ["otro chat"]
+    assert "c1" not in output.sent
+
+    await make_due(sessions, first)
+    assert await dispatcher.deliver_due() == 2
+    assert list(output.sent["c1"]) == ["uno", "dos"]
+
+
+def test_the_backoff_doubles_up_to_its_ceiling_and_is_spread_by_jitter(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    dispatcher = OutboxDispatcher(sessions, {}, base_delay=2, max_delay=300, jitter=0.2)
+    delays = [dispatcher.backoff(3) for _ in range(50)]
+    assert all(6.4 <= delay <= 8 for delay in delays) and len(set(delays)) > 40
+    assert all(240 <= dispatcher.backoff(20) <= 300 for _ in range(50))
+    assert dispatcher.backoff(3, retry_after=42) == 42
 
 
 # After a crash: a reply's fate at the vendor is settled before it is sent again.

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from conftest import make_settings
 from fixtures.live_server import LiveServer, count, serving
+from fixtures.odoo_addon import addon_webhook
 from fixtures.odoo_server import BOT_PARTNER_ID, DATABASE, FakeOdoo, with_odoo
-from odoo_addon import addon_webhook
 from pydantic import SecretStr
 from sqlalchemy import select
 

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from odoo_addon import ADDON, addon_webhook
+from fixtures.odoo_addon import ADDON, addon_webhook
 
 from agent.errors import ChannelAuthError
 from channels.odoo_livechat import signing

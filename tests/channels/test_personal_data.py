@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import pytest
 from fixtures.live_server import LiveServer, eventually, serving
+from fixtures.odoo_addon import addon_webhook
 from fixtures.odoo_server import BOT_PARTNER_ID, DATABASE, FakeOdoo, with_odoo
 from fixtures.odoo_server import running as odoo_running
 from fixtures.telegram_server import SECRET as TELEGRAM_SECRET
 from fixtures.telegram_server import TOKEN, BotApiServer, bot_api
 from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer
 from fixtures.whatsapp_setup import PUBLIC, post, recorded
-from odoo_addon import addon_webhook
 from pydantic import SecretStr
 from websockets.asyncio.client import connect
 

@@ -10,11 +10,13 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import time_machine
 from conftest import make_settings
 from fixtures.live_server import LiveServer, count, eventually, rows, serving
 from fixtures.telegram_server import BOT_ID, SECRET, TOKEN, BotApiServer, bot_api
@@ -31,10 +33,13 @@ from agent.models import (
     OutboxItem,
     OutboxStatus,
     Sale,
+    utcnow,
 )
 from agent.settings import Settings
 from channels.telegram.adapter import WEBHOOK_PATH, TelegramChannel
+from channels.telegram.output import as_html
 from channels.telegram.polling import poll
+from console.queries import conversation_view
 from salesagent.runtime import Runtime
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "telegram"
@@ -160,6 +165,77 @@ async def test_flood_control_is_waited_out_and_the_reply_sent_once(
 
     (outbox,) = await rows(server, OutboxItem)
     assert outbox.attempts == 2 and len(fake_bot_api.sent) == 1
+
+
+async def outbox(server: LiveServer) -> list[OutboxItem]:
+    """The server's outbox rows, oldest first."""
+    return sorted(await rows(server, OutboxItem), key=lambda row: row.id)
+
+
+async def test_a_three_hour_outage_with_a_purchase_in_the_middle_loses_no_reply(
+    demo_settings: Settings, fake_bot_api: BotApiServer
+) -> None:
+    purchase = ["necesito 2 extintores de 10 libras", "1", "eso es todo", "1088123456"]
+    purchase += ["Ana María Ríos", "3104567890", "Calle 20 # 8-15, Pereira", "sí"]
+    with time_machine.travel(utcnow(), tick=True) as clock:
+        settings = telegram_settings(demo_settings, fake_bot_api)
+        async with serving(settings) as live, httpx.AsyncClient(base_url=live.url) as http:
+            fake_bot_api.outage = True
+            for number, text in enumerate(purchase, start=1):
+                await post(http, recorded("update_text.json", text=text))
+
+                async def answered(number: int = number) -> bool:
+                    return await count(live, OutboxItem) == number
+
+                await eventually(answered)
+            for _ in range(18):  # three hours, ten minutes at a time, the outbox retrying
+                (head, *_) = await outbox(live)
+                clock.shift(timedelta(minutes=10))
+
+                async def tried_again(before: int = head.attempts) -> bool:
+                    (head, *_) = await outbox(live)
+                    return head.attempts > before and head.lease_owner is None
+
+                await eventually(tried_again)
+            waiting = await outbox(live)
+            assert {row.status for row in waiting} == {OutboxStatus.PENDING}
+            assert [row.attempts > 0 for row in waiting] == [True] + [False] * 7
+
+            fake_bot_api.outage = False
+            clock.shift(timedelta(minutes=5))  # the longest wait between two attempts
+            await eventually(lambda: sent(live, 8))
+
+            async with live.runtime.sessions() as session:
+                written = await session.scalars(
+                    select(Message.text)
+                    .where(Message.direction == Direction.OUTBOUND)
+                    .order_by(Message.id)
+                )
+                replies = list(written)
+    assert len(replies) == 8 and "quedó confirmado" in replies[-1]
+    assert fake_bot_api.texts(CHAT) == [as_html(text) for text in replies]  # once, in order
+
+
+async def test_a_chat_that_blocked_the_bot_fails_at_once_and_is_shown_to_staff(
+    demo_settings: Settings, fake_bot_api: BotApiServer
+) -> None:
+    fake_bot_api.failures = [403]
+    async with (
+        serving(telegram_settings(demo_settings, fake_bot_api)) as live,
+        httpx.AsyncClient(base_url=live.url) as http,
+    ):
+        await post(http, recorded("update_text.json", text="hola"))
+
+        async def failed() -> bool:
+            return await count(live, OutboxItem, OutboxItem.status == OutboxStatus.FAILED) == 1
+
+        await eventually(failed)
+        (row,) = await rows(live, OutboxItem)
+        assert row.attempts == 1 and "refused" in (row.last_error or "")
+        async with live.runtime.sessions() as session:
+            view = await conversation_view(session, row.conversation_id)
+    assert view is not None and "refused" in (view.messages[-1].undelivered or "")
+    assert fake_bot_api.sent == []
 
 
 async def test_a_spanish_voice_note_becomes_a_cart_with_the_product(

@@ -230,6 +230,7 @@ async def test_a_reply_from_the_shop_reaches_the_open_sockets(server: LiveServer
         outbox_id, _ = await staff_reply(
             runtime, "staff", "Hola, soy *Ana* de la tienda.", staff_id=ana.id
         )
+        await runtime.engine.drain_deliveries()  # the bot's reply goes first (order per chat)
         assert await runtime.dispatcher.deliver(outbox_id) is True
         seen = [await next_event(one), await next_event(two)]
 
@@ -248,6 +249,7 @@ async def test_a_reply_with_no_socket_open_waits_for_the_customer(server: LiveSe
         await say(ws, "hola")
     ana = await add_staff(runtime, "ana", name="Ana Gómez")
     outbox_id, message_id = await staff_reply(runtime, "away", "¿Sigues ahí?", staff_id=ana.id)
+    await runtime.engine.drain_deliveries()  # the bot's reply goes first (order per chat)
 
     assert await runtime.dispatcher.deliver(outbox_id) is False
     row = (await outbox_rows(runtime, "away"))[-1]

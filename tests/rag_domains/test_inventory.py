@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.catalog.search import ProductIndex
 from agent.domain import DomainResult
 from agent.models import Product
-from agent.nlu.types import ProductMention
+from agent.nlu.types import PriceRequest, ProductMention
 from rag_domains.inventory import InventoryHandler
 
 
@@ -190,11 +190,11 @@ async def test_a_category_named_only_in_the_text_and_sold_out_items_last(
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("es", "No encontré *taladro* en nuestro catálogo. Manejamos: Botiquines, "),
-        ("en", "I couldn't find *taladro* in our catalog. We carry: Botiquines, "),
+        ("es", "No manejamos *taladro*. Manejamos: Botiquines, "),
+        ("en", "We don't carry *taladro*. We carry: Botiquines, "),
     ],
 )
-async def test_nothing_found_is_said_honestly_with_the_categories(
+async def test_a_product_not_sold_is_said_so_with_the_categories(
     session: AsyncSession, handler: InventoryHandler, language: str, expected: str
 ) -> None:
     ctx = await turn(session, "inventory.product", language=language, products=["taladro"])
@@ -236,3 +236,76 @@ async def test_prices_and_stock_come_from_the_database_not_the_index(
         ctx = await turn(session, "inventory.price", products=["guante de nitrilo verde"])
         reply = (await handler.handle(ctx)).reply
     assert "*Guante de nitrilo verde* cuesta *$8.200*. Por ahora está *agotado*." in reply
+
+
+async def test_a_price_bound_lists_only_what_is_within_it_cheapest_first(
+    session: AsyncSession, handler: InventoryHandler
+) -> None:
+    ctx = await turn(
+        session,
+        "inventory.price",
+        "guantes entre 7 y 15 mil",
+        products=["guantes"],
+        price=PriceRequest(low=7_000, high=15_000),
+    )
+    result = await handler.handle(ctx)
+    assert skus(result) == ["GUA-NIT", "GUA-CAR", "GUA-VAQ"]
+    assert result.reply.startswith("Esto es lo que tengo entre $7.000 y $15.000:")
+
+
+async def test_the_cheapest_and_the_dearest_are_one_product_each(
+    session: AsyncSession, handler: InventoryHandler
+) -> None:
+    cheapest = await handler.handle(
+        await turn(
+            session, "inventory.price", products=["casco"], price=PriceRequest(order="cheapest")
+        )
+    )
+    assert skus(cheapest) == ["CAS-BLA"]
+    assert cheapest.reply.startswith("El más económico: *Casco de seguridad tipo I blanco*")
+    # "y el más caro?" after that one: the others of its kind, not the one shown.
+    context = {"last_products": ["CAS-BLA"]}
+    dearest = await handler.handle(
+        await turn(session, "inventory.price", context=context, price=PriceRequest(order="dearest"))
+    )
+    assert skus(dearest) == ["CAS-ALT"]
+
+
+async def test_nothing_within_the_bound_says_so_and_shows_the_closest_prices(
+    session: AsyncSession, handler: InventoryHandler
+) -> None:
+    ctx = await turn(
+        session, "inventory.price", products=["extintor"], price=PriceRequest(high=50_000)
+    )
+    result = await handler.handle(ctx)
+    assert result.reply.startswith("No tengo opciones hasta $50.000. Lo más cercano en precio:")
+    assert skus(result)[0] == "EXT-PQS-05"
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "closest"),
+    [
+        # The same purpose: smoke means fire.
+        ("¿venden detectores de humo?", "detectores de humo", "EXT-"),
+        # The same kind: gloves, not for golf.
+        ("¿tienen guantes de golf?", "guantes de golf", "GUA-"),
+    ],
+)
+async def test_a_product_not_sold_is_said_so_with_the_closest_things_sold(
+    session: AsyncSession, handler: InventoryHandler, text: str, mention: str, closest: str
+) -> None:
+    result = await handler.handle(
+        await turn(session, "inventory.product", text, products=[mention])
+    )
+    assert result.reply.startswith(f"No manejamos *{mention}*. Lo más parecido que tenemos:")
+    assert skus(result) and all(sku.startswith(closest) for sku in skus(result))
+
+
+async def test_a_question_about_the_product_shown_is_answered_from_its_description(
+    session: AsyncSession, handler: InventoryHandler
+) -> None:
+    context = {"last_products": ["EXT-PQS-05"]}
+    ctx = await turn(session, "inventory.product", "¿sirve pa vehiculos?", context=context)
+    result = await handler.handle(ctx)
+    assert result.reply.startswith("*Extintor PQS 5 lb*: Ideal para vehículos.")
+    assert "*Extintor PQS 5 lb* cuesta *$95.000*." in result.reply

@@ -309,3 +309,41 @@ async def test_confirming_without_a_sale_is_answered_politely(chat: Chat) -> Non
     result = await chat.say("sí, confirmo")
 
     assert result.order_id is None and result.reply
+
+
+@pytest.mark.parametrize(
+    ("asked", "pick", "sku"),
+    [
+        # The size only one of the products shown has.
+        ("extintores entre 100 y 200 mil", "deme el de 20 libras", "EXT-PQS-20"),
+        # The price only one of them costs.
+        ("necesito botas talla 41 por menos de 150 mil", "la de 135 mil, 2 pares", "BOT-PA-41"),
+    ],
+)
+async def test_a_product_shown_in_a_priced_list_is_taken_by_its_size_or_price(
+    chat: Chat, asked: str, pick: str, sku: str
+) -> None:
+    listed = await chat.say(asked)
+    taken = await chat.say(pick)
+
+    assert len(listed.products) == 2
+    assert [c.sku for c in taken.cart] == [sku]
+    assert "Respóndeme con el número" not in (taken.reply or "")
+
+
+async def test_the_cheapest_of_a_priced_list_is_added_with_its_quantity(chat: Chat) -> None:
+    await chat.say("guantes por debajo de 10 mil")
+    taken = await chat.say("el mas barato, 20 pares")
+
+    assert [(c.sku, c.quantity) for c in taken.cart] == [("GUA-HIL-PVC", 20)]
+
+
+async def test_the_cheapest_of_a_kind_in_a_colour_after_the_dearest_was_shown(
+    chat: Chat,
+) -> None:
+    await chat.say("cual es el casco mas barato")
+    dearest = await chat.say("y el mas caro?")
+    taken = await chat.say("deme 3 del mas barato en amarillo")
+
+    assert "$145.000" in (dearest.reply or "")
+    assert [(c.sku, c.quantity) for c in taken.cart] == [("CAS-I-PIN-AM", 3)]

@@ -71,6 +71,11 @@ async def demo(demo_settings: Settings) -> AsyncIterator[DemoSearch]:
         ("necesito 1 extintor de 20 libras multiproposito", "EXT-PQS-20"),
         ("extintor multiproposito de 20 libras", "EXT-PQS-20"),
         ("20 libras multiproposito extintor", "EXT-PQS-20"),
+        # A letter after "en" is a shape: "la eslinga en Y" is the Y lanyard.
+        ("eslinga en Y", "ESL-Y-18"),
+        # English colours and shades of lenses.
+        ("dark lens safety glasses", "GAF-OSCURO"),
+        ("welding goggles shade 5", "GAF-SOLD-5"),
     ],
 )
 def test_the_product_the_customer_names_is_taken_without_a_list(
@@ -106,3 +111,60 @@ def test_word_order_does_not_change_the_scores(demo: DemoSearch) -> None:
     second = demo.hits("extintor multiproposito de 20 libras")
     assert first[0][0] == second[0][0] == "EXT-PQS-20"
     assert first[0][1] / first[1][1] == pytest.approx(second[0][1] / second[1][1], rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("query", "included", "excluded"),
+    [
+        # Every extinguisher, not the wall bracket for one, whatever the price filter keeps.
+        ("extintores", {"EXT-PQS-05", "EXT-PQS-150"}, {"SOP-EXT-PARED", "SOP-EXT-VEH"}),
+        # Only the size asked for.
+        ("botas talla 41", {"BOT-PA-41", "BOT-PVC-41"}, {"BOT-PA-40", "BOT-PA-42"}),
+    ],
+)
+async def test_matching_gives_every_product_of_the_kind_asked(
+    demo: DemoSearch, query: str, included: set[str], excluded: set[str]
+) -> None:
+    skus = {demo.skus[h.product_id] for h in demo.index.matching(query)}
+    assert included <= skus
+    assert not excluded & skus
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("detectores de humo", ["detector"]),
+        ("andamios", ["andamio"]),
+        ("botas de cuero talla 35", ["talla:35"]),  # no boot comes that small
+        ("guantes de carnaza", []),
+        ("extingidor", []),  # a typo of a word the catalog has
+    ],
+)
+async def test_unknown_words_are_those_no_product_has(
+    demo: DemoSearch, text: str, unknown: list[str]
+) -> None:
+    assert demo.index.unknown_words(text) == unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "narrowed"),
+    [
+        ("deme el de 20 libras", ["EXT-H2O-25", "EXT-PQS-20"], ["EXT-PQS-20"]),
+        ("el de 10", ["EXT-PQS-05", "EXT-PQS-10"], ["EXT-PQS-10"]),
+        ("ese", ["EXT-PQS-05", "EXT-PQS-10"], []),  # nothing tells them apart
+    ],
+)
+async def test_narrow_keeps_the_products_shown_that_have_what_is_said(
+    demo: DemoSearch, text: str, shown: list[str], narrowed: list[str]
+) -> None:
+    ids = {sku: pid for pid, sku in demo.skus.items()}
+    kept = demo.index.narrow(text, [ids[sku] for sku in shown])
+    assert [demo.skus[pid] for pid in kept] == narrowed
+
+
+async def test_same_kind_is_every_product_named_with_the_same_first_word(demo: DemoSearch) -> None:
+    ids = {sku: pid for pid, sku in demo.skus.items()}
+    kind = {demo.skus[pid] for pid in demo.index.same_kind(ids["CAS-I-PIN-AM"])}
+
+    assert {"CAS-I-PIN-AM", "CAS-II-E"} <= kind
+    assert "EXT-PQS-05" not in kind

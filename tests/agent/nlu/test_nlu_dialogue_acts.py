@@ -229,3 +229,8 @@ def test_a_question_with_a_not_now_is_answered(
     reader: OfflineReader, text: str, intent: str
 ) -> None:
     assert reader.understand(text, OFFERED).intent.startswith(intent)
+
+
+def test_a_price_said_to_pick_one_is_no_size(reader: OfflineReader) -> None:
+    reading = reader.understand("la de 135 mil, 2 pares", BOOT_IN_CART)
+    assert not any("talla 135" in m.text for m in reading.entities.products)

@@ -169,6 +169,24 @@ def test_a_catalog_adds_its_own_words_and_categories() -> None:
     ]
 
 
+def test_words_one_product_is_called_by_stay_one_mention() -> None:
+    lexicon = Lexicon.from_products(
+        [
+            ("Cono retráctil para carretera 30 cm", "Señalización vial", []),
+            ("Bloque autorretráctil 6 m", "Trabajo en alturas", ["retráctil"]),
+            ("Casco de seguridad", "Cascos", []),
+            ("Guante de carnaza", "Guantes", []),
+        ]
+    )
+    reader = OfflineReader(lexicon)
+
+    cones = reader.understand("deme 4 conos retractiles de 30 cm", DialogState())
+    two = reader.understand("2 cascos 3 guantes de carnaza", DialogState())
+
+    assert cones.entities.products == [ProductMention("conos retractiles de 30 cm", 4)]
+    assert [m.text for m in two.entities.products] == ["cascos", "guantes de carnaza"]
+
+
 def test_the_base_vocabulary_works_without_a_catalog() -> None:
     found = OfflineReader(Lexicon()).understand("quiero 2 extintores", DialogState())
 

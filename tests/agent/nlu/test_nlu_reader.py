@@ -212,3 +212,66 @@ def test_a_plain_yes_means_what_was_offered(offer: str | None, text: str, intent
     understood = reader.understand(text, DialogState(offer=offer))
 
     assert understood.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "intent", "products", "quantity"),
+    [
+        # A price bound asks what there is, even after "necesito"; its numbers are no quantity.
+        (
+            "necesito botas talla 41 por menos de 150 mil",
+            NEW,
+            "inventory.price",
+            ["botas talla 41"],
+            None,
+        ),
+        ("tienen guantes entre 10 y 20 mil?", NEW, "inventory.price", ["guantes"], None),
+        ("cual es el casco mas barato", NEW, "inventory.price", ["casco"], None),
+        ("el mas barato de esos", SHOWN, "inventory.price", [], None),
+        # "deme 3" of what was shown still adds: the superlative only says which.
+        ("deme 3 del mas barato", SHOWN, "purchase.add", [], 3),
+        ("el mas barato, 20 pares", SHOWN, "purchase.add", [], 20),
+    ],
+)
+def test_price_bounds_and_superlatives(
+    reader: OfflineReader,
+    text: str,
+    state: DialogState,
+    intent: str,
+    products: list[str],
+    quantity: int | None,
+) -> None:
+    understanding = reader.understand(text, state)
+    assert understanding.intent == intent
+    assert [m.text for m in understanding.entities.products] == products
+    assert understanding.entities.quantity == quantity
+    assert understanding.entities.price is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("buenas, ustedes venden termos de acero?", "termos de acero"),
+        ("hola necesito alquilar unos andamios pa una obra", "andamios"),
+        ("do you sell power generators for construction sites?", "power generators"),
+    ],
+)
+def test_a_product_the_shop_has_no_word_for_is_still_asked_about(
+    reader: OfflineReader, text: str, asked: str
+) -> None:
+    understanding = reader.understand(text, NEW)
+    assert understanding.intent == "inventory.product"
+    assert [m.text for m in understanding.entities.products] == [asked]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quisiera hacer un pedido",
+        "I need to change my order",
+        "tienen envio a pereira?",
+        "necesito eso pa mañana sin falta",
+    ],
+)
+def test_a_request_about_the_shop_is_no_product_asked_for(reader: OfflineReader, text: str) -> None:
+    assert not reader.understand(text, NEW).intent.startswith("inventory")

@@ -58,19 +58,34 @@ class DiscussChannel(models.Model):
 
     def _salesagent_queue_webhook(self, message):
         """After the transaction commits, send a served session's message to the agent."""
-        if self.channel_type != "livechat" or message.message_type != "comment":
-            return
-        channel = self.sudo()
-        livechat = channel.livechat_channel_id
-        if not livechat or not livechat.salesagent_serve:
-            return
         config = salesagent_config(self.env)
         if not config.agent_url or not config.secret:
             return
-        role = channel._salesagent_author_role(message, config.bot)
-        if role is None:
+        payload = self._salesagent_event(message, config.bot)
+        if payload is None:
             return
-        payload = webhook.build_payload(
+        send = partial(
+            _post_webhook,
+            webhook.webhook_url(config.agent_url),
+            config.secret,
+            webhook.encode(payload),
+            config.timeout,
+        )
+        self.env.cr.postcommit.add(send)
+
+    def _salesagent_event(self, message, bot):
+        """The webhook's payload for a message of a served session; None for one the agent
+        must not receive (another kind of channel or message, the bot's own)."""
+        if self.channel_type != "livechat" or message.message_type != "comment":
+            return None
+        channel = self.sudo()
+        livechat = channel.livechat_channel_id
+        if not livechat or not livechat.salesagent_serve:
+            return None
+        role = channel._salesagent_author_role(message, bot)
+        if role is None:
+            return None
+        return webhook.build_payload(
             database=self.env.cr.dbname,
             channel_id=channel.id,
             message_id=message.id,
@@ -81,17 +96,9 @@ class DiscussChannel(models.Model):
             language=channel._salesagent_language(),
             country=channel.country_id.code,
             livechat_channel_id=livechat.id,
-            bot_partner_id=config.bot.id,
+            bot_partner_id=bot.id,
             odoo_version=".".join(str(part) for part in version_info[:2]),
         )
-        send = partial(
-            _post_webhook,
-            webhook.webhook_url(config.agent_url),
-            config.secret,
-            webhook.encode(payload),
-            config.timeout,
-        )
-        self.env.cr.postcommit.add(send)
 
     def _salesagent_member(self, message):
         members = self.channel_member_ids
@@ -143,6 +150,45 @@ class DiscussChannel(models.Model):
             "bot_partner_id": config.bot.id or False,
             "bot_name": config.bot.name or False,
             "odoo_version": ".".join(str(part) for part in version_info[:2]),
+        }
+
+    @api.model
+    def salesagent_messages(self, since, after_id=0, limit=200):
+        """The served sessions' messages posted since `since` (UTC, "YYYY-MM-DD HH:MM:SS"),
+        after message `after_id`, as the webhook sends them: what the agent missed while it
+        was down or its secret was wrong (it keeps each message once, by its id).
+
+        Returns ``{"events": [payload...], "last_id": id, "more": bool}``: the next page
+        starts after ``last_id`` when ``more``.
+        """
+        self._salesagent_check_caller()
+        bot = salesagent_config(self.env).bot
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "discuss.channel"),
+                    ("message_type", "=", "comment"),
+                    ("create_date", ">=", since),
+                    ("id", ">", int(after_id)),
+                ],
+                order="id asc",
+                limit=int(limit),
+            )
+        )
+        channels = self.sudo().browse(list(set(messages.mapped("res_id")))).exists()
+        by_id = {channel.id: channel for channel in channels}
+        events = []
+        for message in messages:
+            channel = by_id.get(message.res_id)
+            payload = channel._salesagent_event(message, bot) if channel else None
+            if payload is not None:
+                events.append(payload)
+        return {
+            "events": events,
+            "last_id": messages[-1:].id or int(after_id),
+            "more": len(messages) == int(limit),
         }
 
     def salesagent_handoff(self, reason=None, message=None):

@@ -1,8 +1,10 @@
 """Odoo-side tests; run with `odoo-bin --test-enable --test-tags /salesagent_livechat`."""
 
 import json
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.addons.salesagent_livechat import webhook
 from odoo.exceptions import AccessError
 from odoo.release import version_info
@@ -106,6 +108,26 @@ class TestSalesagentLivechat(HttpCase):
         self.assertEqual(payload["author_role"], "visitor")
         self.assertEqual(payload["livechat_channel_id"], self.livechat.id)
         self.assertEqual(payload["bot_partner_id"], self.bot.id)
+
+    def test_the_agent_catches_up_on_the_messages_it_missed(self):
+        channel = self._open_session()
+        since = fields.Datetime.to_string(fields.Datetime.now() - timedelta(minutes=1))
+        first = self._post_as_visitor(channel, "hola")
+        channel._salesagent_post_as_bot("¡Hola! ¿En qué te ayudo?")
+        second = self._post_as_visitor(channel, "necesito 2 extintores")
+        other = self.env["im_livechat.channel"].create({"name": "Soporte"})
+        self.assertFalse(other.salesagent_serve)
+
+        page = self.env["discuss.channel"].salesagent_messages(since, limit=500)
+
+        self.assertEqual([e["message_id"] for e in page["events"]], [first.id, second.id])
+        self.assertEqual(page["events"][1]["body"], "necesito 2 extintores")
+        self.assertEqual({e["author_role"] for e in page["events"]}, {"visitor"})
+        self.assertFalse(page["more"])
+        later = self.env["discuss.channel"].salesagent_messages(since, after_id=first.id)
+        self.assertEqual([e["message_id"] for e in later["events"]], [second.id])
+        with self.assertRaises(AccessError):
+            self.env["discuss.channel"].with_user(self.operator).salesagent_messages(since)
 
     def test_nothing_is_sent_before_the_commit_or_for_the_bot(self):
         channel = self._open_session()

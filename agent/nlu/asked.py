@@ -1,0 +1,76 @@
+"""What a customer asks the shop to sell, even when it is no product the shop knows.
+
+"¿venden detectores de humo?", "do you sell smoke detectors?": the words after the request
+are a product asked for. When the catalog has no such product, the answer is "no manejamos
+detectores de humo" (rag_domains/inventory.py), not a greeting or "no te entendí".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.nlu.cues import find_cues
+from agent.nlu.vocabulary import ARTICLES, BREAKERS, CONNECTORS, word_set
+
+_REQUESTS = word_set(
+    "venden vende vendes manejan maneja manejas tienen tiene tienes consiguen consigo "
+    "distribuyen busco buscamos buscando necesito necesitamos necesitaria cotizar cotizan "
+    "alquilan alquilar sell sells need needs looking"
+)
+"""Words after which the customer names what they want ("venden X", "we need X")."""
+
+_ASKED_OF_YOU = word_set("have has carry stock make")
+"""Requests only when said to the shop: "do you have X", not "have a good day"."""
+
+_SKIPPED = ARTICLES | word_set(
+    "ustedes usted you also tambien alquilar comprar conseguir cotizar for any algo some a an of"
+)
+"""Words between the request and what is asked: "venden *ustedes* X", "do you *also* sell X"."""
+
+_JOINERS = word_set("de del")
+_PRONOUNS = word_set("eso esto aquello ello nada todo algo it them that this those these")
+"""What a request may point at without naming a product: "necesito eso pa mañana"."""
+_MAX_WORDS = 4
+
+
+def asked_phrase(words: Sequence[str]) -> list[str] | None:
+    """The words naming what is asked for after a request ("detectores de humo"), if any.
+
+    Nothing when the words say something else the shop deals with: "necesito hacer un
+    pedido" or "tienen envío" are read by the cues.
+    """
+    for i, word in enumerate(words):
+        if word not in _REQUESTS and not (word in _ASKED_OF_YOU and "you" in words[i - 2 : i]):
+            continue
+        j = i + 1
+        while j < len(words) and words[j] in _SKIPPED:
+            j += 1
+        phrase: list[str] = []
+        while j < len(words) and len(phrase) < _MAX_WORDS:
+            current = words[j]
+            if current in _JOINERS and phrase and j + 1 < len(words) and _noun(words[j + 1]):
+                phrase += [current, words[j + 1]]
+                j += 2
+                continue
+            if not _noun(current):
+                break
+            phrase.append(current)
+            j += 1
+        if phrase and not find_cues(phrase):
+            return phrase
+    return None
+
+
+def _noun(word: str) -> bool:
+    """A word that may be part of a product's name: letters, not a function word nor a verb."""
+    return (
+        word.isalpha()
+        and len(word) > 2
+        and word not in BREAKERS
+        and word not in CONNECTORS
+        and word not in _SKIPPED
+        and word not in _REQUESTS
+        and word not in _ASKED_OF_YOU
+        and word not in _PRONOUNS
+        and not word.endswith(("ar", "ir"))  # "alquilar", "pedir"; "-er" ends English nouns
+    )
