@@ -92,7 +92,9 @@ def _in_context(
     if more is not None and intent.startswith("purchase."):
         entities.products.append(ProductMention(*more))
         entities.quantity = None
-    said = None if mentions else follow_up(evidence.words, evidence.cues, evidence.state)
+    # "deme 3 del más barato en amarillo" picks by price among those shown, not the focus.
+    asked = mentions or entities.price is not None
+    said = None if asked else follow_up(evidence.words, evidence.cues, evidence.state)
     # A new quantity without a word of change ("y 2 de la 42") is a guess a follow-up beats.
     guessed_change = intent == "purchase.change" and Cue.CHANGE not in evidence.cues
     if said is None or (intent not in _OPEN_TO_FOLLOW_UP and not guessed_change):
