@@ -51,6 +51,8 @@ class DomainResult:
     order_id: int | None = None
     handoff_reason: str | None = None
     offer: Offer | None = None
+    focus: Product | None = None
+    """The one product the reply is about, when it is about one (a follow-up refers to it)."""
 
 
 class DomainHandler(Protocol):

@@ -42,5 +42,11 @@ def expire_if_idle(
         return sale
     if sale.state not in FINISHED:
         sale.abandoned = True
-    conversation.context = {**conversation.context, "last_products": []}
+    conversation.context = {
+        **conversation.context,
+        "last_products": [],
+        "focus": None,
+        "focus_sku": None,
+        "topic": None,
+    }
     return None

@@ -20,6 +20,7 @@ from agent.models import Product
 from agent.nlu.prices import DEAREST
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
+from agent.text import normalize
 from agent.words import t
 
 CLEAR_WINNER = 1.25
@@ -89,6 +90,11 @@ def _buyable(product: Product) -> bool:
     return product.stock > 0 and product.price is not None
 
 
+def _named_in_full(product: Product, mentions: list[str]) -> bool:
+    """Whether the customer's words are the product's whole name."""
+    return normalize(product.name) in {normalize(m) for m in mentions}
+
+
 def _products_word(count: int, language: str) -> str:
     if count == 1:
         return t(language, "inventory.products.one", count=count)
@@ -143,8 +149,10 @@ class InventoryHandler:
         if not found.products:
             return self._not_found(ctx, mentions)
         if found.clear:
-            # Sold out: what replaces it is said as such, not as "we also have".
-            keep = 1 if found.products[0].stock <= 0 else 1 + _OTHERS_AFTER_CLEAR
+            # Sold out: what replaces it is said as such, not as "we also have"; a product
+            # named in full (a follow-up says "Cono PVC para Carretera 45 cm") stands alone.
+            alone = found.products[0].stock <= 0 or _named_in_full(found.products[0], mentions)
+            keep = 1 if alone else 1 + _OTHERS_AFTER_CLEAR
             found.products = found.products[:keep]
         await self._add_alternatives(ctx.session, found)
         return self._answer(ctx, found)
@@ -270,8 +278,11 @@ class InventoryHandler:
         return await load_products(ctx.session, ids)
 
     async def _last_shown(self, ctx: TurnContext) -> _Found:
-        """The products shown last ("¿y cuánto vale?"), as the engine remembers them."""
-        skus = [str(s) for s in ctx.conversation.context.get("last_products", [])][: self._limit]
+        """The products shown last ("¿y cuánto vale?"), as the engine remembers them: the one
+        the last reply was about, if it was about one."""
+        focus = ctx.conversation.context.get("focus_sku")
+        shown = [str(s) for s in ctx.conversation.context.get("last_products", [])]
+        skus = [str(focus)] if focus else shown[: self._limit]
         if not skus:
             return _Found(products=[], clear=False)
         rows = await ctx.session.execute(
@@ -327,7 +338,10 @@ class InventoryHandler:
             "alternatives": [_fact(p) for p in found.alternatives],
             "from_context": found.from_context,
         }
-        return DomainResult(reply="\n\n".join(parts), facts=facts, products=shown, offer=offer)
+        focus = products[0] if found.clear else None
+        return DomainResult(
+            reply="\n\n".join(parts), facts=facts, products=shown, offer=offer, focus=focus
+        )
 
     def _about_one(self, ctx: TurnContext, product: Product) -> str:
         """One product, the way a shop assistant says it: price first, then availability."""
@@ -339,6 +353,10 @@ class InventoryHandler:
             price = f"*{money(product.price, product.currency, lang)}*"
             text = t(lang, "inventory.about_one.price", name=name, price=price)
         wanted = self._quantity(ctx)
+        if product.price is not None and wanted is not None and 1 < wanted <= product.stock:
+            # "precio de 10 chalecos": what the ten cost, from the catalog's price.
+            total = money(product.price * wanted, product.currency, lang)
+            text += " " + t(lang, "inventory.about_one.total", wanted=wanted, total=total)
         if product.stock <= 0:
             text += " " + t(lang, "inventory.about_one.out_of_stock")
         elif wanted is not None and wanted > product.stock:

@@ -90,6 +90,7 @@ _WORD_ALIASES = {
     "respiratoria": "respiratorio", "respiratory": "respiratorio", "nitrile": "nitrilo",
     "rubber": "caucho", "cotton": "algodon", "waterproof": "impermeable", "welding": "soldadura",
     "welder": "soldador", "kitchen": "cocina", "refill": "recarga", "recharge": "recarga",
+    "bottle": "frasco", "bottles": "frasco",
     "recargar": "recarga", "bracket": "soporte", "holder": "soporte", "white": "blanco",
     "blanca": "blanco", "yellow": "amarillo", "amarilla": "amarillo", "red": "rojo",
     "roja": "rojo", "blue": "azul", "black": "negro", "negra": "negro", "orange": "naranja",

@@ -25,6 +25,7 @@ class Cue(enum.StrEnum):
     YES = "yes"
     NO = "no"
     HOLD = "hold"
+    DEFER = "defer"
     HISTORY = "history"
     LOOKUP = "lookup"
     HOURS = "company.hours"
@@ -99,11 +100,12 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"modific\w*",
         r"en (?:vez|lugar) de",
         r"mejor (?:que )?(?:sean|serian|ponme|pongame|dame|deme|solo)",
-        r"que (?:sean|queden)\b",
+        r"(?:^|no )mejor \d+\b",
+        rf"{_Q} (?:sean|queden)\b",
         r"dej(?:a|e|ar)(?:me|le|lo|la|los|las)?\b.{0,30}\ben \d+",
         r"(?:sub|baj)(?:a|e|ale|ele|ame|eme)\b",
         r"change",
-        r"make (?:it|that)\b",
+        r"make (?:it|that|them|the \w+|those \w+)\b",
         r"instead",
         r"update",
         r"reduce",
@@ -139,6 +141,9 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"ya no mas",
         r"(?:quiero|voy a|vamos a|listo para|ya) pagar",
         r"pagar ya",
+        r"(?:solo|solamente|nomas) (?:eso|esos|esas|eso nomas)$",
+        r"cerr(?:emos|amos|ar|emosla|emoslo)$",
+        r"(?:cerr|cierr)\w* (?:el |mi )?(?:pedido|compra|orden|trato|negocio)",
         r"finaliz\w*",
         r"termin(?:e|ar|amos|emos)\b",
         r"(?:hacer|hagamos|hago|montar|montemos|cerrar|cerremos|realizar|confirmar) (?:el |mi )?"
@@ -154,6 +159,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"place (?:the |my |an )?order",
         r"ready to (?:pay|order)",
         r"finish",
+        r"wrap (?:it |this |things )?up",
+        r"^(?:(?:ok|okay|yes) )?(?:just|only) (?:that|those|this)$",
         r"complete (?:the |my )?(?:order|purchase)",
     ),
     Cue.YES: (
@@ -235,6 +242,19 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"before",
         r"discount\w*",
     ),
+    # Putting off what the last reply offered: nothing is added, nothing is asked.
+    Cue.DEFER: (
+        r"dej(?:a|e|ame|eme|enme)(?: lo| la| los)? (?:pensar\w*|pienso|consultar\w*|consulto"
+        r"|revisar\w*|reviso|mirar|miro|ver|averiguar)",
+        r"(?:lo|la|los) (?:pienso|consulto|reviso|miro|voy a pensar|tengo que pensar)",
+        r"(?:ya|despues|luego) (?:te|le|les) (?:digo|aviso|confirmo|escribo)",
+        r"(?:por ahora|todavia|aun|ahorita|de momento) no",
+        r"no por ahora",
+        r"mas (?:tarde|adelante)",
+        r"(?:not|maybe) (?:now|yet|today|later)",
+        r"let me (?:think|check|ask|talk)",
+        r"i ll (?:think about it|let you know|get back)",
+    ),
     Cue.HISTORY: (
         rf"{_Q} (?:le |les |te )?(?:he |hemos )?(?:compr|ped)(?:i|e|ido|ado|imos|amos)\b",
         r"compras (?:que|anteriores|pasadas|realizadas)",
@@ -295,7 +315,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         rf"en {_Q} parte",
         r"tienda fisica",
         r"punto de venta",
-        r"where (?:are|is|s) (?:you|your|the (?:shop|store))",
+        r"where (?:exactly |precisely )?(?:are|is|s) (?:you|your|the (?:shop|store))",
         r"located",
         r"where (?:can|do) i find (?:you|your|the)",
         r"(?:your|the store s|the shop s) address",
@@ -547,7 +567,14 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"purchase\b",
         r"(?:can|could|may) i (?:order|get|have)\b",
     ),
-    Cue.MORE: (r"\d+ mas\b", r"(?:otro|otra|otros|otras)\b", r"\w+ more\b", r"another"),
+    Cue.MORE: (
+        r"\d+ mas\b",
+        r"(?:otro|otra|otros|otras)\b",
+        r"\w+ more\b",
+        r"another",
+        r"(?:tambien|tb|tmb) \d+\b",  # "y el arnés también 2"
+        r"\d+ (?:tambien|too|as well)\b",
+    ),
     Cue.CLITIC: (
         r"(?:agreg|anad|sum|inclu|llev|compr|separ|apart|pon|mand|envi|regal)\w*(?:lo|la|los|las)",
         r"(?:lo|la|los|las|me lo|me la) (?:quiero|llevo|compro|necesito)\b",

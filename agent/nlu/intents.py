@@ -47,6 +47,8 @@ _COMPANY = (
 )
 _VERIFYING = ("customer.lookup", "customer.history")
 """Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
+_DECLINING = frozenset([Cue.DEFER, Cue.NO, Cue.HOLD, Cue.YES, Cue.THANKS, Cue.GOODBYE])
+"""Cues a "not now" may come with ("ok, déjeme lo pienso, gracias"); any other asks for more."""
 _SMALLTALK = ((Cue.GOODBYE, 0.91), (Cue.THANKS, 0.9), (Cue.GREETING, 0.89))
 
 
@@ -105,9 +107,14 @@ def decide(evidence: Evidence) -> RuleVerdict:
         ballot.propose(5, 0.92, "purchase.cancel")
     if state.sale_state == SaleState.READY_TO_CONFIRM:
         _summary_answer(evidence, ballot)
+    elif (state.offer or shown) and _declines(evidence):
+        # "por ahora no", "déjame consultarlo", "ok déjeme lo pienso": nothing is added.
+        ballot.propose(5, 0.85, "purchase.deny")
     elif state.offer and not mentions and only(Cue.YES, evidence.words[:1]):
         # "sí" or "sí, cotícemelo" to what the last reply offered; a cancel still wins.
         ballot.propose(5, 0.9, state.offer)
+    elif state.sale_state == SaleState.CLOSED and only(Cue.YES, evidence.words):
+        ballot.propose(4, 0.85, "purchase.confirm")  # the order is placed: it says so
     elif Cue.YES in cues and only(Cue.YES, evidence.words):
         ballot.propose(0, 0.35, "other")  # a yes to a question the reader cannot see
 
@@ -194,6 +201,16 @@ def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:
         ballot.propose(5, 0.7, "purchase.deny")
     # A yes mixed with other words ("sí pero…", "si me hacen descuento") is not a yes: the
     # rest of the message decides, and the summary stays open (agent/nlu/consent.py).
+
+
+def _declines(evidence: Evidence) -> bool:
+    """A no, or a "not yet", to what the last reply offered, asking for nothing else."""
+    cues, words = evidence.cues, evidence.words
+    if evidence.products.mentions or evidence.products.bare_quantity is not None:
+        return False
+    if cues - _DECLINING:
+        return False  # "¿y más tarde abren?" asks something
+    return Cue.DEFER in cues or only(Cue.NO, words)
 
 
 def _acts(evidence: Evidence, cues: set[Cue]) -> bool:

@@ -20,6 +20,8 @@ _PHRASES: tuple[tuple[tuple[str, ...], int], ...] = (
     (("un", "ciento"), 100),
     (("a", "hundred"), 100),
 )
+# "Mil gracias", "mil disculpas": a thousand of nothing.
+_NOT_COUNTED_AFTER_MIL = frozenset(["gracias", "disculpas", "perdones", "bendiciones", "besos"])
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 
 NUMBER_WORDS = frozenset(
@@ -54,6 +56,8 @@ def read_number(words: Sequence[str], i: int) -> Number | None:
     for phrase, value in _PHRASES:
         if tuple(words[i : i + len(phrase)]) == phrase:
             return _times_dozen(words, i + len(phrase), Number(value, len(phrase)))
+    if words[i] in THOUSAND and i + 1 < len(words) and words[i + 1] in _NOT_COUNTED_AFTER_MIL:
+        return None  # "mil gracias" is many thanks, not a thousand
     first = digits_value(words[i])
     if first is not None:
         number = Number(first, 1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from agent.nlu.classifier import IntentClassifier
 from agent.nlu.combine import combine
 from agent.nlu.contacts import read_contacts
-from agent.nlu.cues import find_cues
+from agent.nlu.cues import Cue, find_cues
+from agent.nlu.ellipsis import another_size, follow_up
 from agent.nlu.intents import Evidence, RuleVerdict, decide
 from agent.nlu.language import detect_language
 from agent.nlu.lexicon import Lexicon
@@ -13,6 +14,21 @@ from agent.nlu.products import ProductReading, read_products
 from agent.nlu.tokens import fold, nfc, scan
 from agent.nlu.types import DialogState, Entities, ProductMention, Understanding
 from agent.nlu.vocabulary import ARTICLES, CONNECTORS, COUNT_UNITS
+
+# What a follow-up may override: a reading that found nothing, or a product question or an
+# add that named no product ("y el de 20?" is not 20 more of the last one).
+_OPEN_TO_FOLLOW_UP = frozenset(
+    [
+        "other",
+        "purchase.add",
+        "inventory.product",
+        "inventory.price",
+        "inventory.stock",
+        "inventory.category",
+        "company.hours",
+    ]
+)
+_FOLLOW_UP_CONFIDENCE = 0.8
 
 
 class OfflineReader:
@@ -31,8 +47,13 @@ class OfflineReader:
         intent, confidence = verdict.intent, verdict.confidence
         if self._classifier is not None:
             intent, confidence = combine(verdict, self._classifier.predict(original, state), state)
+            if intent == "purchase.remove" and Cue.REMOVE not in evidence.cues:
+                # A line leaves the cart on a word of removal, not on a guess ("y un kit…").
+                intent, confidence = verdict.intent, verdict.confidence
         entities = _entities(intent, evidence.products, evidence.buyer.entities)
-        return Understanding(intent, round(confidence, 2), entities, language)
+        intent, confidence = _in_context(intent, confidence, entities, evidence, original)
+        intent, before = _two_acts(intent, evidence)
+        return Understanding(intent, round(confidence, 2), entities, language, before)
 
     def verdict(self, text: str, state: DialogState) -> RuleVerdict:
         """What the rules alone make of a message (for measuring them against the classifier)."""
@@ -58,6 +79,46 @@ class OfflineReader:
             only_products=_only_products(words, products),
         )
         return evidence, language
+
+
+def _in_context(
+    intent: str, confidence: float, entities: Entities, evidence: Evidence, original: str
+) -> tuple[str, float]:
+    """The reading completed by what was just discussed: another size of the product named
+    ("… talla 40 y 1 par talla 42"), or a follow-up on the product or topic in focus
+    ("¿y el de 20?", "¿y el domingo?"), whose products the entities then name in full."""
+    mentions = evidence.products.mentions
+    more = another_size(fold(original), mentions[-1].text) if mentions else None
+    if more is not None and intent.startswith("purchase."):
+        entities.products.append(ProductMention(*more))
+        entities.quantity = None
+    # "deme 3 del más barato en amarillo" picks by price among those shown, not the focus.
+    asked = mentions or entities.price is not None
+    said = None if asked else follow_up(evidence.words, evidence.cues, evidence.state)
+    # A new quantity without a word of change ("y 2 de la 42") is a guess a follow-up beats.
+    guessed_change = intent == "purchase.change" and Cue.CHANGE not in evidence.cues
+    if said is None or (intent not in _OPEN_TO_FOLLOW_UP and not guessed_change):
+        return intent, confidence
+    if said.products:
+        entities.products = [ProductMention(text, qty) for text, qty in said.products]
+        entities.quantity = said.products[0][1] if len(said.products) == 1 else None
+    return said.intent, _FOLLOW_UP_CONFIDENCE
+
+
+def _two_acts(intent: str, evidence: Evidence) -> tuple[str, str | None]:
+    """The intent of a message that edits the cart and asks for more in the same breath, and
+    the edit made before it."""
+    cues, mentions = evidence.cues, evidence.products.mentions
+    if intent == "purchase.remove" and Cue.ADD in cues and len(mentions) >= 2:
+        return "purchase.add", intent  # "quite las gafas y ponga 3 monogafas"
+    if intent in ("purchase.add", "purchase.remove", "purchase.change") and Cue.CHECKOUT in cues:
+        return "purchase.checkout", intent  # "sin las gorras, solo eso"
+    if intent == "purchase.checkout" and mentions:
+        if Cue.REMOVE in cues:
+            return intent, "purchase.remove"
+        if Cue.ADD in cues or any(m.quantity is not None for m in mentions):
+            return intent, "purchase.add"  # "agregue 2 cascos y eso es todo"
+    return intent, None
 
 
 def _only_products(words: list[str], products: ProductReading) -> bool:

@@ -41,6 +41,12 @@ _NOT_WANTED = (
     *((pack, "de") for pack in PACK_UNITS),
     *((pack, "of") for pack in PACK_UNITS),
 )
+# A number after these is a reference to look up, not a quantity ("pedido #999", "orden 2210").
+_REFERENCE_MARKERS = frozenset(
+    ["#", "$", "no", "nro", "num", "pedido", "orden", "order", "factura", "guia", "ref", "cc"]
+)
+# "en 37", "de 42": a size when a count is said apart ("la de cuero en 37, una").
+_SIZE_LEADS = frozenset(["en", "de", "del", "in"])
 _ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#"])
 
 
@@ -197,6 +203,8 @@ class _Reader:
             if number is not None and word not in ONE:
                 after = k + number.length
                 following = self.word(after)
+                if (counted or quantity is not None) and self.starts_product(after):
+                    break  # "20 cascos de pines 40 pares de guantes": the next item's count
                 if previous == "x" or following in COUNT_UNITS or previous in QUANTITY_CONNECTORS:
                     quantity = _whole(number.value)
                     if previous == "x" or previous in QUANTITY_CONNECTORS:
@@ -282,6 +290,7 @@ class _Reader:
 
     def bare_quantity(self) -> int | None:
         """A quantity that belongs to no product: "dame 3", "agrégame dos de esos"."""
+        sized = False
         for end, first in self._ends.items():
             if first in self.used or end in self.used:
                 continue
@@ -290,7 +299,11 @@ class _Reader:
                 continue
             if self.word(end + 1) in MONEY_WORDS or self.word(end + 1) in MEASURE_UNITS:
                 continue
-            if self.word(first - 1) in ATTRIBUTE_MARKERS or self.word(first - 1) == "$":
+            previous = self.word(first - 1)
+            if previous in ATTRIBUTE_MARKERS or previous in _REFERENCE_MARKERS:
+                continue  # "talla 42", "el pedido #999": a size or a number to look up
+            if previous in _SIZE_LEADS and self.counted_after(end + 1):
+                sized = True  # "la de cuero en 37, una": 37 is the size, one is the quantity
                 continue
             if self.words[first] == "one" and self.word(first - 1) not in BREAKERS | {""}:
                 continue  # a pronoun: "the second one", "the white one"
@@ -298,7 +311,14 @@ class _Reader:
         for i, word in enumerate(self.words):
             if word in ("otro", "otra", "another") and i not in self.used:
                 return 1
-        return None
+        return 1 if sized else None
+
+    def counted_after(self, i: int) -> bool:
+        """Whether a count follows from `i` on: another number, or "una" said alone."""
+        return any(
+            (self.number(k) is not None and k in self._ends.values()) or self.words[k] in ONE
+            for k in range(i, len(self.words))
+        )
 
 
 def _whole(value: float) -> int | None:

@@ -93,6 +93,10 @@ class Understanding:
     confidence: float
     entities: Entities = field(default_factory=Entities)
     language: str = "es"
+    before: str | None = None
+    """A cart edit the message makes before its intent: "sin las gorras, solo eso" is a
+    checkout with `purchase.remove` before it; "quite las gafas y ponga 3 monogafas" is an add
+    of the others with the first product named removed before it."""
 
     @property
     def top(self) -> str:
@@ -117,3 +121,7 @@ class DialogState:
     has_cart: bool = False
     offer: str | None = None
     """The intent a plain "yes" now means: the last reply offered it ("¿Te lo agrego?")."""
+    topic: str | None = None
+    """The intent the last reply answered (`company.hours`), for a follow-up ("¿y el domingo?")."""
+    focus: str | None = None
+    """The name of the product the last replies were about, for "¿y el de 20?" or "and in blue?"."""

@@ -40,6 +40,8 @@ from agent.turn.understand import Understood
 from agent.voice import unheard_reply
 
 SETTLE_MARGIN_SECONDS = 15.0
+_TOPICS = ("inventory", "purchase", "company", "customer")
+"""Intents a follow-up may continue; thanks or a misunderstanding keep the topic before them."""
 """How long past the phrasing timeout a held reply waits before the outbox sends it anyway."""
 
 
@@ -130,7 +132,7 @@ async def commit(
             handlers=handlers,
         )
     sale = reply.result.sale or sale
-    _remember(conversation, reply.result)
+    _remember(conversation, reply.result, understanding)
     phrase = phrasing.wanted(reply, understood.reading)
     hold = settings.llm_phrasing_timeout + SETTLE_MARGIN_SECONDS if phrase else 0.0
     outbound, outbox_row = await _write_reply(
@@ -189,17 +191,25 @@ async def _store_inbound(
     record_spend(conversation, inbound[-1], understood.spend)
 
 
-def _remember(conversation: Conversation, result: DomainResult) -> None:
-    """Keep the reply's offer and the products it showed for the next turn's reading."""
+def _remember(
+    conversation: Conversation, result: DomainResult, understanding: Understanding
+) -> None:
+    """Keep the reply's offer, the products it showed, the product in focus and the topic
+    answered, for the next turn's reading ("¿y el de 20?", "¿y el domingo?")."""
     # An offer lasts one turn: the next message either takes it or moves on.
     conversation.context = {
         **{k: v for k, v in conversation.context.items() if k != "offer"},
         **({"offer": asdict(result.offer)} if result.offer else {}),
     }
+    if understanding.top in _TOPICS:
+        conversation.context = {**conversation.context, "topic": understanding.intent}
     if result.products:
+        focus = result.focus or (result.products[0] if len(result.products) == 1 else None)
         conversation.context = {
             **conversation.context,
             "last_products": [p.sku for p in result.products],
+            "focus": (focus or result.products[0]).name,
+            "focus_sku": focus.sku if focus is not None else None,
         }
 
 

@@ -75,7 +75,7 @@ async def read_plan(
         offer = pending_offer(conversation)
         state = _dialog_state(conversation, None if idle else sale, offer)
         if idle:
-            state.last_products = []
+            state.last_products, state.focus, state.topic = [], None, None
         offline = understander.understand(text, state)
         private = private_values(conversation, sale)
         lines = [
@@ -107,4 +107,6 @@ def _dialog_state(
         language=conversation.language,
         has_cart=bool(sale and sale.lines),
         offer=offer.intent if offer else None,
+        topic=conversation.context.get("topic"),
+        focus=conversation.context.get("focus"),
     )

@@ -13,7 +13,8 @@ A sale is `started` → `cart` → `collecting_data` → `ready_to_confirm` → 
 - confirm: in `ready_to_confirm`, and only on a plain yes (`explicit_yes`), the order is
   placed and the sale is `closed`; stock sold meanwhile adjusts the cart and shows the summary
   again. In another state a confirm is a checkout.
-- deny: `ready_to_confirm` → `cart`. cancel: any open state → `cancelled`.
+- deny: `ready_to_confirm` → `cart`; elsewhere (a "not now" to an offer) nothing changes.
+  cancel: any open state → `cancelled`.
 - with no open sale: a repeated yes finds the order just placed; cancelling a confirmed order
   goes to an advisor.
 
@@ -22,6 +23,7 @@ Money and stock move only in `order_placement`; the words the customer reads are
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -41,7 +43,7 @@ from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
-from rag_domains.sales.picks import picked
+from rag_domains.sales.picks import picked, pointed_pick
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
@@ -69,8 +71,13 @@ class SalesHandler:
         collecting = sale is not None and sale.state == SaleState.COLLECTING_DATA
         if sub == "add" and collecting and not ctx.understanding.entities.products:
             sub = "data"  # a bare number while a field is asked for answers the question
+        if ctx.understanding.before is not None:
+            return await self._two_acts(ctx, sale, ctx.understanding.before)
         if sub == "add":
             return await self._add(ctx, sale)
+        if sub == "deny" and (sale is None or sale.state != SaleState.READY_TO_CONFIRM):
+            # "por ahora no" to an offer: nothing changes, and nothing more is asked.
+            return DomainResult(reply=replies.nothing_added(ctx.language), sale=sale)
         if sale is None:
             return await self._no_sale(ctx)
         if sub == "change":
@@ -91,12 +98,40 @@ class SalesHandler:
             return self._still_open(ctx, sale)  # "espera", "déjame pensarlo"
         return self._show(ctx, sale)
 
+    async def _two_acts(self, ctx: TurnContext, sale: Sale | None, before: str) -> DomainResult:
+        """An edit and what comes after it in one message: "sin las gorras, solo eso" removes
+        and checks out; "quite las gafas y ponga 3 monogafas" removes and adds."""
+        understanding = ctx.understanding
+        first = replace(understanding, intent=before, before=None)
+        mentions = understanding.entities.products
+        if understanding.intent == "purchase.add" and sale is not None:
+            first.entities = replace(understanding.entities, products=mentions[:1], quantity=None)
+            removed = await self.handle(replace(ctx, understanding=first))
+            rest = replace(understanding.entities, products=mentions[1:], quantity=None)
+            adding = replace(understanding, entities=rest, before=None)
+            added = await self._add(replace(ctx, understanding=adding), removed.sale or sale)
+            note = removed.reply.split("\n\n")[0]
+            added.reply = f"{note} {added.reply}"
+            return added
+        edited = await self.handle(replace(ctx, understanding=first))
+        after = edited.sale or sale
+        if after is None or after.state not in (SaleState.CART, SaleState.STARTED):
+            return edited
+        checkout = await self._checkout(ctx, after)
+        if not after.lines:
+            return edited
+        note = edited.reply.split("\n\n")[0]
+        checkout.reply = f"{note}\n\n{checkout.reply}"
+        checkout.products = edited.products
+        return checkout
+
     # -- cart ------------------------------------------------------------------------------
 
     async def _add(self, ctx: TurnContext, sale: Sale | None) -> DomainResult:
         lang = ctx.language
         mentions = ctx.understanding.entities.products
         quantity = ctx.understanding.entities.quantity
+        queued: list[tuple[str, int]] = []
         if not mentions:
             products, quantity = await self._unnamed(ctx, sale, quantity)
             if not products:
@@ -104,35 +139,73 @@ class SalesHandler:
             if len(products) > 1:
                 sale = await self._open_sale(ctx, sale)
                 return self._ask_choice(ctx, sale, products, quantity or 1)
+            if sale is not None and products[0].sku in sale.data.get("choices", []):
+                queued = _settle_choice(sale)  # "los de ratchet" picked from the options
             chosen: list[tuple[Product, int]] = [(products[0], quantity or 1)]
         else:
-            chosen = []
-            for mention in mentions:
-                candidates = await self._candidates(ctx.session, mention.text)
-                qty = mention.quantity or (quantity if len(mentions) == 1 else None) or 1
+            if len(mentions) == 1:
+                candidates = await self._candidates(ctx.session, mentions[0].text)
                 if not candidates:
-                    return DomainResult(reply=replies.not_found(lang, mention.text), sale=sale)
-                if len(candidates) > 1:
-                    sale = await self._open_sale(ctx, sale)
-                    return self._ask_choice(ctx, sale, candidates, qty)
-                chosen.append((candidates[0], qty))
+                    return DomainResult(reply=replies.not_found(lang, mentions[0].text), sale=sale)
+            chosen = []
+            queued = [
+                (m.text, m.quantity or (quantity if len(mentions) == 1 else None) or 1)
+                for m in mentions
+            ]
         sale = await self._open_sale(ctx, sale)
+        return await self._add_each(ctx, sale, chosen, queued)
+
+    async def _add_each(
+        self,
+        ctx: TurnContext,
+        sale: Sale,
+        chosen: list[tuple[Product, int]],
+        queued: list[tuple[str, int]],
+    ) -> DomainResult:
+        """Put the chosen products and every clearly named one in the cart; then ask about
+        the first one that fits several products, keeping the rest for after the answer."""
+        lang = ctx.language
         notes: list[str] = []
         added: list[Product] = []
+        unclear: tuple[list[Product], int] | None = None
+        later: list[tuple[str, int]] = []
+        for text, qty in queued:
+            candidates = await self._candidates(ctx.session, text)
+            if not candidates:
+                notes.append(replies.not_found(lang, text))
+            elif len(candidates) == 1:
+                chosen.append((candidates[0], qty))
+            elif unclear is None:
+                unclear = (candidates, qty)
+            else:
+                later.append((text, qty))
         for product, qty in chosen:
             problem = await self._take(ctx, sale, product, qty)
             if problem is not None:
-                return problem
+                if len(chosen) == 1 and unclear is None:
+                    return problem
+                notes.append(problem.reply.split("\n\n")[0])
+                continue
             added.append(product)
             notes.append(replies.added(lang, qty, product))
-        return self._after_edit(ctx, sale, " ".join(notes), added)
+        if unclear is None:
+            return self._after_edit(ctx, sale, " ".join(notes), added)
+        if sale.lines and sale.state == SaleState.STARTED:
+            sale.state = SaleState.CART
+        if later:
+            sale.data = {**sale.data, "queued": [list(item) for item in later]}
+        asked = self._ask_choice(ctx, sale, *unclear)
+        asked.reply = "\n\n".join([" ".join(notes), asked.reply]).strip()
+        return asked
 
     async def _unnamed(
         self, ctx: TurnContext, sale: Sale | None, quantity: int | None
     ) -> tuple[list[Product], int | None]:
-        """What "agrégame 2", "los blancos" or a plain "sí" refers to: the offer the last reply
-        made (with its quantity), else the products it showed, narrowed by the words used."""
-        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        """What "agrégame 2", "los blancos", "el 2" or a plain "sí" refers to: the offer the
+        last reply made (with its quantity), else the products it showed, picked by number or
+        narrowed by the words used, else the one product the last replies were about."""
+        context = ctx.conversation.context
+        shown = await _by_skus(ctx.session, list(context.get("last_products", [])))
         price = ctx.understanding.entities.price
         if price is not None and price.order is not None and shown:
             # "deme 3 del más barato" says which, whatever the last reply offered.
@@ -142,6 +215,11 @@ class SalesHandler:
             return await _by_skus(ctx.session, [offer.sku]), quantity or offer.quantity
         if quantity is None and sale is not None:
             quantity = sale.data.get("choice_quantity")
+        number = pointed_pick(ctx.text, len(shown))
+        if number is not None:
+            # "el 2" of the list just shown is that product, not two of something.
+            chosen = ctx.understanding.entities.quantity == number
+            return [shown[number - 1]], None if chosen else quantity
         by_id = {p.id: p for p in shown}
         for hit in self._index.search(ctx.text, limit=100):
             if hit.product_id in by_id:
@@ -154,6 +232,9 @@ class SalesHandler:
         priced = [p for p in shown if p.price is not None and int(p.price) in amounts]
         if len(priced) == 1:
             return priced, quantity
+        focus = context.get("focus_sku")
+        if focus:
+            return await _by_skus(ctx.session, [str(focus)]), quantity
         return shown[:4], quantity
 
     async def _by_price(
@@ -179,7 +260,9 @@ class SalesHandler:
         assert number is not None
         product = (await _by_skus(ctx.session, [skus[number - 1]]))[0]
         qty = int(sale.data.get("choice_quantity", 1))
-        sale.data = {k: v for k, v in sale.data.items() if k not in ("choices", "choice_quantity")}
+        queued = _settle_choice(sale)
+        if queued:
+            return await self._add_each(ctx, sale, [(product, qty)], queued)
         problem = await self._take(ctx, sale, product, qty)
         if problem is not None:
             return problem
@@ -577,6 +660,14 @@ def _known_fields(customer: Customer) -> dict[str, str]:
         "email": customer.email,
     }
     return {k: v for k, v in values.items() if v}
+
+
+def _settle_choice(sale: Sale) -> list[tuple[str, int]]:
+    """Close the list of options just answered; the products still to ask about."""
+    queued = [(str(text), int(qty)) for text, qty in sale.data.get("queued", [])]
+    done = ("choices", "choice_quantity", "queued")
+    sale.data = {k: v for k, v in sale.data.items() if k not in done}
+    return queued
 
 
 async def _by_skus(session: AsyncSession, skus: list[str]) -> list[Product]:

@@ -28,11 +28,29 @@ one"); anything more ("dos chalecos naranja") is a new request, not a pick."""
 
 def picked(text: str, sale: Sale) -> int | None:
     """The option number the customer picked from the last list, if the message is a pick."""
+    return pick_number(text, len(sale.data.get("choices", [])))
+
+
+_POINTED = re.compile(
+    r"(?:\b(?:el|la|the|opci[oó]n|option|number|n[uú]mero|no\.?)\s*|#\s*)\d\b"
+    r"|\b(?:primer|segund|tercer|cuart|quint|first|second|third|fourth|fifth)",
+    re.IGNORECASE,
+)
+"""A pick said as one ("el 2", "la segunda"), not a bare count ("dame 2")."""
+
+
+def pointed_pick(text: str, options: int) -> int | None:
+    """The option `text` picks from a list just shown, when it points at one by its place."""
+    return pick_number(text, options) if _POINTED.search(text) else None
+
+
+def pick_number(text: str, options: int) -> int | None:
+    """The option number `text` picks from a list of `options`, if the message is a pick."""
     match = _PICK.match(text)
     if match is None:
         return None
     token = match.group(1).lower()
     number = int(token) if token.isdigit() else _ORDINALS.get(token)
-    if number is None or not 1 <= number <= len(sale.data.get("choices", [])):
+    if number is None or not 1 <= number <= options:
         return None
     return number

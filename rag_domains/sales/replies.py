@@ -180,6 +180,10 @@ def already_confirmed(language: str, order_id: int, total: Decimal, currency: st
     )
 
 
+def nothing_added(language: str) -> str:
+    return t(language, "sales.nothing_added")
+
+
 def no_sale(language: str) -> str:
     return t(language, "sales.no_sale")
 

@@ -1,0 +1,102 @@
+"""Dialogue acts carried out by the sales machine and the inventory answer: a decline, a new
+quantity, a follow-up on the product in focus, a pick from the list, several items at once."""
+
+from __future__ import annotations
+
+from conftest import Chat
+
+from agent.models import SaleState
+
+
+def lines(result: object) -> list[tuple[str, int]]:
+    return [(c.sku, c.quantity) for c in getattr(result, "cart", [])]
+
+
+async def test_not_now_to_an_offer_adds_nothing_and_a_yes_later_still_does(chat: Chat) -> None:
+    asked = await chat.say("cuanto vale el extintor multiproposito de 10 libras")
+    assert "¿Te" in (asked.reply or "") and "$85.000" in (asked.reply or "")
+
+    later = await chat.say("por ahora no, déjeme consultarlo")
+    assert later.intent == "purchase.deny"
+    assert lines(later) == [] and "Agregué" not in (later.reply or "")
+    assert "no agrego nada" in (later.reply or "")
+
+    added = await chat.say("listo, mándeme 1 del de 10")
+    assert lines(added) == [("EXT-PQS-10", 1)]
+
+
+async def test_a_new_quantity_replaces_the_old_one(chat: Chat) -> None:
+    await chat.say("quiero 10 tapones de silicona con cordon")
+    more = await chat.say("mejor que sean 12")
+    assert lines(more) == [("TAP-SIL", 12)]
+    fewer = await chat.say("no, mejor 8")
+    assert fewer.intent == "purchase.change" and lines(fewer) == [("TAP-SIL", 8)]
+    closing = await chat.say("listo cerremos")
+    assert closing.sale_state == SaleState.COLLECTING_DATA and "cédula" in (closing.reply or "")
+
+
+async def test_follow_ups_change_only_the_size_or_colour_of_the_product_in_focus(
+    chat: Chat,
+) -> None:
+    await chat.say("cuanto vale el extintor multiproposito de 10 libras")
+    bigger = await chat.say("y el de 20?")
+    assert bigger.intent.startswith("inventory")
+    assert "Extintor multipropósito PQS ABC 20 lb" in (bigger.reply or "")
+    assert "$145.000" in (bigger.reply or "") and lines(bigger) == []
+
+    added = await chat.say("deme 1 del de 30")
+    assert lines(added) == [("EXT-PQS-30", 1)]
+
+    helmet = await chat.say("cuanto vale el casco con ratchet blanco?")
+    assert "ratchet blanco" in (helmet.reply or "")
+    blue = await chat.say("lo tienen en azul?")
+    assert "Casco de seguridad tipo I clase E con ratchet azul" in (blue.reply or "")
+    four = await chat.say("entonces 4 azules")
+    assert lines(four) == [("EXT-PQS-30", 1), ("CAS-I-E-AZ", 4)]
+
+
+async def test_a_follow_up_keeps_the_topic(chat: Chat) -> None:
+    await chat.say("a q hora abren el sabado?")
+    sunday = await chat.say("y el domingo?")
+    assert sunday.intent == "company.hours" and "cerrado" in (sunday.reply or "").lower()
+
+
+async def test_two_sizes_in_one_message_are_two_lines(chat: Chat) -> None:
+    both = await chat.say("2 pares de botas de caucho talla 40 y 1 par talla 42")
+    assert lines(both) == [("BOT-PVC-40", 2), ("BOT-PVC-42", 1)]
+
+
+async def test_clear_items_go_in_and_only_the_unclear_one_is_asked(chat: Chat) -> None:
+    first = await chat.say("necesito 5 gafas oscuras y 5 cascos blancos")
+    assert lines(first) == [("GAF-OSCURO", 5)]
+    assert "Respóndeme con el número" in (first.reply or "")
+    picked = await chat.say("los de ratchet")
+    assert lines(picked) == [("GAF-OSCURO", 5), ("CAS-I-E-BL", 5)]
+
+
+async def test_a_yes_after_the_order_is_closed_gives_its_number(chat: Chat) -> None:
+    for text in [
+        "quiero 1 botiquin tipo A",
+        "solo eso",
+        "1092334455",
+        "Paola Andrea Gil",
+        "3017654321",
+        "Pereira",
+        "Calle 14 # 9-22",
+    ]:
+        await chat.say(text)
+    placed = await chat.say("si")
+    assert placed.sale_state == SaleState.CLOSED and placed.order_id is not None
+    again = await chat.say("si")
+    assert f"#{placed.order_id}" in (again.reply or "") and "ya" in (again.reply or "")
+    assert "no te entendí" not in (again.reply or "")
+
+
+async def test_an_edit_and_a_checkout_in_one_message(chat: Chat) -> None:
+    await chat.say("quiero 4 gafas oscuras y 2 tapones de silicona con cordon")
+    swapped = await chat.say("quite las gafas y ponga 3 monogafas")
+    assert [sku for sku, _ in lines(swapped)][:1] == ["TAP-SIL"]
+    assert ("GAF-OSCURO", 4) not in lines(swapped) and len(lines(swapped)) == 2
+    done = await chat.say("bueno entonces sin los tapones, solo eso")
+    assert done.sale_state == SaleState.COLLECTING_DATA and "cédula" in (done.reply or "")
+    assert [sku for sku, _ in lines(done)] != [] and ("TAP-SIL", 2) not in lines(done)
