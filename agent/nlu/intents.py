@@ -103,6 +103,9 @@ def decide(evidence: Evidence) -> RuleVerdict:
 
     if Cue.HANDOFF in cues:
         ballot.propose(5, 0.95, "handoff")
+    if Cue.IDENTITY in cues:
+        # "¿hablo con una persona o con una máquina?" asks who answers, not for a person.
+        ballot.propose(5, 0.96, "smalltalk.identity")
     if Cue.CANCEL in cues:
         ballot.propose(5, 0.92, "purchase.cancel")
     if state.sale_state == SaleState.READY_TO_CONFIRM:
@@ -110,7 +113,12 @@ def decide(evidence: Evidence) -> RuleVerdict:
     elif (state.offer or shown) and _declines(evidence):
         # "por ahora no", "déjame consultarlo", "ok déjeme lo pienso": nothing is added.
         ballot.propose(5, 0.85, "purchase.deny")
-    elif state.offer and not mentions and only(Cue.YES, evidence.words[:1]):
+    elif (
+        state.offer
+        and not mentions
+        and Cue.GOODBYE not in cues
+        and only(Cue.YES, evidence.words[:1])
+    ):
         # "sí" or "sí, cotícemelo" to what the last reply offered; a cancel still wins.
         ballot.propose(5, 0.9, state.offer)
     elif state.sale_state == SaleState.CLOSED and only(Cue.YES, evidence.words):

@@ -66,7 +66,7 @@ def reader() -> OfflineReader:
         ("¿hacen envíos a Manizales?", NEW, "company.shipping"),
         ("what's your return policy?", NEW, "company.returns"),
         ("¿los arneses tienen garantía?", NEW, "company.warranty"),
-        ("am I talking to a bot?", NEW, "company.about"),
+        ("am I talking to a bot?", NEW, "smalltalk.identity"),
         ("/asesor", NEW, "handoff"),
         ("quiero hablar con una persona", NEW, "handoff"),
         ("can I talk to a human?", NEW, "handoff"),
