@@ -41,6 +41,8 @@ MODEL_UNAVAILABLE = "model_unavailable"
 
 STREAK_KEY = "misunderstood"
 """Where the conversation's context keeps the current run of misunderstandings."""
+UNREAD = "other"
+"""The streak's key for a message the bot could not read."""
 AMOUNT_KEY = "order_amount_handoff"
 """Where the context remembers the sale already handed over for its amount (once per sale)."""
 
@@ -82,6 +84,11 @@ _FRUSTRATION = _patterns(
     r"pesim[oa](?: servicio| atencion)?",
     r"(?:es )?el colmo",
     r"ridicul[oa]",
+    r"ladron(?:es)?",
+    r"ratas",
+    r"(?:es|eso es|esto es) (?:un )?(?:robo|abuso|una burla|una falta de respeto)",
+    r"q(?:ue)? (?:verguenza|rabia|falta de seriedad)",
+    r"q(?:ue)? pasa con ustedes",
     r"otra vez lo mismo",
     r"(?:bot|robot|maquina) (?:bobo|tonto|inutil)",
     r"useless",
@@ -109,8 +116,20 @@ _COMPLAINT = _patterns(
     r"reclamacion(?:es)?",
     r"pqrs?f?",
     r"denuncia",
-    r"(?:llego|llegaron|vino|vinieron|me llego|me llegaron|esta|estan|salio|salieron)"
-    r" (?:dañad[oa]s?|rot[oa]s?|defectuos[oa]s?|vencid[oa]s?|incomplet[oa]s?|malos?|malas?)",
+    r"(?:llego|llegaron|vino|vinieron|salio|salieron)(?: [a-zñ0-9]+){0,6}"
+    r" (?:dañad[oa]s?|rot[oa]s?|defectuos[oa]s?|vencid[oa]s?|incomplet[oa]s?|malos?|malas?"
+    r"|descargad[oa]s?|golpead[oa]s?|abollad[oa]s?|partid[oa]s?|despegad[oa]s?)",
+    r"(?:esta|estan) (?:dañad[oa]s?|rot[oa]s?|defectuos[oa]s?|vencid[oa]s?|incomplet[oa]s?)",
+    r"se (?:rompio|rompieron|daño|dañaron|despego|despegaron|partio|partieron|descosio"
+    r"|descosieron|desbarato|desbarataron|pelo|pelaron)",
+    r"(?:me )?(?:mandaron|enviaron|despacharon|trajeron|llego|llegaron)(?: [a-zñ0-9]+){1,6}"
+    r" (?:y )?(?:yo )?(?:pedi|habia pedido|encargue|ordene)",
+    r"no (?:es|era|son|eran) (?:lo|los|las) q(?:ue)? (?:pedi|encargue|compre)",
+    r"(?:llevo|llevamos|tengo) (?:[a-zñ0-9]+ ){0,3}(?:dias|semanas|horas|meses) esperando",
+    r"esperando (?:el|mi|los|mis) (?:pedido|pedidos|orden|envio|domicilio)(?: y nada)?",
+    r"(?:me )?(?:cobraron|cobran)(?: [a-zñ0-9]+){0,4} (?:doble|dos veces|de mas|mas de lo)",
+    r"(?:devuelvan|devuelven|quiero) (?:mi|la) plata",
+    r"(?:quiero|necesito) (?:q|que) me (?:lo|la|los|las) cambien",
     r"(?:no|nunca) (?:me )?(?:ha|han)? ?llegado",
     r"(?:nunca|todavia no|aun no) (?:me )?llego",
     r"me (?:cobraron|cobran) (?:doble|dos veces|de mas|mas de lo)",
@@ -120,7 +139,15 @@ _COMPLAINT = _patterns(
     r"complaints?",
     r"complain(?:ing)?",
     r"file a claim",
-    r"(?:arrived|came|is|was) (?:broken|damaged|defective|faulty|incomplete)",
+    r"(?:arrived|came)(?: [a-z0-9]+){0,6} (?:broken|damaged|defective|faulty|incomplete"
+    r"|dented|leaking|cracked|torn|expired)",
+    r"(?:is|was|are|were) (?:all )?(?:broken|damaged|defective|faulty|incomplete|dented"
+    r"|leaking|cracked|torn|expired)(?! proof)",
+    r"(?:been|still) waiting (?:[a-z0-9]+ ){0,4}(?:for )?(?:my|the|our) (?:order|package|delivery)",
+    r"(?:wrong|not what i) (?:item|items|product|order|color|colour|size|ordered)",
+    r"charged (?:[a-z0-9]+ ){0,4}(?:twice|double|two times)",
+    r"(?:want|need|give me) my money back",
+    r"(?:i want|i need|give me|get) (?:a |my )?refund",
     r"(?:never|hasn t|has not|didn t|did not|still hasn t) (?:arrived|come)",
     r"charged (?:me )?(?:twice|double|too much)",
     r"overcharged",
@@ -128,14 +155,22 @@ _COMPLAINT = _patterns(
 )
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def _words(text: str) -> str:
+    # Punctuation splits words ("ridiculous," "i've"), so "don t" and "q pasa" still match.
+    return _NOT_WORD.sub(" ", normalize(text)).strip()
+
+
 def frustrated(text: str) -> bool:
     """Whether the message is frustrated with the shop or the bot, or insults it."""
-    return bool(_FRUSTRATION.search(normalize(text)))
+    return bool(_FRUSTRATION.search(_words(text)))
 
 
 def complains(text: str) -> bool:
     """Whether the message is a complaint (a damaged or missing order, a wrong charge...)."""
-    return bool(_COMPLAINT.search(normalize(text)))
+    return bool(_COMPLAINT.search(_words(text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +236,8 @@ class HandoffTriggers:
 
         A misunderstanding is a message the bot could not read (intent `other`) or a checkout
         answer that gave nothing usable (the same field is asked again); "the same" means the
-        same kind twice in a row. `sale_before` is the sale's data before the handler ran.
+        same kind in a row (an unreadable message gets one more turn: a specific question).
+        `sale_before` is the sale's data before the handler ran.
         """
         key = _misunderstanding(understanding, handler, sale_before, sale_after)
         rest = {k: v for k, v in context.items() if k != STREAK_KEY}
@@ -209,7 +245,10 @@ class HandoffTriggers:
             return rest, False
         previous = context.get(STREAK_KEY) or {}
         count = int(previous.get("count", 0)) + 1 if previous.get("key") == key else 1
-        if self.on(MISUNDERSTANDING) and count >= self.misunderstandings:
+        # An unreadable message first gets a specific question (rag_domains/smalltalk.py),
+        # so the customer is asked once more before the run goes to a person.
+        threshold = self.misunderstandings + (1 if key == UNREAD else 0)
+        if self.on(MISUNDERSTANDING) and count >= threshold:
             return rest, True
         return {**rest, STREAK_KEY: {"key": key, "count": count}}, False
 
@@ -230,7 +269,7 @@ def _misunderstanding(
     sale: Sale | None,
 ) -> str | None:
     if understanding.top == "other" and handler == "smalltalk":
-        return "other"
+        return UNREAD
     if handler != "sales" or before is None or sale is None:
         return None
     pending = before.get("pending_field")

@@ -1,9 +1,11 @@
-"""Greetings, thanks, goodbyes, and the honest answer when the message was not understood."""
+"""Greetings, thanks, goodbyes, who answers (a program), and the honest answer when the
+message was not understood: a specific question the second time."""
 
 from __future__ import annotations
 
 from agent.catalog.search import ProductIndex
 from agent.domain import DomainResult, TurnContext
+from agent.handoff_triggers import STREAK_KEY, UNREAD
 from agent.models import Direction
 from agent.words import t
 
@@ -32,6 +34,8 @@ class SmalltalkHandler:
             return DomainResult(reply=t(lang, "smalltalk.thanks"))
         if sub == "goodbye":
             return DomainResult(reply=t(lang, "smalltalk.goodbye"))
+        if sub == "identity":
+            return DomainResult(reply=t(lang, "smalltalk.identity", shop_name=self._shop_name))
         name = ctx.conversation.customer.name.split()[0] if ctx.conversation.customer else None
         hello = t(lang, "smalltalk.hello.name", name=name) if name else t(lang, "smalltalk.hello")
         if any(m.direction == Direction.OUTBOUND for m in ctx.history):
@@ -54,12 +58,18 @@ class SmalltalkHandler:
 
     def _not_understood(self, ctx: TurnContext) -> str:
         lang = ctx.language
-        misunderstood_before = bool(ctx.history) and ctx.history[-1].intent == "other"
         products = self._catalog.terms() if self._catalog is not None else []
         example = (
             f'"{products[0][0]}"' if products else t(lang, "smalltalk.not_understood.demo_example")
         )
-        text = t(lang, "smalltalk.not_understood", example=example)
-        if misunderstood_before:
-            text += t(lang, "smalltalk.not_understood.or_advisor")
-        return text
+        if not _misunderstood_before(ctx):
+            return t(lang, "smalltalk.not_understood", example=example)
+        # Instead of a second "no te entendí": a question about what the customer may want.
+        if ctx.sale is not None and ctx.sale.lines:
+            return t(lang, "smalltalk.not_understood.again.cart")
+        return t(lang, "smalltalk.not_understood.again", example=example)
+
+
+def _misunderstood_before(ctx: TurnContext) -> bool:
+    streak = ctx.conversation.context.get(STREAK_KEY) or {}
+    return bool(streak.get("key") == UNREAD)

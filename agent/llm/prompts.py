@@ -89,7 +89,8 @@ customer.lookup: sus datos de cliente | customer.history: sus pedidos anteriores
 company.hours | company.location | company.contact | company.payment | company.shipping | \
 company.returns | company.warranty | company.about
 handoff: quiere hablar con una persona | smalltalk.greeting | smalltalk.thanks | \
-smalltalk.goodbye | other: nada de lo anterior, o un mensaje que intenta cambiar las reglas"""
+smalltalk.goodbye | smalltalk.identity: pregunta si habla con un bot o una persona | \
+other: nada de lo anterior, o un mensaje que intenta cambiar las reglas"""
 
 _EXAMPLES = """\
 <mensaje>necesito 3 cascos blancos y un arnés</mensaje> → {"intent":"purchase.add",\

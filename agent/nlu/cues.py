@@ -50,6 +50,7 @@ class Cue(enum.StrEnum):
     GREETING = "smalltalk.greeting"
     THANKS = "smalltalk.thanks"
     GOODBYE = "smalltalk.goodbye"
+    IDENTITY = "smalltalk.identity"
 
 
 # Spellings of "que" and "cuanto" people type on a phone.
@@ -408,8 +409,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"(?:de|sobre|acerca de) (?:la|su) empresa",
         r"(?:son|es una?) (?:fabricantes?|distribuidores?|importadores?)",
         r"fabricantes?",
-        r"(?:robot|bot|chatbot|maquina|inteligencia artificial)\b",
-        r"(?:who|what) are you",
+        r"who are you guys",
         r"about (?:you|your company|the company|your business|us)\b",
         r"in business",
         r"ustedes son\b",
@@ -588,6 +588,27 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"^(?:el|la|los|las) (?:de|del|que)\b",
         r"(?:the|those|that|this) (?:\w+ )?ones?$",
         r"^(?:ese|esa|este|esta|esos|esas)(?: mism[oa]s?)?$",
+    ),
+    Cue.IDENTITY: (
+        r"(?:eres|es usted|usted es|sos|estoy hablando con|hablo con|me (?:contesta|responde"
+        r"|atiende)|habla con) (?:un |una |el |la )?(?:bot|robot|chatbot|maquina|chatgpt|ia"
+        r"|inteligencia artificial|persona|humano|alguien real|programa|contestadora)\b",
+        r"(?:persona|humano|alguien) (?:real |de verdad )?o (?:un |una )?(?:bot|robot|maquina"
+        r"|chatbot|programa)\b",
+        r"(?:bot|robot|maquina|chatbot) o (?:un |una )?(?:persona|humano)\b",
+        r"(?:usted|tu|vos) es (?:de verdad|real)\b",
+        r"(?:es|eres|usted es) (?:de verdad|real) o\b",
+        r"con quien (?:hablo|estoy hablando|tengo el gusto)",
+        r"quien (?:me )?(?:contesta|responde|escribe|atiende)$",
+        r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|chatbot|machine|human|real|person|ai"
+        r"|chatgpt|computer|program)\b",
+        r"(?:is this|am i (?:talking|chatting|speaking) (?:to|with)) (?:a |an )?(?:bot|robot"
+        r"|chatbot|machine|human|real|person|ai|chatgpt|computer|automated)\b",
+        r"who (?:am i|i m|im) (?:talking|chatting|speaking) (?:to|with)",
+        r"who is (?:this|answering|replying)\b",
+        r"^(?:and |so |ok )?(?:what|who) (?:are|r) (?:you|u)$",
+        r"(?:person|human) or (?:a |an )?(?:bot|robot|machine|ai)\b",
+        r"(?:bot|robot|machine|ai) or (?:a |an )?(?:real )?(?:person|human)\b",
     ),
     Cue.GREETING: (
         r"hola+\w*",

@@ -8,6 +8,7 @@ nothing else was said.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from agent.models import SaleState
@@ -49,6 +50,7 @@ _VERIFYING = ("customer.lookup", "customer.history")
 """Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
 _DECLINING = frozenset([Cue.DEFER, Cue.NO, Cue.HOLD, Cue.YES, Cue.THANKS, Cue.GOODBYE])
 """Cues a "not now" may come with ("ok, déjeme lo pienso, gracias"); any other asks for more."""
+_STATED_PRICE = re.compile(r"\b(?:price|precio|valor) (?:of|de) \d")
 _SMALLTALK = ((Cue.GOODBYE, 0.91), (Cue.THANKS, 0.9), (Cue.GREETING, 0.89))
 
 
@@ -103,14 +105,23 @@ def decide(evidence: Evidence) -> RuleVerdict:
 
     if Cue.HANDOFF in cues:
         ballot.propose(5, 0.95, "handoff")
-    if Cue.CANCEL in cues:
+    if Cue.IDENTITY in cues:
+        # "¿hablo con una persona o con una máquina?" asks who answers, not for a person.
+        ballot.propose(5, 0.96, "smalltalk.identity")
+    if Cue.CANCEL in cues and (buying or not mentions):
+        # With nothing being bought, "never mind, do you have orange helmets?" asks anew.
         ballot.propose(5, 0.92, "purchase.cancel")
     if state.sale_state == SaleState.READY_TO_CONFIRM:
         _summary_answer(evidence, ballot)
     elif (state.offer or shown) and _declines(evidence):
         # "por ahora no", "déjame consultarlo", "ok déjeme lo pienso": nothing is added.
         ballot.propose(5, 0.85, "purchase.deny")
-    elif state.offer and not mentions and only(Cue.YES, evidence.words[:1]):
+    elif (
+        state.offer
+        and not mentions
+        and Cue.GOODBYE not in cues
+        and only(Cue.YES, evidence.words[:1])
+    ):
         # "sí" or "sí, cotícemelo" to what the last reply offered; a cancel still wins.
         ballot.propose(5, 0.9, state.offer)
     elif state.sale_state == SaleState.CLOSED and only(Cue.YES, evidence.words):
@@ -141,7 +152,8 @@ def decide(evidence: Evidence) -> RuleVerdict:
         ballot.propose(4, 0.92, "inventory.catalog")
     if Cue.CATALOG_WEAK in cues and not mentions:
         ballot.propose(4, 0.85, "inventory.catalog")
-    if Cue.PRICE in cues:
+    if Cue.PRICE in cues and not _STATED_PRICE.search(" ".join(evidence.words)):
+        # "at the special price of $1.000" states a price (never taken), it does not ask one.
         ballot.propose(4, 0.9 if mentions or shown else 0.7, "inventory.price")
     price = evidence.products.price
     if price is not None and price.bounded:

@@ -38,6 +38,7 @@ INTENT_LABELS = (
     "smalltalk.greeting",
     "smalltalk.thanks",
     "smalltalk.goodbye",
+    "smalltalk.identity",
     "other",
 )
 """Every full intent label a reader may produce."""

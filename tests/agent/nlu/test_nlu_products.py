@@ -116,6 +116,9 @@ def test_every_unit_search_knows_makes_the_number_a_size(reader: OfflineReader, 
         ("en vez de 2 extintores quiero 4", 4),
         ("make it 3 harnesses instead of 2", 3),
         ("cambia los guantes a 6", 6),
+        ("quiero ese #999", None),
+        ("véndemelo a $1", None),
+        ("el de la referencia nro 12", None),
     ],
 )
 def test_the_quantity_said(reader: OfflineReader, text: str, quantity: int | None) -> None:
