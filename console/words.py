@@ -51,6 +51,7 @@ EXPORT_STATUSES = Labels(
 _CONSOLE = {
     "drafted": N_("console.script.drafted"),
     "new_waiting": N_("console.script.new_waiting"),
+    "undelivered": N_("console.script.undelivered"),
     "live": N_("console.script.live"),
     "reconnecting": N_("console.script.reconnecting"),
     "not_done": N_("console.script.not_done"),

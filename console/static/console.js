@@ -166,8 +166,8 @@
           (event.reason_label ? " · " + event.reason_label : ""));
     }
     if (event.change === "undelivered") {
-      const where = CHANNELS[event.channel] || event.channel;
-      say("Una respuesta no se pudo entregar: " + where + " " + event.chat_id);
+      const where = TEXT.channels[event.channel] || event.channel;
+      say(TEXT.undelivered + where + " " + event.chat_id);
     }
     if (page === "list") schedule("list");
     if (conversationId && String(event.conversation_id) === conversationId) schedule("live");
