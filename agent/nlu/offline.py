@@ -140,8 +140,10 @@ def _entities(intent: str, products: ProductReading, buyer: Entities) -> Entitie
     if intent == "inventory.category" and mentions:
         # The words name a category, not a product to search for; with a price bound they are
         # what to filter ("botas talla 41 por menos de 150 mil" keeps the size).
+        # A precise product word ("archivadores" is the storage box) stays a product to find.
         buyer.category = mentions[0].category
-        mentions = mentions if products.price is not None else []
+        precise = not all(m.broad for m in mentions)
+        mentions = mentions if products.price is not None or precise else []
     buyer.products = [ProductMention(m.text, m.quantity) for m in mentions]
     if intent.startswith("inventory") and not buyer.products and products.asked is not None:
         buyer.products = [ProductMention(products.asked)]
