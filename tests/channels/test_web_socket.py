@@ -231,7 +231,8 @@ async def test_a_reply_from_the_shop_reaches_the_open_sockets(server: LiveServer
             runtime, "staff", "Hola, soy *Ana* de la tienda.", staff_id=ana.id
         )
         await runtime.engine.drain_deliveries()  # the bot's reply goes first (order per chat)
-        assert await runtime.dispatcher.deliver(outbox_id) is True
+        # Now, unless the outbox loop already sent it behind the bot's reply: either way once.
+        await runtime.dispatcher.deliver(outbox_id)
         seen = [await next_event(one), await next_event(two)]
 
     for event in seen:
