@@ -18,17 +18,8 @@ from sqlalchemy import func, select
 from agent.models import Direction, InboxItem, Message, OutboxItem, OutboxStatus, utcnow
 from agent.settings import Settings
 from channels.odoo_livechat.output import to_html
+from tests.fixtures.odoo_purchase import PURCHASE
 
-PURCHASE = [
-    "necesito 2 extintores de 10 libras",
-    "1",
-    "eso es todo",
-    "1088123456",
-    "Ana María Ríos",
-    "3104567890",
-    "Calle 20 # 8-15, Pereira",
-    "sí",
-]
 _channels = itertools.count(8000)
 
 

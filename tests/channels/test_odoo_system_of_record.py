@@ -25,17 +25,7 @@ from agent.models import Order, OutboxItem, OutboxStatus, Product
 from agent.settings import Settings
 from channels.odoo_livechat.quotations import push_states, queue_new_orders, retry_failed
 from salesagent.runtime import Runtime
-
-PURCHASE = [
-    "necesito 2 extintores de 10 libras",
-    "1",
-    "eso es todo",
-    "1088123456",
-    "Ana María Ríos",
-    "3104567890",
-    "Calle 20 # 8-15, Pereira",
-    "sí",
-]
+from tests.fixtures.odoo_purchase import PURCHASE
 
 
 @pytest.fixture
