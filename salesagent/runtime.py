@@ -185,7 +185,7 @@ class Runtime:
         handlers: dict[str, DomainHandler] = {
             "inventory": InventoryHandler(index, limit=settings.search_results),
             "sales": SalesHandler(index, currency=settings.currency, shipping=company.shipping),
-            "customers": CustomersHandler(),
+            "customers": CustomersHandler(currency=settings.currency),
             "company": CompanyHandler(company),
             "smalltalk": SmalltalkHandler(
                 settings.shop_name, catalog=index if settings.odoo_shop else None
