@@ -82,7 +82,7 @@ async def static(name: str) -> FileResponse:
         "vendor/chart.umd.min.js": "text/javascript",
     }
     if name not in types:
-        raise NotFoundError(f"no console file {name}")
+        raise NotFoundError(_("console.not_found.file", name=name))
     return FileResponse(
         STATIC / name,
         media_type=f"{types[name]}; charset=utf-8",
@@ -94,7 +94,8 @@ async def managers_only(request: Request, exc: Exception) -> Response:
     """An agent who opens a manager's page gets a page saying so, with the way back; a script's
     request gets the 403 as JSON."""
     if not wants_html(request):
-        return JSONResponse({"detail": "only managers can do this"}, status.HTTP_403_FORBIDDEN)
+        refused = {"detail": _("console.error.managers_only")}
+        return JSONResponse(refused, status.HTTP_403_FORBIDDEN)
     dashboard = request.url.path.startswith("/console/dashboard")
     what = _("console.refused.the_dashboard") if dashboard else _("console.refused.this_page")
     page = pages.error_page(
@@ -263,7 +264,7 @@ async def _live(console: StaffConsole, user: StaffUser, conversation_id: int) ->
     async with console.sessions() as session:
         view = await queries.conversation_view(session, conversation_id)
         if view is None:
-            raise NotFoundError(f"no conversation {conversation_id}")
+            raise NotFoundError(_("console.not_found.conversation", id=conversation_id))
         people = await queries.active_staff(session)
     context = staff_context(view, currency=console.settings.currency)
     phrase = console.llm is not None and console.llm.service.enabled
@@ -325,7 +326,7 @@ async def conversation_summary(
     async with console.sessions() as session:
         view = await queries.conversation_view(session, conversation_id)
     if view is None:
-        raise NotFoundError(f"no conversation {conversation_id}")
+        raise NotFoundError(_("console.not_found.conversation", id=conversation_id))
     context = staff_context(view, currency=console.settings.currency)
     phrased = await console.phrased_summary(view, context)
     return JSONResponse(
@@ -376,7 +377,7 @@ def _text(form: FormData, name: str = "text") -> str:
 def _staff_id(form: FormData) -> int:
     chosen = _text(form, "staff_id")
     if not chosen.isdigit():
-        raise InvalidInputError("choose who takes the conversation", field="staff_id")
+        raise InvalidInputError(_("console.error.choose_staff"), field="staff_id")
     return int(chosen)
 
 
