@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, WebSocket, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -447,31 +447,23 @@ async def reassign(
     )
 
 
-@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/retry")
-async def retry_delivery(
-    request: Request, conversation_id: int, outbox_id: int, console: ConsoleDep, user: StaffDep
+@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/{action}")
+async def delivery(
+    request: Request,
+    conversation_id: int,
+    outbox_id: int,
+    action: Literal["retry", "give-up"],
+    console: ConsoleDep,
+    user: StaffDep,
 ) -> Response:
-    """Try a reply that did not reach the customer again now."""
+    """A reply that did not reach the customer: try it again now (`retry`), or stop retrying
+    it (`give-up`) and the staff member follows the customer up instead."""
+    if action == "retry":
+        done, step = "delivery_retried", console.retry_delivery
+    else:
+        done, step = "delivery_given_up", console.give_up_delivery
     return await _act(
-        request,
-        conversation_id,
-        user,
-        "delivery_retried",
-        lambda _: console.retry_delivery(user.staff, conversation_id, outbox_id),
-    )
-
-
-@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/give-up")
-async def give_up_delivery(
-    request: Request, conversation_id: int, outbox_id: int, console: ConsoleDep, user: StaffDep
-) -> Response:
-    """Stop retrying a reply: the staff member follows the customer up instead."""
-    return await _act(
-        request,
-        conversation_id,
-        user,
-        "delivery_given_up",
-        lambda _: console.give_up_delivery(user.staff, conversation_id, outbox_id),
+        request, conversation_id, user, done, lambda _: step(user.staff, conversation_id, outbox_id)
     )
 
 

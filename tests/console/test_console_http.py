@@ -299,6 +299,7 @@ async def test_refusals_are_written_in_the_staffs_language(
     empty = await client.post(f"{page}/reply", data={"text": "  "}, headers=scripted)
     long = await client.post(f"{page}/note", data={"text": "x" * (limit + 1)}, headers=scripted)
     no_reply = await client.post(f"{page}/deliveries/999999/retry", headers=scripted)
+    no_action = await client.post(f"{page}/deliveries/999999/forget", headers=scripted)
     no_conversation = await client.get("/console/conversations/999999/summary")
     managers = await client.get("/console/reports", headers={"accept": "application/json"})
     async with httpx.AsyncClient(base_url=live.url, timeout=20) as manager:
@@ -319,6 +320,8 @@ async def test_refusals_are_written_in_the_staffs_language(
         404,
         f"La conversación {number} no tiene la respuesta 999999.",
     )
+    assert no_action.status_code == 422
+    assert [error["field"] for error in no_action.json()["errors"]] == ["action"]
     assert no_conversation.json()["detail"] == "No existe la conversación 999999."
     assert managers.json()["detail"] == "Solo un gerente puede hacer esto."
     assert (nobody.status_code, nobody.json()["field"]) == (422, "staff_id")
