@@ -309,6 +309,15 @@ async def test_refusals_are_written_in_the_staffs_language(
             data={"staff_id": ""},
             headers={"x-csrf-token": await csrf_of(manager), "accept": "application/json"},
         )
+        stranger = await manager.post(
+            f"{page}/reassign",
+            data={"staff_id": "999999"},
+            headers={"x-csrf-token": await csrf_of(manager), "accept": "application/json"},
+        )
+        no_take = await manager.post(
+            "/console/conversations/999999/take",
+            headers={"x-csrf-token": await csrf_of(manager), "accept": "application/json"},
+        )
 
     assert (empty.status_code, empty.json()) == (
         422,
@@ -326,6 +335,14 @@ async def test_refusals_are_written_in_the_staffs_language(
     assert managers.json()["detail"] == "Solo un gerente puede hacer esto."
     assert (nobody.status_code, nobody.json()["field"]) == (422, "staff_id")
     assert nobody.json()["detail"] == "Elige quién toma la conversación."
+    assert (stranger.status_code, stranger.json()["detail"]) == (
+        404,
+        "No hay un miembro activo del equipo con el número 999999.",
+    )
+    assert (no_take.status_code, no_take.json()["detail"]) == (
+        404,
+        "No existe la conversación 999999.",
+    )
 
 
 # The flow.
