@@ -130,7 +130,7 @@ async def _load(session: AsyncSession, conversation_id: int) -> Conversation:
         .execution_options(populate_existing=True)
     )
     if conversation is None:
-        raise NotFoundError(f"no conversation {conversation_id}")
+        raise NotFoundError(t(STAFF_LANGUAGE, "console.not_found.conversation", id=conversation_id))
     return conversation
 
 
@@ -249,10 +249,10 @@ async def reassign(
 ) -> Conversation:
     """A manager gives the conversation to another staff member (waiting or taken)."""
     if manager.role != StaffRole.MANAGER:
-        raise NotAllowed("only a manager can reassign a conversation")
+        raise NotAllowed(t(STAFF_LANGUAGE, "handoff.refused.reassign"))
     target = await session.get(Staff, to_staff_id)
     if target is None or not target.active:
-        raise NotFoundError(f"no active staff member {to_staff_id}")
+        raise NotFoundError(t(STAFF_LANGUAGE, "handoff.not_found.staff", id=to_staff_id))
     conversation = await _load(session, conversation_id)
     if conversation.owner == Owner.HUMAN and conversation.assigned_staff_id == target.id:
         return conversation

@@ -20,11 +20,11 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -191,15 +191,7 @@ class OutboxDispatcher:
                 row = await session.get(OutboxItem, outbox_id)
                 assert row is not None
                 follower = await session.scalar(
-                    select(OutboxItem.id)
-                    .where(
-                        OutboxItem.channel == row.channel,
-                        OutboxItem.external_chat_id == row.external_chat_id,
-                        OutboxItem.status == OutboxStatus.PENDING,
-                        OutboxItem.id > outbox_id,
-                    )
-                    .order_by(OutboxItem.id)
-                    .limit(1)
+                    _pending_in_chat(row).where(OutboxItem.id > outbox_id).limit(1)
                 )
             if follower is None or not await self._deliver_one(follower):
                 return sent
@@ -230,13 +222,10 @@ class OutboxDispatcher:
         except Exception as err:  # a channel edge: any failure is recorded, never raised
             await self._record_failure(outbox_id, err)
             return False
-        async with self._sessions() as session, session.begin():
-            row = await session.get(OutboxItem, outbox_id)
-            assert row is not None
+        async with self._releasing(outbox_id) as (_, row):
             row.status = OutboxStatus.SENT
             row.sent_at = utcnow()
             row.last_error = None
-            row.lease_owner = None
         return True
 
     async def _claim(self, outbox_id: int) -> tuple[OutputChannel, str, str] | None:
@@ -254,15 +243,21 @@ class OutboxDispatcher:
             row.lease_owner = self.process.id
             return output, row.external_chat_id, row.text
 
-    async def _hold(self, outbox_id: int) -> None:
-        # Not a failed attempt: the reply leaves the retry schedule until its recipient is back.
+    @contextlib.asynccontextmanager
+    async def _releasing(self, outbox_id: int) -> AsyncIterator[tuple[AsyncSession, OutboxItem]]:
+        """The leased row, in a transaction that ends this process's lease on it."""
         async with self._sessions() as session, session.begin():
             row = await session.get(OutboxItem, outbox_id)
             assert row is not None
+            row.lease_owner = None
+            yield session, row
+
+    async def _hold(self, outbox_id: int) -> None:
+        # Not a failed attempt: the reply leaves the retry schedule until its recipient is back.
+        async with self._releasing(outbox_id) as (_, row):
             row.status = OutboxStatus.WAITING
             row.attempts -= 1
             row.last_error = None
-            row.lease_owner = None
 
     async def take_waiting(self, channel: str, external_chat_id: str) -> list[OutboxItem]:
         """The chat's replies that waited for their recipient, oldest first, now marked sent.
@@ -294,13 +289,10 @@ class OutboxDispatcher:
     async def _record_failure(self, outbox_id: int, err: Exception) -> None:
         retry_after = err.retry_after if isinstance(err, RetryableError) else None
         given_up: GivenUp | None = None
-        async with self._sessions() as session, session.begin():
-            row = await session.get(OutboxItem, outbox_id)
-            assert row is not None
+        async with self._releasing(outbox_id) as (session, row):
             if not isinstance(err, AnswerLostError):  # else left open: settled before a resend
                 await close_attempts(session, outbox_id, AttemptOutcome.FAILED)
             row.last_error = f"{type(err).__name__}: {err}"
-            row.lease_owner = None
             now = utcnow()
             deadline = row.created_at + self.horizon
             if isinstance(err, UndeliverableError):
@@ -359,17 +351,21 @@ class OutboxDispatcher:
 
 async def _earlier_pending(session: AsyncSession, row: OutboxItem) -> bool:
     """Whether an earlier reply of the row's chat is still to be delivered (it goes first)."""
-    earlier = await session.scalar(
+    earlier = await session.scalar(_pending_in_chat(row).where(OutboxItem.id < row.id).limit(1))
+    return earlier is not None
+
+
+def _pending_in_chat(row: OutboxItem) -> Select[int]:
+    """The ids of the pending rows of `row`'s chat, oldest first."""
+    return (
         select(OutboxItem.id)
         .where(
             OutboxItem.channel == row.channel,
             OutboxItem.external_chat_id == row.external_chat_id,
             OutboxItem.status == OutboxStatus.PENDING,
-            OutboxItem.id < row.id,
         )
-        .limit(1)
+        .order_by(OutboxItem.id)
     )
-    return earlier is not None
 
 
 def _fail(row: OutboxItem, reason: str) -> GivenUp:

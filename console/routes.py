@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, WebSocket, status
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -82,7 +82,7 @@ async def static(name: str) -> FileResponse:
         "vendor/chart.umd.min.js": "text/javascript",
     }
     if name not in types:
-        raise NotFoundError(f"no console file {name}")
+        raise NotFoundError(_("console.not_found.file", name=name))
     return FileResponse(
         STATIC / name,
         media_type=f"{types[name]}; charset=utf-8",
@@ -94,7 +94,8 @@ async def managers_only(request: Request, exc: Exception) -> Response:
     """An agent who opens a manager's page gets a page saying so, with the way back; a script's
     request gets the 403 as JSON."""
     if not wants_html(request):
-        return JSONResponse({"detail": "only managers can do this"}, status.HTTP_403_FORBIDDEN)
+        refused = {"detail": _("console.error.managers_only")}
+        return JSONResponse(refused, status.HTTP_403_FORBIDDEN)
     dashboard = request.url.path.startswith("/console/dashboard")
     what = _("console.refused.the_dashboard") if dashboard else _("console.refused.this_page")
     page = pages.error_page(
@@ -263,7 +264,7 @@ async def _live(console: StaffConsole, user: StaffUser, conversation_id: int) ->
     async with console.sessions() as session:
         view = await queries.conversation_view(session, conversation_id)
         if view is None:
-            raise NotFoundError(f"no conversation {conversation_id}")
+            raise NotFoundError(_("console.not_found.conversation", id=conversation_id))
         people = await queries.active_staff(session)
     context = staff_context(view, currency=console.settings.currency)
     phrase = console.llm is not None and console.llm.service.enabled
@@ -325,7 +326,7 @@ async def conversation_summary(
     async with console.sessions() as session:
         view = await queries.conversation_view(session, conversation_id)
     if view is None:
-        raise NotFoundError(f"no conversation {conversation_id}")
+        raise NotFoundError(_("console.not_found.conversation", id=conversation_id))
     context = staff_context(view, currency=console.settings.currency)
     phrased = await console.phrased_summary(view, context)
     return JSONResponse(
@@ -376,7 +377,7 @@ def _text(form: FormData, name: str = "text") -> str:
 def _staff_id(form: FormData) -> int:
     chosen = _text(form, "staff_id")
     if not chosen.isdigit():
-        raise InvalidInputError("choose who takes the conversation", field="staff_id")
+        raise InvalidInputError(_("console.error.choose_staff"), field="staff_id")
     return int(chosen)
 
 
@@ -446,31 +447,23 @@ async def reassign(
     )
 
 
-@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/retry")
-async def retry_delivery(
-    request: Request, conversation_id: int, outbox_id: int, console: ConsoleDep, user: StaffDep
+@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/{action}")
+async def delivery(
+    request: Request,
+    conversation_id: int,
+    outbox_id: int,
+    action: Literal["retry", "give-up"],
+    console: ConsoleDep,
+    user: StaffDep,
 ) -> Response:
-    """Try a reply that did not reach the customer again now."""
+    """A reply that did not reach the customer: try it again now (`retry`), or stop retrying
+    it (`give-up`) and the staff member follows the customer up instead."""
+    if action == "retry":
+        done, step = "delivery_retried", console.retry_delivery
+    else:
+        done, step = "delivery_given_up", console.give_up_delivery
     return await _act(
-        request,
-        conversation_id,
-        user,
-        "delivery_retried",
-        lambda _: console.retry_delivery(user.staff, conversation_id, outbox_id),
-    )
-
-
-@router.post("/conversations/{conversation_id}/deliveries/{outbox_id}/give-up")
-async def give_up_delivery(
-    request: Request, conversation_id: int, outbox_id: int, console: ConsoleDep, user: StaffDep
-) -> Response:
-    """Stop retrying a reply: the staff member follows the customer up instead."""
-    return await _act(
-        request,
-        conversation_id,
-        user,
-        "delivery_given_up",
-        lambda _: console.give_up_delivery(user.staff, conversation_id, outbox_id),
+        request, conversation_id, user, done, lambda _: step(user.staff, conversation_id, outbox_id)
     )
 
 

@@ -35,6 +35,7 @@ from console.feed import LocalStaffFeed, StaffFeed
 from console.notify import StaffTelegram
 from console.queries import ConversationView
 from console.summary import StaffContext, phrase_summary
+from console.words import staff_text as _
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class StaffConsole:
         async with transaction(self.sessions) as session:
             conversation = await self._owning(session, conversation_id, outbox_id)
             if not await retry(session, [outbox_id]):
-                raise InvalidInputError("this reply is no longer waiting", field="outbox_id")
+                raise InvalidInputError(_("console.error.reply_not_waiting"), field="outbox_id")
         self._deliver_soon(outbox_id)
         await self.publish(conversation, "delivery_retried", by=staff.name)
 
@@ -180,7 +181,7 @@ class StaffConsole:
         async with transaction(self.sessions) as session:
             conversation = await self._owning(session, conversation_id, outbox_id)
             if not await give_up(session, [outbox_id], by=staff.name):
-                raise InvalidInputError("this reply is no longer being retried", field="outbox_id")
+                raise InvalidInputError(_("console.error.reply_not_retried"), field="outbox_id")
         await self.publish(conversation, "delivery_given_up", by=staff.name)
 
     @staticmethod
@@ -188,17 +189,17 @@ class StaffConsole:
         row = await session.get(OutboxItem, outbox_id)
         conversation = await session.get(Conversation, conversation_id)
         if row is None or conversation is None or row.conversation_id != conversation_id:
-            raise NotFoundError(f"no reply {outbox_id} in conversation {conversation_id}")
+            raise NotFoundError(_("console.error.no_reply", reply=outbox_id, id=conversation_id))
         return conversation
 
-    def _text(self, text: str, field: str = "text") -> str:
+    def _text(self, text: str) -> str:
         cleaned = text.strip()
         if not cleaned:
-            raise InvalidInputError(f"{field} must not be empty", field=field)
+            raise InvalidInputError(_("console.error.text_empty"), field="text")
         limit = self.settings.max_message_chars
         if len(cleaned) > limit:
             raise InvalidInputError(
-                f"{field} is {len(cleaned)} characters long; the limit is {limit}", field=field
+                _("console.error.text_too_long", length=len(cleaned), limit=limit), field="text"
             )
         return cleaned
 
@@ -232,7 +233,7 @@ class StaffConsole:
         async with transaction(self.sessions) as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
-                raise NotFoundError(f"no conversation {conversation_id}")
+                raise NotFoundError(_("console.not_found.conversation", id=conversation_id))
             note = StaffNote(conversation_id=conversation.id, staff_id=staff.id, text=text)
             session.add(note)
         await self.publish(conversation, "note", by=staff.name)

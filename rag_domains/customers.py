@@ -143,6 +143,10 @@ class CustomersHandler:
 
     name = "customers"
 
+    def __init__(self, *, currency: str = "COP") -> None:
+        self._currency = currency
+        """The shop's currency, in which a returning customer's total spent is written."""
+
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Recognise the customer, or list their latest orders, once the chat is verified."""
         offered = ctx.offer.intent if ctx.offer is not None else None
@@ -224,7 +228,7 @@ class CustomersHandler:
         first = _first_name(customer)
         lines = [t(lang, "customers.welcome.hello", first=first)]
         if stats.orders:
-            spent = money(stats.total_spent, language=lang)
+            spent = money(stats.total_spent, self._currency, lang)
             lines.append(t(lang, "customers.welcome.orders", orders=stats.orders))
             lines.append(t(lang, "customers.welcome.total_spent", spent=spent))
             if stats.last_purchase is not None:

@@ -44,8 +44,8 @@ class SmalltalkHandler:
             kinds = t(lang, "smalltalk.greeting.demo_kinds")
         else:
             await self._catalog.ensure_fresh(ctx.session)
-            largest = sorted(self._catalog.categories(), key=lambda item: -item[1])[:_KINDS]
-            kinds = f" ({', '.join(name.lower() for name, _ in largest)}...)" if largest else ""
+            largest = self._catalog.largest_categories(_KINDS)
+            kinds = f" ({', '.join(name.lower() for name in largest)}...)" if largest else ""
         return DomainResult(
             reply=t(
                 lang,

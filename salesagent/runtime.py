@@ -124,7 +124,8 @@ class Runtime:
         if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
             settings, company = await run_on_odoo(settings, company)
         vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
-        llm = build_llm(settings)  # a missing GOOGLE_API_KEY stops the start-up here
+        index = ProductIndex(vocabulary)
+        llm = build_llm(settings, index)  # a missing GOOGLE_API_KEY stops the start-up here
         opened.push_async_callback(llm.close)
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*
         daily = DailyPlan.from_settings(settings)  # and a malformed EXPORT_DAILY_*
@@ -150,7 +151,6 @@ class Runtime:
             report = await seed_demo_if_empty(sessions)
             if report is not None:
                 log.info("seeded the demo shop: %s", report)
-        index = ProductIndex(vocabulary)
         # Trained from the corpus on the first start (seconds), read from disk after.
         classifier = await asyncio.to_thread(load_or_train, settings.nlu_model_dir)
         outputs: dict[str, OutputChannel] = {
@@ -185,7 +185,7 @@ class Runtime:
         handlers: dict[str, DomainHandler] = {
             "inventory": InventoryHandler(index, limit=settings.search_results),
             "sales": SalesHandler(index, currency=settings.currency, shipping=company.shipping),
-            "customers": CustomersHandler(),
+            "customers": CustomersHandler(currency=settings.currency),
             "company": CompanyHandler(company),
             "smalltalk": SmalltalkHandler(
                 settings.shop_name, catalog=index if settings.odoo_shop else None

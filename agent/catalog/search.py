@@ -763,6 +763,11 @@ class ProductIndex:
         counts = Counter(entry.category for entry in self._state.entries.values())
         return sorted(counts.items(), key=lambda item: normalize(item[0]))
 
+    def largest_categories(self, count: int) -> list[str]:
+        """The `count` categories with the most active products, largest first."""
+        largest = sorted(self.categories(), key=lambda item: -item[1])[:count]
+        return [name for name, _count in largest]
+
     def match_category(self, text: str) -> str | None:
         """The catalog category `text` speaks of ("gloves" → "Guantes"), if any."""
         state = self._state

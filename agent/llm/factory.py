@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from agent.catalog.search import ProductIndex
 from agent.errors import ConfigurationError
 from agent.llm import gemini, ollama
 from agent.llm.breaker import CircuitBreaker
@@ -14,6 +15,7 @@ from agent.llm.images import ImageReader
 from agent.llm.offline import OfflineProvider
 from agent.llm.phrasing import Phraser
 from agent.llm.pricing import price_for
+from agent.llm.prompts import Shop
 from agent.llm.reading import ModelReader
 from agent.llm.service import LLMService
 from agent.llm.types import Provider
@@ -80,8 +82,9 @@ def build_provider(settings: Settings) -> Provider:
     return OfflineProvider()
 
 
-def build_llm(settings: Settings, provider: Provider | None = None) -> LLM:
-    """The model service, reader, phraser and image reader for `settings`."""
+def build_llm(settings: Settings, catalog: ProductIndex, provider: Provider | None = None) -> LLM:
+    """The model service, reader, phraser and image reader for `settings`; their prompts say
+    what the shop sells from `catalog`."""
     provider = provider or build_provider(settings)
     service = LLMService(
         provider,
@@ -100,27 +103,26 @@ def build_llm(settings: Settings, provider: Provider | None = None) -> LLM:
         retries=settings.llm_retries,
         retry_base_delay=settings.llm_retry_base_delay,
     )
+    shop = Shop(settings.shop_name, catalog)
     privacy = settings.llm_privacy if settings.llm_privacy is not None else provider.remote
     return LLM(
         service=service,
         reader=ModelReader(
             service,
-            shop_name=settings.shop_name,
+            shop=shop,
             timeout=settings.llm_understanding_timeout,
             max_output_tokens=settings.llm_max_output_tokens,
         ),
         phraser=Phraser(
             service,
-            shop_name=settings.shop_name,
+            shop=shop,
             timeout=settings.llm_phrasing_timeout,
             temperature=settings.llm_temperature,
             max_output_tokens=settings.llm_max_output_tokens,
             facts_tokens=settings.llm_facts_tokens,
             top=settings.llm_top_facts,
         ),
-        images=ImageReader(
-            service, shop_name=settings.shop_name, timeout=settings.llm_image_timeout
-        ),
+        images=ImageReader(service, shop=shop, timeout=settings.llm_image_timeout),
         privacy=privacy,
         mode=settings.llm_mode,
         phrasing=settings.llm_phrasing,

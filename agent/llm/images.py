@@ -7,7 +7,7 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.llm.errors import LLMError, LLMOutputError
-from agent.llm.prompts import image_prompt
+from agent.llm.prompts import Shop, image_prompt
 from agent.llm.reading import ModelProduct, parse
 from agent.llm.service import LLMService, Spend
 from agent.llm.types import ImagePart, Prompt
@@ -27,9 +27,9 @@ class ImageReading(BaseModel):
 class ImageReader:
     """Turns a photo into the words a customer would have written for it."""
 
-    def __init__(self, service: LLMService, *, shop_name: str, timeout: float = 30.0) -> None:
+    def __init__(self, service: LLMService, *, shop: Shop, timeout: float = 30.0) -> None:
         self.service = service
-        self._shop_name = shop_name
+        self._shop = shop
         self._timeout = timeout
 
     @property
@@ -42,7 +42,7 @@ class ImageReader:
     ) -> list[ModelProduct] | None:
         """The products the photo shows (possibly none), or None when it could not be read."""
         with self.service.stats.product_time():
-            system, user = image_prompt(shop_name=self._shop_name, caption=caption)
+            system, user = image_prompt(shop=self._shop, caption=caption)
             prompt = Prompt(system=system, user=user, schema=ImageReading, images=(image,))
             try:
                 for attempt in (1, 2):

@@ -16,7 +16,7 @@ from agent.llm.cache import cache_key
 from agent.llm.errors import LLMError
 from agent.llm.grounding import Grounds, StreamGuard
 from agent.llm.privacy import Redactor
-from agent.llm.prompts import phrasing_prompt, top_facts
+from agent.llm.prompts import Shop, phrasing_prompt, top_facts
 from agent.llm.service import LLMService, Spend
 from agent.llm.types import Prompt
 from agent.streaming import word_chunks
@@ -53,7 +53,7 @@ class Phraser:
         self,
         service: LLMService,
         *,
-        shop_name: str,
+        shop: Shop,
         timeout: float = 20.0,
         temperature: float = 0.3,
         max_output_tokens: int = 700,
@@ -61,7 +61,7 @@ class Phraser:
         top: int = 5,
     ) -> None:
         self.service = service
-        self._shop_name = shop_name
+        self._shop = shop
         self._timeout = timeout
         self._temperature = temperature
         self._max_output_tokens = max_output_tokens
@@ -110,7 +110,7 @@ class Phraser:
                     await on_piece(piece)
             return Phrasing(cached, True, given, cached=True)
         system, user = phrasing_prompt(
-            shop_name=self._shop_name,
+            shop=self._shop,
             language=language,
             text=sent_question,
             template=redactor.redact(template),

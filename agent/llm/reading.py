@@ -20,7 +20,7 @@ from agent.errors import InvalidInputError
 from agent.llm.cache import cache_key
 from agent.llm.errors import LLMError, LLMOutputError
 from agent.llm.privacy import Redactor
-from agent.llm.prompts import understanding_prompt
+from agent.llm.prompts import Shop, understanding_prompt
 from agent.llm.service import LLMService, Spend
 from agent.llm.types import Prompt
 from agent.nlu.numbers import read_number
@@ -159,13 +159,13 @@ class ModelReader:
         self,
         service: LLMService,
         *,
-        shop_name: str,
+        shop: Shop,
         timeout: float = 10.0,
         temperature: float = 0.0,
         max_output_tokens: int = 512,
     ) -> None:
         self.service = service
-        self._shop_name = shop_name
+        self._shop = shop
         self._timeout = timeout
         self._temperature = temperature
         self._max_output_tokens = max_output_tokens
@@ -205,7 +205,7 @@ class ModelReader:
             self.service.stats.cache_hits += 1
         else:
             system, user = understanding_prompt(
-                shop_name=self._shop_name,
+                shop=self._shop,
                 text=sent_text,
                 state=state,
                 offline=offline,

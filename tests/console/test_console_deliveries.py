@@ -98,6 +98,9 @@ async def test_staff_give_up_a_reply_being_retried_then_retry_it_once_the_channe
 
         again = await client.post(f"{page}/deliveries/{row.id}/retry", headers=scripted)
         assert again.status_code == 422  # delivered: nothing to retry
+        assert again.json()["detail"] == (
+            "Esta respuesta ya no espera envío: no hay nada que reintentar."
+        )
         await asyncio.sleep(1.5)  # a pass of the outbox loop
         assert len(odoo.posted(SESSION)) == 1
 

@@ -284,6 +284,67 @@ async def test_only_managers_see_reports_and_reassign(
     assert "Pasos a asesor por motivo" in report.text
 
 
+async def test_refusals_are_written_in_the_staffs_language(
+    live: LiveServer, client: httpx.AsyncClient
+) -> None:
+    await add_staff(live.runtime, "ana")
+    await add_staff(live.runtime, "marta", StaffRole.MANAGER)
+    await customer_says(live, "c-words", "quiero hablar con un asesor")
+    number = await conversation_id(live, "c-words")
+    page = f"/console/conversations/{number}"
+    limit = live.runtime.settings.max_message_chars
+    await log_in(client, "ana")
+    scripted = {"x-csrf-token": await csrf_of(client), "accept": "application/json"}
+
+    empty = await client.post(f"{page}/reply", data={"text": "  "}, headers=scripted)
+    long = await client.post(f"{page}/note", data={"text": "x" * (limit + 1)}, headers=scripted)
+    no_reply = await client.post(f"{page}/deliveries/999999/retry", headers=scripted)
+    no_action = await client.post(f"{page}/deliveries/999999/forget", headers=scripted)
+    no_conversation = await client.get("/console/conversations/999999/summary")
+    managers = await client.get("/console/reports", headers={"accept": "application/json"})
+    async with httpx.AsyncClient(base_url=live.url, timeout=20) as manager:
+        await log_in(manager, "marta")
+        nobody = await manager.post(
+            f"{page}/reassign",
+            data={"staff_id": ""},
+            headers={"x-csrf-token": await csrf_of(manager), "accept": "application/json"},
+        )
+        stranger = await manager.post(
+            f"{page}/reassign",
+            data={"staff_id": "999999"},
+            headers={"x-csrf-token": await csrf_of(manager), "accept": "application/json"},
+        )
+        no_take = await manager.post(
+            "/console/conversations/999999/take",
+            headers={"x-csrf-token": await csrf_of(manager), "accept": "application/json"},
+        )
+
+    assert (empty.status_code, empty.json()) == (
+        422,
+        {"detail": "Escribe el texto: está vacío.", "code": "invalid", "field": "text"},
+    )
+    assert long.status_code == 422
+    assert long.json()["detail"] == f"El texto tiene {limit + 1} caracteres; el máximo es {limit}."
+    assert (no_reply.status_code, no_reply.json()["detail"]) == (
+        404,
+        f"La conversación {number} no tiene la respuesta 999999.",
+    )
+    assert no_action.status_code == 422
+    assert [error["field"] for error in no_action.json()["errors"]] == ["action"]
+    assert no_conversation.json()["detail"] == "No existe la conversación 999999."
+    assert managers.json()["detail"] == "Solo un gerente puede hacer esto."
+    assert (nobody.status_code, nobody.json()["field"]) == (422, "staff_id")
+    assert nobody.json()["detail"] == "Elige quién toma la conversación."
+    assert (stranger.status_code, stranger.json()["detail"]) == (
+        404,
+        "No hay un miembro activo del equipo con el número 999999.",
+    )
+    assert (no_take.status_code, no_take.json()["detail"]) == (
+        404,
+        "No existe la conversación 999999.",
+    )
+
+
 # The flow.
 
 

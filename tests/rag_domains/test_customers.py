@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from fixtures.catalog_small import seed_catalog
 from fixtures.turns import turn
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.domain import DomainResult, TurnContext
@@ -109,6 +110,7 @@ async def verified(
     phone: str,
     *,
     language: str = "es",
+    currency: str = "COP",
 ) -> tuple[TurnContext, DomainResult]:
     """The cédula, which gets the phone on file asked for, then that phone typed in full."""
     first = await turn(
@@ -124,7 +126,7 @@ async def verified(
         conversation=first.conversation,
         phone=phone,
     )
-    return ctx, await CustomersHandler().handle(ctx)
+    return ctx, await CustomersHandler(currency=currency).handle(ctx)
 
 
 PERSONAL = ("Ana", "María", "Gómez", "Pedidos", "Orders", "$", "***", "Pereira", "4567", "gmail")
@@ -174,6 +176,20 @@ async def test_the_phone_on_file_verifies_the_cedula_and_links_the_conversation(
     await session.refresh(ctx.conversation)
     assert ctx.conversation.customer_id == ana.id
     assert ctx.conversation.context[VERIFIED_KEY] == ana.id
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("es", "• Total comprado: US$689.000,00"), ("en", "• Total spent: $689,000.00")],
+)
+async def test_the_total_spent_is_in_the_shops_currency(
+    session: AsyncSession, ana: Customer, language: str, expected: str
+) -> None:
+    await session.execute(update(Order).values(currency="USD"))  # a shop that sells in dollars
+    _, result = await verified(
+        session, "customer.lookup", ANA_ID, "3105554567", language=language, currency="USD"
+    )
+    assert expected in result.reply
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
