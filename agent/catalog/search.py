@@ -781,14 +781,20 @@ class ProductIndex:
                 best = (overlap, name)
         if best is not None:
             return best[1]
-        # No category is called that: take the one whose products are named that ("botas").
+        # No category is called that: take the one whose products are named that ("botas"),
+        # unless it holds most of the catalog and so says nothing more than the word: an Odoo
+        # shop's furniture is all "Office Furniture", where "gabinetes" names two products.
         by_head: Counter[str] = Counter()
         for term in terms:
             for product_id in state.postings.get(term, {}):
                 entry = state.entries[product_id]
                 if entry.head == term:
                     by_head[entry.category] += 1
-        return by_head.most_common(1)[0][0] if by_head else None
+        if not by_head:
+            return None
+        category = by_head.most_common(1)[0][0]
+        size = dict(self.categories())[category]
+        return category if size * 2 <= len(state.entries) else None
 
     def terms(self) -> list[tuple[str, str, list[str]]]:
         """(name, category, synonyms) of every active product, for the NLU lexicon."""

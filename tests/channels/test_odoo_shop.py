@@ -148,3 +148,34 @@ async def test_the_demo_company_file_is_refused(settings: Settings, odoo: FakeOd
     with pytest.raises(ConfigurationError, match="COMPANY_FILE") as refused:
         await Runtime.start(with_odoo(settings, odoo, odoo_shop=True))
     assert "ODOO_SHOP" in str(refused.value)
+
+
+async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
+    shop: Runtime, odoo: FakeOdoo
+) -> None:
+    # Odoo's demo furniture is all in "Office Furniture": "gabinetes" names two of it.
+    for name, code, price in (
+        ("Large Cabinet", "E-COM07", 320.0),
+        ("Cabinet with Doors", "E-COM11", 140.0),
+        ("Office Chair Black", "FURN_0269", 120.5),
+        ("Office Lamp", "FURN_8888", 40.0),
+        ("Corner Desk Right Sit", "E-COM06", 147.0),
+    ):
+        odoo.data.products.append(
+            {
+                "id": odoo.data.new_id(),
+                "name": name,
+                "default_code": code,
+                "list_price": price,
+                "qty_available": 5.0,
+                "categ_id": [8, "All / Saleable / Office Furniture"],
+                "description_sale": False,
+                "active": True,
+                "sale_ok": True,
+            }
+        )
+    assert shop.odoo is not None
+    await shop.odoo.sync_products()
+    answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿tienen gabinetes?")
+    assert "Large Cabinet" in answer and "Cabinet with Doors" in answer, answer
+    assert "Office Chair" not in answer and "Office Lamp" not in answer, answer
