@@ -122,7 +122,7 @@ class InventoryHandler:
             return await self._by_price(ctx, understanding.entities.price, queries)
         if named and category is None and not mentions:
             mentions = [named]  # "detectores": no category of ours, maybe no product either
-        if mentions and (unsold := await self._not_sold(ctx, mentions)):
+        if mentions and (unsold := await self.not_sold(ctx, mentions)):
             return unsold
         if understanding.sub == "catalog" and not mentions:
             # "y pa trabajo en alturas q tienen?" names a category; "¿qué tienen?" does not.
@@ -144,6 +144,11 @@ class InventoryHandler:
                 if shown.detail is not None:
                     return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
+        if len(mentions) == 1 and not found.clear:
+            # What was said apart from the product ("lo de los extintores pa la oficina, los
+            # de 10 libras multipropósito") may single out the one meant.
+            whole = await self._search(ctx.session, [ctx.text])
+            found = whole if whole.clear else found
         if not found.products and not mentions:
             found = await self._last_shown(ctx)
         if not found.products:
@@ -170,7 +175,7 @@ class InventoryHandler:
         products = await load_products(session, ids[: self._limit])
         return _Found(products=products, clear=clear and len(products) > 0)
 
-    async def _not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
+    async def not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
         """ "No manejamos X" and the closest things sold, when X has words no product has.
 
         Closest: what serves the same purpose ("humo" → extinguishers); else products of the
