@@ -95,6 +95,20 @@ def _named_in_full(product: Product, mentions: list[str]) -> bool:
     return normalize(product.name) in {normalize(m) for m in mentions}
 
 
+_ENGLISH_QUALIFIERS = frozenset({"for", "with", "in", "to", "from"})
+
+
+def head_word(mention: str, *, english: bool) -> str:
+    """The word that says what a product is: first in Spanish ("detector de humo"), last
+    before what qualifies it in English ("gas detector for the kitchen")."""
+    words = mention.split()
+    if not english:
+        return words[0] if words else ""
+    before = next((i for i, w in enumerate(words) if w.lower() in _ENGLISH_QUALIFIERS), None)
+    named = words[:before] or words
+    return named[-1] if named else ""
+
+
 def _products_word(count: int, language: str) -> str:
     if count == 1:
         return t(language, "inventory.products.one", count=count)
@@ -192,7 +206,9 @@ class InventoryHandler:
         query = purpose_query(words)
         if query is not None:
             hits = self._index.search(query, limit=_ALTERNATIVES)
-        elif known and not self._index.unknown_words(mention.split()[0]):
+        elif known and not self._index.unknown_words(
+            head_word(mention, english=ctx.language == "en")
+        ):
             hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
         else:
             hits = self._index.search(ctx.text, limit=2)

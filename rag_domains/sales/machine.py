@@ -42,6 +42,8 @@ from agent.nlu.consent import explicit_yes
 from agent.nlu.prices import DEAREST, said_amounts
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
+from agent.quantities import NUMBER_VALUES
+from rag_domains.inventory import head_word
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
 from rag_domains.sales.picks import picked, pointed_pick
@@ -175,7 +177,7 @@ class SalesHandler:
         it ("chalecos verde lima", "free dielectric helmets" heard for "three")."""
         english = ctx.language == "en"
         if self._not_sold is None or any(
-            not self._index.unknown_words(_head(m, english=english)) for m in mentions
+            not self._index.unknown_words(head_word(m, english=english)) for m in mentions
         ):
             return None
         return await self._not_sold(ctx, mentions)
@@ -199,7 +201,8 @@ class SalesHandler:
             if len(candidates) > 1 and len(queued) == 1:
                 # What was said apart from the product ("6 chalecos, verde limón") settles it;
                 # the quantity is no size ("2 pares de guantes dieléctricos" fits every class).
-                rest = " ".join(w for w in ctx.text.split() if w.strip(",.") != str(qty))
+                said_qty = {str(qty)} | {w for w, v in NUMBER_VALUES.items() if v == qty}
+                rest = " ".join(w for w in ctx.text.split() if fold(w).strip(",.") not in said_qty)
                 said = self._index.narrow(rest, [p.id for p in candidates])
                 if len(said) == 1:
                     candidates = [p for p in candidates if p.id in said]
@@ -666,20 +669,6 @@ class SalesHandler:
             )
         )
         await session.flush()
-
-
-_ENGLISH_QUALIFIERS = frozenset({"for", "with", "in", "to", "from"})
-
-
-def _head(mention: str, *, english: bool) -> str:
-    """The word that says what a product is: first in Spanish ("detector de humo"), last
-    before what qualifies it in English ("gas detector for the kitchen")."""
-    words = mention.split()
-    if not english:
-        return words[0] if words else ""
-    before = next((i for i, w in enumerate(words) if w.lower() in _ENGLISH_QUALIFIERS), None)
-    named = words[:before] or words
-    return named[-1] if named else ""
 
 
 def _given_fields(ctx: TurnContext, pending: str | None) -> dict[str, str]:
