@@ -95,6 +95,20 @@ def _named_in_full(product: Product, mentions: list[str]) -> bool:
     return normalize(product.name) in {normalize(m) for m in mentions}
 
 
+_ENGLISH_QUALIFIERS = frozenset({"for", "with", "in", "to", "from"})
+
+
+def head_word(mention: str, *, english: bool) -> str:
+    """The word that says what a product is: first in Spanish ("detector de humo"), last
+    before what qualifies it in English ("gas detector for the kitchen")."""
+    words = mention.split()
+    if not english:
+        return words[0] if words else ""
+    before = next((i for i, w in enumerate(words) if w.lower() in _ENGLISH_QUALIFIERS), None)
+    named = words[:before] or words
+    return named[-1] if named else ""
+
+
 def _products_word(count: int, language: str) -> str:
     if count == 1:
         return t(language, "inventory.products.one", count=count)
@@ -122,7 +136,7 @@ class InventoryHandler:
             return await self._by_price(ctx, understanding.entities.price, queries)
         if named and category is None and not mentions:
             mentions = [named]  # "detectores": no category of ours, maybe no product either
-        if mentions and (unsold := await self._not_sold(ctx, mentions)):
+        if mentions and (unsold := await self.not_sold(ctx, mentions)):
             return unsold
         if understanding.sub == "catalog" and not mentions:
             # "y pa trabajo en alturas q tienen?" names a category; "¿qué tienen?" does not.
@@ -144,6 +158,11 @@ class InventoryHandler:
                 if shown.detail is not None:
                     return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
+        if len(mentions) == 1 and not found.clear:
+            # What was said apart from the product ("lo de los extintores pa la oficina, los
+            # de 10 libras multipropósito") may single out the one meant.
+            whole = await self._search(ctx.session, [ctx.text])
+            found = whole if whole.clear else found
         if not found.products and not mentions:
             found = await self._last_shown(ctx)
         if not found.products:
@@ -170,7 +189,7 @@ class InventoryHandler:
         products = await load_products(session, ids[: self._limit])
         return _Found(products=products, clear=clear and len(products) > 0)
 
-    async def _not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
+    async def not_sold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
         """ "No manejamos X" and the closest things sold, when X has words no product has.
 
         Closest: what serves the same purpose ("humo" → extinguishers); else products of the
@@ -187,7 +206,9 @@ class InventoryHandler:
         query = purpose_query(words)
         if query is not None:
             hits = self._index.search(query, limit=_ALTERNATIVES)
-        elif known and not self._index.unknown_words(mention.split()[0]):
+        elif known and not self._index.unknown_words(
+            head_word(mention, english=ctx.language == "en")
+        ):
             hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
         else:
             hits = self._index.search(ctx.text, limit=2)

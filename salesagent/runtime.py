@@ -182,9 +182,15 @@ class Runtime:
         opened.push_async_callback(console.close)  # after the engine's deliveries
         outputs.update(console.outputs)
         dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
+        inventory = InventoryHandler(index, limit=settings.search_results)
         handlers: dict[str, DomainHandler] = {
-            "inventory": InventoryHandler(index, limit=settings.search_results),
-            "sales": SalesHandler(index, currency=settings.currency, shipping=company.shipping),
+            "inventory": inventory,
+            "sales": SalesHandler(
+                index,
+                currency=settings.currency,
+                shipping=company.shipping,
+                not_sold=inventory.not_sold,
+            ),
             "customers": CustomersHandler(currency=settings.currency),
             "company": CompanyHandler(company),
             "smalltalk": SmalltalkHandler(

@@ -42,11 +42,12 @@ _FILLER = """
     queda tener tenemos ver mostrar muestrame enviar mandar regalame puedes puede pueden
     podria podrian dame deme saber gracias tarde tardes noche noches ok okay listo perfecto
     unidad unidades producto productos articulo articulos referencia catalogo marca color
-    tamaño medida capacidad ahi alla aca ahora luego hoy mañana entonces claro vez
+    tamaño medida capacidad ahi alla aca ahora luego hoy mañana entonces vez
     about an and any anything are at be can could do does for from get give have hello hey
     hi how i if im in is it its like looking much my need of on or please pls price prices
     cost costs show some tell thanks thank the there this to want what whats which with
     would you your buy sell selling available many got product products item items
+    then ones too also just instead again
 """
 _STOP = frozenset(_FILLER.split())
 
@@ -95,6 +96,9 @@ _WORD_ALIASES = {
     "blanca": "blanco", "yellow": "amarillo", "amarilla": "amarillo", "red": "rojo",
     "roja": "rojo", "blue": "azul", "black": "negro", "negra": "negro", "orange": "naranja",
     "green": "verde", "dark": "oscuro", "oscura": "oscuro", "shade": "sombra",
+    "clear": "claro", "lime": "limon", "disposable": "desechable", "reusable": "reutilizable",
+    "foam": "espuma", "silicone": "silicona", "headband": "diadema", "cartridge": "cartucho",
+    "organic": "organico", "vapor": "vapores", "vapour": "vapores",
     "type": "tipo", "class": "clase", "size": "talla", "box": "caja",
     "boxes": "caja", "abc": "pqs", "multiproposito": "pqs", "multipurpose": "pqs",
     "halotron": "solkaflam", "hcfc": "solkaflam",

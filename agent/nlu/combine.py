@@ -47,16 +47,6 @@ def _reopens_summary(intent: str, state: DialogState) -> bool:
     return intent == "purchase.deny" and state.sale_state == SaleState.READY_TO_CONFIRM
 
 
-def _buys_what_it_names(rules: RuleVerdict, model: IntentPrediction) -> bool:
-    """The rules are sure of a purchase ("necesito un arnés dieléctrico", "I need welding
-    gloves") where the classifier only sees the product asked about: the buying words decide."""
-    return (
-        rules.intent == "purchase.add"
-        and rules.confidence >= SURE_CONFIDENCE
-        and model.intent == "inventory.product"
-    )
-
-
 def combine(rules: RuleVerdict, model: IntentPrediction, state: DialogState) -> tuple[str, float]:
     """The intent and its confidence, from the rules' verdict and the classifier's reading."""
     if model.intent == _NOTHING and rules.intent == _NOTHING:
@@ -68,8 +58,6 @@ def combine(rules: RuleVerdict, model: IntentPrediction, state: DialogState) -> 
     if rules.tier >= SURE_TIER and rules.confidence >= SURE_CONFIDENCE:
         return rules.intent, rules.confidence
     if rules.intent == "purchase.data" and rules.confidence >= _FOUND_DATA:
-        return rules.intent, rules.confidence
-    if _buys_what_it_names(rules, model):
         return rules.intent, rules.confidence
     if rules.tier >= SURE_TIER and model.of(rules.intent) >= PLAUSIBLE:
         return rules.intent, min(rules.confidence, model.of(rules.intent) + EVEN_ODDS)

@@ -468,7 +468,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"^(?:y )?a como\b",
         rf"{_HOW_MUCH}$",
         r"prec?io\w*",
-        r"presio\w*",
+        r"presio(?!n)\w*",  # "presión" is pressure ("extintor de agua a presión")
         r"valor\b",
         r"costo\w*",
         r"cotiz\w*",

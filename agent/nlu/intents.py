@@ -48,6 +48,8 @@ _COMPANY = (
 )
 _VERIFYING = ("customer.lookup", "customer.history")
 """Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
+_ACKNOWLEDGING = frozenset(["ok", "okay", "oki", "okey", "listo", "vale", "perfecto", "bueno"])
+_AGREEING = frozenset(["si", "sii", "sip", "dale", "hagale", "claro", "yes", "yeah", "sure"])
 _DECLINING = frozenset([Cue.DEFER, Cue.NO, Cue.HOLD, Cue.YES, Cue.THANKS, Cue.GOODBYE])
 """Cues a "not now" may come with ("ok, déjeme lo pienso, gracias"); any other asks for more."""
 _STATED_PRICE = re.compile(r"\b(?:price|precio|valor) (?:of|de) \d")
@@ -121,6 +123,7 @@ def decide(evidence: Evidence) -> RuleVerdict:
         and not mentions
         and Cue.GOODBYE not in cues
         and only(Cue.YES, evidence.words[:1])
+        and not _acknowledges(evidence)
     ):
         # "sí" or "sí, cotícemelo" to what the last reply offered; a cancel still wins.
         ballot.propose(5, 0.9, state.offer)
@@ -213,6 +216,17 @@ def _summary_answer(evidence: Evidence, ballot: _Ballot) -> None:
         ballot.propose(5, 0.7, "purchase.deny")
     # A yes mixed with other words ("sí pero…", "si me hacen descuento") is not a yes: the
     # rest of the message decides, and the summary stays open (agent/nlu/consent.py).
+
+
+def _acknowledges(evidence: Evidence) -> bool:
+    """ "ok gracias", "listo, gracias": thanks that close the exchange, not a yes to the offer
+    (an agreeing word, "sí gracias", "dale gracias", still says yes)."""
+    words = evidence.words
+    return (
+        evidence.cues == {Cue.YES, Cue.THANKS}
+        and words[0] in _ACKNOWLEDGING
+        and not any(word in _AGREEING for word in words)
+    )
 
 
 def _declines(evidence: Evidence) -> bool:

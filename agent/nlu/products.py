@@ -116,11 +116,14 @@ class _Reader:
 
     def term(self, i: int) -> TermMatch | None:
         word = self.word(i)
+        if word in BREAKERS and self.tokens[i].is_word:
+            # A product named with a function word: "4 no smoking signs" is no denial.
+            found = self.lexicon.match(self.words, i)
+            return found if found is not None and found.length > 1 else None
         if (
             not word
             or not self.tokens[i].is_word
             or word.isdigit()
-            or word in BREAKERS
             or word in CONNECTORS
             or word in ARTICLES
             or word in NUMBER_WORDS
@@ -235,7 +238,7 @@ class _Reader:
                 words.append(word)
             elif word in ARTICLES or word in ONE or word in ENGLISH_ONE:
                 pass
-            elif word in BREAKERS:
+            elif word in BREAKERS and self.term(k) is None:
                 break
             else:
                 more = self.term(k)

@@ -23,6 +23,7 @@ Money and stock move only in `order_placement`; the words the customer reads are
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -41,6 +42,8 @@ from agent.nlu.consent import explicit_yes
 from agent.nlu.prices import DEAREST, said_amounts
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
+from agent.quantities import NUMBER_VALUES
+from rag_domains.inventory import head_word
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
 from rag_domains.sales.picks import picked, pointed_pick
@@ -49,6 +52,9 @@ OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.
 CLEAR_WINNER = 1.2
 """The best match is taken without asking when it scores this many times the runner-up."""
 
+NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
+"""The "no manejamos X" answer, with the closest things sold, when no product is X."""
+
 
 class SalesHandler:
     """Answers `purchase.*`, and unclear messages while customer data is being collected."""
@@ -56,11 +62,17 @@ class SalesHandler:
     name = "sales"
 
     def __init__(
-        self, index: ProductIndex, *, currency: str = "COP", shipping: Shipping | None = None
+        self,
+        index: ProductIndex,
+        *,
+        currency: str = "COP",
+        shipping: Shipping | None = None,
+        not_sold: NotSold | None = None,
     ) -> None:
         self._index = index
         self._currency = currency
         self._shipping = shipping
+        self._not_sold = not_sold
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Move the conversation's sale one step and say where it stands."""
@@ -143,6 +155,10 @@ class SalesHandler:
                 queued = _settle_choice(sale)  # "los de ratchet" picked from the options
             chosen: list[tuple[Product, int]] = [(products[0], quantity or 1)]
         else:
+            unsold = await self._unsold(ctx, [m.text for m in mentions])
+            if unsold is not None:
+                unsold.sale = sale  # "necesito un detector de humo": nothing goes in the cart
+                return unsold
             if len(mentions) == 1:
                 candidates = await self._candidates(ctx.session, mentions[0].text)
                 if not candidates:
@@ -154,6 +170,17 @@ class SalesHandler:
             ]
         sale = await self._open_sale(ctx, sale)
         return await self._add_each(ctx, sale, chosen, queued)
+
+    async def _unsold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
+        """ "No manejamos X" when every product asked for is a thing no product is: its head
+        word is unknown ("detector de humo", "gas detector"), not just a word that qualifies
+        it ("chalecos verde lima", "free dielectric helmets" heard for "three")."""
+        english = ctx.language == "en"
+        if self._not_sold is None or any(
+            not self._index.unknown_words(head_word(m, english=english)) for m in mentions
+        ):
+            return None
+        return await self._not_sold(ctx, mentions)
 
     async def _add_each(
         self,
@@ -171,6 +198,14 @@ class SalesHandler:
         later: list[tuple[str, int]] = []
         for text, qty in queued:
             candidates = await self._candidates(ctx.session, text)
+            if len(candidates) > 1 and len(queued) == 1:
+                # What was said apart from the product ("6 chalecos, verde limón") settles it;
+                # the quantity is no size ("2 pares de guantes dieléctricos" fits every class).
+                said_qty = {str(qty)} | {w for w, v in NUMBER_VALUES.items() if v == qty}
+                rest = " ".join(w for w in ctx.text.split() if fold(w).strip(",.") not in said_qty)
+                said = self._index.narrow(rest, [p.id for p in candidates])
+                if len(said) == 1:
+                    candidates = [p for p in candidates if p.id in said]
             if not candidates:
                 notes.append(replies.not_found(lang, text))
             elif len(candidates) == 1:
