@@ -31,6 +31,11 @@ _STREET = (
 )
 _PLACE = r"(?:oficina|of|apto|apartamento|apt|local|casa|torre|interior|int|bloque|piso)"
 
+_NAME_WORDS = (
+    r"[^\W\d_]+(?:\s+(?!(?:y|e|and|mi|my|con|para|que|por|pero|es|soy|i|am|is)\b)[^\W\d_]+){0,3}"
+)
+"""Up to four words of a name, stopping at the words that start the rest of the sentence."""
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (EMAIL, re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.IGNORECASE)),
     (
@@ -52,7 +57,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         CEDULA,
         re.compile(
-            r"(?:\b(?:c\.?\s?c\.?|c[eé]dula|documento|nit|id)\b[\s:#.no°]*)\d[\d.\s]{4,12}\d"
+            r"(?P<keep>\b(?:c\.?\s?c\.?|c[eé]dula|documento|nit|id)\b[\s:#.no°]*)\d[\d.\s]{4,12}\d"
             rf"{_NO_DIGIT_AFTER}",
             re.IGNORECASE,
         ),
@@ -66,9 +71,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         NAME,
         re.compile(
-            r"(?<=\bme llamo )[^\W\d_]+(?:\s+[^\W\d_]+){0,3}"
-            r"|(?<=\bmi nombre es )[^\W\d_]+(?:\s+[^\W\d_]+){0,3}"
-            r"|(?<=\bmy name is )[^\W\d_]+(?:\s+[^\W\d_]+){0,3}",
+            rf"(?:(?<=\bme llamo )|(?<=\bmi nombre es )|(?<=\bmy name is )){_NAME_WORDS}",
             re.IGNORECASE,
         ),
     ),
@@ -101,7 +104,9 @@ class Redactor:
         """`text` with the records' values and anything that looks personal replaced."""
         text = unicodedata.normalize("NFC", text)
         for placeholder, pattern in (*self._known, *_PATTERNS):
-            text, count = pattern.subn(placeholder, text)
+            # A pattern's `keep` group (a label such as "cc") stays before the placeholder.
+            replacement = rf"\g<keep>{placeholder}" if "keep" in pattern.groupindex else placeholder
+            text, count = pattern.subn(replacement, text)
             self.replaced[placeholder] += count
         return text
 
