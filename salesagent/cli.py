@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -28,6 +28,9 @@ from agent.voice.cli import voice_app
 from channels.odoo_livechat.quotations import PushState
 from salesagent.runtime import Runtime
 from salesagent.telegram_cli import telegram_app
+
+if TYPE_CHECKING:
+    from exports.finetune.dataset import FinetuneOptions
 
 app = typer.Typer(
     help="salesagent: a conversational sales agent that sells from your real inventory.",
@@ -719,7 +722,10 @@ DAY = {"formats": ["%Y-%m-%d"], "metavar": "YYYY-MM-DD", "show_default": False}
 def export(
     kind: Annotated[
         str,
-        typer.Argument(help="inventory, customers, sales, conversations, messages, or full (ZIP)."),
+        typer.Argument(
+            help="inventory, customers, sales, conversations, messages, full (ZIP), or finetune "
+            "(chat tuning files in a folder)."
+        ),
     ],
     date_from: Annotated[
         datetime | None, typer.Option("--from", help="First day, in SHOP_TIMEZONE.", **DAY)
@@ -734,9 +740,26 @@ def export(
     out: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Also copy the file here.")
     ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option(file_okay=False, help="finetune: the folder to write to.")
+    ] = None,
+    closed_only: Annotated[
+        bool, typer.Option(help="finetune: only conversations that ended in an order.")
+    ] = False,
+    uncorrected_only: Annotated[
+        bool, typer.Option(help="finetune: cut each conversation before a reply staff corrected.")
+    ] = False,
+    valid_ratio: Annotated[
+        float | None, typer.Option(help="finetune: share of conversations in valid.jsonl [0.1].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="finetune: seed of the split [0].")] = None,
+    system: Annotated[
+        str | None, typer.Option(help="finetune: a system instruction for every example.")
+    ] = None,
 ) -> None:
     """Write a report to the file store as a job (no server needed), with a progress bar;
-    print its rows, size, time, key and download link. Bad input exits with code 2."""
+    print its rows, size, time, key and download link. `finetune` writes tuning files to a
+    folder instead and prints what it left out. Bad input exits with code 2."""
     import time
 
     from agent.db import create_engine, create_sessionmaker
@@ -755,7 +778,30 @@ def export(
         channel=channel or None,
         state=state or None,
     )
+    tuning = {
+        "--out-dir": out_dir,
+        "--closed-only": closed_only or None,
+        "--uncorrected-only": uncorrected_only or None,
+        "--valid-ratio": valid_ratio,
+        "--seed": seed,
+        "--system": system,
+    }
+    if kind == "finetune":
+        from exports.finetune.dataset import FinetuneOptions
+
+        options = FinetuneOptions(
+            filters=filters,
+            closed_only=closed_only,
+            uncorrected_only=uncorrected_only,
+            valid_ratio=0.1 if valid_ratio is None else valid_ratio,
+            seed=seed or 0,
+            system=system or None,
+        )
+        _export_finetune(options, out_dir or Path("finetune"), out)
+        return
     try:
+        if unused := next((name for name, value in tuning.items() if value is not None), None):
+            raise InvalidInputError(f"{unused} is an option of finetune only", field=unused)
         check_filters(kind, filters)
         if out is not None and not out.parent.is_dir():
             raise InvalidInputError(f"there is no folder {out.parent} to write to", field="--out")
@@ -820,6 +866,54 @@ def export(
             console.print(f"copied to {out}", highlight=False)
 
     _run(work)
+
+
+def _export_finetune(options: FinetuneOptions, folder: Path, out: Path | None) -> None:
+    """`export finetune`: the tuning files and report.json in `folder`, the report printed."""
+    from agent.db import create_engine, create_sessionmaker
+    from agent.errors import InvalidInputError
+    from agent.i18n import count
+    from agent.migrate import upgrade_async
+    from exports.finetune.dataset import export_finetune
+
+    try:
+        if out is not None:
+            raise InvalidInputError("finetune writes a folder: use --out-dir", field="--out")
+        options.check()
+        if folder.exists() and not folder.is_dir():
+            raise InvalidInputError(f"{folder} is not a folder", field="--out-dir")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise InvalidInputError(f"cannot write to {folder}: {err}", field="--out-dir") from err
+    except InvalidInputError as err:
+        errors.print(f"[red]error:[/red] {err} ({err.field})", highlight=False)
+        raise typer.Exit(2) from err
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        await upgrade_async(settings.database_url)
+        db = create_engine(settings.database_url)
+        try:
+            report = await export_finetune(
+                create_sessionmaker(db), options, folder, timezone=settings.shop_timezone
+            )
+        finally:
+            await db.dispose()
+        return report.as_json(options)
+
+    report = _run(work)
+    written = report["conversations_written"]
+    console.print(
+        f"{written['train']} conversations in train.jsonl, {written['valid']} in valid.jsonl "
+        f"({report['turns_written']} turns), of {report['conversations_seen']}; in {folder}",
+        highlight=False,
+    )
+    for what, reasons in report["left_out"].items():
+        for reason, number in reasons.items():
+            console.print(f"left out: {count(number, what[:-1], what)} ({reason})", highlight=False)
+    replaced = ", ".join(f"{n} {kind}" for kind, n in report["personal_data_replaced"].items())
+    console.print(f"personal data replaced: {replaced or 'none'}", highlight=False)
+    console.print(f"report: {folder / 'report.json'}", highlight=False)
 
 
 async def _copy(chunks: AsyncIterator[bytes], target: Path) -> None:

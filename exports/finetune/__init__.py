@@ -1,0 +1,1 @@
+"""Conversations as fine-tuning files (Gemini and OpenAI chat JSONL), personal data replaced."""
