@@ -62,6 +62,7 @@ REASONS = {
     MODEL_UNAVAILABLE: N_("handoff.reason.model_unavailable"),
     "price_on_request": N_("handoff.reason.price_on_request"),
     "cancel_confirmed_order": N_("handoff.reason.cancel_confirmed_order"),
+    "change_confirmed_order": N_("handoff.reason.change_confirmed_order"),
     "image_needs_person": N_("handoff.reason.image_needs_person"),
     TAKEN: N_("handoff.reason.taken"),
     STAFF_REPLY: N_("handoff.reason.staff_reply"),

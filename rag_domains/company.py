@@ -10,8 +10,11 @@ from typing import Any
 from agent.company import DAY_NAMES, DAYS, CompanyInfo, ShippingZone, TimeRange
 from agent.domain import DomainResult, TurnContext
 from agent.i18n import money
+from agent.models import Sale
 from agent.nlu.types import Entities
 from agent.words import t
+from rag_domains.sales.order_placement import sale_total
+from rag_domains.sales.shipping_quote import open_cart, with_shipping
 
 Section = Callable[[CompanyInfo, str, Entities], tuple[str, dict[str, Any]]]
 
@@ -182,4 +185,17 @@ class CompanyHandler:
         """Answer the section asked for (`company.hours`…); about the shop when unclear."""
         section = ctx.understanding.sub if ctx.understanding.sub in _SECTIONS else "about"
         reply, facts = _SECTIONS[section](self._company, ctx.language, ctx.understanding.entities)
+        if section == "shipping" and (cart := open_cart(ctx.sale)) is not None:
+            reply += self._for_the_cart(ctx.language, ctx.understanding.entities.city, cart)
         return DomainResult(reply=reply, facts={"section": section, **facts})
+
+    def _for_the_cart(self, language: str, city: str | None, cart: Sale) -> str:
+        """What shipping this cart to the city asked about costs: free above the zone's limit."""
+        currency = self._company.currency
+        quote = with_shipping(self._company.shipping, language, city, cart, currency)
+        if not quote:
+            return ""
+        subtotal = money(sale_total(cart), currency, language)
+        return (
+            "\n\n" + t(language, "sales.shipping.for_your_order", subtotal=subtotal) + "\n" + quote
+        )

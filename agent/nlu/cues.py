@@ -21,6 +21,7 @@ class Cue(enum.StrEnum):
     CHANGE = "change"
     CART = "cart"
     CART_TOTAL = "cart_total"
+    BARE_TOTAL = "bare_total"
     CHECKOUT = "checkout"
     YES = "yes"
     NO = "no"
@@ -74,6 +75,13 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"real person",
         r"(?:human|live) agent",
         r"customer service",
+        # Asking to be called is asking for a person: "que alguien me llame", "call me back".
+        r"(?:alguien|un asesor|una asesora|un vendedor|una persona|ustedes) (?:de \w+ )?"
+        r"(?:me )?(?:puede |pueden |podria |podrian )?(?:llame|llamen|llamar|llamarme)\b",
+        r"(?:me|nos) (?:pueden|puede|podrian|podria) (?:llamar|marcar|timbrar)",
+        r"\bllam(?:enme|eme|ame|arme)\b",
+        r"(?:someone|somebody|anyone|anybody|an agent|a rep|sales) (?:from \w+ )?"
+        r"(?:to )?(?:call|ring|phone) (?:me|us)\b",
     ),
     Cue.CANCEL: (
         r"cancel\w*(?! (?:con|en|por|via|mediante|with|by)\b)",
@@ -135,6 +143,13 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"how much (?:is |for )?(?:everything|it all|all of it|all together|altogether)",
         r"(?:my|the|order) total",
         r"my total",
+    ),
+    # "¿cuánto es?", "¿cuánto sería en total?": while buying, what the cart comes to (before
+    # anything is bought, the price of what was asked about).
+    Cue.BARE_TOTAL: (
+        rf"^{_HOW_MUCH} (?:me |le |te )?(?:es|seria|serian|sale|salen|queda|quedaria|debo)$",
+        rf"{_HOW_MUCH} (?:me )?(?:es|seria|sale|vale|va|queda) en total",
+        r"^how much (?:is it|will it be|do i owe|would it be)$",
     ),
     Cue.CHECKOUT: (
         r"(?<!cuanto )(?:eso es|es|seria) todo",
@@ -270,6 +285,9 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"la vez pasada",
         r"(?:last|previous|past) (?:order|purchase)s?",
         r"what did i (?:buy|order|purchase)",
+        # Where an order is: "dónde está mi paquete", "en qué va mi pedido".
+        r"(?:donde|dnd|en (?:que|q) va) (?:esta |va |viene )?(?:mi|mis|el|la) "
+        r"(?:paquete|pedido|orden|envio|compra|domicilio)s?\b",
     ),
     Cue.LOOKUP: (
         r"soy client[ea]",
@@ -305,7 +323,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"when do you (?:open|close)",
     ),
     Cue.LOCATION: (
-        r"(?:donde|dnd) (?:quedan|queda|estan|esta|se encuentran|los encuentro|los ubico)",
+        r"(?:donde|dnd) (?:quedan|queda|estan|esta|se encuentran|los encuentro|los ubico)"
+        r"(?! (?:mi|mis|el|la) (?:paquete|pedido|orden|envio|compra|domicilio)s?\b)",
         r"ubicad\w*",
         r"ubicacion",
         r"direccion (?:de ustedes|de la tienda|del local|de la empresa|del almacen)",
@@ -365,6 +384,10 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"bank transfers?",
         r"(?:accept|take) (?:cards?|cash|credit|transfers?)",
         r"paypal",
+        r"how (?:can|could) (?:i|we) pay",
+        r"(?:sacar|expedir|emitir|generar|hacer|dar|dan)(?:me|nos)? (?:la |una )?factura\b",
+        r"factura (?:electronica|a nombre)",
+        r"(?:issue|give) (?:an |a )?invoices?",
     ),
     Cue.SHIPPING: (
         r"envios?",

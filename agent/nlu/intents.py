@@ -141,6 +141,8 @@ def decide(evidence: Evidence) -> RuleVerdict:
     if Cue.CART_TOTAL in cues:
         # "¿cuánto me sale todo?" while buying is the cart's total, not a product's price.
         ballot.propose(4, 0.95 if buying else 0.92, "purchase.cart")
+    if Cue.BARE_TOTAL in cues and buying:
+        ballot.propose(4, 0.93, "purchase.cart")  # "¿cuánto es?" right after adding
     if Cue.CART in cues:
         ballot.propose(4, 0.88 if buying else 0.65, "purchase.cart")
     if Cue.CHECKOUT in cues:

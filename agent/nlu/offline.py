@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.nlu.classifier import IntentClassifier
+from agent.nlu.clauses import ANSWERED, several_asks
 from agent.nlu.combine import combine
 from agent.nlu.contacts import read_contacts
 from agent.nlu.cues import Cue, find_cues
@@ -40,7 +41,15 @@ class OfflineReader:
         self._classifier = classifier
 
     def understand(self, text: str, state: DialogState) -> Understanding:
-        """Intent, confidence, entities and language of one message, read in its context."""
+        """Intent, confidence, entities and language of one message, read in its context;
+        with its clauses read one by one when it asks several things."""
+        whole = self._read(text, state)
+        if whole.intent.startswith(ANSWERED):
+            whole.parts = several_asks(text, lambda clause: self._read(clause, state))
+        return whole
+
+    def _read(self, text: str, state: DialogState) -> Understanding:
+        """Intent, confidence, entities and language of one message (or clause)."""
         original = nfc(text)
         evidence, language = self._evidence(original, state)
         verdict = decide(evidence)

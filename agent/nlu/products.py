@@ -208,9 +208,11 @@ class _Reader:
                 following = self.word(after)
                 if (counted or quantity is not None) and self.starts_product(after):
                     break  # "20 cascos de pines 40 pares de guantes": the next item's count
-                if previous == "x" or following in COUNT_UNITS or previous in QUANTITY_CONNECTORS:
+                # "cambia los guantes a 5" is a quantity; "a recharge for a 20 lb one" a size.
+                connected = previous in QUANTITY_CONNECTORS and following not in MEASURE_UNITS
+                if previous == "x" or following in COUNT_UNITS or connected:
                     quantity = _whole(number.value)
-                    if previous == "x" or previous in QUANTITY_CONNECTORS:
+                    if previous == "x" or connected:
                         words.pop()
                     k = after + (1 if following in COUNT_UNITS else 0)
                     continue

@@ -98,6 +98,9 @@ class Understanding:
     """A cart edit the message makes before its intent: "sin las gorras, solo eso" is a
     checkout with `purchase.remove` before it; "quite las gafas y ponga 3 monogafas" is an add
     of the others with the first product named removed before it."""
+    parts: list[Part] = field(default_factory=list)
+    """The clauses of a message that asks several different things, each read on its own
+    (agent/nlu/clauses.py); empty when the message is one ask."""
 
     @property
     def top(self) -> str:
@@ -109,6 +112,14 @@ class Understanding:
         """The sub-intent (`confirm` for `purchase.confirm`), if any."""
         parts = self.intent.split(".", 1)
         return parts[1] if len(parts) == 2 else None
+
+
+@dataclass(slots=True)
+class Part:
+    """One clause of a message that asks several things, and its own reading."""
+
+    text: str
+    understanding: Understanding
 
 
 @dataclass(slots=True)

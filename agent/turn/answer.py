@@ -93,7 +93,10 @@ async def answer(
         history=history,
         offer=offer,
     )
-    result = await handlers[name].handle(ctx)
+    if understanding.parts:
+        name, result = await _answer_each(ctx, handlers)
+    else:
+        result = await handlers[name].handle(ctx)
     unserved = result.handoff_reason
     if unserved and triggers.on(handoff_triggers.UNSERVABLE):
         await handoff.request(session, conversation, reason=unserved, text=text)
@@ -177,6 +180,37 @@ def unconfirmed(reading: Reading, text: str, sale: Sale | None) -> Understanding
     if explicit_yes(text) or reading.offline.intent == "purchase.confirm":
         return understanding  # the sales handler still checks the words before it closes
     return reading.offline
+
+
+async def _answer_each(
+    ctx: TurnContext, handlers: Mapping[str, DomainHandler]
+) -> tuple[str, DomainResult]:
+    """A message that asks several things (agent/nlu/clauses.py): each clause answered by its
+    handler in turn, on the sale as the clauses before it left it, the answers in one reply.
+    The handler named is the sales one when any clause bought something."""
+    sale, names, results = ctx.sale, [], []
+    for part in ctx.understanding.parts:
+        name = route(part.understanding, sale)
+        clause = replace(ctx, understanding=part.understanding, text=part.text, sale=sale)
+        result = await handlers[name].handle(clause)
+        sale = result.sale or sale
+        names.append(name)
+        results.append(result)
+    offers = [r.offer for r in results if r.offer is not None]
+    # What each clause was about ("el extintor y la bota" next refers to them), not the
+    # alternatives each answer offered beside it.
+    about = [p for r in results for p in ([r.focus] if r.focus else r.products)]
+    products = list({p.id: p for p in about}.values())
+    merged = DomainResult(
+        reply="\n\n".join(r.reply for r in results if r.reply),
+        facts={"parts": [r.facts for r in results]},
+        products=products,
+        sale=sale if any(r.sale is not None for r in results) else None,
+        order_id=next((r.order_id for r in results if r.order_id), None),
+        handoff_reason=next((r.handoff_reason for r in results if r.handoff_reason), None),
+        offer=offers[0] if len(offers) == 1 else None,
+    )
+    return ("sales" if "sales" in names else names[0]), merged
 
 
 def _still_open(language: str) -> str:

@@ -39,6 +39,7 @@ from agent.domain import DomainResult, Offer, TurnContext
 from agent.errors import InvalidInputError, OutOfStockError
 from agent.models import Customer, Order, Product, Sale, SaleLine, SaleState
 from agent.nlu.consent import explicit_yes
+from agent.nlu.cues import Cue, find_cues
 from agent.nlu.prices import DEAREST, said_amounts
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
@@ -46,11 +47,15 @@ from agent.quantities import NUMBER_VALUES
 from rag_domains.inventory import head_word
 from rag_domains.sales import replies
 from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
+from rag_domains.sales.packs import by_unit_said
 from rag_domains.sales.picks import picked, pointed_pick
+from rag_domains.sales.shipping_quote import shipping_note, with_shipping
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
 """The best match is taken without asking when it scores this many times the runner-up."""
+_ALSO = frozenset(["tambien", "ademas", "also", "too", "plus"])
+"""Words that add to what was offered rather than replace it ("sí, y también 10 soportes")."""
 
 NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
 """The "no manejamos X" answer, with the closest things sold, when no product is X."""
@@ -160,10 +165,10 @@ class SalesHandler:
                 unsold.sale = sale  # "necesito un detector de humo": nothing goes in the cart
                 return unsold
             if len(mentions) == 1:
-                candidates = await self._candidates(ctx.session, mentions[0].text)
+                candidates = await self._candidates(ctx, mentions[0].text)
                 if not candidates:
                     return DomainResult(reply=replies.not_found(lang, mentions[0].text), sale=sale)
-            chosen = []
+            chosen = await self._offer_taken(ctx)
             queued = [
                 (m.text, m.quantity or (quantity if len(mentions) == 1 else None) or 1)
                 for m in mentions
@@ -182,6 +187,25 @@ class SalesHandler:
             return None
         return await self._not_sold(ctx, mentions)
 
+    async def _offer_taken(self, ctx: TurnContext) -> list[tuple[Product, int]]:
+        """The product the last reply offered, when the message takes the offer before it
+        names more: "sí, agréguelos, y también 10 soportes de pared"."""
+        offer = ctx.offer
+        if offer is None or offer.intent != "purchase.add" or not offer.sku:
+            return []
+        words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
+        if not find_cues(words[:2]) & {Cue.YES, Cue.CLITIC} or not _ALSO & set(words):
+            return []  # "listo, 2 del de 5" takes another product instead of the offered one
+        offered = await _by_skus(ctx.session, [offer.sku])
+        named = {
+            hit.product_id
+            for mention in ctx.understanding.entities.products
+            for hit in self._index.search(mention.text, limit=1)
+        }
+        if not offered or offered[0].id in named:
+            return []  # "sí, deme 3 extintores" says how many of the offered one
+        return [(offered[0], offer.quantity or 1)]
+
     async def _add_each(
         self,
         ctx: TurnContext,
@@ -197,7 +221,7 @@ class SalesHandler:
         unclear: tuple[list[Product], int] | None = None
         later: list[tuple[str, int]] = []
         for text, qty in queued:
-            candidates = await self._candidates(ctx.session, text)
+            candidates = await self._candidates(ctx, text)
             if len(candidates) > 1 and len(queued) == 1:
                 # What was said apart from the product ("6 chalecos, verde limón") settles it;
                 # the quantity is no size ("2 pares de guantes dieléctricos" fits every class).
@@ -552,11 +576,7 @@ class SalesHandler:
 
     def _shipping_note(self, language: str, city: str | None, subtotal: Decimal) -> str:
         """What delivery to `city` costs, from the shop's shipping zones; "" without either."""
-        zone = self._shipping.zone_for(city) if self._shipping and city else None
-        if zone is None or city is None:
-            return ""
-        charge = zone.charge(subtotal)
-        return replies.shipping(language, city, charge, zone.free_from, self._currency)
+        return shipping_note(self._shipping, language, city, subtotal, self._currency)
 
     def _show(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         if not sale.lines:
@@ -564,6 +584,10 @@ class SalesHandler:
         if sale.state == SaleState.READY_TO_CONFIRM:
             return DomainResult(reply=self._summary(ctx.language, sale), sale=sale)
         cart = replies.cart(ctx.language, sale, self._currency)
+        city = ctx.understanding.entities.city
+        # "¿cuánto es todo con envío a Pereira?": the cart, its shipping and the total with it.
+        if quote := with_shipping(self._shipping, ctx.language, city, sale, self._currency):
+            cart = f"{cart}\n{quote}"
         more = replies.add_more_or_check_out(ctx.language)
         return DomainResult(reply=f"{cart}\n\n{more}", sale=sale)
 
@@ -578,6 +602,13 @@ class SalesHandler:
                 reply=replies.advisor_cancels(lang, order.id),
                 order_id=order.id,
                 handoff_reason="cancel_confirmed_order",
+            )
+        if order is not None and ctx.understanding.sub in ("change", "remove"):
+            # "necesito cambiar mi pedido, eran 3 no 2": a placed order is changed by a person.
+            return DomainResult(
+                reply=replies.advisor_changes(lang, order.id),
+                order_id=order.id,
+                handoff_reason="change_confirmed_order",
             )
         if order is not None and ctx.understanding.sub in ("confirm", "checkout", "data", "cart"):
             # A repeated "sí" (a double tap, or a retry from another process) finds the order.
@@ -634,18 +665,24 @@ class SalesHandler:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    async def _candidates(self, session: AsyncSession, text: str) -> list[Product]:
-        """The product meant by `text`: one when it is clear, the top few when it is not."""
+    async def _candidates(self, ctx: TurnContext, text: str) -> list[Product]:
+        """The product meant by `text` (a mention in the message): one when it is clear, the
+        top few when it is not. A mention that fits several products but only one of those
+        the last reply showed is that one: "agrégueme el extintor y la bota" after their
+        prices were given."""
         hits = self._index.search(text, limit=4)
-        if not hits:
-            return []
-        if len(hits) == 1 or hits[0].score >= CLEAR_WINNER * hits[1].score:
-            hits = hits[:1]
-        rows = await session.execute(
+        rows = await ctx.session.execute(
             select(Product).where(Product.id.in_([h.product_id for h in hits]), Product.active)
         )
         by_id = {p.id: p for p in rows.scalars()}
-        return [by_id[h.product_id] for h in hits if h.product_id in by_id]
+        found = by_unit_said([by_id[h.product_id] for h in hits if h.product_id in by_id], ctx.text)
+        score = {h.product_id: h.score for h in hits}
+        if len(found) <= 1 or score[found[0].id] >= CLEAR_WINNER * score[found[1].id]:
+            return found[:1]
+        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        fitting = {h.product_id for h in self._index.search(text, limit=50)}
+        meant = [p for p in shown if p.id in fitting]
+        return meant if len(meant) == 1 else found
 
     async def _open_sale(self, ctx: TurnContext, sale: Sale | None) -> Sale:
         if sale is not None:

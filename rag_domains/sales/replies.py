@@ -171,6 +171,10 @@ def advisor_cancels(language: str, order_id: int) -> str:
     return t(language, "sales.advisor_cancels", order_id=order_id)
 
 
+def advisor_changes(language: str, order_id: int) -> str:
+    return t(language, "sales.advisor_changes", order_id=order_id)
+
+
 def already_confirmed(language: str, order_id: int, total: Decimal, currency: str) -> str:
     return t(
         language,

@@ -74,7 +74,9 @@ async def test_clear_items_go_in_and_only_the_unclear_one_is_asked(chat: Chat) -
     assert lines(picked) == [("GAF-OSCURO", 5), ("CAS-I-E-BL", 5)]
 
 
-async def test_a_yes_after_the_order_is_closed_gives_its_number(chat: Chat) -> None:
+async def test_after_the_order_is_closed_a_yes_gives_its_number_a_change_a_person(
+    chat: Chat,
+) -> None:
     for text in [
         "quiero 1 botiquin tipo A",
         "solo eso",
@@ -90,6 +92,9 @@ async def test_a_yes_after_the_order_is_closed_gives_its_number(chat: Chat) -> N
     again = await chat.say("si")
     assert f"#{placed.order_id}" in (again.reply or "") and "ya" in (again.reply or "")
     assert "no te entendí" not in (again.reply or "")
+    change = await chat.say("necesito cambiar mi pedido, eran 2 no 1")
+    assert f"#{placed.order_id}" in (change.reply or "") and "asesor" in (change.reply or "")
+    assert change.owner.value == "waiting_human"
 
 
 async def test_an_edit_and_a_checkout_in_one_message(chat: Chat) -> None:
