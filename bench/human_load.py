@@ -148,8 +148,10 @@ class Tally:
     sent: int = 0
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
-    duplicates: int = 0
-    missing: int = 0
+    duplicates: dict[str, int] = field(default_factory=dict)
+    """A second reply to one message, by channel and kind."""
+    missing: dict[str, int] = field(default_factory=dict)
+    """Messages never answered within the grace period, by channel."""
     first_sent: float = 0.0
     last_reply: float = 0.0
     by_channel: dict[str, list[float]] = field(default_factory=dict)
@@ -165,7 +167,11 @@ class Tally:
 
     @property
     def failures(self) -> int:
-        return sum(self.errors.values()) + self.duplicates + self.missing
+        counts = (self.errors, self.duplicates, self.missing)
+        return sum(sum(kinds.values()) for kinds in counts)
+
+    def duplicate(self, kind: str) -> None:
+        self.duplicates[kind] = self.duplicates.get(kind, 0) + 1
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -266,7 +272,7 @@ class Load:
                 elif kind == "error":
                     self.tally.error(f"socket error frame: {event.get('code')}")
                 elif kind == "message":
-                    self.tally.duplicates += 1  # a reply shown again outside its turn
+                    self.tally.duplicate("socket: shown again as a message")
         except ConnectionClosed as err:
             if customer.ws is ws:
                 self.tally.error(f"socket closed: {err.rcvd.code if err.rcvd else 'no frame'}")
@@ -279,7 +285,7 @@ class Load:
             customer.answered.add(message_id)
             self.tally.replied(customer.channel, sent_at)
         elif message_id in customer.answered:
-            self.tally.duplicates += 1
+            self.tally.duplicate(f"{customer.channel}: answered twice")
 
     def _twilio_got(self, form: dict[str, str]) -> None:
         customer = self.by_chat.get(form.get("To", ""))
@@ -290,7 +296,7 @@ class Load:
             if message_id in customer.awaited:
                 self._answered(customer, message_id)
                 return
-        self.tally.duplicates += 1
+        self.tally.duplicate("whatsapp: more replies than messages")
 
     def send(self, customer: Customer, text: str | None = None) -> None:
         """Write the customer's next message now, without waiting for anything."""
@@ -369,7 +375,10 @@ class Load:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace):
                 await self.quiet.wait()
-        self.tally.missing += sum(len(c.awaited) for c in customers)
+        for c in customers:
+            if c.awaited:
+                missing = self.tally.missing
+                missing[c.channel] = missing.get(c.channel, 0) + len(c.awaited)
         for c in customers:
             c.awaited.clear()
 
@@ -436,8 +445,37 @@ class Shop:
 
     serves: list[str]
     database_url: str
-    processes: list[subprocess.Popen[bytes]]
+    processes: dict[str, subprocess.Popen[bytes]]
+    """By name: serve0, worker0..."""
     logs: Path
+
+    async def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by each role's processes and by this database's PostgreSQL
+        backends (those connected now)."""
+        used: dict[str, float] = {}
+        for name, process in self.processes.items():
+            role = name.rstrip("0123456789")
+            used[role] = used.get(role, 0.0) + process_cpu(process.pid)
+        if self.database_url.startswith("postgresql"):
+            conn = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
+            try:
+                rows = await conn.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await conn.close()
+            used["postgres"] = sum(process_cpu(row["pid"]) for row in rows)
+        return used
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) a process of this machine has used; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _admin(sql: str) -> None:
@@ -488,26 +526,26 @@ async def started_shop(setup: Setup, twilio_url: str, pool: tuple[int, int]) -> 
     }
     if setup.workers:
         env |= {"TASK_QUEUE": "postgres", "REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"{name}:"}
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         await _migrate_and_seed(database_url)
         serves = []
         for n in range(setup.serves):
             port = free_port()
             command = [sys.executable, "-m", "agent", "serve", "--port", str(port)]
-            processes.append(_start(command, env, folder, f"serve{n}"))
+            processes[f"serve{n}"] = _start(command, env, folder, f"serve{n}")
             serves.append(f"http://127.0.0.1:{port}")
         for n in range(setup.workers):
             command = [sys.executable, "-m", "agent", "worker", "--name", f"worker{n}"]
-            processes.append(_start(command, env, folder, f"worker{n}"))
+            processes[f"worker{n}"] = _start(command, env, folder, f"worker{n}")
         for base in serves:
-            await _wait_healthy(base, processes, folder)
+            await _wait_healthy(base, list(processes.values()), folder)
         yield Shop(serves, database_url, processes, folder)
     finally:
-        for process in processes:
+        for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in processes:
+        for process in processes.values():
             try:
                 await asyncio.to_thread(process.wait, 30)
             except subprocess.TimeoutExpired:
@@ -549,14 +587,21 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def cpu_seconds() -> float:
+def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-def report(label: str, tally: Tally, seconds: float) -> None:
+async def cpu_now(shop: Shop) -> dict[str, float]:
+    """CPU seconds so far of the shop's roles, its database's backends and this bench."""
+    return await shop.cpu_seconds() | {"bench": own_cpu()}
+
+
+def report(label: str, tally: Tally, seconds: float, cpu: dict[str, float]) -> None:
     """Print one phase's figures."""
     errors = ", ".join(f"{k} ×{v}" for k, v in sorted(tally.errors.items())) or "none"
+    missing = ", ".join(f"{k} ×{v}" for k, v in sorted(tally.missing.items())) or "none"
+    twice = ", ".join(f"{k} ×{v}" for k, v in sorted(tally.duplicates.items())) or "none"
     rate = len(tally.latencies) / seconds if seconds else 0.0
     print(f"{label}: {tally.sent} messages, {len(tally.latencies)} replies in {seconds:.1f} s")
     print(
@@ -572,8 +617,12 @@ def report(label: str, tally: Tally, seconds: float) -> None:
         )
     print(
         f"  failures {tally.failures}: errors {sum(tally.errors.values())} ({errors}), "
-        f"missing {tally.missing}, duplicates {tally.duplicates}"
+        f"missing {sum(tally.missing.values())} ({missing}), "
+        f"duplicates {sum(tally.duplicates.values())} ({twice})"
     )
+    replies = max(1, len(tally.latencies))
+    spent = ", ".join(f"{role} {1000 * cpu[role] / replies:.1f}" for role in cpu)
+    print(f"  CPU ms per reply: {spent} (bench: the customers and the local Twilio)")
 
 
 async def run_load(shop: Shop, twilio: TwilioServer, http: httpx.AsyncClient, args: Any) -> Tally:
@@ -596,11 +645,13 @@ async def load_step(
         await load.open_sockets(customers)
         offered = count / ((MIN_GAP + MAX_GAP) / 2)
         print(f"  {count} customers ({offered:.1f} messages/s offered), sockets open")
+        before = await cpu_now(shop)
         seconds = await open_loop(load, customers, duration, seed)
         await load.settle(customers, grace)
+        cpu = {k: v - before.get(k, 0.0) for k, v in (await cpu_now(shop)).items()}
     finally:
         await load.close(customers)
-    report(f"  {count} customers, {duration:.0f} s", load.tally, seconds)
+    report(f"  {count} customers, {duration:.0f} s", load.tally, seconds, cpu)
     return load.tally
 
 
@@ -610,14 +661,16 @@ async def run_burst(shop: Shop, twilio: TwilioServer, http: httpx.AsyncClient, a
     customers = load.customers(args.burst, random.Random(args.seed))
     try:
         await load.open_sockets(customers)
+        before = await cpu_now(shop)
         started = time.monotonic()
         for customer in customers:
             load.send(customer, "¿tienen extintores de 10 libras?")
         await load.settle(customers, args.grace)
+        cpu = {k: v - before.get(k, 0.0) for k, v in (await cpu_now(shop)).items()}
     finally:
         await load.close(customers)
     drain = (load.tally.last_reply - started) if load.tally.last_reply else float("nan")
-    report(f"burst of {args.burst}", load.tally, drain)
+    report(f"burst of {args.burst}", load.tally, drain, cpu)
     print(f"  time to drain {drain:.1f} s (the burst's last reply)")
     return load.tally
 
@@ -654,19 +707,12 @@ async def measure(args: Any) -> None:
             limits = httpx.Limits(max_connections=None, max_keepalive_connections=2000)
             async with httpx.AsyncClient(timeout=120, limits=limits) as http:
                 await warm(shop, http)
-                cpu = cpu_seconds()
-                began = time.monotonic()
                 if args.mode == "load":
                     await run_load(shop, state, http, args)
                 elif args.mode == "burst":
                     await run_burst(shop, state, http, args)
                 else:
                     await run_knee(shop, state, http, args)
-                spent = cpu_seconds() - cpu
-                print(
-                    f"the bench's own process (customers and the local Twilio) used "
-                    f"{spent:.1f} CPU s in {time.monotonic() - began:.0f} s"
-                )
     print(f"load average at end {load_average()}")
 
 
