@@ -3,7 +3,7 @@ and signed WhatsApp webhooks, each writing every 10–30 s whether or not it was
 
     .venv/bin/python bench/human_load.py [load|burst|knee] [--setup sqlite|postgres|1+1|2+2]
         [--customers 1000] [--duration 180] [--grace 60] [--burst 500]
-        [--knee-rates 10,20,30,40,50,60] [--step-seconds 60]
+        [--knee-rates 1,2,4,8,16,32,64] [--step-seconds 60]
 
 The bench starts the shop itself and stops it at the end:
 
@@ -255,7 +255,8 @@ class Load:
     async def _connect(self, customer: Customer) -> None:
         url = "ws" + customer.base.removeprefix("http") + f"/ws/chat/{customer.chat}"
         try:
-            ws = await connect(url, open_timeout=60, max_queue=None)
+            # No protocol pings: a browser sends none (the chat has its own heartbeat events).
+            ws = await connect(url, open_timeout=60, max_queue=None, ping_interval=None)
             json.loads(await ws.recv())  # connection_status
         except (OSError, TimeoutError, ConnectionClosed) as err:
             self.tally.error(f"socket open: {type(err).__name__}")
@@ -561,6 +562,7 @@ async def started_shop(setup: Setup, twilio_url: str, pool: tuple[int, int]) -> 
                 process.wait()
         if setup.postgres:
             await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(f"the processes' logs: {folder}")
 
 
 def _start(command: list[str], env: dict[str, str], folder: Path, name: str) -> Any:
@@ -740,7 +742,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=180.0)
     parser.add_argument("--grace", type=float, default=60.0)
     parser.add_argument("--burst", type=int, default=500)
-    parser.add_argument("--knee-rates", default="10,20,30,40,50,60")
+    parser.add_argument("--knee-rates", default="1,2,4,8,16,32,64")
     parser.add_argument("--step-seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--pool-size", type=int, default=10, help="DATABASE_POOL_SIZE per process")
