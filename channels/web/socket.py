@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.clean_text import text_problem
+from agent.errors import TurnTimeoutError
 from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
@@ -315,4 +316,9 @@ class ChatSocket:
         event = {"type": "processing", "chat_id": chat_id, "message_id": message_id}
         event |= {"message": frame.message, "timestamp": timestamp()}
         await self.output.fanout.publish(chat_id, event)
-        await self.parts.turns.stream(inbound)
+        try:
+            await self.parts.turns.stream(inbound)
+        except TurnTimeoutError as err:
+            # Queued behind other turns: still queued, and its events reach the chat's sockets
+            # through the fan-out when a worker runs it. An error would ask for it again.
+            log.warning("web turn on chat %s still queued: %s", chat_id, err)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,3 +181,70 @@ async def test_a_periodic_job_runs_once_per_period(shop: Shop) -> None:
         await conn.close()
     assert len(rows) >= 2
     assert {row["runs"] for row in rows} == {1}
+
+
+@dataclass
+class LoneServe:
+    """A `serve` process with no worker yet, and a way to start one."""
+
+    url: str
+    start_worker: Callable[[], None]
+
+
+@pytest.fixture
+def lone_serve(demo_postgres_url: str, tmp_path: Path) -> Iterator[LoneServe]:
+    env = cli_env(
+        demo_postgres_url,
+        TASK_QUEUE="postgres",
+        REDIS_URL=REDIS_URL,
+        REDIS_PREFIX=f"test-{uuid.uuid4().hex[:8]}:",
+        TURN_WAIT_SECONDS="1",
+        AUTO_SEED_DEMO="false",
+    )
+    port = free_port()
+    log = (tmp_path / "processes.log").open("wb")
+    command = [sys.executable, "-m", "agent", "serve", "--port", str(port)]
+    processes = [subprocess.Popen(command, env=env, stdout=log, stderr=log)]
+
+    def start_worker() -> None:
+        worker = [sys.executable, "-m", "agent", "worker", "--name", "late"]
+        processes.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
+
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}")
+        yield LoneServe(f"ws://127.0.0.1:{port}", start_worker)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def test_a_socket_turn_queued_past_the_wait_is_answered_not_refused(
+    lone_serve: LoneServe,
+) -> None:
+    # No worker at first: the serve process stops waiting (TURN_WAIT_SECONDS) while the turn
+    # stays queued; the customer must not be told to send it again, and gets the reply once a
+    # worker runs it.
+    url = f"{lone_serve.url}/ws/chat/queued-{uuid.uuid4().hex[:8]}"
+    async with websockets.connect(url) as ws:
+        assert json.loads(await ws.recv())["type"] == "connection_status"
+        await ws.send(json.dumps({"type": "message", "message": "hola", "message_id": "q1"}))
+        kinds = []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(3):  # three times TURN_WAIT_SECONDS
+                while True:
+                    kinds.append(json.loads(await ws.recv())["type"])
+        assert kinds == ["processing"]
+        lone_serve.start_worker()
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.recv(), 120))
+            kinds.append(event["type"])
+            if event["type"] == "response_end":
+                break
+    assert "error" not in kinds
+    assert event["reply"] and event["message_id"] == "q1"
