@@ -124,7 +124,7 @@ class Runtime:
         if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
             settings, company = await run_on_odoo(settings, company)
         vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
-        index = ProductIndex(vocabulary)
+        index = ProductIndex(vocabulary, settings.catalog_language)
         llm = build_llm(settings, index)  # a missing GOOGLE_API_KEY stops the start-up here
         opened.push_async_callback(llm.close)
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*

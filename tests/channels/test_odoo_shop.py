@@ -179,3 +179,34 @@ async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
     answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿tienen gabinetes?")
     assert "Large Cabinet" in answer and "Cabinet with Doors" in answer, answer
     assert "Office Chair" not in answer and "Office Lamp" not in answer, answer
+
+
+async def test_an_english_name_is_what_its_last_word_says(shop: Runtime, odoo: FakeOdoo) -> None:
+    # Odoo's demo desks: "Desk Pad" is a pad, "Customizable Desk" a desk (issue 16).
+    for name, code, price in (
+        ("Desk Pad", "FURN_0001", 12.0),
+        ("Desk Organizer", "FURN_0002", 22.0),
+        ("Desk Combination", "FURN_7800", 450.0),
+        ("Four Person Desk", "FURN_8220", 2350.0),
+        ("Large Desk (Wood)", "FURN_6665", 1799.0),
+    ):
+        odoo.data.products.append(
+            {
+                "id": odoo.data.new_id(),
+                "name": name,
+                "default_code": code,
+                "list_price": price,
+                "qty_available": 5.0,
+                "categ_id": [8, "All / Saleable / Office Furniture"],
+                "description_sale": False,
+                "active": True,
+                "sale_ok": True,
+            }
+        )
+    assert shop.odoo is not None
+    await shop.odoo.sync_products()
+    assert shop.settings.catalog_language == "en"  # the Odoo company's
+    answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿tienen escritorios?")
+    desks = [answer.find(n) for n in ("Customizable Desk", "Four Person Desk", "Large Desk")]
+    others = [answer.find(n) for n in ("Desk Pad", "Desk Organizer", "Desk Combination")]
+    assert min(desks) >= 0 and all(o < 0 or o > max(desks) for o in others), answer
