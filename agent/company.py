@@ -197,6 +197,7 @@ class CompanyInfo(_Model):
     returns: Localized
     warranty: Localized
     currency: str = Field(default="COP", min_length=3, max_length=3)
+    """The currency of the file's amounts (each shipping zone's `cost` and `free_from`)."""
     handoff: HandoffTexts | None = None
 
     @field_validator("email")
@@ -205,6 +206,21 @@ class CompanyInfo(_Model):
         if not _EMAIL.match(value):
             raise ValueError(f"'{value}' is not an e-mail address")
         return value
+
+
+def check_currency(company: CompanyInfo, currency: str, path: Path) -> None:
+    """Refuse a company file whose shipping amounts are in another currency than the shop's.
+
+    Copied from the demo into a shop that sells in dollars, "cost: 8000" pesos would read as
+    US$8.000,00.
+    """
+    amounts = any(z.cost is not None or z.free_from is not None for z in company.shipping.zones)
+    if amounts and company.currency.upper() != currency.upper():
+        raise ConfigurationError(
+            f"the company file {path} gives its shipping amounts in {company.currency} but the "
+            f"shop sells in {currency}: write them in {currency} and set `currency: {currency}` "
+            "in it"
+        )
 
 
 def load_company(path: Path) -> CompanyInfo:

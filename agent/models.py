@@ -420,6 +420,18 @@ class Instance(Base):
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SyncMark(Base):
+    """How far a look at another system for what it did not send got (the Odoo catch-up)."""
+
+    __tablename__ = "sync_marks"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    first_at: Mapped[datetime]
+    """The first look: nothing from before it is taken (the agent was not connected yet)."""
+    last_at: Mapped[datetime]
+    """The last look: the next one starts from it (less an overlap)."""
+
+
 class Handoff(Base):
     """A change of a conversation's owner: who, when, why."""
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     """Where the intent classifier trained from agent/nlu/corpus/ is kept between starts."""
     search_results: int = Field(default=5, ge=1, le=20)
     catalog_refresh_seconds: float = Field(default=1.0, ge=0)
+    catalog_language: Literal["es", "en"] = "es"
+    """The language the product names are written in, when a name's own words do not say: a
+    name's head (what the product is) is its first word in Spanish, its last in English
+    (agent/catalog/name_language.py). With ODOO_SHOP, the Odoo company's language."""
     catalog_synonyms_file: Path | None = None
     """The shop's own groups of words for the same product (YAML), on top of the built-in
     Spanish-English vocabulary (agent/catalog/vocabulary.py)."""

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from agent.catalog.search import ProductIndex
 from agent.catalog.vocabulary import Vocabulary
 from agent.channel import CollectingOutput, OutputChannel
-from agent.company import CompanyInfo, load_company
+from agent.company import CompanyInfo, check_currency, load_company
 from agent.db import create_engine, create_sessionmaker
 from agent.domain import DomainHandler
 from agent.engine import TurnEngine
@@ -119,12 +119,13 @@ class Runtime:
     @classmethod
     async def _wire(cls, settings: Settings, opened: AsyncExitStack, *, migrate: bool) -> Runtime:
         storage = build_storage(settings)  # a missing S3_*/MINIO_* setting stops it here
-        company = load_company(settings.company_file)
+        company = stated = load_company(settings.company_file)
         use_shop_words(settings.shop_words_dir)  # an unknown id or placeholder stops it here
         if settings.odoo_shop:  # the shop's name, currency, language and contact are Odoo's
-            settings, company = await run_on_odoo(settings, company)
+            settings, company = await run_on_odoo(settings, stated)
+        check_currency(stated, settings.currency, settings.company_file)
         vocabulary = Vocabulary.load(settings.catalog_synonyms_file)  # a bad file stops it here
-        index = ProductIndex(vocabulary)
+        index = ProductIndex(vocabulary, settings.catalog_language)
         llm = build_llm(settings, index)  # a missing GOOGLE_API_KEY stops the start-up here
         opened.push_async_callback(llm.close)
         check_channels(settings)  # so does a half-set TWILIO_* or TELEGRAM_*

@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agent.catalog.name_language import Language, english_core, name_language
 from agent.catalog.vocabulary import BUILT_IN, Vocabulary
 from agent.models import Product
 from agent.quantities import NUMBER_VALUES, UNITS
@@ -114,6 +115,13 @@ _WORD_ALIASES = {
     "morada": "morado", "silver": "plateado", "plateada": "plateado", "gold": "dorado",
     "golden": "dorado", "dorada": "dorado",
 }  # fmt: skip
+# Words that say what a product is like, not what it is: an English name may end with them
+# ("Office Chair Black" is a chair).
+_QUALIFYING = (
+    "blanco amarillo rojo azul negro naranja verde oscuro gris marron rosado morado plateado "
+    "dorado grande pequeño mediano personalizable madera aluminio plastico tela lana acero "
+    "cuero caucho algodon impermeable reflectivo dielectrico"
+)
 
 _PHRASE_ALIASES = {
     "fire extinguisher": "extintor", "hard hat": "casco", "safety helmet": "casco",
@@ -160,8 +168,10 @@ _ATTRIBUTE, _LONG_ATTRIBUTE, _DESCRIPTION = 1.5, 0.5, 0.3
 # classified, not only in free text (a botiquín's description lists gloves and masks).
 _LABELLED = min(_NAME, _SYNONYM, _SKU, _CATEGORY, _FAMILY, _ATTRIBUTE)
 _SATURATION = 2.0  # BM25-like k: a term in many fields helps, with diminishing returns
-# The first word of a name says what the product is: "extintor" asks for extinguishers before
-# "Gabinete para extintor"; a factor, because saturation would flatten an added weight.
+# The head of a name says what the product is (its first word in Spanish, its last in English,
+# `_head`): "extintor" asks for extinguishers before "Gabinete para extintor", "desk" for
+# "Customizable Desk" before "Desk Pad"; a factor, because saturation would flatten an added
+# weight.
 _HEAD_BOOST = 1.3
 _BIGRAM_QUERY_WEIGHT = 0.6
 # A name with all of the query's words doubles the score (a synonym a little less):
@@ -298,6 +308,26 @@ def _is_word(term: str) -> bool:
     return not term[0].isdigit() and not term.startswith("#")
 
 
+_QUALIFIERS = frozenset(_canonical(_words(_QUALIFYING)))
+
+
+@lru_cache(maxsize=50_000)
+def _head(name: str, catalog: Language) -> str | None:
+    """The word of a product's name that says what the product is, where its language puts it.
+
+    Spanish: the first word ("Escritorio en L"). English: the last word before a bracket, a
+    comma or a preposition, leaving out what qualifies it ("Customizable Desk (Steel, White)",
+    "Office Chair Black", "Cabinet with Doors").
+    """
+    if name_language(name, catalog) == "en":
+        core = [t for t in _canonical(_words(english_core(name))) if _is_word(t)]
+        while len(core) > 1 and core[-1] in _QUALIFIERS:
+            core.pop()
+        if core:
+            return core[-1]
+    return next((t for t in _canonical(_words(name)) if _is_word(t)), None)
+
+
 def _is_keyword(term: str) -> bool:
     """A word, designator or capacity the customer said; not a bare number, pair or sku.
 
@@ -362,6 +392,8 @@ class _Entry:
     category: str
     category_key: str
     head: str | None
+    heads: frozenset[str]
+    """The head and the vocabulary's words for it: "Customizable Desk" is an "escritorio"."""
     synonyms: tuple[str, ...]
     synonym_keywords: tuple[frozenset[str], ...]
     kinds: tuple[str, ...]
@@ -425,7 +457,7 @@ def _category_key(category: str) -> str:
 
 
 def _index_row(
-    row: _Row,
+    row: _Row, head: str | None, heads: frozenset[str]
 ) -> tuple[_Entry, dict[str, float], list[tuple[frozenset[str], frozenset[str]]]]:
     """The entry of one product, the weight of each of its terms, and its names."""
     weights: dict[str, float] = {}
@@ -436,7 +468,6 @@ def _index_row(
 
     name = _canonical(_words(row.name))
     add(set(_with_bigrams(name)), _NAME)
-    head = next((t for t in name if _is_word(t)), None)
     synonyms = row.synonyms + row.translations
     add(frozenset().union(*(_field_terms(s) for s in synonyms)), _SYNONYM)
     add(_field_terms(row.category), _CATEGORY)
@@ -454,6 +485,7 @@ def _index_row(
         category=row.category,
         category_key=_category_key(row.category),
         head=head,
+        heads=heads,
         synonyms=row.synonyms,
         synonym_keywords=tuple(keywords for keywords, _numbers in names[1:]),
         kinds=row.kinds,
@@ -461,19 +493,20 @@ def _index_row(
     return entry, weights, names
 
 
-def _translated(row: _Row, vocabulary: Vocabulary) -> _Row:
+def _translated(row: _Row, vocabulary: Vocabulary, head: str | None) -> _Row:
     """The row with the vocabulary's words for what its name says.
 
     Searched as synonyms: the words search does not already read as the name's ("Customizable
     Desk" gets "escritorio"; "Gabinete" no "cabinet", which search reads as "gabinete"). Known
-    to the understanding as kinds of product: every word of the groups but the name's first.
+    to the understanding as kinds of product: the words of the groups of its head but the
+    head ("escritorio" of "Customizable Desk", none of "Desk Pad").
     """
     groups = vocabulary.groups_in(row.name)
     if not groups:
         return row
     have = set(_canonical(_words(row.name)))
-    first = next(iter(_words(row.name)), None)
     words = [word for group in groups for word in group]
+    kinds = [word for word in _head_group(vocabulary, head) if _words(word) != [head]]
     return replace(
         row,
         translations=tuple(
@@ -481,19 +514,43 @@ def _translated(row: _Row, vocabulary: Vocabulary) -> _Row:
             for word in words
             if not set(_canonical(_words(word))) <= have and word not in row.synonyms
         ),
-        kinds=tuple(word for word in words if _words(word) != [first]),
+        kinds=tuple(kinds),
     )
 
 
-def _build(rows: Sequence[_Row], vocabulary: Vocabulary | None = None) -> _State:
+def _head_group(vocabulary: Vocabulary | None, head: str | None) -> list[str]:
+    """The words of the vocabulary's groups that have `head` as a word of their own."""
+    if vocabulary is None or head is None:
+        return []
+    return [
+        word
+        for group in vocabulary.groups_in(head)
+        if any(_canonical(_words(word)) == [head] for word in group)
+        for word in group
+    ]
+
+
+def _heads(vocabulary: Vocabulary | None, head: str | None) -> frozenset[str]:
+    """The head and the one-word names the vocabulary gives it (the query's words are compared)."""
+    if head is None:
+        return frozenset()
+    others = (_canonical(_words(word)) for word in _head_group(vocabulary, head))
+    return frozenset([head, *(terms[0] for terms in others if len(terms) == 1)])
+
+
+def _build(
+    rows: Sequence[_Row], vocabulary: Vocabulary | None = None, language: Language = "es"
+) -> _State:
+    heads = {row.id: _head(row.name, language) for row in rows}
     if vocabulary is not None:
-        rows = [_translated(row, vocabulary) for row in rows]
+        rows = [_translated(row, vocabulary, heads[row.id]) for row in rows]
     entries: dict[int, _Entry] = {}
     postings: dict[str, dict[int, float]] = {}
     called: dict[frozenset[str], list[_Name]] = {}
     in_name: dict[str, set[int]] = {}
     for row in rows:
-        entry, weights, names = _index_row(row)
+        head = heads[row.id]
+        entry, weights, names = _index_row(row, head, _heads(vocabulary, head))
         entries[row.id] = entry
         for term, weight in weights.items():
             postings.setdefault(term, {})[row.id] = weight
@@ -564,8 +621,10 @@ class ProductIndex:
     the other language or as the shop calls it.
     """
 
-    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, vocabulary: Vocabulary | None = None, language: Language = "es") -> None:
         self._vocabulary = vocabulary or Vocabulary(BUILT_IN)
+        self._language = language
+        """The catalog's language: what a name's head is when its words do not say."""
         self._state = _EMPTY
         self._signature: _Signature | None = None
         self._lock = asyncio.Lock()
@@ -616,7 +675,7 @@ class ProductIndex:
             for r in result
         ]
         # Pure Python work: off the event loop so other conversations keep flowing.
-        state = await asyncio.to_thread(_build, rows, self._vocabulary)
+        state = await asyncio.to_thread(_build, rows, self._vocabulary, self._language)
         self._state = state
         self._fuzzy = {}
         self._signature = signature
@@ -668,7 +727,7 @@ class ProductIndex:
                 or (category_key is not None and entry.category_key != category_key)
             ):
                 continue
-            if entry.head in keywords:
+            if not entry.heads.isdisjoint(keywords):
                 score *= _HEAD_BOOST
             if keywords:
                 score *= matched[product_id] / len(keywords)
@@ -718,7 +777,7 @@ class ProductIndex:
         return [pid for pid in product_ids if all(pid in having for having in telling)]
 
     def same_kind(self, product_id: int) -> list[int]:
-        """The products named with the same first word as this one ("Casco …"), itself too."""
+        """The products whose names have the same head as this one's ("Casco …"), itself too."""
         entries = self._state.entries
         head = entries[product_id].head if product_id in entries else None
         return [pid for pid, entry in entries.items() if head is not None and entry.head == head]
@@ -734,7 +793,7 @@ class ProductIndex:
         terms = self._query_terms(query, state)
         keywords = [t for t in terms if _is_keyword(t) and t in state.labels]
         whole = [h for h in hits if all(h.product_id in state.labels[k] for k in keywords)]
-        kind = [h for h in whole or hits if state.entries[h.product_id].head in terms]
+        kind = [h for h in whole or hits if not state.entries[h.product_id].heads.isdisjoint(terms)]
         return kind or whole or hits
 
     @staticmethod
@@ -793,7 +852,7 @@ class ProductIndex:
         for term in terms:
             for product_id in state.postings.get(term, {}):
                 entry = state.entries[product_id]
-                if entry.head == term:
+                if term in entry.heads:
                     by_head[entry.category] += 1
         if not by_head:
             return None

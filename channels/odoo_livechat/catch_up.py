@@ -5,6 +5,12 @@ webhooks are lost. On start and every `ODOO_CATCH_UP_MINUTES`, the agent asks th
 messages posted since it last looked (`discuss.channel.salesagent_messages`, the webhook's own
 payloads) and takes each as it takes a webhook: the inbox keeps a message once by its Odoo id,
 so a message already received is not answered again.
+
+How far it got is kept in the database (`sync_marks`), so a restart picks up where the agent
+left off. The very first start takes nothing from before it: the visitors who wrote before the
+agent was ever connected (Odoo's own demo sessions, a test message hours earlier) are the
+operators'. A look never goes back further than `window` (DELIVERY_HORIZON_HOURS): a reply
+that late is no use.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.models import utcnow
+from agent.db import insert_ignore
+from agent.models import SyncMark, utcnow
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.events import LivechatEvent
 from channels.odoo_livechat.livechat import OdooLivechat
@@ -35,17 +43,35 @@ def odoo_datetime(moment: datetime) -> str:
 class CatchUp:
     """Takes in the messages of the served sessions that no webhook brought."""
 
-    def __init__(self, client: OdooClient, livechat: OdooLivechat, *, window: timedelta) -> None:
+    def __init__(
+        self,
+        client: OdooClient,
+        livechat: OdooLivechat,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        window: timedelta,
+    ) -> None:
         self._client = client
         self._livechat = livechat
+        self._sessions = sessions
         self._window = window
-        self._looked_at: datetime | None = None
+        self._mark = f"odoo-catch-up:{livechat.database}"
 
     async def run_once(self) -> int:
-        """Ask Odoo for the messages since the last look (the first: `window` back); how many
-        were new to the agent."""
+        """Ask Odoo for the messages since the last look; how many were new to the agent.
+
+        The first look ever asks for nothing: it only marks the moment the agent connected.
+        """
         started = utcnow()
-        since = started - self._window if self._looked_at is None else self._looked_at - OVERLAP
+        async with self._sessions() as session:
+            mark = await session.get(SyncMark, self._mark)
+            if mark is None:  # another process may be marking it too: the first one's stays
+                first = {"name": self._mark, "first_at": started, "last_at": started}
+                await insert_ignore(session, SyncMark, first, conflict=["name"])
+                await session.commit()
+                log.info("the Odoo catch-up starts now: earlier livechat messages are left")
+                return 0
+            since = max(mark.last_at - OVERLAP, mark.first_at, started - self._window)
         new = 0
         after = 0
         while True:
@@ -61,7 +87,11 @@ class CatchUp:
             if not page.get("more"):
                 break
             after = int(page["last_id"])
-        self._looked_at = started
+        async with self._sessions() as session:
+            mark = await session.get(SyncMark, self._mark)
+            if mark is not None and mark.last_at < started:
+                mark.last_at = started
+                await session.commit()
         if new:
             log.info("caught up with %s Odoo livechat messages no webhook brought", new)
         return new

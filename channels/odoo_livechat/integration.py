@@ -54,7 +54,9 @@ class OdooIntegration:
         self.outputs = outputs
         self._sessions = sessions
         self.catch_up = (
-            CatchUp(client, livechat, window=timedelta(hours=settings.delivery_horizon_hours))
+            CatchUp(
+                client, livechat, sessions, window=timedelta(hours=settings.delivery_horizon_hours)
+            )
             if livechat is not None
             else None
         )

@@ -118,6 +118,8 @@ async def run_on_odoo(settings: Settings, company: CompanyInfo) -> tuple[Setting
             "shop_name": shop.name or settings.shop_name,
             "currency": shop.currency or settings.currency,
             "default_language": shop.language or settings.default_language,
+            # Products are synced with their names in the company's language.
+            "catalog_language": shop.language or settings.catalog_language,
             "auto_seed_demo": False,
         }
     )

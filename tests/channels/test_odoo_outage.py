@@ -15,8 +15,17 @@ from fixtures.odoo_agent import agent, webhook
 from fixtures.odoo_server import DATABASE, FakeOdoo
 from sqlalchemy import func, select
 
-from agent.models import Direction, InboxItem, Message, OutboxItem, OutboxStatus, utcnow
+from agent.models import (
+    Direction,
+    InboxItem,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    SyncMark,
+    utcnow,
+)
 from agent.settings import Settings
+from channels.odoo_livechat.catch_up import odoo_datetime
 from channels.odoo_livechat.output import to_html
 from tests.fixtures.odoo_purchase import PURCHASE
 
@@ -101,6 +110,18 @@ async def test_messages_sent_while_the_agent_was_down_or_its_secret_wrong_are_an
     demo_settings: Settings, odoo: FakeOdoo
 ) -> None:
     while_down, wrong_secret, by_webhook = next(_channels), next(_channels), next(_channels)
+    before, after = next(_channels), next(_channels)
+    odoo.writes(before, "Hello? Anybody there?")  # hours before the agent was ever connected
+    odoo.data.written[-1]["create_date"] = odoo_datetime(utcnow() - timedelta(hours=3))
+    async with agent(demo_settings, odoo) as live:  # the first start: it marks the moment
+
+        async def marked() -> bool:
+            async with live.runtime.sessions() as session:
+                return await session.scalar(select(func.count()).select_from(SyncMark)) == 1
+
+        await eventually(marked)
+        assert await webhook(live, odoo.writes(after, "hola")) == 200
+        await eventually(lambda: len(odoo.posted(after)) == 1)
     odoo.writes(while_down, "¿tienen cascos dieléctricos?")  # nobody listened
 
     async with agent(demo_settings, odoo, odoo_catch_up_minutes=0.02) as live:
@@ -111,10 +132,10 @@ async def test_messages_sent_while_the_agent_was_down_or_its_secret_wrong_are_an
         await eventually(lambda: len(odoo.posted(wrong_secret)) == 1)  # a scheduled catch-up
         await eventually(lambda: len(odoo.calls_to("salesagent_messages")) >= 4)  # and more
 
-        sessions = (while_down, wrong_secret, by_webhook)
-        assert [len(odoo.posted(chat)) for chat in sessions] == [1, 1, 1]
+        sessions = (while_down, wrong_secret, by_webhook, after, before)
+        assert [len(odoo.posted(chat)) for chat in sessions] == [1, 1, 1, 1, 0]
         assert "casco" in odoo.posted(while_down)[0]["text"].lower()
         assert "manizales" in odoo.posted(wrong_secret)[0]["text"].lower()
         async with live.runtime.sessions() as session:
             stored = await session.scalar(select(func.count()).select_from(InboxItem))
-        assert stored == 3
+        assert stored == 4  # the message from before the first start was never taken

@@ -39,9 +39,13 @@ SAN_FRANCISCO = {
 
 @pytest.fixture
 def own_company_file(tmp_path: Path) -> Path:
-    """The shop's own company file (hours, payment, shipping...): here a copy of the demo's."""
+    """The shop's own company file (hours, payment, shipping...): the demo's, in dollars."""
     path = tmp_path / "company.yaml"
-    shutil.copy(DEMO_SHOP_DIR / "company.yaml", path)
+    demo = (DEMO_SHOP_DIR / "company.yaml").read_text(encoding="utf-8")
+    dollars = demo.replace("currency: COP", "currency: USD")
+    for pesos, usd in (("8000", "8"), ("300000", "300"), ("15000", "15"), ("500000", "500")):
+        dollars = dollars.replace(f": {pesos}\n", f": {usd}\n")
+    path.write_text(dollars, encoding="utf-8")
     return path
 
 
@@ -150,6 +154,25 @@ async def test_the_demo_company_file_is_refused(settings: Settings, odoo: FakeOd
     assert "ODOO_SHOP" in str(refused.value)
 
 
+async def test_a_company_file_in_another_currency_is_refused(
+    settings: Settings, odoo: FakeOdoo, tmp_path: Path
+) -> None:
+    odoo.data.company = dict(SAN_FRANCISCO)
+    pesos = tmp_path / "company.yaml"
+    shutil.copy(DEMO_SHOP_DIR / "company.yaml", pesos)  # its shipping amounts are in COP
+    with pytest.raises(ConfigurationError) as refused:
+        await Runtime.start(with_odoo(settings, odoo, odoo_shop=True, company_file=pesos))
+    assert str(refused.value) == (
+        f"the company file {pesos} gives its shipping amounts in COP but the shop sells in "
+        "USD: write them in USD and set `currency: USD` in it"
+    )
+
+
+async def test_shipping_reads_in_the_shop_currency(shop: Runtime, odoo: FakeOdoo) -> None:
+    answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿cuánto cuesta el envío a Pereira?")
+    assert "US$8,00" in answer and "8.000" not in answer, answer
+
+
 async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
     shop: Runtime, odoo: FakeOdoo
 ) -> None:
@@ -179,3 +202,34 @@ async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
     answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿tienen gabinetes?")
     assert "Large Cabinet" in answer and "Cabinet with Doors" in answer, answer
     assert "Office Chair" not in answer and "Office Lamp" not in answer, answer
+
+
+async def test_an_english_name_is_what_its_last_word_says(shop: Runtime, odoo: FakeOdoo) -> None:
+    # Odoo's demo desks: "Desk Pad" is a pad, "Customizable Desk" a desk (issue 16).
+    for name, code, price in (
+        ("Desk Pad", "FURN_0001", 12.0),
+        ("Desk Organizer", "FURN_0002", 22.0),
+        ("Desk Combination", "FURN_7800", 450.0),
+        ("Four Person Desk", "FURN_8220", 2350.0),
+        ("Large Desk (Wood)", "FURN_6665", 1799.0),
+    ):
+        odoo.data.products.append(
+            {
+                "id": odoo.data.new_id(),
+                "name": name,
+                "default_code": code,
+                "list_price": price,
+                "qty_available": 5.0,
+                "categ_id": [8, "All / Saleable / Office Furniture"],
+                "description_sale": False,
+                "active": True,
+                "sale_ok": True,
+            }
+        )
+    assert shop.odoo is not None
+    await shop.odoo.sync_products()
+    assert shop.settings.catalog_language == "en"  # the Odoo company's
+    answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿tienen escritorios?")
+    desks = [answer.find(n) for n in ("Customizable Desk", "Four Person Desk", "Large Desk")]
+    others = [answer.find(n) for n in ("Desk Pad", "Desk Organizer", "Desk Combination")]
+    assert min(desks) >= 0 and all(o < 0 or o > max(desks) for o in others), answer
