@@ -6,18 +6,23 @@ inside one would stall every other conversation):
 
 1. **Store** (its own short transaction): the inbox keeps the message, deduplicated by
    `(channel, external_chat_id, external_message_id)`, before anything else happens.
-2. **Read** (one short transaction, no model): under the conversation's lock, the pending
-   messages of the chat become the turn's batch; the conversation row is created if new; the
-   sale, the recent messages and the offline reading are taken. Nothing the turn decides is
-   written yet.
-3. **Understand** (no transaction): a photo is read by a multimodal model, and the model is
-   asked for a reading when the offline one is unsure (`LLM_MODE`). Any failure degrades to
-   the offline reading.
-4. **Commit** (one transaction): the batch is checked to be still pending, the handler runs,
-   and the inbound messages, the sale's new state, the template reply, the outbox row and the
-   inbox rows marked done are committed together. This is the turn: once committed it is
-   never run again (a retried delivery gets the stored result), and before it nothing was
-   written, so a failure anywhere before leaves the batch pending and a later turn takes it.
+2. **Read** (no model): under the conversation's lock, the pending messages of the chat
+   become the turn's batch (a message an earlier turn merged into its burst gets that turn's
+   stored result); the conversation row is created if new; the sale, the recent messages and
+   the offline reading are taken. Nothing the turn decides is written yet.
+3. **Understand**: a photo is read by a multimodal model, and the model is asked for a reading
+   when the offline one is unsure (`LLM_MODE`). Any failure degrades to the offline reading.
+4. **Commit**: the handler runs, and the inbound messages, the sale's new state, the template
+   reply, the outbox row and the inbox rows marked done are committed together. This is the
+   turn: once committed it is never run again (a retried delivery gets the stored result), and
+   before it nothing was written, so a failure anywhere before leaves the batch pending and a
+   later turn takes it.
+
+When no model is asked (no voice note to hear, no photo, a sure offline reading or no model
+configured) phases 2 to 4 are one transaction: nothing is awaited that could hold it open, and
+the rows read are the rows committed. When a model is asked, the read is its own short
+transaction, the model is awaited with none open, and the commit's transaction reads the rows
+again and checks the batch is still pending.
 5. **Phrase** (no transaction, optional, `LLM_PHRASING`): the model rewrites the committed
    template reply from the handler's facts, streamed through the grounding guard. While it
    runs, the reply's outbox row is held back (`next_attempt_at` in the future).
@@ -66,11 +71,11 @@ from agent.outbox import OutboxDispatcher
 from agent.settings import Settings
 from agent.streaming import ChunkSink, word_chunks
 from agent.turn.admission import Admission
-from agent.turn.commit import AlreadyDone, Committed, TurnListener, commit
+from agent.turn.commit import AlreadyDone, Committed, Turn, TurnListener, commit
 from agent.turn.phrase import PhrasePolicy, phrase, safe_sink
-from agent.turn.plan import Plan, read_plan
+from agent.turn.plan import Loaded, Plan, read_plan
 from agent.turn.results import record_failure
-from agent.turn.understand import understand
+from agent.turn.understand import Understood, asks_model, understand
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
 
@@ -138,45 +143,29 @@ class TurnEngine:
     async def _handle(
         self, message: InboundMessage, on_chunk: ChunkSink | None
     ) -> tuple[TurnResult, bool]:
+        chat = (message.channel, message.external_chat_id)
         # Phase 1: store, in its own short transaction.
-        async with transaction(self._sessions) as session:
+        async with self._admission.arriving(chat), transaction(self._sessions) as session:
             row, _created = await inbox.store(session, message)
         if row.status != InboxStatus.PENDING and row.result is not None:
             return TurnResult.model_validate(row.result), False
-        async with self._admission.turn(message.channel, message.external_chat_id):
-            return await self._drain(message, on_chunk)
+        async with self._admission.turn(chat):
+            return await self._drain(message, row.id, on_chunk)
 
     async def _drain(
-        self, message: InboundMessage, on_chunk: ChunkSink | None
+        self, message: InboundMessage, inbox_id: int, on_chunk: ChunkSink | None
     ) -> tuple[TurnResult, bool]:
-        stored = await self._stored_result(message)
-        if stored is not None:
-            # An earlier turn merged this message into its burst while we waited.
-            return stored, False
         started = time.perf_counter()
         try:
-            plan = await self._read_heard(message)
-            if plan is None:
-                return await self._stored_result_or_fail(message), False
-            understood = await understand(
-                plan, settings=self._settings, understander=self._understander, llm=self._llm
-            )
-            async with transaction(self._sessions) as session:
-                turn = await commit(
-                    session,
-                    plan,
-                    understood,
-                    started=started,
-                    settings=self._settings,
-                    handoff=self._handoff,
-                    handlers=self._handlers,
-                    phrasing=self._phrasing,
-                )
+            turn = await self._run(message, inbox_id, started)
         except AlreadyDone:
-            return await self._stored_result_or_fail(message), False
+            turn = None
         except Exception as err:  # the outer edge of a turn: logged, the customer still answered
             log.exception("turn failed for %s/%s", message.channel, message.external_chat_id)
             return await self._fail(message, err), False
+        if turn is None:
+            # An earlier turn merged this message into its burst while we waited.
+            return await self._stored_result_or_fail(message), False
         result, streamed = turn.result, False
         if turn.phrase is not None:
             assert self._llm is not None
@@ -192,22 +181,75 @@ class TurnEngine:
             self._deliver_soon(turn.outbox_id)
         return result, streamed
 
-    async def _read_heard(self, message: InboundMessage) -> Plan | None:
-        """The read phase, after the batch's voice notes became text."""
-        plan = await self._read(message)
+    async def _run(self, message: InboundMessage, inbox_id: int, started: float) -> Turn | None:
+        """Read, understand and commit the turn of `message`'s batch; None when an earlier turn
+        took the message. When no model is asked the three share one transaction."""
+        async with transaction(self._sessions) as session:
+            plan = await self._read(session, message, inbox_id)
+            if plan is None:
+                return None
+            if not self._asks_model(plan):
+                understood = await self._understand(plan)
+                return await self._commit(session, plan, understood, started, plan.loaded)
+        plan = await self._heard(message, inbox_id, plan)
+        if plan is None:
+            return None
+        understood = await self._understand(plan)
+        async with transaction(self._sessions) as session:
+            return await self._commit(session, plan, understood, started, None)
+
+    def _asks_model(self, plan: Plan) -> bool:
+        """Whether the batch awaits a model: voice notes to hear, a photo, an unsure reading."""
+        if plan.voice and self._voice is not None:
+            return True
+        return asks_model(plan, understander=self._understander, llm=self._llm)
+
+    async def _heard(self, message: InboundMessage, inbox_id: int, plan: Plan) -> Plan | None:
+        """The plan after the batch's voice notes became text."""
         for _ in range(3):
             # Voice notes become text before the turn reads them (agent/voice/notes.py): no
             # transaction is open and the model runs in its worker process, off the loop. A
             # note that arrived meanwhile is heard on the next pass.
-            if plan is None or not plan.voice or self._voice is None:
+            if not plan.voice or self._voice is None:
                 break
             await self._voice.transcribe(plan.voice, hint=plan.state.language)
-            plan = await self._read(message)
+            async with transaction(self._sessions) as session:
+                read = await self._read(session, message, inbox_id)
+            if read is None:
+                return None
+            plan = read
         return plan
 
-    async def _read(self, message: InboundMessage) -> Plan | None:
+    async def _read(
+        self, session: AsyncSession, message: InboundMessage, inbox_id: int
+    ) -> Plan | None:
         return await read_plan(
-            self._sessions, message, settings=self._settings, understander=self._understander
+            session, message, inbox_id, settings=self._settings, understander=self._understander
+        )
+
+    async def _understand(self, plan: Plan) -> Understood:
+        return await understand(
+            plan, settings=self._settings, understander=self._understander, llm=self._llm
+        )
+
+    async def _commit(
+        self,
+        session: AsyncSession,
+        plan: Plan,
+        understood: Understood,
+        started: float,
+        loaded: Loaded | None,
+    ) -> Turn:
+        return await commit(
+            session,
+            plan,
+            understood,
+            started=started,
+            settings=self._settings,
+            handoff=self._handoff,
+            handlers=self._handlers,
+            phrasing=self._phrasing,
+            loaded=loaded,
         )
 
     async def _stored_result(self, message: InboundMessage) -> TurnResult | None:

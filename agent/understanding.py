@@ -89,6 +89,10 @@ class Understander:
         enabled = self._model is not None and self._model.service.enabled
         return enabled and (self._mode == "always" or self.unsure(offline))
 
+    def asks_model(self, text: str, offline: Understanding) -> bool:
+        """Whether `read` would await the model for `text` read offline as `offline`."""
+        return self._model is not None and bool(text.strip()) and self.wants_model(offline)
+
     async def read(
         self,
         text: str,
@@ -103,7 +107,7 @@ class Understander:
         must not hold a write transaction open while this awaits the model."""
         offline = offline or self.understand(text, state)
         reading = Reading(offline, offline, unsure=self.unsure(offline))
-        if self._model is None or not text.strip() or not self.wants_model(offline):
+        if self._model is None or not self.asks_model(text, offline):
             return reading
         reading.asked_model = True
         skipped = not self._model.service.available()  # the breaker is open

@@ -30,9 +30,9 @@ from agent.models import (
 from agent.nlu.types import Understanding
 from agent.settings import Settings
 from agent.turn.answer import Reply, answer, photo_for_person
-from agent.turn.conversation import lock_conversation, pending_offer
+from agent.turn.conversation import find_locked, pending_offer
 from agent.turn.phrase import PhraseJob, PhrasePolicy, phrasing_facts
-from agent.turn.plan import Plan
+from agent.turn.plan import Loaded, Plan
 from agent.turn.private_data import entity_values, private_values
 from agent.turn.results import finish, turn_result
 from agent.turn.spend import record_spend
@@ -85,21 +85,19 @@ async def commit(
     handoff: HandoffPolicy,
     handlers: Mapping[str, DomainHandler],
     phrasing: PhrasePolicy,
+    loaded: Loaded | None = None,
 ) -> Turn:
-    """Write the turn: its messages and, in a chat the bot owns, the reply and its outbox row."""
-    batch = await _pending_rows(session, plan.batch_ids)
-    first = batch[0]
-    conversation = await lock_conversation(
-        session, first.channel, first.external_chat_id, create_as=None
-    )
+    """Write the turn: its messages and, in a chat the bot owns, the reply and its outbox row.
+
+    `loaded`: the read phase's rows when it ran in this same transaction (nothing can have
+    changed them); otherwise they are read again, the batch checked to be still pending.
+    """
+    rows = loaded or await _reload(session, plan, settings)
+    batch, conversation, history = rows.batch, rows.conversation, rows.history
     now = utcnow()
     sale = memory.expire_if_idle(
-        conversation,
-        await memory.current_sale(session, conversation.id),
-        now=now,
-        idle=timedelta(hours=settings.session_idle_hours),
+        conversation, rows.sale, now=now, idle=timedelta(hours=settings.session_idle_hours)
     )
-    history = await memory.recent_messages(session, conversation.id, settings.memory_messages)
     understanding = understood.reading.understanding
     await _store_inbound(session, conversation, batch, understood, now=now)
     committed = Committed(
@@ -236,6 +234,18 @@ async def _write_reply(
     )
     send_at = now + timedelta(seconds=hold)
     return outbound, await outbox.queue(session, conversation, outbound, send_at=send_at)
+
+
+async def _reload(session: AsyncSession, plan: Plan, settings: Settings) -> Loaded:
+    """The read phase's rows again, in the commit's transaction, the conversation locked."""
+    batch = await _pending_rows(session, plan.batch_ids)
+    first = batch[0]
+    conversation = await find_locked(session, first.channel, first.external_chat_id)
+    if conversation is None:
+        raise LookupError(f"the conversation of {first.channel}/{first.external_chat_id} is gone")
+    sale = await memory.current_sale(session, conversation.id)
+    history = await memory.recent_messages(session, conversation.id, settings.memory_messages)
+    return Loaded(batch, conversation, sale, history)
 
 
 async def _pending_rows(session: AsyncSession, ids: list[int]) -> list[InboxItem]:

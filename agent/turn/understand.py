@@ -63,6 +63,15 @@ async def understand(
     return Understood(reading, text, False, spend)
 
 
+def asks_model(plan: Plan, *, understander: Understander, llm: LLM | None) -> bool:
+    """Whether `understand` would await a model for the plan (a photo, an unsure reading)."""
+    if not plan.bot_owned:
+        return False
+    if plan.images and llm is not None and llm.images.available:
+        return True
+    return understander.asks_model(plan.text, plan.offline)
+
+
 async def _read_images(plan: Plan, spend: Spend, *, llm: LLM | None, max_bytes: int) -> str | None:
     """The photos as the text a customer would have written, or None: a person must look."""
     if llm is None or not llm.images.available:

@@ -78,6 +78,14 @@ async def test_a_burst_is_merged_and_every_message_is_kept(runtime: Runtime, cha
     assert await count(runtime, InboxItem, InboxItem.status == InboxStatus.DONE) == len(texts)
 
 
+async def test_a_burst_that_arrives_at_once_gets_one_reply(runtime: Runtime, chat: Chat) -> None:
+    texts = ["hola", "¿tienen guantes de carnaza?", "¿y botas?"]
+    results = await asyncio.gather(*(chat.say(t) for t in texts))
+
+    assert await count(runtime, Message, Message.direction == Direction.OUTBOUND) == 1
+    assert len({r.reply for r in results}) == 1
+
+
 async def test_different_conversations_run_in_parallel(runtime: Runtime) -> None:
     chats = [Chat(runtime, f"parallel-{i}") for i in range(8)]
     results = await asyncio.gather(*(c.say("¿tienen botas de seguridad?") for c in chats))
