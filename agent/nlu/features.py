@@ -14,12 +14,15 @@ from itertools import pairwise
 
 from agent.nlu.tokens import fold, nfc
 from agent.nlu.types import DialogState
+from agent.nlu.vocabulary import MEASURE_UNITS
 
 FEATURE_GROUPS = ("word", "char", "context")
 """Each group is weighted (tf-idf) and normalised on its own, then the groups are joined."""
 
 _WORD = re.compile(r"[a-zñ0-9]+")
 _DIGITS = re.compile(r"\d+")
+_UNITS = "|".join(sorted(MEASURE_UNITS, key=len, reverse=True))
+_MEASURE = re.compile(rf"\d+(?:[.,]\d+)?(?= ?(?:{_UNITS})\b)")
 _SPACES = re.compile(r"\s+")
 _CHAR_SIZES = range(2, 6)
 _SHORT_WORDS = 3
@@ -42,7 +45,8 @@ class MessageFeatures:
 
 def message_features(text: str, state: DialogState) -> MessageFeatures:
     """The features of `text` said in `state`."""
-    folded = _SPACES.sub(" ", _DIGITS.sub(_digit_shape, fold(nfc(text)))).strip()
+    shaped = _DIGITS.sub(_digit_shape, _MEASURE.sub(_measure_shape, fold(nfc(text))))
+    folded = _SPACES.sub(" ", shaped).strip()
     words = _WORD.findall(folded)
     padded = [f" {token} " for token in folded.split(" ")]
     grams = [
@@ -56,6 +60,12 @@ def message_features(text: str, state: DialogState) -> MessageFeatures:
         Counter(grams),
         Counter(_context(text, words, state)),
     )
+
+
+def _measure_shape(match: re.Match[str]) -> str:
+    """A number before a unit measures a product ("extintor de 20 libras", "a 15 m lifeline"):
+    part of its name, read apart from the quantities and prices that digits stand for."""
+    return "n" * min(len(match.group()), 10)
 
 
 def _digit_shape(match: re.Match[str]) -> str:

@@ -30,6 +30,8 @@ _OPEN_TO_FOLLOW_UP = frozenset(
     ]
 )
 _FOLLOW_UP_CONFIDENCE = 0.8
+_BUYING_CUES = frozenset([Cue.ADD, Cue.MORE, Cue.CLITIC, Cue.SELECT, Cue.YES])
+"""Words that put a line in the cart: buying, "otro", "lo", "el primero", a yes."""
 
 
 class OfflineReader:
@@ -59,6 +61,8 @@ class OfflineReader:
             if intent == "purchase.remove" and Cue.REMOVE not in evidence.cues:
                 # A line leaves the cart on a word of removal, not on a guess ("y un kit…").
                 intent, confidence = verdict.intent, verdict.confidence
+            if _asks_not_buys(intent, verdict, evidence):
+                intent, confidence = verdict.intent, min(verdict.confidence, confidence)
         entities = _entities(intent, evidence.products, evidence.buyer.entities)
         intent, confidence = _in_context(intent, confidence, entities, evidence, original)
         intent, before = _two_acts(intent, evidence)
@@ -128,6 +132,19 @@ def _two_acts(intent: str, evidence: Evidence) -> tuple[str, str | None]:
         if Cue.ADD in cues or any(m.quantity is not None for m in mentions):
             return intent, "purchase.add"  # "agregue 2 cascos y eso es todo"
     return intent, None
+
+
+def _asks_not_buys(intent: str, verdict: RuleVerdict, evidence: Evidence) -> bool:
+    """Whether the classifier's add is a guess against a price question the rules read ("el
+    más barato de esos", "¿y de menos de 20 mil?"): a line enters the cart on a word of buying,
+    a choice or a quantity, not on a superlative or a bound alone."""
+    products = evidence.products
+    if intent != "purchase.add" or not verdict.intent.startswith("inventory."):
+        return False
+    counted = products.bare_quantity is not None or any(
+        m.quantity is not None for m in products.mentions
+    )
+    return products.price is not None and not counted and not evidence.cues & _BUYING_CUES
 
 
 def _only_products(words: list[str], products: ProductReading) -> bool:

@@ -9,6 +9,7 @@ import pytest
 
 from agent.models import SaleState
 from agent.nlu.classifier import IntentClassifier
+from agent.nlu.features import message_features
 from agent.nlu.model_store import load_or_train
 from agent.nlu.training import cross_validate, train
 from agent.nlu.training_data import corpus_files, load_corpus
@@ -119,3 +120,11 @@ def test_a_damaged_cache_file_is_trained_again(tmp_path: Path) -> None:
 
 def test_without_a_corpus_there_is_no_classifier(tmp_path: Path) -> None:
     assert load_or_train.__wrapped__(tmp_path / "cache", tmp_path) is None
+
+
+def test_a_number_before_a_unit_is_a_measure_not_a_quantity() -> None:
+    lifeline = message_features("and a 15 m vertical lifeline", DialogState()).word
+    change = message_features("cambie los guantes a 15", DialogState()).word
+
+    assert "a nn" in lifeline and "00" not in lifeline
+    assert "a 00" in change

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from agent.models import SaleState
+from agent.nlu.classifier import IntentClassifier, Vocabulary
+from agent.nlu.features import FEATURE_GROUPS
 from agent.nlu.lexicon import Lexicon
 from agent.nlu.offline import OfflineReader
 from agent.nlu.types import DialogState
@@ -290,3 +293,33 @@ def test_a_product_the_shop_has_no_word_for_is_still_asked_about(
 )
 def test_a_request_about_the_shop_is_no_product_asked_for(reader: OfflineReader, text: str) -> None:
     assert not reader.understand(text, NEW).intent.startswith("inventory")
+
+
+def always_adding() -> IntentClassifier:
+    """A classifier that reads every message as an add, sure of it."""
+    nothing = Vocabulary({group: {} for group in FEATURE_GROUPS}, np.zeros(0))
+    return IntentClassifier(
+        labels=("inventory.category", "purchase.add"),
+        vocabulary=nothing,
+        weights=np.zeros((0, 2)),
+        intercept=np.array([0.0, 2.0]),
+        temperature=1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("el más barato de esos", "inventory.price"),
+        ("y el más caro?", "inventory.price"),
+        ("deme el más barato de esos", "purchase.add"),
+        ("el más barato, 20 pares", "purchase.add"),
+        ("el primero", "purchase.add"),
+    ],
+)
+def test_a_guessed_add_does_not_beat_a_question_without_buying_words(
+    text: str, intent: str
+) -> None:
+    reader = OfflineReader(Lexicon(), always_adding())
+
+    assert reader.understand(text, SHOWN).intent == intent
