@@ -72,7 +72,9 @@ class Understander:
         self._checked_at = now
         await self._index.ensure_fresh(session)
         if self._index.generation != self._generation:
-            lexicon = Lexicon.from_products(self._index.terms(), self._index.kinds())
+            lexicon = Lexicon.from_products(
+                self._index.terms(), self._index.kinds(), self._index.language
+            )
             self._reader = OfflineReader(lexicon, self._classifier)
             self._generation = self._index.generation
 

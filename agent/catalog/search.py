@@ -863,6 +863,11 @@ class ProductIndex:
         """(name, category, synonyms) of every active product, for the NLU lexicon."""
         return [(e.name, e.category, list(e.synonyms)) for e in self._state.entries.values()]
 
+    @property
+    def language(self) -> Language:
+        """The catalog's language, the one a name is read in when its words do not say."""
+        return self._language
+
     def kinds(self) -> list[tuple[str, str]]:
         """(word, category) of the vocabulary's words for the catalog's kinds of product, for
         the NLU lexicon: "escritorio" of a catalog with "Customizable Desk"."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from agent.catalog.name_language import Language, english_core, name_language
 from agent.nlu.numbers import NUMBER_WORDS
 from agent.nlu.places import CITY_NAMES
 from agent.nlu.trade_terms import DESCRIPTIVE_WORDS, TRADE_GROUPS
@@ -113,15 +114,19 @@ class Lexicon:
         cls,
         items: Iterable[tuple[str, str, Sequence[str]]],
         kinds: Iterable[tuple[str, str]] = (),
+        language: Language = "es",
     ) -> Lexicon:
         """The base vocabulary plus each product's (name, category, synonyms), and the
         catalog's `kinds` (word, category): words for what its products are, in another
         language ("escritorio" of "Customizable Desk"), searched for rather than read as the
-        name of a category."""
+        name of a category. A name's head, the word for what the product is, is where the
+        name's language puts it (`language`: the catalog's, when the name does not say)."""
         lexicon = cls()
         votes: Counter[tuple[str, str]] = Counter()
         phrases: dict[tuple[str, ...], str] = {}
+        sizes: Counter[str] = Counter()
         for number, (name, category, synonyms) in enumerate(items):
+            sizes[category] += 1
             for index, text in enumerate((name, *synonyms)):
                 words = tuple(tokens(text))
                 for word in words:
@@ -134,7 +139,8 @@ class Lexicon:
                     # A synonym's head need not come first ("carro extintor"): match it whole.
                     phrases[words] = category
                     continue
-                votes[(product_words[0], category)] += 1
+                head = _head(name, language) if index == 0 else None
+                votes[(head or product_words[0], category)] += 1
                 # A name is a phrase only when a plain word scan would break it ("pare y siga").
                 if any(word in BREAKERS for word in words):
                     phrases[words] = category
@@ -144,9 +150,14 @@ class Lexicon:
         # A word of the trade keeps its base category: stable names the inventory can
         # resolve, whatever the catalog calls its categories.
         base = {word: term.category for word, term in lexicon._single.items()}
+        # A category that holds most of the catalog says no more than the word (an Odoo
+        # shop's furniture is all "Office Furniture"): its heads are searched for, "desks"
+        # lists the desks, not the category.
+        total = sum(sizes.values())
         for head, category in categories.items():
             if head not in base:
-                lexicon._add(Term((head,), category, head))
+                broad = sizes[category] * 2 <= total
+                lexicon._add(Term((head,), category, head, broad=broad))
         for words, category in phrases.items():
             broad = all(word in GENERIC_MODIFIERS or word in CONNECTORS for word in words[1:])
             lexicon._add(Term(words, base.get(words[0], category), words[0], broad=broad))
@@ -236,6 +247,18 @@ class Lexicon:
         if len(self._corrections) < _CACHE_LIMIT:
             self._corrections[word] = term
         return term
+
+
+def _head(name: str, catalog: Language) -> str | None:
+    """The head of an English name, its last product word before what qualifies it
+    ("Customizable Desk (Steel)" → "desk", "Office Chair Black" → "chair"); None for a
+    Spanish one, whose head is its first product word."""
+    if name_language(name, catalog) != "en":
+        return None
+    words = [word for word in tokens(english_core(name)) if _is_product_word(word)]
+    while len(words) > 1 and words[-1] in DESCRIPTIVE_WORDS:
+        words.pop()
+    return words[-1] if words else None
 
 
 def _is_product_word(word: str) -> bool:
