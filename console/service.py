@@ -28,7 +28,7 @@ from agent.live_events import Event
 from agent.llm.factory import LLM
 from agent.models import Conversation, Message, OutboxItem, Staff, StaffNote, utcnow
 from agent.outbox import GivenUp, OutboxDispatcher
-from agent.ratelimit import InMemoryRateLimiter
+from agent.ratelimit import InMemoryRateLimiter, RateLimiter, shared_limiter
 from agent.settings import Settings
 from agent.undelivered import give_up, retry
 from console.feed import LocalStaffFeed, StaffFeed
@@ -39,6 +39,15 @@ from console.summary import StaffContext, phrase_summary
 log = logging.getLogger(__name__)
 
 SUMMARIES_KEPT = 256
+
+
+def _login_limiter(settings: Settings, name: str) -> RateLimiter:
+    """The console's login attempts, shared by every process (in Redis) when REDIS_URL is set;
+    refused while Redis cannot be reached (a password is never guessed unlimited)."""
+    per_minute = settings.staff_login_rate_limit_per_minute
+    burst = settings.staff_login_rate_limit_burst
+    limiter = shared_limiter(settings, per_minute, burst, name=name, fail_open=False)
+    return limiter or InMemoryRateLimiter(per_minute=per_minute, burst=burst)
 
 
 class StaffConsole:
@@ -61,14 +70,8 @@ class StaffConsole:
         self.notifier = notifier
         self.llm = llm
         self.dispatcher: OutboxDispatcher | None = None
-        self.logins_by_address = InMemoryRateLimiter(
-            per_minute=settings.staff_login_rate_limit_per_minute,
-            burst=settings.staff_login_rate_limit_burst,
-        )
-        self.logins_by_name = InMemoryRateLimiter(
-            per_minute=settings.staff_login_rate_limit_per_minute,
-            burst=settings.staff_login_rate_limit_burst,
-        )
+        self.logins_by_address = _login_limiter(settings, "login-address")
+        self.logins_by_name = _login_limiter(settings, "login-name")
         self._deliveries: set[asyncio.Task[bool]] = set()
         self._summaries: OrderedDict[tuple[int, int, str], str] = OrderedDict()
 
