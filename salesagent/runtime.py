@@ -235,8 +235,8 @@ class Runtime:
             loops["export cleanup"] = partial(run_cleanup, exports)
             if daily is not None:
                 loops["daily exports"] = partial(run_schedule, exports, daily)
-        if odoo is not None:
-            loops["odoo"] = odoo.run
+        if odoo is not None:  # with a queue the product sync is its periodic job
+            loops["odoo"] = partial(odoo.run, sync_products=queue is None)
         return cls(
             settings,
             db,

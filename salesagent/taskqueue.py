@@ -5,8 +5,10 @@ queue lock per chat, so the turns of one chat run one after the other whichever 
 them. A worker that dies (kill -9) stops beating; its jobs are run again by another worker
 (`retry stalled`); a turn run again returns its committed result, so the customer is answered
 once. Periodic jobs are deferred once per period by whichever worker gets there first
-(procrastinate's periodic deferrer keeps one job per task and period). A worker that finishes a
-turn publishes its result on Redis for the `serve` process waiting on it (`POST /chat/text`).
+(procrastinate's periodic deferrer keeps one job per task and period); the Odoo product sync is
+one of them, so it runs once per ODOO_SYNC_PRODUCTS_MINUTES however many workers run. A worker
+that finishes a turn publishes its result on Redis for the `serve` process waiting on it
+(`POST /chat/text`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from procrastinate import App, JobContext, PsycopgConnector
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import ConfigurationError, TurnTimeoutError
+from agent.errors import ConfigurationError, RetryableError, TurnTimeoutError
 from agent.messages import InboundMessage, TurnResult
 from agent.models import utcnow
 from agent.queue import TurnKind, pending_messages
@@ -165,6 +167,34 @@ class TaskQueue:
             plan = runtime.daily
             day = report_day(last_run(utcnow(), plan.at, plan.zone), plan.zone)
             await run_daily(runtime.exports, plan, day)  # once per day: it skips a day made
+
+        sync = odoo_sync_schedule(self.settings.odoo_sync_products_minutes)
+        if sync is not None:
+            cron, tick, every = sync
+
+            @app.periodic(cron=cron, periodic_id="odoo sync")
+            @app.task(name="odoo sync", queue="schedule", pass_context=True)
+            async def odoo_sync(context: JobContext, timestamp: int) -> None:
+                odoo = _runtime(context).odoo
+                if odoo is None or (timestamp // tick) % every:
+                    return
+                try:
+                    report = await odoo.sync_products()
+                except RetryableError as err:  # Odoo down: no traceback, tried next period
+                    log.warning("Odoo product sync: %s", err)
+                    return
+                log.info("Odoo product sync: %s", report)
+
+
+def odoo_sync_schedule(minutes: float) -> tuple[str, int, int] | None:
+    """When the Odoo product sync runs (ODOO_SYNC_PRODUCTS_MINUTES): the cron of its ticks, the
+    tick in seconds, and every how many ticks it runs (the period rounded to whole ticks); None
+    when it does not run on a schedule. A minute's tick for a period of minutes, else 5 s."""
+    if minutes <= 0:
+        return None
+    seconds = minutes * 60
+    cron, tick = ("* * * * *", 60) if seconds >= 60 else ("* * * * * */5", 5)
+    return cron, tick, max(1, round(seconds / tick))
 
 
 def _runtime(context: JobContext) -> Runtime:

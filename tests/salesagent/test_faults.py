@@ -194,3 +194,19 @@ async def test_console_login_attempts_are_counted_across_serve_processes(shop: S
             )
             codes.append(response.status_code)
     assert codes == [401] * LOGIN_BURST + [429] * LOGIN_BURST
+
+
+async def test_the_odoo_product_sync_runs_once_per_period_whatever_the_workers(
+    shop: Shop,
+) -> None:
+    await asyncio.sleep(3 * SYNC_SECONDS - time.time() % 5 + 2.5)  # mid-tick: no sync under way
+    rows = await _fetch(
+        shop.dsn,
+        "SELECT (args->>'timestamp')::bigint AS tick, count(*) AS runs FROM procrastinate_jobs"
+        " WHERE task_name = 'odoo sync' AND status = 'succeeded' GROUP BY 1",
+    )
+    assert {row["runs"] for row in rows} == {1}  # one job per tick, two workers deferring
+    due = [row["tick"] for row in rows if row["tick"] % SYNC_SECONDS == 0]
+    syncs = [c for c in shop.odoo.calls_to("fields_get") if c.model == "product.product"]
+    assert len(due) >= 2
+    assert len(syncs) == len(due)
