@@ -164,7 +164,7 @@ class Runtime:
             shared = RedisFanOut.from_url(settings.redis_url, prefix=settings.redis_prefix)
             opened.push_async_callback(shared.close)
             await shared.start()
-            queue = TaskQueue(settings, shared)
+            queue = TaskQueue(settings, shared, sessions)
             await queue.open()
             opened.push_async_callback(queue.close)
             fanout = shared

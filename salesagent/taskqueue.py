@@ -23,10 +23,15 @@ from procrastinate import App, JobContext, PsycopgConnector
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import ConfigurationError, RetryableError, TurnTimeoutError
+from agent.errors import (
+    ConfigurationError,
+    FeedInterruptedError,
+    RetryableError,
+    TurnTimeoutError,
+)
 from agent.messages import InboundMessage, TurnResult
 from agent.models import utcnow
-from agent.queue import TurnKind, pending_messages
+from agent.queue import TurnKind, pending_messages, stored_result
 from agent.settings import Settings
 from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
@@ -44,6 +49,9 @@ MESSAGE = TypeAdapter(InboundMessage)
 SCHEMA_LOCK = 7_301_019
 """The advisory lock held while procrastinate's tables are made (processes start together)."""
 
+RESULT_POLL_SECONDS = 0.25
+"""How often a `serve` process whose Redis feed broke reads a waited turn's result."""
+
 
 def postgres_dsn(database_url: str) -> str:
     """The libpq spelling of the database URL (procrastinate uses psycopg)."""
@@ -60,9 +68,15 @@ def notice_key(message: InboundMessage) -> str:
 class TaskQueue:
     """Turns and periodic jobs queued in PostgreSQL (the `TurnQueue` of agent/queue.py)."""
 
-    def __init__(self, settings: Settings, fanout: RedisFanOut) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        fanout: RedisFanOut,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
         self.settings = settings
         self.fanout = fanout
+        self.sessions = sessions
         self._dsn = postgres_dsn(settings.database_url)
         self.app = App(connector=PsycopgConnector(conninfo=self._dsn))
         self._register()
@@ -107,18 +121,34 @@ class TaskQueue:
         """No turn runs in a `serve` process: nothing to wait for."""
 
     async def run(self, message: InboundMessage, kind: TurnKind) -> TurnResult:
-        """Queue a turn and wait for a worker to finish it (TURN_WAIT_SECONDS at most)."""
+        """Queue a turn and wait for a worker to finish it (TURN_WAIT_SECONDS at most): told
+        through Redis, or read from the database once the Redis feed broke."""
+        try:
+            async with asyncio.timeout(self.settings.turn_wait_seconds):
+                return await self._run(message, kind)
+        except TimeoutError as err:
+            raise TurnTimeoutError(
+                f"no worker finished the turn within {self.settings.turn_wait_seconds:g} s"
+                " (TURN_WAIT_SECONDS); it stays queued and is answered when one takes it"
+            ) from err
+
+    async def _run(self, message: InboundMessage, kind: TurnKind) -> TurnResult:
         async with self.fanout.wait_notice(notice_key(message)) as done:
             await self.defer(message, kind)
             try:
-                async with asyncio.timeout(self.settings.turn_wait_seconds):
-                    text = await done
-            except TimeoutError as err:
-                raise TurnTimeoutError(
-                    f"no worker finished the turn within {self.settings.turn_wait_seconds:g} s"
-                    " (TURN_WAIT_SECONDS); it stays queued and is answered when one takes it"
-                ) from err
-        return TurnResult.model_validate_json(text)
+                return TurnResult.model_validate_json(await done)
+            except FeedInterruptedError as err:
+                log.warning("turn of %s: %s; reading its result", notice_key(message), err)
+        return await self._read_result(message)
+
+    async def _read_result(self, message: InboundMessage) -> TurnResult:
+        """The turn's result from the database, read again until a worker has stored it (no
+        notice will come: the feed broke)."""
+        while True:
+            result = await stored_result(self.sessions, message)
+            if result is not None:
+                return result
+            await asyncio.sleep(RESULT_POLL_SECONDS)
 
     async def stream(self, inbound: InboundMessage) -> TurnResult:
         """A socket's turn, run by a worker; its events reach the sockets through Redis."""

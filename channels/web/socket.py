@@ -6,7 +6,9 @@ and `{"type": "pong"}`. Server → client: `connection_status` on connect; per m
 `processing`, `typing`, `response_start`, `response_chunk` × n, `response_end`; `message` for a
 reply that did not come from a turn (a person from the shop, named in `sender`);
 `ping`/`pong` heartbeats; `error` for a frame that cannot be used (the socket stays open). A
-socket the server cannot write to is closed with 1011 (the widget reconnects).
+socket the server cannot write to is closed with 1011, and one whose live feed broke (Redis
+restarting, with several processes) with 1012: the widget reconnects and sends again the
+messages it has no `response_end` for, which are answered once, from the stored turn.
 """
 
 from __future__ import annotations
@@ -268,6 +270,10 @@ class ChatSocket:
             if subscription.overflowed:
                 # The client reads slower than its chat produces: it reconnects and reloads.
                 await self.websocket.close(status.WS_1013_TRY_AGAIN_LATER, "too slow to keep up")
+                return
+            if subscription.lost:
+                # Events may have been missed: the client reconnects and catches up.
+                await self.websocket.close(status.WS_1012_SERVICE_RESTART, "feed restarted")
                 return
             try:
                 await self.websocket.send_json(event)

@@ -9,6 +9,7 @@ classifier take a while on two cores); each test uses chats of its own.
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+import websockets
 from fixtures.cli_process import cli_env
 from fixtures.odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, running
 from fixtures.private_services import PrivatePostgres, PrivateRedis, free_port
@@ -210,3 +212,93 @@ async def test_the_odoo_product_sync_runs_once_per_period_whatever_the_workers(
     syncs = [c for c in shop.odoo.calls_to("fields_get") if c.model == "product.product"]
     assert len(due) >= 2
     assert len(syncs) == len(due)
+
+
+class WidgetClient:
+    """A customer on the web chat, as the widget behaves: one message at a time, and when the
+    socket closes it reconnects and sends again every message it has no `response_end` for."""
+
+    def __init__(self, base: str, chat: str) -> None:
+        self.url = base.replace("http", "ws") + f"/ws/chat/{chat}"
+        self.ends: dict[str, int] = {}
+        self.reconnections = 0
+
+    async def talk(self, texts: list[str]) -> None:
+        """Say each text in turn, waiting for its reply, whatever happens to the socket."""
+        waiting = [(f"w{n}-{text}", text) for n, text in enumerate(texts)]
+        while waiting:
+            try:
+                async with websockets.connect(self.url, open_timeout=60) as ws:
+                    await self._talk(ws, waiting)
+            except (OSError, websockets.ConnectionClosed, websockets.InvalidStatus):
+                self.reconnections += 1
+                await asyncio.sleep(0.5)
+
+    async def _talk(self, ws: websockets.ClientConnection, waiting: list[tuple[str, str]]) -> None:
+        assert json.loads(await ws.recv())["type"] == "connection_status"
+        for message_id, text in waiting[:1]:  # the one under way, sent again (answered once)
+            await ws.send(
+                json.dumps({"type": "message", "message": text, "message_id": message_id})
+            )
+        while waiting:
+            event = json.loads(await asyncio.wait_for(ws.recv(), 90))
+            if event["type"] != "response_end":
+                continue
+            self.ends[event["message_id"]] = self.ends.get(event["message_id"], 0) + 1
+            if waiting and event["message_id"] == waiting[0][0]:
+                waiting.pop(0)
+                if waiting:
+                    message_id, text = waiting[0]
+                    frame = {"type": "message", "message": text, "message_id": message_id}
+                    await ws.send(json.dumps(frame))
+
+
+async def _directions(dsn: str, chat: str) -> list[str]:
+    rows = await _fetch(
+        dsn,
+        "SELECT m.direction FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE c.external_chat_id = $1 ORDER BY m.id",
+        chat,
+    )
+    return [row["direction"] for row in rows]
+
+
+async def _http_talk(
+    client: httpx.AsyncClient, base: str, chat: str, texts: list[str]
+) -> list[int]:
+    codes = []
+    for text in texts:
+        body = {"chat_id": chat, "message": text, "message_id": f"{chat}-{text}"}
+        codes.append((await client.post(f"{base}/chat/text", json=body)).status_code)
+    return codes
+
+
+TEXTS = ["hola", "precio extintor", "gracias"]
+
+
+async def test_redis_restarted_under_load_loses_no_message_and_answers_each_once(
+    shop: Shop,
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    widgets = {
+        f"redis-ws-{n}-{tag}": WidgetClient(shop.serves[n % 2], f"redis-ws-{n}-{tag}")
+        for n in range(6)
+    }
+    posters = [f"redis-http-{n}-{tag}" for n in range(6)]
+    async with httpx.AsyncClient(timeout=90) as client:
+        talks = [asyncio.create_task(w.talk(TEXTS)) for w in widgets.values()]
+        posts = [
+            asyncio.create_task(_http_talk(client, shop.serves[n % 2], chat, TEXTS))
+            for n, chat in enumerate(posters)
+        ]
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(shop.redis.restart, down_for=1.5)
+        await asyncio.wait_for(asyncio.gather(*talks), 240)
+        codes = await asyncio.wait_for(asyncio.gather(*posts), 240)
+    assert codes == [[200] * len(TEXTS)] * len(posters)
+    for chat, widget in widgets.items():
+        assert sorted(widget.ends) == sorted(f"w{n}-{t}" for n, t in enumerate(TEXTS)), chat
+        assert set(widget.ends.values()) == {1}, (chat, widget.ends)  # none shown twice
+    for chat in [*widgets, *posters]:
+        assert await _directions(shop.dsn, chat) == ["in", "out"] * len(TEXTS), chat
+    assert sum(w.reconnections for w in widgets.values()) >= 1  # the sockets did break

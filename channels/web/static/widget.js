@@ -198,7 +198,7 @@
   var heartbeat = 25;
   var unread = 0;
   var shown = {};        /* ids already on screen: "m<db id>" from history, message ids we sent */
-  var unsent = [];       /* our messages not yet acknowledged by a `processing` event */
+  var unsent = [];       /* our messages without their `response_end`: sent again on reconnecting */
   var streams = {};      /* message id → the agent bubble being written */
   var historyBefore = null;
   var olderButton = null;
@@ -330,11 +330,10 @@
         unsent.forEach(function (message) { send(message.frame); });
         break;
       case "processing":
-        unsent = unsent.filter(function (message) {
-          if (message.frame.message_id !== id) return true;
+        unsent.forEach(function (message) {
+          if (message.frame.message_id !== id) return;
           message.item.classList.remove("pending");
           message.item.removeAttribute("aria-description");
-          return false;
         });
         if (!shown[id]) { shown[id] = true; bubble("customer", event.message); }
         break;
@@ -356,6 +355,7 @@
         break;
       case "response_end":
         typing.hidden = true;
+        unsent = unsent.filter(function (message) { return message.frame.message_id !== id; });
         log.removeAttribute("aria-busy");
         if (streams[id]) setText(streams[id].item, event.reply || streams[id].text);
         else if (event.reply) bubble("agent", event.reply);
