@@ -30,8 +30,11 @@ from fixtures.odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, running
 from fixtures.private_services import PrivatePostgres, PrivateRedis, free_port
 from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER
 from fixtures.whatsapp_setup import PUBLIC, recorded, signature
+from procrastinate import App, PsycopgConnector
+from pydantic import TypeAdapter
 
 from agent.db import create_engine, create_sessionmaker
+from agent.messages import InboundMessage
 from agent.migrate import upgrade_async
 from agent.seed import seed_demo
 from channels.whatsapp.adapter import INBOUND_PATH
@@ -302,3 +305,41 @@ async def test_redis_restarted_under_load_loses_no_message_and_answers_each_once
     for chat in [*widgets, *posters]:
         assert await _directions(shop.dsn, chat) == ["in", "out"] * len(TEXTS), chat
     assert sum(w.reconnections for w in widgets.values()) >= 1  # the sockets did break
+
+
+async def test_a_turn_run_again_ends_once_on_the_socket(shop: Shop) -> None:
+    chat = f"again-{uuid.uuid4().hex[:6]}"
+    url = shop.serves[0].replace("http", "ws") + f"/ws/chat/{chat}"
+    app = App(connector=PsycopgConnector(conninfo=shop.dsn))
+    async with websockets.connect(url, open_timeout=60) as ws, app.open_async():
+        assert json.loads(await ws.recv())["type"] == "connection_status"
+        events = []
+        for message_id, text in (("m1", "hola"), ("m2", "gracias")):
+            await ws.send(
+                json.dumps({"type": "message", "message": text, "message_id": message_id})
+            )
+            while True:
+                event = json.loads(await asyncio.wait_for(ws.recv(), 90))
+                events.append(event)
+                if event["type"] == "response_end" and event["message_id"] == message_id:
+                    break
+            if message_id == "m1":  # as a worker killed after answering: its job runs again
+                again = InboundMessage(
+                    channel="web",
+                    external_message_id="m1",
+                    external_chat_id=chat,
+                    text="hola",
+                    sender=chat,
+                )
+                await app.configure_task(
+                    "turn", lock=f"turn:web:{chat}", queue="turns"
+                ).defer_async(
+                    message=TypeAdapter(InboundMessage).dump_python(again, mode="json"),
+                    kind="socket",
+                )
+    ends = [e["message_id"] for e in events if e["type"] == "response_end"]
+    assert ends == ["m1", "m2"]
+    chunks = [e for e in events if e["type"] == "response_chunk" and e["message_id"] == "m1"]
+    m1_end = next(e for e in events if e["type"] == "response_end")
+    assert "".join(c["content"] for c in chunks) == m1_end["reply"]  # the reply shown once
+    assert await _directions(shop.dsn, chat) == ["in", "out"] * 2
