@@ -105,3 +105,7 @@ class TurnTimeoutError(SalesAgentError):
 class FeedInterruptedError(SalesAgentError):
     """The live feed between processes (Redis) broke: events sent meanwhile may be lost, so
     whoever waited on one reads the database instead."""
+
+
+class DatabaseUnavailableError(SalesAgentError):
+    """The database could not be reached (restarting, say): the work is done again later."""

@@ -19,12 +19,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from procrastinate import App, JobContext, PsycopgConnector
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate.exceptions import ConnectorException
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agent.db import database_unreachable
 from agent.errors import (
     ConfigurationError,
+    DatabaseUnavailableError,
     FeedInterruptedError,
     RetryableError,
     TurnTimeoutError,
@@ -51,6 +54,12 @@ SCHEMA_LOCK = 7_301_019
 
 RESULT_POLL_SECONDS = 0.25
 """How often a `serve` process whose Redis feed broke reads a waited turn's result."""
+
+DEFER_RETRY_SECONDS = 0.25
+"""How often a job is offered again to a PostgreSQL that cannot take it now (restarting)."""
+
+TURN_RETRY = RetryStrategy(max_attempts=60, wait=1, retry_exceptions={DatabaseUnavailableError})
+"""A turn that lost the database (nothing committed) runs again a second later, for a minute."""
 
 
 def postgres_dsn(database_url: str) -> str:
@@ -96,15 +105,32 @@ class TaskQueue:
         await self.app.close_async()
 
     async def defer(self, message: InboundMessage, kind: TurnKind) -> None:
-        """Queue the message's turn behind the chat's earlier turns."""
+        """Queue the message's turn behind the chat's earlier turns; while PostgreSQL cannot
+        take it (restarting) it is offered again (the caller bounds the wait)."""
         lock = f"turn:{message.channel}:{message.external_chat_id}"
-        await self.app.configure_task("turn", lock=lock).defer_async(
-            message=MESSAGE.dump_python(message, mode="json"), kind=kind.value
-        )
+        job = self.app.configure_task("turn", lock=lock)
+        arguments = MESSAGE.dump_python(message, mode="json")
+        while True:
+            try:
+                await job.defer_async(message=arguments, kind=kind.value)
+            except ConnectorException as err:
+                cause = err.__cause__ or err
+                if not isinstance(cause, psycopg.OperationalError | OSError):
+                    raise
+                log.warning("turn of %s not queued yet: %s", notice_key(message), err)
+                await asyncio.sleep(DEFER_RETRY_SECONDS)
+            else:
+                return
 
     async def submit(self, message: InboundMessage) -> bool:
-        """Queue a background turn (a vendor's message)."""
-        await self.defer(message, TurnKind.BACKGROUND)
+        """Queue a background turn (a vendor's message), waiting TURN_WAIT_SECONDS at most for
+        a PostgreSQL that cannot take it now (the stored message is queued again at start)."""
+        try:
+            async with asyncio.timeout(self.settings.turn_wait_seconds):
+                await self.defer(message, TurnKind.BACKGROUND)
+        except TimeoutError:
+            log.error("turn of %s not queued: PostgreSQL unreachable", notice_key(message))
+            return False
         return True
 
     async def resume(
@@ -162,9 +188,14 @@ class TaskQueue:
         app = self.app
         beat = self.settings.worker_heartbeat_seconds
 
-        @app.task(name="turn", queue="turns", pass_context=True)
+        @app.task(name="turn", queue="turns", pass_context=True, retry=TURN_RETRY)
         async def turn(context: JobContext, message: dict[str, Any], kind: str) -> None:
-            await run_turn(_runtime(context), MESSAGE.validate_python(message), kind)
+            try:
+                await run_turn(_runtime(context), MESSAGE.validate_python(message), kind)
+            except Exception as err:
+                if database_unreachable(err):
+                    raise DatabaseUnavailableError(f"the turn lost the database: {err}") from err
+                raise
 
         @app.periodic(cron="* * * * * */5", periodic_id="retry stalled")
         @app.task(name="retry stalled", queue="schedule", pass_context=False)

@@ -343,3 +343,27 @@ async def test_a_turn_run_again_ends_once_on_the_socket(shop: Shop) -> None:
     m1_end = next(e for e in events if e["type"] == "response_end")
     assert "".join(c["content"] for c in chunks) == m1_end["reply"]  # the reply shown once
     assert await _directions(shop.dsn, chat) == ["in", "out"] * 2
+
+
+async def test_postgres_restarted_under_load_turns_wait_and_resume(shop: Shop) -> None:
+    tag = uuid.uuid4().hex[:6]
+    widgets = {
+        f"pg-ws-{n}-{tag}": WidgetClient(shop.serves[n % 2], f"pg-ws-{n}-{tag}") for n in range(4)
+    }
+    posters = [f"pg-http-{n}-{tag}" for n in range(6)]
+    async with httpx.AsyncClient(timeout=90) as client:
+        talks = [asyncio.create_task(w.talk(TEXTS)) for w in widgets.values()]
+        posts = [
+            asyncio.create_task(_http_talk(client, shop.serves[n % 2], chat, TEXTS))
+            for n, chat in enumerate(posters)
+        ]
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(shop.postgres.restart, down_for=3.0)
+        await asyncio.wait_for(asyncio.gather(*talks), 240)
+        codes = await asyncio.wait_for(asyncio.gather(*posts), 240)
+    assert codes == [[200] * len(TEXTS)] * len(posters)
+    for chat, widget in widgets.items():
+        assert set(widget.ends.values()) == {1}, (chat, widget.ends)
+    for chat in [*widgets, *posters]:
+        assert await _directions(shop.dsn, chat) == ["in", "out"] * len(TEXTS), chat
+    assert all(worker.poll() is None for worker in shop.workers)  # they waited, not died
