@@ -82,11 +82,20 @@ class StaffConsole:
         sessions: async_sessionmaker[AsyncSession],
         company: CompanyInfo | None,
         llm: LLM | None = None,
+        feed: StaffFeed | None = None,
     ) -> StaffConsole:
-        """The console the settings describe; a half-set staff Telegram stops the start-up."""
+        """The console the settings describe (its live feed `feed`, else this process's own); a
+        half-set staff Telegram stops the start-up."""
         notifier = StaffTelegram.from_settings(settings, sessions)
         policy = HandoffPolicy.from_settings(settings, company, notify=notifier is not None)
-        return cls(sessions=sessions, settings=settings, policy=policy, notifier=notifier, llm=llm)
+        return cls(
+            sessions=sessions,
+            settings=settings,
+            policy=policy,
+            feed=feed,
+            notifier=notifier,
+            llm=llm,
+        )
 
     @property
     def outputs(self) -> dict[str, OutputChannel]:

@@ -3,7 +3,8 @@ process holds them (several `salesagent serve` processes, and the workers that r
 
 Each process keeps one pub/sub connection: it subscribes to a chat's Redis channel while one of
 its sockets is open on it, and hands what arrives to the local subscriptions (`LocalFanOut`).
-The same connection carries the notices of finished turns (`notice`, `wait_notice`).
+The same connection carries the notices of finished turns (`notice`, `wait_notice`) and named
+feeds every process hears (`feed`: the staff console's live feed).
 
 Redis restarting: a publish retries for a few seconds, then gives up quietly (it reached
 nobody; the outbox keeps a reply no socket saw, and the turn is stored either way). When the
@@ -20,7 +21,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -49,6 +50,7 @@ class RedisFanOut:
         self._listener = listener
         self._prefix = prefix
         self._local = LocalFanOut(queue_size=queue_size)
+        self._feeds = LocalFanOut(queue_size=queue_size)
         self._pubsub = listener.pubsub()
         self._notices: dict[str, set[asyncio.Future[str]]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -84,18 +86,30 @@ class RedisFanOut:
     def _notice(self, key: str) -> str:
         return f"{self._prefix}done:{key}"
 
-    @asynccontextmanager
-    async def subscribe(self, chat_id: str) -> AsyncIterator[EventQueue]:
+    def _feed(self, name: str) -> str:
+        return f"{self._prefix}feed:{name}"
+
+    def subscribe(self, chat_id: str) -> AbstractAsyncContextManager[EventQueue]:
         """Receive the chat's events, from any process, for the duration of the block."""
-        first = self._local.listeners(chat_id) == 0
-        async with self._local.subscribe(chat_id) as subscription:
+        return self._listen(self._local, chat_id, self._chat(chat_id))
+
+    def feed(self, name: str) -> RedisFeed:
+        """A named feed of events every process hears (the staff console's)."""
+        return RedisFeed(self, name)
+
+    @asynccontextmanager
+    async def _listen(
+        self, local: LocalFanOut, key: str, channel: str
+    ) -> AsyncIterator[EventQueue]:
+        first = local.listeners(key) == 0
+        async with local.subscribe(key) as subscription:
             if first:
-                await self._pubsub.subscribe(self._chat(chat_id))
+                await self._pubsub.subscribe(channel)
             try:
                 yield subscription
             finally:
-                if self._local.listeners(chat_id) == 1:
-                    await self._forget(self._chat(chat_id))
+                if local.listeners(key) == 1:
+                    await self._forget(channel)
 
     async def _forget(self, channel: str) -> None:
         # Redis away: the subscription is made again on reconnection, and ignored.
@@ -147,6 +161,7 @@ class RedisFanOut:
     def _interrupted(self) -> None:
         """The pub/sub connection broke: sockets catch up, waiters read the database."""
         self._local.lose_all()
+        self._feeds.lose_all()
         for waiters in self._notices.values():
             for future in waiters:
                 if not future.done():
@@ -155,6 +170,7 @@ class RedisFanOut:
     async def _read(self) -> None:
         chats = f"{self._prefix}chat:"
         notices = f"{self._prefix}done:"
+        feeds = f"{self._prefix}feed:"
         while True:
             if not self._pubsub.subscribed:
                 await asyncio.sleep(0.05)
@@ -178,7 +194,27 @@ class RedisFanOut:
             data = message["data"].decode()
             if channel.startswith(chats):
                 await self._local.publish(channel.removeprefix(chats), json.loads(data))
+            elif channel.startswith(feeds):
+                await self._feeds.publish(channel.removeprefix(feeds), json.loads(data))
             elif channel.startswith(notices):
                 for future in self._notices.get(channel.removeprefix(notices), ()):
                     if not future.done():
                         future.set_result(data)
+
+
+class RedisFeed:
+    """One named feed every process hears, on the fan-out's connection (console/feed.py's
+    `StaffFeed`): published to Redis, handed to this process's listeners."""
+
+    def __init__(self, fanout: RedisFanOut, name: str) -> None:
+        self._fanout = fanout
+        self._name = name
+
+    def subscribe(self) -> AbstractAsyncContextManager[EventQueue]:
+        """Receive every event of the feed, from any process, for the duration of the block."""
+        fanout = self._fanout
+        return fanout._listen(fanout._feeds, self._name, fanout._feed(self._name))
+
+    async def publish(self, event: Event) -> int:
+        """Send `event` to the feed's listeners in every process; how many processes hold one."""
+        return await self._fanout._publish(self._fanout._feed(self._name), json.dumps(event))

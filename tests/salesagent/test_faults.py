@@ -36,7 +36,9 @@ from pydantic import TypeAdapter
 from agent.db import create_engine, create_sessionmaker
 from agent.messages import InboundMessage
 from agent.migrate import upgrade_async
+from agent.models import StaffRole
 from agent.seed import seed_demo
+from agent.staff import create_staff, open_session
 from channels.whatsapp.adapter import INBOUND_PATH
 
 pytestmark = pytest.mark.postgres
@@ -59,9 +61,11 @@ class Shop:
     odoo: FakeOdoo
     env: dict[str, str]
     logs: Path
+    staff_token: str
+    """A console session's cookie (a manager's)."""
 
 
-async def _make_database(server_url: str) -> str:
+async def _make_database(server_url: str) -> tuple[str, str]:
     conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg", "postgresql"))
     try:
         await conn.execute('CREATE DATABASE "shop"')
@@ -71,10 +75,20 @@ async def _make_database(server_url: str) -> str:
     await upgrade_async(url)
     engine = create_engine(url)
     try:
-        await seed_demo(create_sessionmaker(engine))
+        sessions = create_sessionmaker(engine)
+        await seed_demo(sessions)
+        async with sessions() as session:
+            staff = await create_staff(
+                session,
+                username="gerente",
+                name="Gerente",
+                role=StaffRole.MANAGER,
+                password="una clave larga de prueba",
+            )
+            login = await open_session(session, staff, hours=2)
     finally:
         await engine.dispose()
-    return url
+    return url, login.token
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +102,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
         try:
             postgres.create()
             redis.start()
-            url = asyncio.run(_make_database(postgres.url))
+            url, staff_token = asyncio.run(_make_database(postgres.url))
             env = cli_env(
                 url,
                 TASK_QUEUE="postgres",
@@ -125,7 +139,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
             for base in serves:
                 _wait_healthy(base)
             dsn = url.replace("postgresql+asyncpg", "postgresql")
-            yield Shop(dsn, serves, workers, postgres, redis, odoo, env, logs)
+            yield Shop(dsn, serves, workers, postgres, redis, odoo, env, logs, staff_token)
         finally:
             for process in processes:
                 if process.poll() is None:
@@ -238,22 +252,23 @@ class WidgetClient:
                 await asyncio.sleep(0.5)
 
     async def _talk(self, ws: websockets.ClientConnection, waiting: list[tuple[str, str]]) -> None:
-        assert json.loads(await ws.recv())["type"] == "connection_status"
-        for message_id, text in waiting[:1]:  # the one under way, sent again (answered once)
-            await ws.send(
-                json.dumps({"type": "message", "message": text, "message_id": message_id})
-            )
+        # A turn's events may come before `connection_status` (the socket is subscribed first).
         while waiting:
             event = json.loads(await asyncio.wait_for(ws.recv(), 90))
+            if event["type"] == "connection_status":  # the one under way, sent (again)
+                await self._send(ws, waiting[0])
             if event["type"] != "response_end":
                 continue
             self.ends[event["message_id"]] = self.ends.get(event["message_id"], 0) + 1
-            if waiting and event["message_id"] == waiting[0][0]:
+            if event["message_id"] == waiting[0][0]:
                 waiting.pop(0)
                 if waiting:
-                    message_id, text = waiting[0]
-                    frame = {"type": "message", "message": text, "message_id": message_id}
-                    await ws.send(json.dumps(frame))
+                    await self._send(ws, waiting[0])
+
+    @staticmethod
+    async def _send(ws: websockets.ClientConnection, message: tuple[str, str]) -> None:
+        message_id, text = message
+        await ws.send(json.dumps({"type": "message", "message": text, "message_id": message_id}))
 
 
 async def _directions(dsn: str, chat: str) -> list[str]:
@@ -305,6 +320,36 @@ async def test_redis_restarted_under_load_loses_no_message_and_answers_each_once
     for chat in [*widgets, *posters]:
         assert await _directions(shop.dsn, chat) == ["in", "out"] * len(TEXTS), chat
     assert sum(w.reconnections for w in widgets.values()) >= 1  # the sockets did break
+
+
+async def _console_hears(shop: Shop, chat: str) -> None:
+    """A console on one serve process hears the turn of a chat answered by a worker."""
+    url = shop.serves[0].replace("http", "ws") + "/console/ws"
+    cookie = {"Cookie": f"salesagent_staff={shop.staff_token}"}
+    async with websockets.connect(url, additional_headers=cookie, open_timeout=60) as ws:
+        assert json.loads(await ws.recv())["type"] == "hello"
+        async with httpx.AsyncClient(timeout=90) as client:
+            answered = await _http_talk(client, shop.serves[1], chat, ["hola"])
+        assert answered == [200]
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            if event["type"] == "conversation" and event["chat_id"] == chat:
+                return
+
+
+async def test_a_console_hears_the_workers_turns_and_comes_back_after_redis(shop: Shop) -> None:
+    tag = uuid.uuid4().hex[:6]
+    await _console_hears(shop, f"console-before-{tag}")
+    url = shop.serves[0].replace("http", "ws") + "/console/ws"
+    cookie = {"Cookie": f"salesagent_staff={shop.staff_token}"}
+    async with websockets.connect(url, additional_headers=cookie, open_timeout=60) as ws:
+        assert json.loads(await ws.recv())["type"] == "hello"
+        await asyncio.to_thread(shop.redis.restart, down_for=1.0)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 30)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012  # reload, reconnect
+    await _console_hears(shop, f"console-after-{tag}")
 
 
 async def test_a_turn_run_again_ends_once_on_the_socket(shop: Shop) -> None:
