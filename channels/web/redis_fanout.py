@@ -66,8 +66,12 @@ class RedisFanOut:
         return cls(client, listener, prefix=prefix)
 
     async def start(self) -> None:
-        """Check the server answers, and start reading what it sends."""
+        """Check the server answers, open the pub/sub connection, and start reading what it
+        sends. Opened here, not on the first subscription: a process's first turn would wait
+        for it (queued behind a chat's later message sent to another process), and subscriptions
+        made at once would each open one, all but one never read (their notices lost)."""
         await self._client.ping()
+        await self._pubsub.connect()  # type: ignore[no-untyped-call]
         self._reader = asyncio.create_task(self._read(), name="redis fan-out")
 
     async def close(self) -> None:
