@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export TEST_POSTGRES_URL
 
-.PHONY: run test install install-test services browser audio node lint words bench clean
+.PHONY: run test install install-test services redis browser audio node lint words bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ run: install
 ## .ci/postgres.sh installs Debian's server when missing, starts it, makes the role and database
 services:
 	@bash .ci/postgres.sh
+
+## redis: Debian's redis-server, which the fault tests start on a port of their own and restart
+## (apt-get installs it when it is missing)
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing Debian's redis-server for the fault tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+	@command -v redis-server >/dev/null || { \
+	  echo "redis-server is required by tests/salesagent/test_faults.py" >&2; exit 1; }
 
 ## lint: ruff, mypy, the import contracts (lint-imports), ESLint over the browser scripts
 lint: install-test node_modules/.installed
@@ -80,7 +90,7 @@ audio:
 	  echo "espeak-ng and ffmpeg are required by the voice tests" >&2; exit 1; }
 
 ## test: install what the tests need, check the services, lint, type-check and run the tests
-test: install-test services browser audio lint
+test: install-test services redis browser audio lint
 	$(BIN)/pytest
 
 bench: install

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -22,6 +23,14 @@ Row = TypeVar("Row", bound=DeclarativeBase)
 
 READ_ONLY = "salesagent_read_only"
 """An execution option: the connection only reads (on SQLite it takes no write lock)."""
+
+
+def database_unreachable(err: BaseException) -> bool:
+    """Whether `err` says the database server could not be reached or dropped the connection
+    (restarting, say), rather than that a statement was wrong: the work is worth doing again."""
+    if isinstance(err, OSError | OperationalError | InterfaceError):
+        return True
+    return isinstance(err, DBAPIError) and err.connection_invalidated
 
 
 def create_engine(

@@ -61,7 +61,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent import inbox
-from agent.db import transaction
+from agent.db import database_unreachable, transaction
 from agent.domain import DomainHandler
 from agent.handoff import HandoffPolicy
 from agent.llm.factory import LLM
@@ -161,6 +161,8 @@ class TurnEngine:
         except AlreadyDone:
             turn = None
         except Exception as err:  # the outer edge of a turn: logged, the customer still answered
+            if database_unreachable(err):  # nothing committed: the turn is run again, not failed
+                raise
             log.exception("turn failed for %s/%s", message.channel, message.external_chat_id)
             return await self._fail(message, err), False
         if turn is None:

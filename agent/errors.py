@@ -100,3 +100,12 @@ class StorageError(SalesAgentError):
 class TurnTimeoutError(SalesAgentError):
     """A queued turn did not finish in time (no worker running, or all of them busy); the
     message stays queued and is answered when a worker takes it."""
+
+
+class FeedInterruptedError(SalesAgentError):
+    """The live feed between processes (Redis) broke: events sent meanwhile may be lost, so
+    whoever waited on one reads the database instead."""
+
+
+class DatabaseUnavailableError(SalesAgentError):
+    """The database could not be reached (restarting, say): the work is done again later."""

@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.messages import InboundMessage
+from agent.messages import InboundMessage, TurnResult
 from agent.models import InboxItem, InboxStatus
 
 
@@ -77,3 +77,18 @@ async def pending_messages(
             )
             for row in rows
         ]
+
+
+async def stored_result(
+    sessions: async_sessionmaker[AsyncSession], message: InboundMessage
+) -> TurnResult | None:
+    """The result of the message's finished turn; None while it has none (or is not stored)."""
+    async with sessions() as session:
+        result = await session.scalar(
+            select(InboxItem.result).where(
+                InboxItem.channel == message.channel,
+                InboxItem.external_chat_id == message.external_chat_id,
+                InboxItem.external_message_id == message.external_message_id,
+            )
+        )
+    return TurnResult.model_validate(result) if result is not None else None

@@ -1,8 +1,8 @@
 """Rate limits: token buckets per API key and per client address, answered with 429.
 
-The buckets live in this process (`InMemoryRateLimiter`), or in Redis when several processes
-serve (TASK_QUEUE=postgres: `agent.redis_ratelimit.RedisRateLimiter`); the `RateLimiter`
-protocol is all the rest of the code knows.
+The buckets live in this process (`InMemoryRateLimiter`, the default), or in Redis whenever
+REDIS_URL is set (`agent.redis_ratelimit.RedisRateLimiter`), shared by every process; the
+`RateLimiter` protocol is all the rest of the code knows.
 """
 
 from __future__ import annotations
@@ -110,20 +110,23 @@ class InMemoryRateLimiter:
 
 
 def shared_limiter(
-    settings: Settings, per_minute: float, burst: int, *, name: str
+    settings: Settings, per_minute: float, burst: int, *, name: str, fail_open: bool = True
 ) -> RateLimiter | None:
-    """A limiter every process shares (in Redis) when several serve, else this process's own;
-    None (no limit) when `per_minute` is 0. `name` keeps its buckets apart from the others'."""
+    """A limiter every process shares (in Redis) when REDIS_URL is set, else this process's
+    own; None (no limit) when `per_minute` is 0. `name` keeps its buckets apart from the
+    others'; `fail_open` lets requests through while Redis cannot be reached (else refused)."""
     if per_minute <= 0:
         return None
-    if settings.task_queue == "postgres" and settings.redis_url is not None:
+    if settings.redis_url is not None:
         from redis.asyncio import Redis
 
         from agent.redis_ratelimit import RedisRateLimiter
 
         client = Redis.from_url(settings.redis_url)
         prefix = f"{settings.redis_prefix}rate:{name}:"
-        return RedisRateLimiter(client, prefix=prefix, per_minute=per_minute, burst=burst)
+        return RedisRateLimiter(
+            client, prefix=prefix, per_minute=per_minute, burst=burst, fail_open=fail_open
+        )
     return InMemoryRateLimiter(per_minute=per_minute, burst=burst)
 
 

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     """Where turns and periodic jobs run: in this process (`local`), or queued in PostgreSQL for
     `salesagent worker` processes (`postgres`, with REDIS_URL; README "Scaling out")."""
     redis_url: str | None = None
-    """Redis, shared by every process when TASK_QUEUE=postgres: the live feed, turn notices."""
+    """Redis, shared by every process when TASK_QUEUE=postgres: the live feed, turn notices;
+    and whenever set, the rate-limit buckets (chat, sender throttle, console logins)."""
     redis_prefix: str = "salesagent:"
     """The prefix of every Redis channel this shop uses (several shops may share one Redis)."""
     turn_wait_seconds: float = Field(default=30.0, gt=0)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent import deliveries
 from agent.channel import PendingReply
 from agent.errors import UndeliverableError
-from agent.ratelimit import InMemoryRateLimiter
+from agent.ratelimit import RateLimiter, shared_limiter
 from agent.settings import Settings
 
 REPEATS_ALLOWED = 2
@@ -54,21 +54,21 @@ def _normal(sender: str) -> str:
 class SenderGuard:
     """Knows the shop's own senders and how fast each chat writes."""
 
-    def __init__(
-        self, ignore: Iterable[str] = (), *, per_minute: float = 0, burst: int = 10
-    ) -> None:
+    def __init__(self, ignore: Iterable[str] = (), *, limiter: RateLimiter | None = None) -> None:
         self._ignore = {_normal(s) for s in ignore if s.strip()}
-        self._limiter = (
-            InMemoryRateLimiter(per_minute=per_minute, burst=burst) if per_minute > 0 else None
-        )
+        self._limiter = limiter
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SenderGuard:
-        """The guard as configured; the shop's WhatsApp sender is always one of its own."""
+        """The guard as configured; the shop's WhatsApp sender is always one of its own. The
+        chats' allowances are shared by every process (in Redis) when REDIS_URL is set."""
         ignore = [s for s in settings.ignore_senders.split(",") if s.strip()]
         if settings.twilio_whatsapp_from:
             ignore.append(settings.twilio_whatsapp_from)
-        return cls(ignore, per_minute=settings.sender_rate_per_minute, burst=settings.sender_burst)
+        limiter = shared_limiter(
+            settings, settings.sender_rate_per_minute, settings.sender_burst, name="sender"
+        )
+        return cls(ignore, limiter=limiter)
 
     def own(self, sender: str | None) -> bool:
         """True for a sender that is the shop itself (never answered)."""

@@ -1,8 +1,9 @@
 """The console's live feed: every change of a conversation, told to every open console.
 
 `StaffFeed` is the small interface the console needs; `LocalStaffFeed` keeps the open consoles
-in this process. A Redis pub/sub implementation can take its place when the app runs as several
-processes (publish to a channel, each process relays to its own consoles).
+in this process. With several processes (TASK_QUEUE=postgres) the wiring gives a feed on Redis
+pub/sub instead (`channels/web/redis_fanout.py`'s `RedisFeed`): each process relays to its own
+consoles, and closes them when the feed breaks (they reconnect and read everything again).
 """
 
 from __future__ import annotations

@@ -509,6 +509,9 @@ async def live(websocket: WebSocket) -> None:
                 if listener.overflowed:
                     await websocket.close(status.WS_1013_TRY_AGAIN_LATER, "too slow")
                     return
+                if listener.lost:  # the feed broke: the page reconnects and reads everything
+                    await websocket.close(status.WS_1012_SERVICE_RESTART, "feed restarted")
+                    return
                 await websocket.send_json(event)
 
         async def read() -> None:

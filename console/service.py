@@ -28,7 +28,7 @@ from agent.live_events import Event
 from agent.llm.factory import LLM
 from agent.models import Conversation, Message, OutboxItem, Staff, StaffNote, utcnow
 from agent.outbox import GivenUp, OutboxDispatcher
-from agent.ratelimit import InMemoryRateLimiter
+from agent.ratelimit import InMemoryRateLimiter, RateLimiter, shared_limiter
 from agent.settings import Settings
 from agent.undelivered import give_up, retry
 from console.feed import LocalStaffFeed, StaffFeed
@@ -40,6 +40,15 @@ from console.words import staff_text as _
 log = logging.getLogger(__name__)
 
 SUMMARIES_KEPT = 256
+
+
+def _login_limiter(settings: Settings, name: str) -> RateLimiter:
+    """The console's login attempts, shared by every process (in Redis) when REDIS_URL is set;
+    refused while Redis cannot be reached (a password is never guessed unlimited)."""
+    per_minute = settings.staff_login_rate_limit_per_minute
+    burst = settings.staff_login_rate_limit_burst
+    limiter = shared_limiter(settings, per_minute, burst, name=name, fail_open=False)
+    return limiter or InMemoryRateLimiter(per_minute=per_minute, burst=burst)
 
 
 class StaffConsole:
@@ -62,14 +71,8 @@ class StaffConsole:
         self.notifier = notifier
         self.llm = llm
         self.dispatcher: OutboxDispatcher | None = None
-        self.logins_by_address = InMemoryRateLimiter(
-            per_minute=settings.staff_login_rate_limit_per_minute,
-            burst=settings.staff_login_rate_limit_burst,
-        )
-        self.logins_by_name = InMemoryRateLimiter(
-            per_minute=settings.staff_login_rate_limit_per_minute,
-            burst=settings.staff_login_rate_limit_burst,
-        )
+        self.logins_by_address = _login_limiter(settings, "login-address")
+        self.logins_by_name = _login_limiter(settings, "login-name")
         self._deliveries: set[asyncio.Task[bool]] = set()
         self._summaries: OrderedDict[tuple[int, int, str], str] = OrderedDict()
 
@@ -80,11 +83,20 @@ class StaffConsole:
         sessions: async_sessionmaker[AsyncSession],
         company: CompanyInfo | None,
         llm: LLM | None = None,
+        feed: StaffFeed | None = None,
     ) -> StaffConsole:
-        """The console the settings describe; a half-set staff Telegram stops the start-up."""
+        """The console the settings describe (its live feed `feed`, else this process's own); a
+        half-set staff Telegram stops the start-up."""
         notifier = StaffTelegram.from_settings(settings, sessions)
         policy = HandoffPolicy.from_settings(settings, company, notify=notifier is not None)
-        return cls(sessions=sessions, settings=settings, policy=policy, notifier=notifier, llm=llm)
+        return cls(
+            sessions=sessions,
+            settings=settings,
+            policy=policy,
+            feed=feed,
+            notifier=notifier,
+            llm=llm,
+        )
 
     @property
     def outputs(self) -> dict[str, OutputChannel]:

@@ -39,6 +39,7 @@ from channels.web.fanout import FanOut, LocalFanOut
 from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
 from channels.web.turns import LocalWebTurns, WebTurns
+from console.feed import StaffFeed
 from console.service import StaffConsole
 from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan, run_cleanup, run_schedule
@@ -159,16 +160,18 @@ class Runtime:
         }
         queue: TaskQueue | None = None
         fanout: FanOut = LocalFanOut()
+        staff_feed: StaffFeed | None = None
         if settings.task_queue == "postgres":
             if settings.redis_url is None:
                 raise ConfigurationError("TASK_QUEUE=postgres needs REDIS_URL (the live feed)")
             shared = RedisFanOut.from_url(settings.redis_url, prefix=settings.redis_prefix)
             opened.push_async_callback(shared.close)
             await shared.start()
-            queue = TaskQueue(settings, shared)
+            queue = TaskQueue(settings, shared, sessions)
             await queue.open()
             opened.push_async_callback(queue.close)
             fanout = shared
+            staff_feed = shared.feed("staff")  # consoles hear the turns the workers run
         web = WebOutput(fanout, sessions)
         outputs[WebOutput.name] = web
         voice = VoiceNotes.from_settings(settings, sessions)
@@ -179,7 +182,7 @@ class Runtime:
             outputs[name] = adapter.output
             voice.add_fetcher(name, adapter.fetch_media)
         # A half-set STAFF_TELEGRAM_* stops the start-up here, naming the variable.
-        console = StaffConsole.build(settings, sessions, company, llm)
+        console = StaffConsole.build(settings, sessions, company, llm, feed=staff_feed)
         opened.push_async_callback(console.close)  # after the engine's deliveries
         outputs.update(console.outputs)
         dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
@@ -242,8 +245,8 @@ class Runtime:
             loops["export cleanup"] = partial(run_cleanup, exports)
             if daily is not None:
                 loops["daily exports"] = partial(run_schedule, exports, daily)
-        if odoo is not None:
-            loops["odoo"] = odoo.run
+        if odoo is not None:  # with a queue the product sync is its periodic job
+            loops["odoo"] = partial(odoo.run, sync_products=queue is None)
         return cls(
             settings,
             db,

@@ -5,8 +5,10 @@ queue lock per chat, so the turns of one chat run one after the other whichever 
 them. A worker that dies (kill -9) stops beating; its jobs are run again by another worker
 (`retry stalled`); a turn run again returns its committed result, so the customer is answered
 once. Periodic jobs are deferred once per period by whichever worker gets there first
-(procrastinate's periodic deferrer keeps one job per task and period). A worker that finishes a
-turn publishes its result on Redis for the `serve` process waiting on it (`POST /chat/text`).
+(procrastinate's periodic deferrer keeps one job per task and period); the Odoo product sync is
+one of them, so it runs once per ODOO_SYNC_PRODUCTS_MINUTES however many workers run. A worker
+that finishes a turn publishes its result on Redis for the `serve` process waiting on it
+(`POST /chat/text`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,22 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from procrastinate import App, JobContext, PsycopgConnector
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate.exceptions import ConnectorException
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agent.errors import ConfigurationError, TurnTimeoutError
+from agent.db import database_unreachable
+from agent.errors import (
+    ConfigurationError,
+    DatabaseUnavailableError,
+    FeedInterruptedError,
+    RetryableError,
+    TurnTimeoutError,
+)
 from agent.messages import InboundMessage, TurnResult
 from agent.models import utcnow
-from agent.queue import TurnKind, pending_messages
+from agent.queue import TurnKind, pending_messages, stored_result
 from agent.settings import Settings
 from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
@@ -42,6 +52,15 @@ MESSAGE = TypeAdapter(InboundMessage)
 SCHEMA_LOCK = 7_301_019
 """The advisory lock held while procrastinate's tables are made (processes start together)."""
 
+RESULT_POLL_SECONDS = 0.25
+"""How often a `serve` process whose Redis feed broke reads a waited turn's result."""
+
+DEFER_RETRY_SECONDS = 0.25
+"""How often a job is offered again to a PostgreSQL that cannot take it now (restarting)."""
+
+TURN_RETRY = RetryStrategy(max_attempts=60, wait=1, retry_exceptions={DatabaseUnavailableError})
+"""A turn that lost the database (nothing committed) runs again a second later, for a minute."""
+
 
 def postgres_dsn(database_url: str) -> str:
     """The libpq spelling of the database URL (procrastinate uses psycopg)."""
@@ -58,9 +77,15 @@ def notice_key(message: InboundMessage) -> str:
 class TaskQueue:
     """Turns and periodic jobs queued in PostgreSQL (the `TurnQueue` of agent/queue.py)."""
 
-    def __init__(self, settings: Settings, fanout: RedisFanOut) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        fanout: RedisFanOut,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
         self.settings = settings
         self.fanout = fanout
+        self.sessions = sessions
         self._dsn = postgres_dsn(settings.database_url)
         self.app = App(connector=PsycopgConnector(conninfo=self._dsn))
         self._register()
@@ -80,15 +105,32 @@ class TaskQueue:
         await self.app.close_async()
 
     async def defer(self, message: InboundMessage, kind: TurnKind) -> None:
-        """Queue the message's turn behind the chat's earlier turns."""
+        """Queue the message's turn behind the chat's earlier turns; while PostgreSQL cannot
+        take it (restarting) it is offered again (the caller bounds the wait)."""
         lock = f"turn:{message.channel}:{message.external_chat_id}"
-        await self.app.configure_task("turn", lock=lock).defer_async(
-            message=MESSAGE.dump_python(message, mode="json"), kind=kind.value
-        )
+        job = self.app.configure_task("turn", lock=lock)
+        arguments = MESSAGE.dump_python(message, mode="json")
+        while True:
+            try:
+                await job.defer_async(message=arguments, kind=kind.value)
+            except ConnectorException as err:
+                cause = err.__cause__ or err
+                if not isinstance(cause, psycopg.OperationalError | OSError):
+                    raise
+                log.warning("turn of %s not queued yet: %s", notice_key(message), err)
+                await asyncio.sleep(DEFER_RETRY_SECONDS)
+            else:
+                return
 
     async def submit(self, message: InboundMessage) -> bool:
-        """Queue a background turn (a vendor's message)."""
-        await self.defer(message, TurnKind.BACKGROUND)
+        """Queue a background turn (a vendor's message), waiting TURN_WAIT_SECONDS at most for
+        a PostgreSQL that cannot take it now (the stored message is queued again at start)."""
+        try:
+            async with asyncio.timeout(self.settings.turn_wait_seconds):
+                await self.defer(message, TurnKind.BACKGROUND)
+        except TimeoutError:
+            log.error("turn of %s not queued: PostgreSQL unreachable", notice_key(message))
+            return False
         return True
 
     async def resume(
@@ -105,18 +147,34 @@ class TaskQueue:
         """No turn runs in a `serve` process: nothing to wait for."""
 
     async def run(self, message: InboundMessage, kind: TurnKind) -> TurnResult:
-        """Queue a turn and wait for a worker to finish it (TURN_WAIT_SECONDS at most)."""
+        """Queue a turn and wait for a worker to finish it (TURN_WAIT_SECONDS at most): told
+        through Redis, or read from the database once the Redis feed broke."""
+        try:
+            async with asyncio.timeout(self.settings.turn_wait_seconds):
+                return await self._run(message, kind)
+        except TimeoutError as err:
+            raise TurnTimeoutError(
+                f"no worker finished the turn within {self.settings.turn_wait_seconds:g} s"
+                " (TURN_WAIT_SECONDS); it stays queued and is answered when one takes it"
+            ) from err
+
+    async def _run(self, message: InboundMessage, kind: TurnKind) -> TurnResult:
         async with self.fanout.wait_notice(notice_key(message)) as done:
             await self.defer(message, kind)
             try:
-                async with asyncio.timeout(self.settings.turn_wait_seconds):
-                    text = await done
-            except TimeoutError as err:
-                raise TurnTimeoutError(
-                    f"no worker finished the turn within {self.settings.turn_wait_seconds:g} s"
-                    " (TURN_WAIT_SECONDS); it stays queued and is answered when one takes it"
-                ) from err
-        return TurnResult.model_validate_json(text)
+                return TurnResult.model_validate_json(await done)
+            except FeedInterruptedError as err:
+                log.warning("turn of %s: %s; reading its result", notice_key(message), err)
+        return await self._read_result(message)
+
+    async def _read_result(self, message: InboundMessage) -> TurnResult:
+        """The turn's result from the database, read again until a worker has stored it (no
+        notice will come: the feed broke)."""
+        while True:
+            result = await stored_result(self.sessions, message)
+            if result is not None:
+                return result
+            await asyncio.sleep(RESULT_POLL_SECONDS)
 
     async def stream(self, inbound: InboundMessage) -> TurnResult:
         """A socket's turn, run by a worker; its events reach the sockets through Redis."""
@@ -130,9 +188,14 @@ class TaskQueue:
         app = self.app
         beat = self.settings.worker_heartbeat_seconds
 
-        @app.task(name="turn", queue="turns", pass_context=True)
+        @app.task(name="turn", queue="turns", pass_context=True, retry=TURN_RETRY)
         async def turn(context: JobContext, message: dict[str, Any], kind: str) -> None:
-            await run_turn(_runtime(context), MESSAGE.validate_python(message), kind)
+            try:
+                await run_turn(_runtime(context), MESSAGE.validate_python(message), kind)
+            except Exception as err:
+                if database_unreachable(err):
+                    raise DatabaseUnavailableError(f"the turn lost the database: {err}") from err
+                raise
 
         @app.periodic(cron="* * * * * */5", periodic_id="retry stalled")
         @app.task(name="retry stalled", queue="schedule", pass_context=False)
@@ -165,6 +228,34 @@ class TaskQueue:
             plan = runtime.daily
             day = report_day(last_run(utcnow(), plan.at, plan.zone), plan.zone)
             await run_daily(runtime.exports, plan, day)  # once per day: it skips a day made
+
+        sync = odoo_sync_schedule(self.settings.odoo_sync_products_minutes)
+        if sync is not None:
+            cron, tick, every = sync
+
+            @app.periodic(cron=cron, periodic_id="odoo sync")
+            @app.task(name="odoo sync", queue="schedule", pass_context=True)
+            async def odoo_sync(context: JobContext, timestamp: int) -> None:
+                odoo = _runtime(context).odoo
+                if odoo is None or (timestamp // tick) % every:
+                    return
+                try:
+                    report = await odoo.sync_products()
+                except RetryableError as err:  # Odoo down: no traceback, tried next period
+                    log.warning("Odoo product sync: %s", err)
+                    return
+                log.info("Odoo product sync: %s", report)
+
+
+def odoo_sync_schedule(minutes: float) -> tuple[str, int, int] | None:
+    """When the Odoo product sync runs (ODOO_SYNC_PRODUCTS_MINUTES): the cron of its ticks, the
+    tick in seconds, and every how many ticks it runs (the period rounded to whole ticks); None
+    when it does not run on a schedule. A minute's tick for a period of minutes, else 5 s."""
+    if minutes <= 0:
+        return None
+    seconds = minutes * 60
+    cron, tick = ("* * * * *", 60) if seconds >= 60 else ("* * * * * */5", 5)
+    return cron, tick, max(1, round(seconds / tick))
 
 
 def _runtime(context: JobContext) -> Runtime:

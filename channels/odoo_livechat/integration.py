@@ -102,9 +102,9 @@ class OdooIntegration:
         """Import Odoo's products into the catalog now."""
         return await sync_products(self.client, self._sessions)
 
-    async def run(self) -> None:
-        """Background work until cancelled: unanswered turns, the catch-up, order queue,
-        product schedule."""
+    async def run(self, *, sync_products: bool = True) -> None:
+        """Background work until cancelled: unanswered turns, the catch-up, order queue, and
+        the product schedule unless the task queue runs it (`sync_products=False`)."""
         if self.livechat is not None:
             resumed = await self.livechat.resume_pending()
             if resumed:
@@ -115,7 +115,7 @@ class OdooIntegration:
         if self.settings.odoo_push_orders:
             loops.append(self._every(QUEUE_INTERVAL_SECONDS, self._queue_orders))
         minutes = self.settings.odoo_sync_products_minutes
-        if minutes > 0:
+        if minutes > 0 and sync_products:
             loops.append(self._every(minutes * 60, self._sync))
         await asyncio.gather(*loops)
 

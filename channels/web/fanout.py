@@ -58,6 +58,12 @@ class LocalFanOut:
         """How many sockets are open on the chat."""
         return len(self._chats.get(chat_id, ()))
 
+    def lose_all(self) -> None:
+        """Mark every subscription `lost`: their sockets close and their clients catch up."""
+        for subscribers in self._chats.values():
+            for subscription in subscribers:
+                subscription.lose()
+
     @property
     def sockets(self) -> int:
         """How many sockets are open in all."""

@@ -6,7 +6,11 @@ and `{"type": "pong"}`. Server → client: `connection_status` on connect; per m
 `processing`, `typing`, `response_start`, `response_chunk` × n, `response_end`; `message` for a
 reply that did not come from a turn (a person from the shop, named in `sender`);
 `ping`/`pong` heartbeats; `error` for a frame that cannot be used (the socket stays open). A
-socket the server cannot write to is closed with 1011 (the widget reconnects).
+socket the server cannot write to is closed with 1011, and one whose live feed broke (Redis
+restarting, with several processes) with 1012: the widget reconnects and sends again the
+messages it has no `response_end` for, which are answered once, from the stored turn. A turn run
+again (its worker killed after answering, or a message sent again) never shows twice on one
+socket: its events after the first `response_end` are not sent.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -46,6 +51,28 @@ MAX_MESSAGE_ID = 200
 MAX_TONE = 40
 MAX_QUEUED_TURNS = 20
 """Messages a socket may have waiting for their turn; more are refused with an `error`."""
+TURN_EVENTS = frozenset({"typing", "response_start", "response_chunk", "response_end"})
+"""The events of a turn's reply, which a socket sends once per message."""
+ENDED_KEPT = 200
+"""How many ended messages a socket remembers."""
+
+
+class EndedTurns:
+    """The messages whose `response_end` a socket sent: a turn run again is not shown twice."""
+
+    def __init__(self, keep: int = ENDED_KEPT) -> None:
+        self._ids: deque[object] = deque(maxlen=keep)
+
+    def repeated(self, event: Event) -> bool:
+        """True for an event of a turn whose reply this socket already ended."""
+        if event.get("type") not in TURN_EVENTS:
+            return False
+        message_id = event.get("message_id")
+        if message_id in self._ids:
+            return True
+        if event["type"] == "response_end":
+            self._ids.append(message_id)
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,12 +291,19 @@ class ChatSocket:
                     subscription.put(error_event(self.chat_id, "busy", message))
 
     async def _send(self, subscription: EventQueue) -> None:
+        ended = EndedTurns()
         while True:
             event = await subscription.get()
             if subscription.overflowed:
                 # The client reads slower than its chat produces: it reconnects and reloads.
                 await self.websocket.close(status.WS_1013_TRY_AGAIN_LATER, "too slow to keep up")
                 return
+            if subscription.lost:
+                # Events may have been missed: the client reconnects and catches up.
+                await self.websocket.close(status.WS_1012_SERVICE_RESTART, "feed restarted")
+                return
+            if ended.repeated(event):
+                continue
             try:
                 await self.websocket.send_json(event)
             except Exception as err:  # whatever failed, this socket cannot write

@@ -198,7 +198,8 @@
   var heartbeat = 25;
   var unread = 0;
   var shown = {};        /* ids already on screen: "m<db id>" from history, message ids we sent */
-  var unsent = [];       /* our messages not yet acknowledged by a `processing` event */
+  var unsent = [];       /* our messages without their `response_end`: sent again on reconnecting */
+  var ended = {};        /* message ids whose reply is shown: a turn run again is not shown twice */
   var streams = {};      /* message id → the agent bubble being written */
   var historyBefore = null;
   var olderButton = null;
@@ -330,21 +331,22 @@
         unsent.forEach(function (message) { send(message.frame); });
         break;
       case "processing":
-        unsent = unsent.filter(function (message) {
-          if (message.frame.message_id !== id) return true;
+        unsent.forEach(function (message) {
+          if (message.frame.message_id !== id) return;
           message.item.classList.remove("pending");
           message.item.removeAttribute("aria-description");
-          return false;
         });
         if (!shown[id]) { shown[id] = true; bubble("customer", event.message); }
         break;
       case "typing":
+        if (ended[id]) break;
         typing.hidden = false;
         scrollDown();
         break;
       case "response_start":
         break;
       case "response_chunk":
+        if (ended[id]) break;
         typing.hidden = true;
         if (!streams[id]) {
           streams[id] = { item: bubble("agent", ""), text: "" };
@@ -356,6 +358,9 @@
         break;
       case "response_end":
         typing.hidden = true;
+        unsent = unsent.filter(function (message) { return message.frame.message_id !== id; });
+        if (ended[id]) break;
+        ended[id] = true;
         log.removeAttribute("aria-busy");
         if (streams[id]) setText(streams[id].item, event.reply || streams[id].text);
         else if (event.reply) bubble("agent", event.reply);
