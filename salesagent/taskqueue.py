@@ -62,7 +62,15 @@ class TaskQueue:
         self.settings = settings
         self.fanout = fanout
         self._dsn = postgres_dsn(settings.database_url)
-        self.app = App(connector=PsycopgConnector(conninfo=self._dsn))
+        connector = PsycopgConnector(
+            conninfo=self._dsn,
+            min_size=1,
+            max_size=settings.database_pool_size,
+            timeout=settings.database_pool_timeout,
+        )
+        self.app = App(connector=connector)
+        # A burst queues here, in memory, not on the pool, where it would fail after its timeout.
+        self._deferring = asyncio.Semaphore(settings.max_parallel_intake)
         self._register()
 
     async def open(self) -> None:
@@ -82,9 +90,10 @@ class TaskQueue:
     async def defer(self, message: InboundMessage, kind: TurnKind) -> None:
         """Queue the message's turn behind the chat's earlier turns."""
         lock = f"turn:{message.channel}:{message.external_chat_id}"
-        await self.app.configure_task("turn", lock=lock).defer_async(
-            message=MESSAGE.dump_python(message, mode="json"), kind=kind.value
-        )
+        async with self._deferring:
+            await self.app.configure_task("turn", lock=lock).defer_async(
+                message=MESSAGE.dump_python(message, mode="json"), kind=kind.value
+            )
 
     async def submit(self, message: InboundMessage) -> bool:
         """Queue a background turn (a vendor's message)."""

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 
 from agent.live_events import Event, EventQueue
+from agent.redis_pool import redis_client
 from channels.web.fanout import LocalFanOut
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,9 @@ class RedisFanOut:
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str) -> RedisFanOut:
-        """A fan-out on the Redis server at `url`."""
-        return cls(Redis.from_url(url), prefix=prefix)
+    def from_url(cls, url: str, *, prefix: str, pool_size: int) -> RedisFanOut:
+        """A fan-out on the Redis server at `url`, with at most `pool_size` connections."""
+        return cls(redis_client(url, pool_size=pool_size), prefix=prefix)
 
     async def start(self) -> None:
         """Check the server answers, and start reading what it sends."""
