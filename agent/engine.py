@@ -110,7 +110,9 @@ class TurnEngine:
         self._handoff = handoff or HandoffPolicy.from_settings(settings)
         self._listener = listener
         self._phrasing = PhrasePolicy.from_settings(settings, llm)
-        self._admission = Admission(settings.max_parallel_turns)
+        self._admission = Admission(
+            settings.max_parallel_turns, max_storing=settings.max_parallel_intake
+        )
         self._deliveries: set[asyncio.Task[bool]] = set()
 
     @property

@@ -118,11 +118,10 @@ def shared_limiter(
     if per_minute <= 0:
         return None
     if settings.redis_url is not None:
-        from redis.asyncio import Redis
-
+        from agent.redis_pool import redis_client
         from agent.redis_ratelimit import RedisRateLimiter
 
-        client = Redis.from_url(settings.redis_url)
+        client = redis_client(settings.redis_url, pool_size=settings.redis_pool_size)
         prefix = f"{settings.redis_prefix}rate:{name}:"
         return RedisRateLimiter(
             client, prefix=prefix, per_minute=per_minute, burst=burst, fail_open=fail_open

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_pool_overflow: int = Field(default=20, ge=0)
     database_pool_timeout: float = Field(default=30.0, gt=0)
     max_parallel_turns: int = Field(default=8, ge=1)
+    max_parallel_intake: int = Field(default=8, ge=1)
+    """How many incoming messages one process stores or queues at once; the rest of a burst
+    waits in memory, holding no connection, instead of failing on the pool's timeout."""
     task_queue: Literal["local", "postgres"] = "local"
     """Where turns and periodic jobs run: in this process (`local`), or queued in PostgreSQL for
     `salesagent worker` processes (`postgres`, with REDIS_URL; README "Scaling out")."""
@@ -33,6 +36,8 @@ class Settings(BaseSettings):
     and whenever set, the rate-limit buckets (chat, sender throttle, console logins)."""
     redis_prefix: str = "salesagent:"
     """The prefix of every Redis channel this shop uses (several shops may share one Redis)."""
+    redis_pool_size: int = Field(default=50, ge=2)
+    """Redis connections one process opens at most; a command waits for a free one."""
     turn_wait_seconds: float = Field(default=30.0, gt=0)
     """How long `POST /chat/text` waits for a worker to finish the turn before it says so."""
     worker_concurrency: int = Field(default=16, ge=1)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 
@@ -37,17 +38,29 @@ class Intake:
     """Guards, inbox and background turns, shared by every webhook and the polling loop."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], jobs: TurnQueue, guard: SenderGuard
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        jobs: TurnQueue,
+        guard: SenderGuard,
+        *,
+        max_parallel: int,
     ) -> None:
         self._sessions = sessions
         self.jobs = jobs
         self.guard = guard
+        # A burst of webhooks waits here, holding no connection, instead of on the pool (whose
+        # timeout would fail it) or on SQLite's one writer ("database is locked").
+        self._storing = asyncio.Semaphore(max_parallel)
 
     async def accept(self, message: InboundMessage) -> Accepted:
         """Store the message once and start its turn in the background."""
         if self.guard.own(message.sender):
             log.info("ignored a %s message from the shop's own %s", message.channel, message.sender)
             return Accepted.OWN
+        async with self._storing:
+            return await self._store(message)
+
+    async def _store(self, message: InboundMessage) -> Accepted:
         async with transaction(self._sessions) as session:
             row, created = await inbox.store(session, message)
             throttled = created and await self.guard.too_fast(

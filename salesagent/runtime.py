@@ -164,7 +164,9 @@ class Runtime:
         if settings.task_queue == "postgres":
             if settings.redis_url is None:
                 raise ConfigurationError("TASK_QUEUE=postgres needs REDIS_URL (the live feed)")
-            shared = RedisFanOut.from_url(settings.redis_url, prefix=settings.redis_prefix)
+            shared = RedisFanOut.from_url(
+                settings.redis_url, prefix=settings.redis_prefix, pool_size=settings.redis_pool_size
+            )
             opened.push_async_callback(shared.close)
             await shared.start()
             queue = TaskQueue(settings, shared, sessions)
@@ -231,7 +233,12 @@ class Runtime:
             opened.push_async_callback(jobs.close)  # first at shutdown: the turns under way
         else:
             jobs = queue
-        intake = Intake(sessions, jobs, SenderGuard.from_settings(settings))
+        intake = Intake(
+            sessions,
+            jobs,
+            SenderGuard.from_settings(settings),
+            max_parallel=settings.max_parallel_intake,
+        )
         for adapter in channels.values():
             await adapter.start()
         await console.start(dispatcher)

@@ -87,7 +87,15 @@ class TaskQueue:
         self.fanout = fanout
         self.sessions = sessions
         self._dsn = postgres_dsn(settings.database_url)
-        self.app = App(connector=PsycopgConnector(conninfo=self._dsn))
+        connector = PsycopgConnector(
+            conninfo=self._dsn,
+            min_size=1,
+            max_size=settings.database_pool_size,
+            timeout=settings.database_pool_timeout,
+        )
+        self.app = App(connector=connector)
+        # A burst queues here, in memory, not on the pool, where it would fail after its timeout.
+        self._deferring = asyncio.Semaphore(settings.max_parallel_intake)
         self._register()
 
     async def open(self) -> None:
@@ -108,19 +116,20 @@ class TaskQueue:
         """Queue the message's turn behind the chat's earlier turns; while PostgreSQL cannot
         take it (restarting) it is offered again (the caller bounds the wait)."""
         lock = f"turn:{message.channel}:{message.external_chat_id}"
-        job = self.app.configure_task("turn", lock=lock)
-        arguments = MESSAGE.dump_python(message, mode="json")
-        while True:
-            try:
-                await job.defer_async(message=arguments, kind=kind.value)
-            except ConnectorException as err:
-                cause = err.__cause__ or err
-                if not isinstance(cause, psycopg.OperationalError | OSError):
-                    raise
-                log.warning("turn of %s not queued yet: %s", notice_key(message), err)
-                await asyncio.sleep(DEFER_RETRY_SECONDS)
-            else:
-                return
+        async with self._deferring:
+            job = self.app.configure_task("turn", lock=lock)
+            arguments = MESSAGE.dump_python(message, mode="json")
+            while True:
+                try:
+                    await job.defer_async(message=arguments, kind=kind.value)
+                except ConnectorException as err:
+                    cause = err.__cause__ or err
+                    if not isinstance(cause, psycopg.OperationalError | OSError):
+                        raise
+                    log.warning("turn of %s not queued yet: %s", notice_key(message), err)
+                    await asyncio.sleep(DEFER_RETRY_SECONDS)
+                else:
+                    return
 
     async def submit(self, message: InboundMessage) -> bool:
         """Queue a background turn (a vendor's message), waiting TURN_WAIT_SECONDS at most for

@@ -15,20 +15,23 @@ Chat = tuple[str, str]
 class Admission:
     """The conversation's lock first, then one of the process's turn slots."""
 
-    def __init__(self, max_parallel: int) -> None:
+    def __init__(self, max_parallel: int, *, max_storing: int) -> None:
         self._locks = KeyedLocks()
         # A burst of hundreds of chats queues here, in memory, instead of queueing on the
         # connection pool, where a turn would fail after the pool's timeout.
         self._capacity = asyncio.Semaphore(max_parallel)
+        self._storing = asyncio.Semaphore(max_storing)
         self._arriving: dict[Chat, list[asyncio.Future[None]]] = {}
 
     @asynccontextmanager
     async def arriving(self, chat: Chat) -> AsyncIterator[None]:
-        """A block that stores a message of `chat`: a turn of the chat waits for it to end."""
+        """A block that stores a message of `chat`, once one of the process's store slots is
+        free: a turn of the chat waits for it to end."""
         stored = asyncio.get_running_loop().create_future()
         self._arriving.setdefault(chat, []).append(stored)
         try:
-            yield
+            async with self._storing:
+                yield
         finally:
             waiting = self._arriving[chat]
             waiting.remove(stored)

@@ -32,6 +32,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from agent.errors import FeedInterruptedError
 from agent.live_events import Event, EventQueue
+from agent.redis_pool import redis_client
 from channels.web.fanout import LocalFanOut
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,14 @@ class RedisFanOut:
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str) -> RedisFanOut:
-        """A fan-out on the Redis server at `url`: publishes ride out a restart; the pub/sub
-        connection reports a break at once (what was published meanwhile is lost)."""
+    def from_url(cls, url: str, *, prefix: str, pool_size: int) -> RedisFanOut:
+        """A fan-out on the Redis server at `url`, at most `pool_size` connections: publishes
+        ride out a restart; the pub/sub connection reports a break at once (what was published
+        meanwhile is lost)."""
         errors: list[type[Exception]] = [RedisConnectionError, RedisTimeoutError]
         backoff = ExponentialBackoff(cap=0.5, base=0.05)
-        client = Redis.from_url(url, retry=Retry(backoff, PUBLISH_RETRIES), retry_on_error=errors)
+        retry = Retry(backoff, PUBLISH_RETRIES)
+        client = redis_client(url, pool_size=pool_size, retry=retry, retry_on_error=errors)
         listener = Redis.from_url(url, retry=Retry(NoBackoff(), 0))
         return cls(client, listener, prefix=prefix)
 

@@ -17,7 +17,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 @pytest.fixture
 async def serve_and_worker() -> AsyncIterator[tuple[RedisFanOut, RedisFanOut]]:
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
-    serve, worker = (RedisFanOut.from_url(REDIS_URL, prefix=prefix) for _ in range(2))
+    serve, worker = (RedisFanOut.from_url(REDIS_URL, prefix=prefix, pool_size=10) for _ in range(2))
     await serve.start()
     await worker.start()
     yield serve, worker
