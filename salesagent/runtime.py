@@ -196,6 +196,7 @@ class Runtime:
                 currency=settings.currency,
                 shipping=company.shipping,
                 not_sold=inventory.not_sold,
+                browse=inventory.handle,
             ),
             "customers": CustomersHandler(currency=settings.currency),
             "company": CompanyHandler(company),

@@ -59,6 +59,8 @@ _ALSO = frozenset(["tambien", "ademas", "also", "too", "plus"])
 
 NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
 """The "no manejamos X" answer, with the closest things sold, when no product is X."""
+Browse = Callable[[TurnContext], Awaitable[DomainResult]]
+"""The inventory's answer to the message as a product question ("lo que tengo" for its words)."""
 
 
 class SalesHandler:
@@ -73,11 +75,13 @@ class SalesHandler:
         currency: str = "COP",
         shipping: Shipping | None = None,
         not_sold: NotSold | None = None,
+        browse: Browse | None = None,
     ) -> None:
         self._index = index
         self._currency = currency
         self._shipping = shipping
         self._not_sold = not_sold
+        self._browse = browse
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Move the conversation's sale one step and say where it stands."""
@@ -151,6 +155,12 @@ class SalesHandler:
         queued: list[tuple[str, int]] = []
         if not mentions:
             products, quantity = await self._unnamed(ctx, sale, quantity)
+            if not products and self._browse and self._index.match_category(ctx.text):
+                # "necesito algo para proteger la cabeza" names a need, not a product: what
+                # serves it; "quisiera hacer un pedido" is asked which product.
+                shown = await self._browse(ctx)
+                shown.sale = sale
+                return shown
             if not products:
                 return DomainResult(reply=replies.which_product(lang))
             if len(products) > 1:

@@ -37,9 +37,10 @@ UNSURE = "quisiera algo para proteger la cabeza en obra"
 """A message the offline reader is not sure of (the rules see nothing, the classifier guesses
 a product search at 0.2): the model is asked."""
 CABEZA = reading("inventory.category", 0.85, category="cabeza")
-OFFLINE_INTENT = "inventory.product"
+OFFLINE_INTENT = "purchase.add"
 OFFLINE_REPLY = "Esto es lo que tengo"
-"""What the offline path answers to UNSURE: its guess, a search for the words."""
+"""What the offline path answers to UNSURE: its guess, a wish to buy that names no product
+("quisiera algo…"), answered with what serves the need, the helmets, not "¿qué producto?"."""
 NOT_UNDERSTOOD = "no te entendí"
 """What the offline path answers to a message it reads as nothing at all."""
 TEMPLATE_START = "En *Protección de cabeza*"
