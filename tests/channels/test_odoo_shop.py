@@ -173,17 +173,11 @@ async def test_shipping_reads_in_the_shop_currency(shop: Runtime, odoo: FakeOdoo
     assert "US$8,00" in answer and "8.000" not in answer, answer
 
 
-async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
-    shop: Runtime, odoo: FakeOdoo
+async def sync_office_furniture(
+    shop: Runtime, odoo: FakeOdoo, *products: tuple[str, str, float]
 ) -> None:
-    # Odoo's demo furniture is all in "Office Furniture": "gabinetes" names two of it.
-    for name, code, price in (
-        ("Large Cabinet", "E-COM07", 320.0),
-        ("Cabinet with Doors", "E-COM11", 140.0),
-        ("Office Chair Black", "FURN_0269", 120.5),
-        ("Office Lamp", "FURN_8888", 40.0),
-        ("Corner Desk Right Sit", "E-COM06", 147.0),
-    ):
+    """Odoo holds these (name, reference, price) in its one big category, and the shop syncs."""
+    for name, code, price in products:
         odoo.data.products.append(
             {
                 "id": odoo.data.new_id(),
@@ -199,6 +193,21 @@ async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
         )
     assert shop.odoo is not None
     await shop.odoo.sync_products()
+
+
+async def test_a_word_for_a_few_products_of_the_one_big_category_lists_those(
+    shop: Runtime, odoo: FakeOdoo
+) -> None:
+    # Odoo's demo furniture is all in "Office Furniture": "gabinetes" names two of it.
+    await sync_office_furniture(
+        shop,
+        odoo,
+        ("Large Cabinet", "E-COM07", 320.0),
+        ("Cabinet with Doors", "E-COM11", 140.0),
+        ("Office Chair Black", "FURN_0269", 120.5),
+        ("Office Lamp", "FURN_8888", 40.0),
+        ("Corner Desk Right Sit", "E-COM06", 147.0),
+    )
     answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", "¿tienen gabinetes?")
     assert "Large Cabinet" in answer and "Cabinet with Doors" in answer, answer
     assert "Office Chair" not in answer and "Office Lamp" not in answer, answer
@@ -210,28 +219,15 @@ async def test_an_english_name_is_what_its_last_word_says(
 ) -> None:
     # Odoo's demo desks: "Desk Pad" is a pad, "Customizable Desk" a desk (issue 16), in the
     # search and in the reader's words alike.
-    for name, code, price in (
+    await sync_office_furniture(
+        shop,
+        odoo,
         ("Desk Pad", "FURN_0001", 12.0),
         ("Desk Organizer", "FURN_0002", 22.0),
         ("Desk Combination", "FURN_7800", 450.0),
         ("Four Person Desk", "FURN_8220", 2350.0),
         ("Large Desk (Wood)", "FURN_6665", 1799.0),
-    ):
-        odoo.data.products.append(
-            {
-                "id": odoo.data.new_id(),
-                "name": name,
-                "default_code": code,
-                "list_price": price,
-                "qty_available": 5.0,
-                "categ_id": [8, "All / Saleable / Office Furniture"],
-                "description_sale": False,
-                "active": True,
-                "sale_ok": True,
-            }
-        )
-    assert shop.odoo is not None
-    await shop.odoo.sync_products()
+    )
     assert shop.settings.catalog_language == "en"  # the Odoo company's
     answer = await say(shop, f"web-{uuid.uuid4().hex[:8]}", question)
     desks = [answer.find(n) for n in ("Customizable Desk", "Four Person Desk", "Large Desk")]
