@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,15 +294,17 @@ async def _http_talk(
 TEXTS = ["hola", "precio extintor", "gracias"]
 
 
-async def test_redis_restarted_under_load_loses_no_message_and_answers_each_once(
-    shop: Shop,
-) -> None:
+async def _talk_through(
+    shop: Shop, name: str, *, sockets: int, restart: Callable[[], None]
+) -> tuple[dict[str, WidgetClient], list[str]]:
+    """`sockets` widget customers and 6 over `POST /chat/text`, spread over both serve
+    processes, talk while `restart` takes a server down and back; every request got 200."""
     tag = uuid.uuid4().hex[:6]
     widgets = {
-        f"redis-ws-{n}-{tag}": WidgetClient(shop.serves[n % 2], f"redis-ws-{n}-{tag}")
-        for n in range(6)
+        f"{name}-ws-{n}-{tag}": WidgetClient(shop.serves[n % 2], f"{name}-ws-{n}-{tag}")
+        for n in range(sockets)
     }
-    posters = [f"redis-http-{n}-{tag}" for n in range(6)]
+    posters = [f"{name}-http-{n}-{tag}" for n in range(6)]
     async with httpx.AsyncClient(timeout=90) as client:
         talks = [asyncio.create_task(w.talk(TEXTS)) for w in widgets.values()]
         posts = [
@@ -310,10 +312,19 @@ async def test_redis_restarted_under_load_loses_no_message_and_answers_each_once
             for n, chat in enumerate(posters)
         ]
         await asyncio.sleep(1.0)
-        await asyncio.to_thread(shop.redis.restart, down_for=1.5)
+        await asyncio.to_thread(restart)
         await asyncio.wait_for(asyncio.gather(*talks), 240)
         codes = await asyncio.wait_for(asyncio.gather(*posts), 240)
     assert codes == [[200] * len(TEXTS)] * len(posters)
+    return widgets, posters
+
+
+async def test_redis_restarted_under_load_loses_no_message_and_answers_each_once(
+    shop: Shop,
+) -> None:
+    widgets, posters = await _talk_through(
+        shop, "redis", sockets=6, restart=lambda: shop.redis.restart(down_for=1.5)
+    )
     for chat, widget in widgets.items():
         assert sorted(widget.ends) == sorted(f"w{n}-{t}" for n, t in enumerate(TEXTS)), chat
         assert set(widget.ends.values()) == {1}, (chat, widget.ends)  # none shown twice
@@ -391,22 +402,9 @@ async def test_a_turn_run_again_ends_once_on_the_socket(shop: Shop) -> None:
 
 
 async def test_postgres_restarted_under_load_turns_wait_and_resume(shop: Shop) -> None:
-    tag = uuid.uuid4().hex[:6]
-    widgets = {
-        f"pg-ws-{n}-{tag}": WidgetClient(shop.serves[n % 2], f"pg-ws-{n}-{tag}") for n in range(4)
-    }
-    posters = [f"pg-http-{n}-{tag}" for n in range(6)]
-    async with httpx.AsyncClient(timeout=90) as client:
-        talks = [asyncio.create_task(w.talk(TEXTS)) for w in widgets.values()]
-        posts = [
-            asyncio.create_task(_http_talk(client, shop.serves[n % 2], chat, TEXTS))
-            for n, chat in enumerate(posters)
-        ]
-        await asyncio.sleep(1.0)
-        await asyncio.to_thread(shop.postgres.restart, down_for=3.0)
-        await asyncio.wait_for(asyncio.gather(*talks), 240)
-        codes = await asyncio.wait_for(asyncio.gather(*posts), 240)
-    assert codes == [[200] * len(TEXTS)] * len(posters)
+    widgets, posters = await _talk_through(
+        shop, "pg", sockets=4, restart=lambda: shop.postgres.restart(down_for=3.0)
+    )
     for chat, widget in widgets.items():
         assert set(widget.ends.values()) == {1}, (chat, widget.ends)
     for chat in [*widgets, *posters]:
