@@ -186,5 +186,5 @@ async def test_an_agent_has_no_dashboard(live: LiveServer, browser: Browser) -> 
     data = await page.evaluate(
         "fetch('/console/dashboard/summary').then(async (r) => [r.status, await r.json()])"
     )  # the dashboard's script asks for its figures: JSON, not a page
-    assert data == [403, {"detail": "only managers can do this"}]
+    assert data == [403, {"detail": "Solo un gerente puede hacer esto."}]  # STAFF_LANGUAGE es
     await context.close()
