@@ -1,0 +1,84 @@
+"""The assistant's page in the console and its JSON endpoint (`POST /console/assistant/ask`).
+
+Any staff member asks; questions about revenue (sales, top products) are for managers, as the
+dashboard is. The endpoint checks the session's CSRF token as every console action does. The
+page's script (static/assistant.js) writes the table and draws the chart with the vendored
+Chart.js, under the console's CSP.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from agent.errors import InvalidInputError
+from agent.models import StaffRole
+from agent.provided import IndexDep
+from agent.words import STAFF_LANGUAGE
+from console import pages, queries
+from console.assistant.answering import (
+    MAX_QUESTION,
+    Reply,
+    answer,
+    help_text,
+    needs_manager,
+    read_question,
+)
+from console.auth import ConsoleDep, ManagersOnly, StaffDep, check_csrf
+from console.routes import html
+from console.words import staff_text as _
+
+router = APIRouter(prefix="/console/assistant", include_in_schema=False)
+
+SCRIPTS = ("vendor/chart.umd.min.js", "assistant.js")
+
+
+@router.get("")
+async def assistant_page(console: ConsoleDep, user: StaffDep) -> HTMLResponse:
+    """The assistant: a question box, examples, and the place of the answer."""
+    async with console.sessions() as session:
+        waiting = (await queries.counts(session))["waiting_human"]
+    return html(
+        pages.render_page(
+            "assistant.html",
+            title=_("assistant.page.title"),
+            shop=console.settings.shop_name,
+            staff=user.staff,
+            csrf=user.csrf_token,
+            page="assistant",
+            current="assistant",
+            waiting=waiting,
+            scripts=SCRIPTS,
+            examples=help_text(STAFF_LANGUAGE)["examples"],
+            max_question=MAX_QUESTION,
+        )
+    )
+
+
+@router.post("/ask")
+async def ask(
+    request: Request, console: ConsoleDep, user: StaffDep, index: IndexDep
+) -> JSONResponse:
+    """A question in, the query it was read as and its answer out (JSON)."""
+    await check_csrf(request, user)
+    form = await request.form()
+    question = str(form.get("question") or "").strip()
+    if not question or len(question) > MAX_QUESTION:
+        raise InvalidInputError(_("assistant.error.question", max=MAX_QUESTION), field="question")
+    settings = console.settings
+    chosen, language, source = await read_question(
+        question,
+        index=index,
+        llm=console.llm,
+        shop=settings.shop_name,
+        budget=settings.llm_understanding_timeout,
+    )
+    if needs_manager(chosen) and user.staff.role != StaffRole.MANAGER:
+        raise ManagersOnly()
+    found = None
+    if chosen is not None:
+        found = await answer(
+            chosen, sessions=console.sessions, index=index, settings=settings, language=language
+        )
+    reply = Reply(language, source, chosen, found)
+    return JSONResponse(reply.as_json(settings), headers={"cache-control": "no-store"})
