@@ -64,7 +64,8 @@ QUERIES = _rules(
             r"(?:pedidos?|ordenes?|ventas?) (?:pendientes?|abiert[oa]s?|sin (?:entregar|despachar)"
             r"|por (?:entregar|despachar|enviar))|pendientes? de (?:entrega|despacho|envio)"
             r"|pending orders?|open orders?|orders? (?:pending|still open|not (?:yet )?delivered"
-            r"|to (?:ship|deliver))|undelivered|unshipped|por despachar|pendientes?|pending",
+            r"|to (?:ship|deliver))|undelivered|unshipped|sin (?:entregar|despachar)"
+            r"|por (?:entregar|despachar)|no entregad\w*|pendientes?|pending",
         ),
         (
             QueryName.NEW_CUSTOMERS,
@@ -103,7 +104,7 @@ PERIODS = _rules(
         (PeriodName.LAST_MONTH, r"(?:el )?mes (?:pasado|anterior)|last month|previous month"),
         ("month", r"(?:en )?(?:el )?ultimo mes|(?:the )?past month"),
         (PeriodName.THIS_WEEK, r"(?:de |en )?esta semana|this week|(?:la )?semana actual"),
-        (PeriodName.THIS_MONTH, r"(?:de |en )?este mes|this month|(?:del |el )?mes actual"),
+        (PeriodName.THIS_MONTH, r"(?:de |en )?este mes|this month|(?:del |el )?mes actual|del mes"),
         (
             PeriodName.THIS_YEAR,
             r"(?:de |en )?este a(?:ñ|n)o|this year|(?:en )?lo que va del a(?:ñ|n)o",
