@@ -149,7 +149,9 @@ LIMIT = re.compile(
 _ENGLISH = (
     "what which who whose how much many the this last past week month year today yesterday "
     "sales sold bought orders customers new products selling running out show me by per of "
-    "is are were our we did has have been waiting pending open best most daily days weeks"
+    "is are were our we did has have been waiting pending open best most daily days weeks "
+    "any around here lately there for with and from got get give all was been your you an "
+    "do does lot lots"
 )
 ENGLISH = frozenset(_ENGLISH.split())
 _SPANISH = (
