@@ -80,16 +80,17 @@ def help_text(language: str) -> dict[str, object]:
 
 async def read_question(
     question: str, *, index: ProductIndex, llm: LLM | None, shop: str, budget: float
-) -> tuple[Ask | None, str, Source]:
-    """The query `question` asks for: the rules' reading, else a configured model's choice."""
+) -> Reply:
+    """The query `question` asks for (no answer yet): the rules' reading, else a configured
+    model's choice, else none."""
     reading = Reader(index).read(question)
     if reading.ask is not None:
-        return reading.ask, reading.language, Source.RULES
+        return Reply(reading.language, Source.RULES, reading.ask, None)
     if llm is not None and llm.service.enabled:
         chosen = await model.choose(llm, index, question, shop=shop, budget=budget)
         if chosen is not None:
-            return chosen, reading.language, Source.MODEL
-    return None, reading.language, Source.NONE
+            return Reply(reading.language, Source.MODEL, chosen, None)
+    return Reply(reading.language, Source.NONE, None, None)
 
 
 def needs_manager(ask: Ask | None) -> bool:

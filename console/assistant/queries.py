@@ -8,7 +8,6 @@ of its lines). Days are the shop's (SHOP_TIMEZONE).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -462,7 +461,7 @@ async def products_of(session: AsyncSession, index: ProductIndex, ask: Ask) -> P
     if ask.product is None:
         return EVERY_PRODUCT
     await index.ensure_fresh(session)
-    hits: Sequence[Any] = index.matching(ask.product)
+    hits = index.matching(ask.product)
     return Products([hit.product_id for hit in hits], None, ask.product)
 
 

@@ -47,7 +47,8 @@ QUERIES = _rules(
     [
         (
             QueryName.WAITING_HANDOFFS,
-            r"esperand\w*|en espera|esperan|sin atender|handoffs?|traspasos?|waiting|awaiting"
+            r"esperand\w*|en espera|esperan|espera (?:a )?(?:un |una )?(?:asesor|persona|humano)"
+            r"|sin atender|handoffs?|traspasos?|waiting|awaiting"
             r"|unattended|piden (?:un )?asesor|pidieron (?:un )?asesor|quieren (?:un )?asesor"
             r"|asked for (?:a )?(?:person|human|agent)|need (?:a )?human",
         ),
@@ -226,7 +227,7 @@ class Reader:
                     values["group"] = Grouping(rule.value)
                     rest = rule.pattern.sub(" ", rest)
                     break
-        if name not in (QueryName.NEW_CUSTOMERS,):
+        if name != QueryName.NEW_CUSTOMERS:  # a customer has no channel of their own
             for rule in CHANNELS:
                 if rule.pattern.search(rest):
                     values["channel"] = rule.value

@@ -8,6 +8,8 @@ Chart.js, under the console's CSP.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -18,7 +20,6 @@ from agent.words import STAFF_LANGUAGE
 from console import pages, queries
 from console.assistant.answering import (
     MAX_QUESTION,
-    Reply,
     answer,
     help_text,
     needs_manager,
@@ -66,19 +67,22 @@ async def ask(
     if not question or len(question) > MAX_QUESTION:
         raise InvalidInputError(_("assistant.error.question", max=MAX_QUESTION), field="question")
     settings = console.settings
-    chosen, language, source = await read_question(
+    reply = await read_question(
         question,
         index=index,
         llm=console.llm,
         shop=settings.shop_name,
         budget=settings.llm_understanding_timeout,
     )
-    if needs_manager(chosen) and user.staff.role != StaffRole.MANAGER:
+    if needs_manager(reply.ask) and user.staff.role != StaffRole.MANAGER:
         raise ManagersOnly()
-    found = None
-    if chosen is not None:
+    if reply.ask is not None:
         found = await answer(
-            chosen, sessions=console.sessions, index=index, settings=settings, language=language
+            reply.ask,
+            sessions=console.sessions,
+            index=index,
+            settings=settings,
+            language=reply.language,
         )
-    reply = Reply(language, source, chosen, found)
+        reply = replace(reply, answer=found)
     return JSONResponse(reply.as_json(settings), headers={"cache-control": "no-store"})

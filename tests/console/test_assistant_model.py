@@ -31,10 +31,13 @@ async def gemini_shop(demo_settings: Settings, server: ScriptedServer) -> AsyncI
 
 
 async def read(runtime: Runtime, question: str) -> tuple[Ask | None, str, Source]:
+    """The query the question was read as, its language, and who read it."""
     assert runtime.console is not None
-    return await read_question(
+    reply = await read_question(
         question, index=runtime.index, llm=runtime.console.llm, shop="Tienda", budget=2.5
     )
+    assert reply.answer is None
+    return reply.ask, reply.language, reply.source
 
 
 async def test_the_model_chooses_a_query_for_a_question_the_rules_do_not_know(

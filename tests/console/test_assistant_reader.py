@@ -13,6 +13,8 @@ import pytest
 
 from agent.catalog.search import ProductIndex
 from agent.db import create_engine, create_sessionmaker
+from agent.words import t
+from console.assistant.answering import HELP
 from console.assistant.periods import days_of
 from console.assistant.questions import Ask
 from console.assistant.reader import Reader
@@ -207,6 +209,16 @@ def test_a_question_of_no_query_reads_as_nothing(
 
     assert reading.ask is None
     assert reading.language == language
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_every_example_the_page_offers_reads_as_its_own_query(
+    reader: Reader, language: str
+) -> None:
+    for query, key in HELP.items():
+        reading = reader.read(t(language, key))
+        assert reading.ask is not None and reading.ask.query == query, t(language, key)
+        assert reading.language == language
 
 
 FRIDAY = date(2026, 11, 20)
