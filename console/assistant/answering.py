@@ -52,8 +52,8 @@ class Reply:
     ask: Ask | None
     answer: Answer | None
 
-    def as_json(self, settings: Settings) -> dict[str, Any]:
-        """The reply for the page's script."""
+    def as_json(self, settings: Settings, *, manager: bool) -> dict[str, Any]:
+        """The reply for the page's script (the examples those a manager or an agent may ask)."""
         return {
             "language": self.language,
             "source": self.source.value,
@@ -66,15 +66,22 @@ class Reply:
                 currency=settings.currency,
                 zone=ZoneInfo(settings.shop_timezone),
             ),
-            "help": None if self.answer is not None else help_text(self.language),
+            "help": None if self.answer is not None else help_text(self.language, manager=manager),
         }
 
 
-def help_text(language: str) -> dict[str, object]:
+def examples(language: str, *, manager: bool) -> list[str]:
+    """An example question of each query the staff member may ask."""
+    return [
+        t(language, key) for query, key in HELP.items() if manager or query not in MONEY_QUERIES
+    ]
+
+
+def help_text(language: str, *, manager: bool) -> dict[str, object]:
     """What the assistant can answer, with an example question for each query."""
     return {
         "message": t(language, "assistant.help.message"),
-        "examples": [t(language, key) for key in HELP.values()],
+        "examples": examples(language, manager=manager),
     }
 
 

@@ -21,7 +21,7 @@ from console import pages, queries
 from console.assistant.answering import (
     MAX_QUESTION,
     answer,
-    help_text,
+    examples,
     needs_manager,
     read_question,
 )
@@ -50,7 +50,7 @@ async def assistant_page(console: ConsoleDep, user: StaffDep) -> HTMLResponse:
             current="assistant",
             waiting=waiting,
             scripts=SCRIPTS,
-            examples=help_text(STAFF_LANGUAGE)["examples"],
+            examples=examples(STAFF_LANGUAGE, manager=user.staff.role == StaffRole.MANAGER),
             max_question=MAX_QUESTION,
         )
     )
@@ -74,7 +74,8 @@ async def ask(
         shop=settings.shop_name,
         budget=settings.llm_understanding_timeout,
     )
-    if needs_manager(reply.ask) and user.staff.role != StaffRole.MANAGER:
+    manager = user.staff.role == StaffRole.MANAGER
+    if needs_manager(reply.ask) and not manager:
         raise ManagersOnly()
     if reply.ask is not None:
         found = await answer(
@@ -85,4 +86,6 @@ async def ask(
             language=reply.language,
         )
         reply = replace(reply, answer=found)
-    return JSONResponse(reply.as_json(settings), headers={"cache-control": "no-store"})
+    return JSONResponse(
+        reply.as_json(settings, manager=manager), headers={"cache-control": "no-store"}
+    )

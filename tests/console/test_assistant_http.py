@@ -72,6 +72,7 @@ async def test_an_agent_asks_about_orders_but_not_about_revenue(client: httpx.As
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert 'href="/console/assistant" aria-current="page"' in page.text
     assert "¿Qué se está agotando?" in page.text  # an example to click
+    assert "Ventas de esta semana por canal" not in page.text  # not one it may not ask
 
     waiting = await ask(client, csrf, "¿quién está esperando un asesor?")
     assert waiting.status_code == 200
@@ -130,6 +131,7 @@ async def test_a_question_it_cannot_answer_gets_what_it_can_do(client: httpx.Asy
     assert (unknown["query"], unknown["answer"], unknown["source"]) == (None, None, "none")
     assert unknown["help"]["message"].startswith("No sé responder esa pregunta")
     assert "Pedidos pendientes" in unknown["help"]["examples"]
+    assert len(unknown["help"]["examples"]) == 5  # an agent's: no revenue questions
 
     english = (await ask(client, csrf, "what's the weather like tomorrow?")).json()
     assert "Open orders" in english["help"]["examples"]

@@ -7,10 +7,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+from fixtures.console_login import add_staff, logged_in
+from fixtures.live_server import serving
 from fixtures.llm_servers import ScriptedServer, gemini_error, gemini_json, ollama_chat
 from fixtures.llm_setup import gemini_settings, ollama_settings
 
+from agent.models import StaffRole
 from agent.settings import Settings
 from console.assistant.answering import Source, read_question
 from console.assistant.questions import Ask
@@ -128,3 +132,29 @@ async def test_ollama_chooses_through_its_json_schema(
         assert schema["additionalProperties"] is False and schema["required"] == ["query"]
     finally:
         await runtime.close()
+
+
+async def test_the_page_answers_what_the_model_chose(
+    demo_settings: Settings, server: ScriptedServer
+) -> None:
+    async with serving(gemini_settings(demo_settings, server)) as live:
+        await add_staff(live.runtime, "ana", StaffRole.AGENT)
+        async with httpx.AsyncClient(base_url=live.url, timeout=20) as client:
+            csrf = await logged_in(client, "ana")
+            server.script("generate", gemini_json({"query": "waiting_handoffs"}))
+            chosen = await client.post(
+                "/console/assistant/ask",
+                data={"question": "¿hay gente aguardando que alguien le conteste?"},
+                headers={"x-csrf-token": csrf},
+            )
+            server.script("generate", gemini_json({"query": "sales", "group": "channel"}))
+            refused = await client.post(
+                "/console/assistant/ask",
+                data={"question": "¿cuánta plata entró por cada canal?"},
+                headers={"x-csrf-token": csrf},
+            )
+
+    body = chosen.json()
+    assert (body["source"], body["query"]) == ("model", "waiting_handoffs")
+    assert body["answer"]["title"] == "Conversaciones que esperan un asesor"
+    assert refused.status_code == 403  # the model's choice is held to the agent's role too
