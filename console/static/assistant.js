@@ -1,6 +1,7 @@
 // The staff assistant: posts a question (with the session's CSRF token), then writes the
-// answer's table and draws its chart with the vendored Chart.js. Every text is set with
-// textContent, never as HTML; the page's own words come from its console-words meta.
+// answer's table and draws its chart with the vendored Chart.js; an answer the server wrote
+// into the page (`?q=`, the form without the script) gets its chart drawn on load. Every text
+// is set with textContent, never as HTML; the page's own words come from its console-words meta.
 (() => {
   "use strict";
 
@@ -19,6 +20,7 @@
   if (liveState) liveState.textContent = ""; // this page has no live feed to connect to
   const TEXT = JSON.parse(document.querySelector('meta[name="console-words"]').content).assistant;
   const PALETTE = ["#b42318", "#1d4ed8", "#166534", "#9a3412", "#6d28d9", "#0e7490", "#a16207", "#57606a"];
+  const ASK = "/console/assistant/ask";
   let chart = null;
 
   function cell(tag, text, numeric) {
@@ -106,7 +108,7 @@
     data.set("question", question);
     let res;
     try {
-      res = await fetch(form.action, {
+      res = await fetch(ASK, {
         method: "POST",
         body: data,
         headers: { Accept: "application/json", "X-CSRF-Token": csrf },
@@ -128,18 +130,23 @@
       return;
     }
     status.textContent = "";
+    status.classList.remove("bad");
     show(body);
     section.dataset.query = body.query || "";
+    history.replaceState(null, "", "/console/assistant?q=" + encodeURIComponent(question));
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     ask(input.value.trim());
   });
-  document.querySelectorAll("#assistant-examples button[data-question]").forEach((button) => {
-    button.addEventListener("click", () => {
-      input.value = button.dataset.question;
+  document.querySelectorAll("#assistant-examples a[data-question]").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      input.value = link.dataset.question;
       ask(input.value);
     });
   });
+
+  drawChart(JSON.parse(figure.dataset.chart));
 })();

@@ -102,10 +102,11 @@ async def test_a_manager_asks_and_sees_a_table_and_a_chart(
 
     # An example clicked: the open orders of the day (none in the demo's delivered history).
     await page.get_by_text("Ejemplos de preguntas").click()
-    await page.get_by_role("button", name="Pedidos pendientes").click()
+    await page.get_by_role("link", name="Pedidos pendientes").click()
     await expect(page.locator("#assistant-title")).to_have_text("Pedidos pendientes")
     await expect(table.locator("tbody tr.empty")).to_have_text("No hay pedidos pendientes.")
     await expect(page.locator("#assistant-figure")).to_be_hidden()
+    assert page.url.endswith("/console/assistant?q=Pedidos%20pendientes")  # to share or reload
 
     # A question it cannot answer: what it can, and no table.
     await page.get_by_label("Tu pregunta").fill("¿cuál es la capital de Francia?")
@@ -113,6 +114,16 @@ async def test_a_manager_asks_and_sees_a_table_and_a_chart(
     await expect(page.locator("#assistant-help-message")).to_contain_text("No sé responder")
     await expect(page.locator("#assistant-help-examples li")).to_have_count(7)
     await expect(page.locator("#assistant-answer")).to_be_hidden()
+
+    # The address of an answer, opened: the server writes the table, the script draws the chart.
+    await page.goto(live.url + "/console/assistant?q=ventas+de+este+a%C3%B1o+por+canal")
+    await expect(table.locator("tbody tr td:first-child")).to_have_text(
+        [CHANNELS[c] for c, _ in ranked]
+    )
+    await expect(page.locator("#assistant-figure")).to_be_visible()
+    assert await page.evaluate(
+        "() => Chart.getChart(document.getElementById('assistant-chart')).data.datasets[0].data"
+    ) == [float(r) for _, r in ranked]
 
     assert await page.evaluate("window.__csp") == []
     assert [e for e in errors if "/favicon.ico" not in e] == []

@@ -124,6 +124,23 @@ async def test_a_manager_gets_the_figures_in_the_questions_language(
     assert english["answer"]["chart"]["values"] == answer["chart"]["values"]
 
 
+async def test_without_the_script_the_page_itself_answers(client: httpx.AsyncClient) -> None:
+    await logged_in(client, "ana")
+
+    page = await client.get("/console/assistant", params={"q": "¿quién está esperando un asesor?"})
+    assert page.status_code == 200
+    assert '<h2 id="assistant-title">Conversaciones que esperan un asesor</h2>' in page.text
+    assert '<tr class="empty"><td colspan="5">Ninguna conversación espera a un asesor.' in page.text
+    assert 'value="¿quién está esperando un asesor?"' in page.text
+
+    refused = await client.get("/console/assistant", params={"q": "ventas de hoy"})
+    assert refused.status_code == 403
+    assert "Solo un gerente puede hacer esto." in refused.text
+    unknown = await client.get("/console/assistant", params={"q": "¿y el clima?"})
+    assert "No sé responder esa pregunta" in unknown.text
+    assert (await client.get("/console/assistant", params={"q": " "})).status_code == 422
+
+
 async def test_a_question_it_cannot_answer_gets_what_it_can_do(client: httpx.AsyncClient) -> None:
     csrf = await logged_in(client, "ana")
 
