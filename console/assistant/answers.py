@@ -117,8 +117,8 @@ class Answer:
             body["chart"] = {
                 "type": self.chart.type,
                 "label": self.columns[at_value].label,
-                "money": kinds[at_value] == Kind.MONEY,
                 "labels": [text(row[at_label], kinds[at_label]) for row in self.rows],
+                "texts": [text(row[at_value], kinds[at_value]) for row in self.rows],
                 "values": [float(row[at_value] or 0) for row in self.rows],  # type: ignore[arg-type]
             }
         return body

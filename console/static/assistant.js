@@ -52,7 +52,8 @@
         animation: false,
         maintainAspectRatio: false,
         indexAxis: spec.type === "bar" && spec.labels.length > 8 ? "y" : "x",
-        plugins: { legend: { display: round } },
+        // The tooltip shows the figure as the table writes it ($3.891.000, 2,5).
+        plugins: { legend: { display: round }, tooltip: { callbacks: { label: (c) => spec.texts[c.dataIndex] } } },
       },
     });
   }

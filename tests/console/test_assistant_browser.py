@@ -86,6 +86,13 @@ async def test_a_manager_asks_and_sees_a_table_and_a_chart(
         "() => Chart.getChart(document.getElementById('assistant-chart')).data.datasets[0].data"
     )
     assert drawn == [float(r) for _, r in ranked]
+    tooltip = await page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById("assistant-chart"));
+            return chart.options.plugins.tooltip.callbacks.label({ dataIndex: 0 });
+        }"""
+    )
+    assert tooltip == money(ranked[0][1])
     inked = await page.evaluate(
         """() => {
             const canvas = document.getElementById("assistant-chart");
