@@ -40,6 +40,8 @@ def days_of(ask: Ask, *, today: date, zone: ZoneInfo) -> DayRange:
         first = _month_start(last)
     elif period == PeriodName.THIS_YEAR:
         first, last = today.replace(month=1, day=1), today
+    elif period == PeriodName.LAST_YEAR:
+        first, last = date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     elif period == PeriodName.MONTH and ask.month is not None:
         year = today.year if ask.month <= today.month else today.year - 1
         first = date(year, ask.month, 1)

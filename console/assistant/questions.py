@@ -49,6 +49,7 @@ class PeriodName(enum.StrEnum):
     THIS_MONTH = "this_month"
     LAST_MONTH = "last_month"
     THIS_YEAR = "this_year"
+    LAST_YEAR = "last_year"
     LAST_DAYS = "last_days"
     """The last `days` days, today included."""
     MONTH = "month"

@@ -90,7 +90,7 @@ QUERIES = _rules(
             QueryName.SALES,
             r"ventas?|vendimos|vendido|vendio|vendemos|facturacion|facturamos|facturado|ingresos"
             r"|sales|sold|revenue|income|turnover|how much did we (?:sell|make)"
-            r"|cuantos pedidos|how many orders|pedidos|orders",
+            r"|cuantos pedidos|how many orders|pedidos|orders|sell",
         ),
     ]
 )
@@ -108,7 +108,12 @@ PERIODS = _rules(
         (PeriodName.THIS_MONTH, r"(?:de |en )?este mes|this month|(?:del |el )?mes actual|del mes"),
         (
             PeriodName.THIS_YEAR,
-            r"(?:de |en )?este a(?:ñ|n)o|this year|(?:en )?lo que va del a(?:ñ|n)o",
+            r"(?:de |en )?este a(?:ñ|n)o|this year|(?:en )?lo que va del a(?:ñ|n)o"
+            r"|del a(?:ñ|n)o(?! pasado| anterior)",
+        ),
+        (
+            PeriodName.LAST_YEAR,
+            r"(?:el |del )?a(?:ñ|n)o (?:pasado|anterior)|last year|previous year",
         ),
         (PeriodName.TODAY, r"(?:de )?hoy|today"),
         (PeriodName.YESTERDAY, r"(?:de )?ayer|yesterday"),
@@ -120,7 +125,7 @@ GROUPS = _rules(
         (Grouping.CHANNEL, r"(?:por|by|per|de cada|each) canal(?:es)?|(?:by|per|each) channels?"),
         (
             Grouping.DAY,
-            r"(?:por|by|per|cada) dias?|diari[oa]s?|daily|dia a dia|day by day|each day",
+            r"(?:por|cada) dias?|(?:by|per) day|diari[oa]s?|daily|dia a dia|day by day|each day",
         ),
         (Grouping.PRODUCT, r"(?:por|by|per|de cada|each) productos?"),
         (
@@ -171,7 +176,7 @@ _FILLER = """
     unas y ya yo dame dime muestrame muestra mostrar ver quiero necesito saber puedes podrias
     lista listado cuales informe reporte resumen tienda productos producto articulos clientes
     cliente unidades unidad compras compra comprado pedido pedidos ventas venta vendieron
-    vendido total cantidad
+    vendido total cantidad año ano mes semana dia dias pasado pasada anterior
     about all an and any are as at be been by can could did do does each for from get give
     had has have how i in into is it its list me my of on or our please report show sold
     some tell that the their them there these they this those to us was we were what which
@@ -233,7 +238,7 @@ class Reader:
                     values["channel"] = rule.value
                     rest = rule.pattern.sub(" ", rest)
                     break
-        found = LIMIT.search(rest)
+        found = LIMIT.search(text)  # "top 5": the query's own word may be part of it
         if found is not None:
             values["limit"] = min(_number(found.group(1) or found.group(2)), 50)
             rest = LIMIT.sub(" ", rest)
