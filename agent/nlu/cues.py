@@ -184,6 +184,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"sip",
         r"claro",
         r"dale",
+        r"dele",
         r"listo",
         r"ok",
         r"okay",

@@ -101,6 +101,7 @@ def test_intent_of_a_message(
     [
         ("sí", READY, "purchase.confirm"),
         ("dale", READY, "purchase.confirm"),
+        ("dele pues", READY, "purchase.confirm"),
         ("listo, confirmo el pedido", READY, "purchase.confirm"),
         ("ok", READY_EN, "purchase.confirm"),
         ("yes", READY_EN, "purchase.confirm"),
