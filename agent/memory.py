@@ -45,6 +45,7 @@ def expire_if_idle(
     conversation.context = {
         **conversation.context,
         "last_products": [],
+        "earlier_focus_sku": None,
         "focus": None,
         "focus_sku": None,
         "topic": None,

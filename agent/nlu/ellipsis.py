@@ -199,6 +199,15 @@ def _attribute(words: list[str]) -> _Attribute | None:
     return _Attribute(number, unit, colour, quantity)
 
 
+def in_other_variant(name: str, words: list[str]) -> str | None:
+    """`name` in the colour or size the words name ("mejor blancos", "make it the 20 lb"),
+    said in full; None when they name neither, or only a quantity ("que sean 12")."""
+    attribute = _attribute(words)
+    if attribute is None:
+        return None
+    return swap(name, attribute)
+
+
 def _at(words: list[str], i: int) -> str:
     return words[i] if 0 <= i < len(words) else ""
 

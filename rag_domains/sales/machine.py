@@ -50,11 +50,13 @@ from rag_domains.sales.order_placement import customer_by_national_id, place_ord
 from rag_domains.sales.packs import by_unit_said
 from rag_domains.sales.picks import picked, pointed_pick
 from rag_domains.sales.shipping_quote import shipping_note, with_shipping
+from rag_domains.sales.variants import other_variant
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
 """The best match is taken without asking when it scores this many times the runner-up."""
 _ALSO = frozenset(["tambien", "ademas", "also", "too", "plus"])
+_EACH = frozenset(["cada", "each"])
 """Words that add to what was offered rather than replace it ("sí, y también 10 soportes")."""
 
 NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
@@ -153,6 +155,10 @@ class SalesHandler:
         mentions = ctx.understanding.entities.products
         quantity = ctx.understanding.entities.quantity
         queued: list[tuple[str, int]] = []
+        every = await self._each_of(ctx) if quantity is not None and not mentions else []
+        if quantity is not None and len(every) > 1:
+            sale = await self._open_sale(ctx, sale)
+            return await self._add_each(ctx, sale, [(p, quantity) for p in every], [])
         if not mentions:
             products, quantity = await self._unnamed(ctx, sale, quantity)
             if not products and self._browse and self._index.match_category(ctx.text):
@@ -185,6 +191,20 @@ class SalesHandler:
             ]
         sale = await self._open_sale(ctx, sale)
         return await self._add_each(ctx, sale, chosen, queued)
+
+    async def _each_of(self, ctx: TurnContext) -> list[Product]:
+        """What "5 de cada uno" / "5 of each" counts over, naming no product: the products the
+        last reply showed; after a reply about one, the one in focus before and that one
+        ("and orange?" after the lime green vests)."""
+        words = {token.text for token in scan(fold(ctx.text)) if token.is_word}
+        if not words & _EACH:
+            return []
+        context = ctx.conversation.context
+        shown = [str(sku) for sku in context.get("last_products", [])]
+        focus, earlier = context.get("focus_sku"), context.get("earlier_focus_sku")
+        if focus and earlier and focus != earlier:
+            shown = [str(earlier), str(focus)]
+        return await _by_skus(ctx.session, shown)
 
     async def _unsold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
         """ "No manejamos X" when every product asked for is a thing no product is: its head
@@ -343,6 +363,10 @@ class SalesHandler:
         if quantity is None and mentions:
             quantity = mentions[0].quantity
         line = await self._line_for(ctx, sale)
+        if line is not None and quantity is None:
+            swapped = await self._swap(ctx, sale, line)
+            if swapped is not None:
+                return swapped
         if line is None or quantity is None:
             return self._ask_with_cart(ctx, sale, replies.change_what(ctx.language))
         if quantity <= 0:
@@ -353,6 +377,21 @@ class SalesHandler:
         line.quantity = quantity
         note = replies.changed(ctx.language, quantity, line.product)
         return self._after_edit(ctx, sale, note, [line.product])
+
+    async def _swap(self, ctx: TurnContext, sale: Sale, line: SaleLine) -> DomainResult | None:
+        """The line in the colour or size the message names ("mejor blancos"), same quantity;
+        None when it names no other product of the line's kind."""
+        kind = await load_products(ctx.session, self._index.same_kind(line.product_id))
+        product = other_variant(self._index, line.product, ctx.text, kind)
+        if product is None:
+            return None
+        problem = await self._cannot_add(ctx, product, line.quantity, sale)
+        if problem is not None:
+            return problem
+        sale.lines.remove(line)
+        await self._put(ctx.session, sale, product, line.quantity)
+        note = replies.swapped(ctx.language, line.product, line.quantity, product)
+        return self._after_edit(ctx, sale, note, [product])
 
     async def _remove(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         line = await self._line_for(ctx, sale)
