@@ -191,8 +191,10 @@ def _attribute(words: list[str]) -> _Attribute | None:
                 number = word
             elif value is not None and value.value == int(value.value) and word != "one":
                 quantity = int(value.value)
-            elif word == "one" and previous in ("add", "take", "want", "need", "get"):
-                quantity = 1
+            elif word == "one" and (
+                previous in ("add", "take", "want", "need", "get") or following == "of"
+            ):
+                quantity = 1  # "add one", "and one of the 20 lb"
         i += 1
     if number is None and colour is None:
         return None

@@ -137,3 +137,27 @@ async def test_so_many_of_each_counts_the_two_products_just_discussed(chat: Chat
     both = await chat.say("listo, deme 2 de cada uno")
     assert lines(both) == [("CAS-I-E-BL", 2), ("CAS-I-E-AZ", 2)]
     assert "$152.000" in (both.reply or "")
+
+
+async def test_what_is_said_after_the_product_picks_one_of_its_kind(chat: Chat) -> None:
+    helmet = await chat.say("quiero un casco con ratchet, el azul")
+    assert lines(helmet) == [("CAS-I-E-AZ", 1)]
+    boots = await chat.say("and a pair of rubber boots, the size 42 ones")
+    assert lines(boots) == [("CAS-I-E-AZ", 1), ("BOT-PVC-42", 2)]
+
+
+async def test_counted_items_described_are_picked_from_the_list_just_shown(chat: Chat) -> None:
+    await chat.say("q guantes tienen por menos de 8 mil")
+    both = await chat.say("mándeme 10 de los de latex y 6 de los de carnaza")
+    assert lines(both) == [("GUA-LAT-IND", 10), ("GUA-CARN-COR", 6)]
+    latex = await chat.say("mejor que los de latex sean 20")
+    assert lines(latex) == [("GUA-LAT-IND", 20), ("GUA-CARN-COR", 6)]
+
+
+async def test_a_product_discussed_before_the_last_reply_is_found_by_its_words(
+    chat: Chat,
+) -> None:
+    await chat.say("how much is the 10 lb CO2 steel extinguisher?")
+    await chat.say("add 2 recharges for 10 lb dry chemical extinguishers")
+    co2 = await chat.say("and one of the CO2 10 lb")
+    assert lines(co2) == [("REC-PQS-10", 2), ("EXT-CO2-10", 1)]
