@@ -45,6 +45,7 @@ def expire_if_idle(
     conversation.context = {
         **conversation.context,
         "last_products": [],
+        "earlier_products": [],
         "focus": None,
         "focus_sku": None,
         "topic": None,

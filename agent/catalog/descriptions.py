@@ -22,6 +22,21 @@ _FILLER_WORDS = """
 _FILLER = frozenset(_FILLER_WORDS.split())
 _STEM = 5  # "eléctricos" and "eléctrico", "fuegos" and "fuego" share their first letters
 
+_VOLTS = frozenset(["v", "kv", "voltio", "voltios", "kilovoltio", "kilovoltios"])
+_WEIGHTS = frozenset(["kg", "kilo", "kilos", "g", "gramos", "lb", "libra", "libras"])
+_VOLUMES = frozenset(["l", "litro", "litros", "ml", "galon", "galones", "gal", "lb", "libras"])
+_LENGTHS = frozenset(["cm", "mm", "m", "metro", "metros", "centimetros"])
+_MEASURES: dict[str, frozenset[str]] = {
+    "volta": _VOLTS, "tensi": _VOLTS,
+    "peso": _WEIGHTS, "pesa": _WEIGHTS, "pesan": _WEIGHTS, "weigh": _WEIGHTS,
+    "capac": _VOLUMES, "volum": _VOLUMES,
+    "mide": _LENGTHS, "miden": _LENGTHS, "medid": _LENGTHS, "largo": _LENGTHS,
+    "tamañ": _LENGTHS, "alto": _LENGTHS, "altur": _LENGTHS,
+    "lengt": _LENGTHS, "long": _LENGTHS, "tall": _LENGTHS, "heigh": _LENGTHS,
+}  # fmt: skip
+"""A question's word for a measure (its stem) → the units a description gives it in: "¿qué
+voltaje aguanta?" is answered by the sentence that says "hasta 17.000 V"."""
+
 
 def _stems(text: str) -> set[str]:
     out: set[str] = set()
@@ -40,9 +55,10 @@ def answering_sentence(description: str, question: str) -> str | None:
     asked = _stems(question)
     if not asked or not description:
         return None
+    units = frozenset().union(*(_MEASURES.get(stem, frozenset()) for stem in asked))
     best_count, best = 0, None
     for sentence in _SENTENCE_END.split(description.strip()):
-        count = len(asked & _stems(sentence))
+        count = len(asked & _stems(sentence)) + bool(units & set(tokens(sentence)))
         if count > best_count:
             best_count, best = count, sentence
     return best

@@ -14,7 +14,7 @@ from agent.nlu.tokens import fold, nfc, scan
 from agent.nlu.vocabulary import word_set
 
 _YES = word_set(
-    "si sii siii sip sipi claro dale listo ok okay oki okey vale correcto perfecto hagale "
+    "si sii siii sip sipi claro dale dele listo ok okay oki okey vale correcto perfecto hagale "
     "confirmo confirmado confirmada confirmar confirmalo confirmelo confirmamelo confirma "
     "confirmemos procede proceda adelante exacto "
     "yes yep yeah yup sure confirm confirmed correct absolutely ok"

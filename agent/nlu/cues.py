@@ -56,6 +56,7 @@ class Cue(enum.StrEnum):
 
 # Spellings of "que" and "cuanto" people type on a phone.
 _Q = r"(?:que|q|k|ke)"
+_COLOUR = r"(?:blanc|amarill|roj|azul|verde|naranj|negr|gris)\w*"
 _HOW_MUCH = r"(?:cuanto|cuant|cuantos|cuanta|cuantas|qnto|cnto|kuanto)"
 
 _PATTERNS: dict[Cue, tuple[str, ...]] = {
@@ -110,6 +111,8 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"en (?:vez|lugar) de",
         r"mejor (?:que )?(?:sean|serian|ponme|pongame|dame|deme|solo)",
         r"(?:^|no )mejor \d+\b",
+        # "ay no, mejor blancos", "mejor el de 20": another colour or size of the same thing.
+        rf"(?:^|no )mejor (?:en |de |del |los |las |el |la |talla )*(?:{_COLOUR}|\d+\b)",
         rf"{_Q} (?:sean|queden)\b",
         r"dej(?:a|e|ar)(?:me|le|lo|la|los|las)?\b.{0,30}\ben \d+",
         r"(?:sub|baj)(?:a|e|ale|ele|ame|eme)\b",
@@ -184,6 +187,7 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"sip",
         r"claro",
         r"dale",
+        r"dele",
         r"listo",
         r"ok",
         r"okay",

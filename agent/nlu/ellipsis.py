@@ -191,12 +191,23 @@ def _attribute(words: list[str]) -> _Attribute | None:
                 number = word
             elif value is not None and value.value == int(value.value) and word != "one":
                 quantity = int(value.value)
-            elif word == "one" and previous in ("add", "take", "want", "need", "get"):
-                quantity = 1
+            elif word == "one" and (
+                previous in ("add", "take", "want", "need", "get") or following == "of"
+            ):
+                quantity = 1  # "add one", "and one of the 20 lb"
         i += 1
     if number is None and colour is None:
         return None
     return _Attribute(number, unit, colour, quantity)
+
+
+def in_other_variant(name: str, words: list[str]) -> str | None:
+    """`name` in the colour or size the words name ("mejor blancos", "make it the 20 lb"),
+    said in full; None when they name neither, or only a quantity ("que sean 12")."""
+    attribute = _attribute(words)
+    if attribute is None:
+        return None
+    return swap(name, attribute)
 
 
 def _at(words: list[str], i: int) -> str:

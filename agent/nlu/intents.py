@@ -49,7 +49,9 @@ _COMPANY = (
 _VERIFYING = ("customer.lookup", "customer.history")
 """Offers that ask for the phone on file before customer data is shown (agent/identity.py)."""
 _ACKNOWLEDGING = frozenset(["ok", "okay", "oki", "okey", "listo", "vale", "perfecto", "bueno"])
-_AGREEING = frozenset(["si", "sii", "sip", "dale", "hagale", "claro", "yes", "yeah", "sure"])
+_AGREEING = frozenset(
+    ["si", "sii", "sip", "dale", "dele", "hagale", "claro", "yes", "yeah", "sure"]
+)
 _DECLINING = frozenset([Cue.DEFER, Cue.NO, Cue.HOLD, Cue.YES, Cue.THANKS, Cue.GOODBYE])
 """Cues a "not now" may come with ("ok, déjeme lo pienso, gracias"); any other asks for more."""
 _STATED_PRICE = re.compile(r"\b(?:price|precio|valor) (?:of|de) \d")

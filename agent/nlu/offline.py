@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agent.nlu.classifier import IntentClassifier
 from agent.nlu.clauses import ANSWERED, several_asks
 from agent.nlu.combine import combine
 from agent.nlu.contacts import read_contacts
 from agent.nlu.cues import Cue, find_cues
-from agent.nlu.ellipsis import another_size, follow_up
+from agent.nlu.ellipsis import COLOURS, another_size, follow_up
 from agent.nlu.intents import Evidence, RuleVerdict, decide
 from agent.nlu.language import detect_language
 from agent.nlu.lexicon import Lexicon
@@ -30,6 +32,7 @@ _OPEN_TO_FOLLOW_UP = frozenset(
     ]
 )
 _FOLLOW_UP_CONFIDENCE = 0.8
+_STEM = 5  # "amarillos" and "amarillo" name the same thing
 _BUYING_CUES = frozenset([Cue.ADD, Cue.MORE, Cue.CLITIC, Cue.SELECT, Cue.YES])
 """Words that put a line in the cart: buying, "otro", "lo", "el primero", a yes."""
 
@@ -64,7 +67,9 @@ class OfflineReader:
             if _asks_not_buys(intent, verdict, evidence):
                 intent, confidence = verdict.intent, min(verdict.confidence, confidence)
         entities = _entities(intent, evidence.products, evidence.buyer.entities)
-        intent, confidence = _in_context(intent, confidence, entities, evidence, original)
+        intent, confidence = _in_context(
+            intent, confidence, entities, evidence, original, self._lexicon.describes
+        )
         intent, before = _two_acts(intent, evidence)
         return Understanding(intent, round(confidence, 2), entities, language, before)
 
@@ -95,7 +100,12 @@ class OfflineReader:
 
 
 def _in_context(
-    intent: str, confidence: float, entities: Entities, evidence: Evidence, original: str
+    intent: str,
+    confidence: float,
+    entities: Entities,
+    evidence: Evidence,
+    original: str,
+    describes: Callable[[str], bool],
 ) -> tuple[str, float]:
     """The reading completed by what was just discussed: another size of the product named
     ("… talla 40 y 1 par talla 42"), or a follow-up on the product or topic in focus
@@ -112,10 +122,28 @@ def _in_context(
     guessed_change = intent == "purchase.change" and Cue.CHANGE not in evidence.cues
     if said is None or (intent not in _OPEN_TO_FOLLOW_UP and not guessed_change):
         return intent, confidence
-    if said.products:
+    if said.products and _named_apart(evidence, said.products, describes):
+        # "and one of the CO2 20 lb" after a PQS refill names another kind than the focus:
+        # which product it is comes from those discussed (rag_domains/sales).
+        entities.quantity = said.products[0][1] if len(said.products) == 1 else None
+    elif said.products:
         entities.products = [ProductMention(text, qty) for text, qty in said.products]
         entities.quantity = said.products[0][1] if len(said.products) == 1 else None
     return said.intent, _FOLLOW_UP_CONFIDENCE
+
+
+def _named_apart(
+    evidence: Evidence,
+    products: tuple[tuple[str, int | None], ...],
+    describes: Callable[[str], bool],
+) -> bool:
+    """Whether the message describes a product with a word none of the follow-up's names
+    has ("co2" when the focus is a PQS refill); a colour is the follow-up's own attribute."""
+    named = {word[:_STEM] for text, _ in products for word in text.split()}
+    return evidence.products.described and any(
+        word[:_STEM] not in named and word not in COLOURS and describes(word)
+        for word in evidence.words
+    )
 
 
 def _two_acts(intent: str, evidence: Evidence) -> tuple[str, str | None]:

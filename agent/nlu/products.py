@@ -48,6 +48,7 @@ _REFERENCE_MARKERS = frozenset(
 # "en 37", "de 42": a size when a count is said apart ("la de cuero en 37, una").
 _SIZE_LEADS = frozenset(["en", "de", "del", "in"])
 _ATTRIBUTE_LEADS = ATTRIBUTE_MARKERS | frozenset(["de", "del", "of", "#"])
+_EACH = frozenset(["cada", "each"])
 
 
 @dataclass(slots=True)
@@ -148,6 +149,11 @@ class _Reader:
             reading.mentions.append(mention)
             i = end
         reading.bare_quantity = self.bare_quantity()
+        if reading.bare_quantity is not None and self.each() and len(reading.mentions) > 1:
+            # "el arnés y la eslinga, 2 de cada uno": the count goes to every product named.
+            for mention in reading.mentions:
+                mention.quantity = mention.quantity or reading.bare_quantity
+            reading.bare_quantity = None
         reading.price = None if self.price is None else self.price.request
         if not reading.mentions:
             asked = asked_phrase(self.words)
@@ -176,10 +182,10 @@ class _Reader:
                 or word in ARTICLES
                 or word in ENGLISH_ONE
                 or word in ONE
-                or word in NUMBER_WORDS
+                or (word in NUMBER_WORDS and self.number(p) is not None)
                 or p in self._ends
             ):
-                break
+                break  # "half" alone describes: "2 half mask respirators"
             else:
                 p -= 1
             start = p + 1
@@ -317,6 +323,10 @@ class _Reader:
             if word in ("otro", "otra", "another") and i not in self.used:
                 return 1
         return 1 if sized else None
+
+    def each(self) -> bool:
+        """Whether a count is said for every product: "2 de cada uno", "5 of each"."""
+        return any(word in _EACH and i not in self.used for i, word in enumerate(self.words))
 
     def counted_after(self, i: int) -> bool:
         """Whether a count follows from `i` on: another number, or "una" said alone."""

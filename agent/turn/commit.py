@@ -192,8 +192,9 @@ async def _store_inbound(
 def _remember(
     conversation: Conversation, result: DomainResult, understanding: Understanding
 ) -> None:
-    """Keep the reply's offer, the products it showed, the product in focus and the topic
-    answered, for the next turn's reading ("¿y el de 20?", "¿y el domingo?")."""
+    """Keep the reply's offer, the products it showed, the product in focus (and what the
+    reply before was about) and the topic answered, for the next turn's reading ("¿y el de
+    20?", "¿y el domingo?", "5 de cada uno")."""
     # An offer lasts one turn: the next message either takes it or moves on.
     conversation.context = {
         **{k: v for k, v in conversation.context.items() if k != "offer"},
@@ -203,9 +204,14 @@ def _remember(
         conversation.context = {**conversation.context, "topic": understanding.intent}
     if result.products:
         focus = result.focus or (result.products[0] if len(result.products) == 1 else None)
+        shown = [p.sku for p in result.products]
+        focused = conversation.context.get("focus_sku")
+        before = [focused] if focused else list(conversation.context.get("last_products", []))
         conversation.context = {
             **conversation.context,
-            "last_products": [p.sku for p in result.products],
+            # "and orange?" then "5 of each": what the reply before this one was about.
+            "earlier_products": before if before != shown else [],
+            "last_products": shown,
             "focus": (focus or result.products[0]).name,
             "focus_sku": focus.sku if focus is not None else None,
         }

@@ -46,15 +46,18 @@ from agent.nlu.types import PriceRequest
 from agent.quantities import NUMBER_VALUES
 from rag_domains.inventory import head_word
 from rag_domains.sales import replies
+from rag_domains.sales.described import counted_items
 from rag_domains.sales.order_placement import customer_by_national_id, place_order, sale_total
 from rag_domains.sales.packs import by_unit_said
 from rag_domains.sales.picks import picked, pointed_pick
 from rag_domains.sales.shipping_quote import shipping_note, with_shipping
+from rag_domains.sales.variants import other_variant
 
 OPEN = (SaleState.STARTED, SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONFIRM)
 CLEAR_WINNER = 1.2
 """The best match is taken without asking when it scores this many times the runner-up."""
 _ALSO = frozenset(["tambien", "ademas", "also", "too", "plus"])
+_EACH = frozenset(["cada", "each"])
 """Words that add to what was offered rather than replace it ("sí, y también 10 soportes")."""
 
 NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
@@ -153,6 +156,13 @@ class SalesHandler:
         mentions = ctx.understanding.entities.products
         quantity = ctx.understanding.entities.quantity
         queued: list[tuple[str, int]] = []
+        every = await self._each_of(ctx) if quantity is not None and not mentions else []
+        if quantity is not None and len(every) > 1:
+            sale = await self._open_sale(ctx, sale)
+            return await self._add_each(ctx, sale, [(p, quantity) for p in every], [])
+        if not mentions and (several := await self._described(ctx)):
+            sale = await self._open_sale(ctx, sale)
+            return await self._add_each(ctx, sale, several, [])
         if not mentions:
             products, quantity = await self._unnamed(ctx, sale, quantity)
             if not products and self._browse and self._index.match_category(ctx.text):
@@ -185,6 +195,36 @@ class SalesHandler:
             ]
         sale = await self._open_sale(ctx, sale)
         return await self._add_each(ctx, sale, chosen, queued)
+
+    async def _described(self, ctx: TurnContext) -> list[tuple[Product, int]]:
+        """Each counted piece of the message ("24 de los de hilaza y 12 de carnaza") as the
+        one product of those just shown its words fit; empty unless every piece fits one."""
+        items = counted_items(ctx.text)
+        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        if not items or len(shown) < 2:
+            return []
+        by_id = {p.id: p for p in shown}
+        chosen: list[tuple[Product, int]] = []
+        for piece, count in items:
+            fitting = self._index.narrow(piece, list(by_id))
+            if len(fitting) != 1:
+                return []
+            chosen.append((by_id[fitting[0]], count))
+        return chosen
+
+    async def _each_of(self, ctx: TurnContext) -> list[Product]:
+        """What "5 de cada uno" / "5 of each" counts over, naming no product: the products the
+        last reply showed; after a reply about one, the one in focus before and that one
+        ("and orange?" after the lime green vests)."""
+        words = {token.text for token in scan(fold(ctx.text)) if token.is_word}
+        if not words & _EACH:
+            return []
+        context = ctx.conversation.context
+        shown = [str(sku) for sku in context.get("last_products", [])]
+        focus, earlier = context.get("focus_sku"), context.get("earlier_products", [])
+        if focus and len(earlier) == 1 and earlier[0] != focus:
+            shown = [str(earlier[0]), str(focus)]
+        return await _by_skus(ctx.session, shown)
 
     async def _unsold(self, ctx: TurnContext, mentions: list[str]) -> DomainResult | None:
         """ "No manejamos X" when every product asked for is a thing no product is: its head
@@ -232,14 +272,19 @@ class SalesHandler:
         later: list[tuple[str, int]] = []
         for text, qty in queued:
             candidates = await self._candidates(ctx, text)
-            if len(candidates) > 1 and len(queued) == 1:
-                # What was said apart from the product ("6 chalecos, verde limón") settles it;
+            if len(queued) == 1:
+                # What was said apart from the product ("6 chalecos, verde limón", "a kitchen
+                # extinguisher, the 6 liter one") settles it among all the products it fits;
                 # the quantity is no size ("2 pares de guantes dieléctricos" fits every class).
                 said_qty = {str(qty)} | {w for w, v in NUMBER_VALUES.items() if v == qty}
                 rest = " ".join(w for w in ctx.text.split() if fold(w).strip(",.") not in said_qty)
-                said = self._index.narrow(rest, [p.id for p in candidates])
+                fits = [hit.product_id for hit in self._index.matching(text)]
+                pool = candidates + [
+                    p for p in await load_products(ctx.session, fits) if p not in candidates
+                ]
+                said = self._index.narrow(rest, [p.id for p in pool])
                 if len(said) == 1:
-                    candidates = [p for p in candidates if p.id in said]
+                    candidates = [p for p in pool if p.id in said]
             if not candidates:
                 notes.append(replies.not_found(lang, text))
             elif len(candidates) == 1:
@@ -272,7 +317,8 @@ class SalesHandler:
     ) -> tuple[list[Product], int | None]:
         """What "agrégame 2", "los blancos", "el 2" or a plain "sí" refers to: the offer the
         last reply made (with its quantity), else the products it showed, picked by number or
-        narrowed by the words used, else the one product the last replies were about."""
+        narrowed by the words used (or the one discussed before them, when only its words
+        fit), else the one product the last replies were about."""
         context = ctx.conversation.context
         shown = await _by_skus(ctx.session, list(context.get("last_products", [])))
         price = ctx.understanding.entities.price
@@ -289,6 +335,15 @@ class SalesHandler:
             # "el 2" of the list just shown is that product, not two of something.
             chosen = ctx.understanding.entities.quantity == number
             return [shown[number - 1]], None if chosen else quantity
+        earlier = [
+            p
+            for p in await _by_skus(ctx.session, list(context.get("earlier_products", [])))
+            if p not in shown
+        ]
+        told = self._index.narrow(ctx.text, [p.id for p in shown + earlier])
+        if len(told) == 1 and told[0] in {p.id for p in earlier}:
+            # "and one of the CO2 20 lb": a product discussed before the last reply.
+            return [p for p in earlier if p.id == told[0]], quantity
         by_id = {p.id: p for p in shown}
         for hit in self._index.search(ctx.text, limit=100):
             if hit.product_id in by_id:
@@ -343,6 +398,10 @@ class SalesHandler:
         if quantity is None and mentions:
             quantity = mentions[0].quantity
         line = await self._line_for(ctx, sale)
+        if line is not None and quantity is None:
+            swapped = await self._swap(ctx, sale, line)
+            if swapped is not None:
+                return swapped
         if line is None or quantity is None:
             return self._ask_with_cart(ctx, sale, replies.change_what(ctx.language))
         if quantity <= 0:
@@ -353,6 +412,21 @@ class SalesHandler:
         line.quantity = quantity
         note = replies.changed(ctx.language, quantity, line.product)
         return self._after_edit(ctx, sale, note, [line.product])
+
+    async def _swap(self, ctx: TurnContext, sale: Sale, line: SaleLine) -> DomainResult | None:
+        """The line in the colour or size the message names ("mejor blancos"), same quantity;
+        None when it names no other product of the line's kind."""
+        kind = await load_products(ctx.session, self._index.same_kind(line.product_id))
+        product = other_variant(self._index, line.product, ctx.text, kind)
+        if product is None:
+            return None
+        problem = await self._cannot_add(ctx, product, line.quantity, sale)
+        if problem is not None:
+            return problem
+        sale.lines.remove(line)
+        await self._put(ctx.session, sale, product, line.quantity)
+        note = replies.swapped(ctx.language, line.product, line.quantity, product)
+        return self._after_edit(ctx, sale, note, [product])
 
     async def _remove(self, ctx: TurnContext, sale: Sale) -> DomainResult:
         line = await self._line_for(ctx, sale)
@@ -378,17 +452,21 @@ class SalesHandler:
         return problem
 
     async def _line_for(self, ctx: TurnContext, sale: Sale) -> SaleLine | None:
-        """The cart line the customer means: by product words, else the only (or last) line."""
+        """The cart line the customer means: by product words, else by the words that
+        describe only it ("que los de carnaza sean 24"), else the only (or last) line."""
         if not sale.lines:
             return None
         mentions = ctx.understanding.entities.products
+        in_cart = {line.product_id: line for line in sale.lines}
         if mentions:
-            in_cart = {line.product_id: line for line in sale.lines}
             for hit in self._index.search(mentions[0].text, limit=50):
                 if hit.product_id in in_cart:
                     return in_cart[hit.product_id]
             return None
-        return sale.lines[-1]
+        # A number here is the new quantity, not a size that tells one line from another.
+        words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
+        said = self._index.narrow(" ".join(w for w in words if not w[0].isdigit()), list(in_cart))
+        return in_cart[said[0]] if len(said) == 1 else sale.lines[-1]
 
     async def _cannot_add(
         self, ctx: TurnContext, product: Product, extra: int, sale: Sale

@@ -43,6 +43,10 @@ def changed(language: str, quantity: int, product: Product) -> str:
     return t(language, "sales.changed", quantity=quantity, name=product.name)
 
 
+def swapped(language: str, old: Product, quantity: int, new: Product) -> str:
+    return t(language, "sales.swapped", old=old.name, quantity=quantity, name=new.name)
+
+
 def remove_what(language: str) -> str:
     return t(language, "sales.remove_what")
 

@@ -105,3 +105,59 @@ async def test_an_edit_and_a_checkout_in_one_message(chat: Chat) -> None:
     done = await chat.say("bueno entonces sin los tapones, solo eso")
     assert done.sale_state == SaleState.COLLECTING_DATA and "cédula" in (done.reply or "")
     assert [sku for sku, _ in lines(done)] != [] and ("TAP-SIL", 2) not in lines(done)
+
+
+async def test_another_colour_or_size_swaps_the_cart_line_and_keeps_its_quantity(
+    chat: Chat,
+) -> None:
+    await chat.say("quiero 3 cascos amarillos con ratchet")
+    red = await chat.say("no, mejor rojos")
+    assert lines(red) == [("CAS-I-E-RO", 3)]
+    assert "$114.000" in (red.reply or "")
+    white = await chat.say("actually, make them white instead")
+    assert lines(white) == [("CAS-I-E-BL", 3)]
+
+    await chat.say("agregue 2 extintores multiproposito de 10 libras")
+    bigger = await chat.say("mejor que sean los de 20 libras")
+    assert lines(bigger) == [("CAS-I-E-BL", 3), ("EXT-PQS-20", 2)]
+
+    quantity = await chat.say("mejor que sean 4")
+    assert lines(quantity) == [("CAS-I-E-BL", 3), ("EXT-PQS-20", 4)]
+
+
+async def test_a_colour_the_kind_does_not_come_in_changes_nothing(chat: Chat) -> None:
+    await chat.say("2 chalecos reflectivos naranja")
+    purple = await chat.say("mejor en morado")
+    assert lines(purple) == [("CHAL-MALLA-NA", 2)]
+
+
+async def test_so_many_of_each_counts_the_two_products_just_discussed(chat: Chat) -> None:
+    await chat.say("cuanto vale el casco blanco con ratchet?")
+    await chat.say("y en azul?")
+    both = await chat.say("listo, deme 2 de cada uno")
+    assert lines(both) == [("CAS-I-E-BL", 2), ("CAS-I-E-AZ", 2)]
+    assert "$152.000" in (both.reply or "")
+
+
+async def test_what_is_said_after_the_product_picks_one_of_its_kind(chat: Chat) -> None:
+    helmet = await chat.say("quiero un casco con ratchet, el azul")
+    assert lines(helmet) == [("CAS-I-E-AZ", 1)]
+    boots = await chat.say("and a pair of rubber boots, the size 42 ones")
+    assert lines(boots) == [("CAS-I-E-AZ", 1), ("BOT-PVC-42", 2)]
+
+
+async def test_counted_items_described_are_picked_from_the_list_just_shown(chat: Chat) -> None:
+    await chat.say("q guantes tienen por menos de 8 mil")
+    both = await chat.say("mándeme 10 de los de latex y 6 de los de carnaza")
+    assert lines(both) == [("GUA-LAT-IND", 10), ("GUA-CARN-COR", 6)]
+    latex = await chat.say("mejor que los de latex sean 20")
+    assert lines(latex) == [("GUA-LAT-IND", 20), ("GUA-CARN-COR", 6)]
+
+
+async def test_a_product_discussed_before_the_last_reply_is_found_by_its_words(
+    chat: Chat,
+) -> None:
+    await chat.say("how much is the 10 lb CO2 steel extinguisher?")
+    await chat.say("add 2 recharges for 10 lb dry chemical extinguishers")
+    co2 = await chat.say("and one of the CO2 10 lb")
+    assert lines(co2) == [("REC-PQS-10", 2), ("EXT-CO2-10", 1)]

@@ -11,6 +11,8 @@ REFILL = (
     "papel y telas. No usar en fuegos eléctricos. Incluye prueba hidrostática."
 )
 GLOVE = "Guante de caucho dieléctrico clase 2 para media tensión hasta 17.000 V de uso máximo."
+SIGN = "Señal de ruta de evacuación con flecha. En PVC fotoluminiscente de 20x30 cm."
+EXTINGUISHER = "Extintor portátil de polvo químico seco. Pesa 9 kg cargado. Con manómetro."
 
 
 @pytest.mark.parametrize(
@@ -20,6 +22,10 @@ GLOVE = "Guante de caucho dieléctrico clase 2 para media tensión hasta 17.000 
         (REFILL, "sirve pa madera?", "Para fuegos clase A: madera, papel y telas."),
         (REFILL, "le hacen prueba hidrostatica?", "Incluye prueba hidrostática."),
         (GLOVE, "aguanta 17.000 V?", GLOVE),
+        (GLOVE, "what voltage can it take?", GLOVE),
+        (SIGN, "de q tamaño es?", "En PVC fotoluminiscente de 20x30 cm."),
+        (SIGN, "how long is it", "En PVC fotoluminiscente de 20x30 cm."),
+        (EXTINGUISHER, "y cuanto pesa lleno?", "Pesa 9 kg cargado."),
     ],
 )
 def test_the_sentence_that_speaks_of_what_is_asked(

@@ -110,6 +110,7 @@ HOURS = DialogState(topic="company.hours")
         ("entonces 4 azules", HELMET, "purchase.add", "ratchet azul", 4),
         ("and in blue?", HELMET_EN, "inventory.product", "ratchet azul", None),
         ("I'll take 3 red ones", HELMET_EN, "purchase.add", "ratchet rojo", 3),
+        ("and one of the yellow ones", HELMET_EN, "purchase.add", "ratchet amarillo", 1),
         ("y 2 de la 42", BOOT_IN_CART, "purchase.add", "talla 42", 2),
         ("y en talla 44?", BOOT_IN_CART, "inventory.product", "talla 44", None),
     ],
@@ -141,6 +142,7 @@ def test_follow_ups_keep_the_topic(reader: OfflineReader, text: str) -> None:
         ("y 2 cascos blancos", EXTINGUISHER),  # a product of its own
         ("dejalo en 5", BOOT_IN_CART),  # a new quantity, not size 5
         ("y el domingo?", EXTINGUISHER),  # a day means nothing for a product
+        ("and one of the co2 20 lb", EXTINGUISHER),  # another kind, said by its words
     ],
 )
 def test_not_a_follow_up(reader: OfflineReader, text: str, state: DialogState) -> None:

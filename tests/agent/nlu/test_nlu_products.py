@@ -86,6 +86,13 @@ def test_articles_and_words_are_not_numbers(words: str) -> None:
         ("do you have size 10 safety boots?", [("size 10 safety boots", None)]),
         ("PRECIO DE LA PALETA PARE Y SIGA", [("paleta pare y siga", None)]),
         ("cuánto vale la caja de 100 guantes de nitrilo", [("guantes de nitrilo", None)]),
+        ("I need 3 half face respirators", [("half face respirators", 3)]),
+        (
+            "quiero el casco blanco y las gafas oscuras, 3 de cada uno",
+            [("casco blanco", 3), ("gafas oscuras", 3)],
+        ),
+        ("boots and helmets, 4 of each", [("boots", 4), ("helmets", 4)]),
+        ("dos de cada: botas y conos", [("botas", 2), ("conos", 2)]),
     ],
 )
 def test_mentions_keep_the_words_and_take_the_quantity(

@@ -101,6 +101,7 @@ def test_intent_of_a_message(
     [
         ("sí", READY, "purchase.confirm"),
         ("dale", READY, "purchase.confirm"),
+        ("dele pues", READY, "purchase.confirm"),
         ("listo, confirmo el pedido", READY, "purchase.confirm"),
         ("ok", READY_EN, "purchase.confirm"),
         ("yes", READY_EN, "purchase.confirm"),
@@ -122,6 +123,8 @@ def test_intent_of_a_message(
         ("¿cuánto me sale todo?", CART, "purchase.cart"),
         ("cuanto seria en total?", CART, "purchase.cart"),
         ("cuanto es?", CART, "purchase.cart"),
+        ("no, mejor rojos", CART, "purchase.change"),
+        ("mejor en talla 42", CART, "purchase.change"),
         ("cuanto es?", SHOWN, "inventory.price"),
         ("how can I pay?", CART, "company.payment"),
         ("me pueden sacar factura a nombre de la empresa?", CART, "company.payment"),
