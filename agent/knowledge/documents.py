@@ -20,6 +20,7 @@ from agent.knowledge.extract import blocks
 from agent.knowledge.sources import Source
 from agent.knowledge.terms import index_terms
 from agent.models import KnowledgeChunk, KnowledgeDocument, utcnow
+from agent.settings import Settings
 
 INSERT_BATCH = 500
 """Passages written per INSERT."""
@@ -45,6 +46,11 @@ class Sizes:
 
     chars: int = 900
     overlap: int = 150
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Sizes:
+        """KB_CHUNK_CHARS and KB_CHUNK_OVERLAP."""
+        return cls(settings.kb_chunk_chars, settings.kb_chunk_overlap)
 
 
 def _info(row: KnowledgeDocument) -> DocumentInfo:

@@ -22,10 +22,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import reading_session
-from agent.knowledge.embeddings import Embedder
+from agent.knowledge.chunking import HEADING_JOINER
+from agent.knowledge.embeddings import Embedder, build_embedder
 from agent.knowledge.terms import query_terms
 from agent.llm.errors import LLMError
 from agent.models import KnowledgeChunk, KnowledgeDocument
+from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,14 @@ class Passage:
     match: float
     """The share of the question's word weight the passage holds (0 to 1)."""
 
+    @property
+    def place(self) -> str:
+        """The document's title and the headings the passage sits under (`Garantía › Cascos`)."""
+        headings = self.heading.split(HEADING_JOINER) if self.heading else []
+        if headings and headings[0] == self.document:
+            headings = headings[1:]
+        return HEADING_JOINER.join([self.document, *headings])
+
 
 class KnowledgeBase:
     """Searches the shop's documents."""
@@ -64,6 +74,13 @@ class KnowledgeBase:
         self._sessions = sessions
         self.embedder = embedder
         self.min_match = min_match
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    ) -> KnowledgeBase:
+        """The knowledge base the settings describe (KB_EMBEDDINGS, KB_MIN_MATCH)."""
+        return cls(sessions, embedder=build_embedder(settings), min_match=settings.kb_min_match)
 
     async def search(self, question: str, *, limit: int = 3) -> list[Passage]:
         """The passages that best answer `question`, best first."""
