@@ -83,32 +83,55 @@ class KnowledgeBase:
         return cls(sessions, embedder=build_embedder(settings), min_match=settings.kb_min_match)
 
     async def search(self, question: str, *, limit: int = 3) -> list[Passage]:
-        """The passages that best answer `question`, best first."""
-        terms = query_terms(question)
+        """The passages that best answer `question`, best first (keywords and, with an
+        embedder, meaning: the question is embedded first, with no transaction open)."""
+        vector = await self.vector(question)
         async with reading_session(self._sessions) as session:
-            keyword = await _keyword(session, terms) if terms else {}
-            nearest = await self._nearest(session, question, limit=max(limit, 20))
-            order = sorted(keyword, key=lambda i: keyword[i].score, reverse=True)
-            best = (_fused([order, nearest]) if nearest else order)[:limit]
-            rows = await _rows(session, best)
-        unscored = _Scored(0.0, 0.0)
-        return [_passage(rows[i], keyword.get(i, unscored)) for i in best if i in rows]
+            return await self.search_in(session, question, limit=limit, vector=vector)
 
-    async def answer(self, question: str) -> Passage | None:
-        """The best passage, when it holds enough of the question to answer it."""
-        found = await self.search(question, limit=1)
-        return found[0] if found and found[0].match >= self.min_match else None
-
-    async def _nearest(self, session: AsyncSession, question: str, *, limit: int) -> list[int]:
+    async def vector(self, question: str) -> list[float] | None:
+        """The question's vector, or None without an embedder or when the embedder fails."""
         if self.embedder is None:
-            return []
+            return None
         try:
             [vector] = await self.embedder.embed([question], task="query")
         except LLMError:
             log.warning("the question could not be embedded; keywords only", exc_info=True)
-            return []
-        query = np.asarray(vector, dtype=np.float32)
-        return await _nearest(session, query, self.embedder.model, limit=limit)
+            return None
+        return vector
+
+    async def search_in(
+        self,
+        session: AsyncSession,
+        question: str,
+        *,
+        limit: int = 3,
+        vector: list[float] | None = None,
+    ) -> list[Passage]:
+        """`search` on the caller's session; vectors count when the question's is given."""
+        terms = query_terms(question)
+        keyword = await _keyword(session, terms) if terms else {}
+        nearest: list[int] = []
+        if vector is not None and self.embedder is not None:
+            query = np.asarray(vector, dtype=np.float32)
+            nearest = await _nearest(session, query, self.embedder.model, limit=max(limit, 20))
+        order = sorted(keyword, key=lambda i: keyword[i].score, reverse=True)
+        best = (_fused([order, nearest]) if nearest else order)[:limit]
+        rows = await _rows(session, best)
+        unscored = _Scored(0.0, 0.0)
+        return [_passage(rows[i], keyword.get(i, unscored)) for i in best if i in rows]
+
+    async def empty(self, session: AsyncSession) -> bool:
+        """Whether the shop has no documents (then there is nothing to not know)."""
+        return await session.scalar(select(KnowledgeDocument.id).limit(1)) is None
+
+    async def answer_in(
+        self, session: AsyncSession, question: str, *, vector: list[float] | None = None
+    ) -> Passage | None:
+        """The best ranked of the top three passages that holds enough of the question
+        (`min_match`) to answer it; None: the shop's documents do not say."""
+        found = await self.search_in(session, question, limit=3, vector=vector)
+        return next((p for p in found if p.match >= self.min_match), None)
 
 
 @dataclass(frozen=True, slots=True)
