@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
+from zipfile import BadZipFile
 
 from bs4 import BeautifulSoup
 from docx import Document as open_docx
@@ -234,7 +235,7 @@ def _csv(text: str) -> Iterator[Block]:
 def _docx(data: IO[bytes]) -> Iterator[Block]:
     try:
         document = open_docx(data)
-    except (ValueError, KeyError, OSError) as err:
+    except (ValueError, KeyError, OSError, BadZipFile) as err:
         raise InvalidInputError(f"not a readable DOCX: {err}") from err
     outline = _Outline()
     for item in document.iter_inner_content():

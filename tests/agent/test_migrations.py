@@ -37,7 +37,9 @@ TABLES = {
 
 
 def _schema(connection: Connection) -> tuple[set[str], list[object]]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": described_by_models})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": described_by_models}
+    )
     return set(inspect(connection).get_table_names()), compare_metadata(context, Base.metadata)
 
 
