@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.db import create_engine, create_sessionmaker
 from agent.errors import InvalidInputError
 from agent.knowledge import documents
-from agent.knowledge.embeddings import build_embedder
+from agent.knowledge.embeddings import Embedder, build_embedder
 from agent.knowledge.extract import KINDS
 from agent.knowledge.search import KnowledgeBase
 from agent.knowledge.sources import Source, fetch, from_path, is_url
@@ -72,38 +72,53 @@ def add(
 
     async def work(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         embedder = build_embedder(settings)
-        sizes = documents.Sizes.from_settings(settings)
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        added: list[documents.DocumentInfo] = []
-        with Progress(*columns, console=errors) as progress:
-            task = progress.add_task("adding documents", total=len(sources))
-            for item in sources:
-                source: Source
-                if isinstance(item, str):
-                    progress.update(task, description=f"fetching {item}")
-                    source = await fetch(
-                        item, seconds=settings.kb_fetch_timeout, max_bytes=settings.kb_max_bytes
-                    )
-                else:
-                    progress.update(task, description=f"reading {item.name}")
-                    source = from_path(item, max_bytes=settings.kb_max_bytes)
-                info = await documents.add(
-                    sessions, source, title=title, sizes=sizes, embedder=embedder
-                )
-                added.append(info)
-                progress.advance(task)
-        for info in added:
-            console.print(
-                f"document {info.id} {info.title!r}: {info.chunks} passages ({info.kind})",
-                highlight=False,
-            )
+        try:
+            await _add_all(settings, sessions, sources, title, embedder)
+        finally:
+            if embedder is not None:
+                await embedder.close()
 
     _run(work)
+
+
+async def _add_all(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    sources: list[Path | str],
+    title: str | None,
+    embedder: Embedder | None,
+) -> None:
+    """Add each file or page, with a progress bar; what was added, once done."""
+    sizes = documents.Sizes.from_settings(settings)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    added: list[documents.DocumentInfo] = []
+    with Progress(*columns, console=errors) as progress:
+        task = progress.add_task("adding documents", total=len(sources))
+        for item in sources:
+            source: Source
+            if isinstance(item, str):
+                progress.update(task, description=f"fetching {item}")
+                source = await fetch(
+                    item, seconds=settings.kb_fetch_timeout, max_bytes=settings.kb_max_bytes
+                )
+            else:
+                progress.update(task, description=f"reading {item.name}")
+                source = from_path(item, max_bytes=settings.kb_max_bytes)
+            info = await documents.add(
+                sessions, source, title=title, sizes=sizes, embedder=embedder
+            )
+            added.append(info)
+            progress.advance(task)
+    for info in added:
+        console.print(
+            f"document {info.id} {info.title!r}: {info.chunks} passages ({info.kind})",
+            highlight=False,
+        )
 
 
 @kb_app.command("list")
@@ -161,7 +176,10 @@ def search(
 
     async def work(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         base = KnowledgeBase.from_settings(settings, sessions)
-        found = await base.search(question, limit=limit)
+        try:
+            found = await base.search(question, limit=limit)
+        finally:
+            await base.close()
         if not found:
             console.print("nothing found: the agent says it does not know")
             return

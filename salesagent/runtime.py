@@ -192,6 +192,7 @@ class Runtime:
         dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
         inventory = InventoryHandler(index, limit=settings.search_results)
         knowledge = KnowledgeBase.from_settings(settings, sessions)
+        opened.push_async_callback(knowledge.close)
         handlers: dict[str, DomainHandler] = {
             "inventory": DocumentsFirst(inventory, knowledge),
             "sales": SalesHandler(

@@ -32,6 +32,10 @@ class Embedder(Protocol):
         """One vector per text, in order."""
         ...
 
+    async def close(self) -> None:
+        """Close the SDK's HTTP connections."""
+        ...
+
 
 class GeminiEmbedder:
     """Gemini's embedding models (`batchEmbedContents`)."""
@@ -63,6 +67,10 @@ class GeminiEmbedder:
             vectors.extend(got)
         return vectors
 
+    async def close(self) -> None:
+        """Close the SDK's HTTP connections."""
+        await self._client.aio.aclose()
+
 
 class OllamaEmbedder:
     """An embedding model served by Ollama (`/api/embed`)."""
@@ -87,6 +95,10 @@ class OllamaEmbedder:
                 raise LLMUnavailable(f"Ollama gave {len(got)} vectors for {len(batch)} texts")
             vectors.extend(got)
         return vectors
+
+    async def close(self) -> None:
+        """Close the SDK's HTTP connections."""
+        await self._client.close()  # type: ignore[no-untyped-call]
 
 
 def build_embedder(settings: Settings) -> Embedder | None:

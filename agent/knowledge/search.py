@@ -82,6 +82,11 @@ class KnowledgeBase:
         """The knowledge base the settings describe (KB_EMBEDDINGS, KB_MIN_MATCH)."""
         return cls(sessions, embedder=build_embedder(settings), min_match=settings.kb_min_match)
 
+    async def close(self) -> None:
+        """Close the embedder's connections."""
+        if self.embedder is not None:
+            await self.embedder.close()
+
     async def search(self, question: str, *, limit: int = 3) -> list[Passage]:
         """The passages that best answer `question`, best first (keywords and, with an
         embedder, meaning: the question is embedded first, with no transaction open)."""
