@@ -263,9 +263,9 @@ class Settings(BaseSettings):
     kb_embedding_model: str | None = None
     """The embedding model; empty picks the provider's default (gemini-embedding-001,
     nomic-embed-text)."""
-    kb_min_match: float = Field(default=0.5, gt=0, le=1)
-    """A passage answers a question only when it holds at least this share of the question's
-    weight (rarer words weigh more); below it the agent says it does not know."""
+    kb_min_match: float = Field(default=0.5, ge=0, lt=1)
+    """A passage answers a question only when it holds more than this share of the question's
+    weight (rarer words weigh more); otherwise the agent says it does not know."""
     kb_chunk_chars: int = Field(default=900, ge=200, le=8000)
     kb_chunk_overlap: int = Field(default=150, ge=0, le=2000)
     """Characters a passage repeats from the end of the one before it."""

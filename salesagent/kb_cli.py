@@ -184,7 +184,7 @@ def search(
             console.print("nothing found: the agent says it does not know")
             return
         for passage in found:
-            answers = "answers" if passage.match >= base.min_match else "below KB_MIN_MATCH"
+            answers = "answers" if base.answers(passage) else "not above KB_MIN_MATCH"
             console.print(
                 f"[bold]{passage.place}[/bold] (match {passage.match:.2f}, {answers})",
                 highlight=False,

@@ -6,7 +6,7 @@ databases. With an embedder, the passages nearest the question's vector (cosine,
 in batches) are ranked too and the two rankings are fused (reciprocal rank fusion).
 
 `match` says how much of the question a passage holds: the share of the question's word
-weight (inverse document frequency) found in it. An answer needs `min_match`.
+weight (inverse document frequency) found in it. An answer needs more than `min_match`.
 """
 
 from __future__ import annotations
@@ -126,6 +126,10 @@ class KnowledgeBase:
         unscored = _Scored(0.0, 0.0)
         return [_passage(rows[i], keyword.get(i, unscored)) for i in best if i in rows]
 
+    def answers(self, passage: Passage) -> bool:
+        """Whether the passage holds enough of the question (more than `min_match`) to answer."""
+        return passage.match > self.min_match
+
     async def empty(self, session: AsyncSession) -> bool:
         """Whether the shop has no documents (then there is nothing to not know)."""
         return await session.scalar(select(KnowledgeDocument.id).limit(1)) is None
@@ -134,9 +138,9 @@ class KnowledgeBase:
         self, session: AsyncSession, question: str, *, vector: list[float] | None = None
     ) -> Passage | None:
         """The best ranked of the top three passages that holds enough of the question
-        (`min_match`) to answer it; None: the shop's documents do not say."""
+        to answer it; None: the shop's documents do not say."""
         found = await self.search_in(session, question, limit=3, vector=vector)
-        return next((p for p in found if p.match >= self.min_match), None)
+        return next((p for p in found if self.answers(p)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +182,14 @@ async def _keyword(session: AsyncSession, terms: list[str]) -> dict[int, _Scored
     if total == 0:
         return {}
     frequency = {term: await _document_frequency(session, term, postgres) for term in terms}
-    weight = {term: math.log(1 + (total - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
     found = [term for term in terms if frequency[term]]
     if not found:
         return {}
+    weight = {term: math.log(1 + (total - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+    # A word no passage holds (slang, a typo, something the shop does not have) weighs half the
+    # rarest word that is held: it lowers the match without silencing every colloquial question.
+    unknown = max(weight[term] for term in found) / 2
+    weight = {term: weight[term] if frequency[term] else unknown for term in terms}
     if postgres:
         candidates = text(
             "SELECT id, terms FROM kb_chunks "

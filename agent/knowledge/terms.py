@@ -21,7 +21,8 @@ _STOPWORDS = """
     tienen tu tus un una uno unos unas usted ustedes y ya yo hola buenas dias favor gracias quiero
     saber necesito dime digame podria podrian cuanto cuanta cuantos cuantas hacer hace tienda
     dura duran durar cuesta cuestan vale valen puedo podemos debo debe deben hago hacen ofrecen
-    manejan tener tienes sirve sirven funciona explicar explica
+    manejan tener tienes sirve sirven funciona explicar explica vende venden vendes mandan manda
+    mandar
     a an and any are as at be been but by can could do does did for from had has have how i if in
     into is it its me my of on or our please should so tell than that the their them then there
     these they this to us was we what when where which who why will with would you your hello hi
