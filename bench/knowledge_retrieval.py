@@ -90,8 +90,7 @@ async def evaluate(
                 wanted = str((folder / "documents" / item["document"]).resolve())
                 tally["document_hit"] += any(p.source == wanted for p in found)
                 tally["passage_hit"] += any(
-                    p.source == wanted and _holds(p.text, item["answer_contains"])
-                    for p in found
+                    p.source == wanted and _holds(p.text, item["answer_contains"]) for p in found
                 )
                 tally["answered"] += answer is not None
     finally:
