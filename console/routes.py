@@ -79,6 +79,7 @@ async def static(name: str) -> FileResponse:
         "console.css": "text/css",
         "exports.js": "text/javascript",
         "dashboard.js": "text/javascript",
+        "assistant.js": "text/javascript",
         "vendor/chart.umd.min.js": "text/javascript",
     }
     if name not in types:

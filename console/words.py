@@ -72,6 +72,12 @@ _EXPORTS = {
     "unreachable": N_("exports.script.unreachable"),
     "requested": N_("exports.script.requested"),
 }
+_ASSISTANT = {
+    "asking": N_("assistant.script.asking"),
+    "unreachable": N_("assistant.script.unreachable"),
+    "failed": N_("assistant.script.failed"),
+    "by_model": N_("assistant.script.by_model"),
+}
 _INTENTS = {
     "inventory": N_("dashboard.intent.inventory"),
     "purchase": N_("dashboard.intent.purchase"),
@@ -123,7 +129,8 @@ def page_text(key: str, /, **values: str | int) -> Markup:
 
 
 def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
-    """Every label the console's scripts write (console.js, dashboard.js, exports.js)."""
+    """Every label the console's scripts write (console.js, dashboard.js, exports.js and
+    assistant.js)."""
     return {
         "channels": dict(Labels(language, CHANNEL_NAMES.ids)),
         "months": [t(language, month) for month in MONTHS],
@@ -134,6 +141,7 @@ def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
             "funnel": [t(language, step) for step in _FUNNEL],
             "text": dict(Labels(language, _TEXTS)),
         },
+        "assistant": dict(Labels(language, _ASSISTANT)),
         "exports": dict(Labels(language, _EXPORTS))
         | {"statuses": dict(Labels(language, EXPORT_STATUSES.ids))},
     }

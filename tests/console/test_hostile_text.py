@@ -121,6 +121,23 @@ async def test_the_dashboard_shows_the_shop_and_the_staff_member_as_text(
     assert_shown_as_text(page.text, f"Consola · {SHOP}", STAFF)
 
 
+async def test_the_assistant_shows_the_question_and_the_customer_as_text(
+    client: httpx.AsyncClient, conversation: int
+) -> None:
+    question = f"¿quién espera un asesor? {HOSTILE}"
+    page = await client.get("/console/assistant", params={"q": question})
+    asked = await client.post(
+        "/console/assistant/ask",
+        data={"question": question},
+        headers={"x-csrf-token": await csrf_of(client)},
+    )
+
+    assert page.status_code == 200
+    assert_shown_as_text(page.text, f"Consola · {SHOP}", STAFF, CUSTOMER)
+    assert f'value="{question}"' not in page.text  # the question is put back escaped
+    assert asked.json()["answer"]["rows"][0][2] == CUSTOMER  # JSON, set as text by the script
+
+
 async def test_no_alert_fires_in_a_browser_on_the_conversation_page(
     live: LiveServer, conversation: int, browser: Browser
 ) -> None:
