@@ -15,6 +15,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -536,3 +537,50 @@ class ExportJob(Base):
     """`<kind>:<day>` for a daily run: unique, so several processes make one job a day."""
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     """Renewed while a runner works on it: a running job whose beat stops was interrupted."""
+
+
+class KnowledgeDocument(Base):
+    """A document of the shop's knowledge base (a file or a web page), by where it came from.
+
+    One shop for now: a later shop key makes `source` unique per shop.
+    """
+
+    __tablename__ = "kb_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000), unique=True)
+    """The file's name or the page's URL: adding the same source again replaces the document."""
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))
+    """The format it was read as: pdf, docx, html, markdown, csv, text."""
+    sha256: Mapped[str] = mapped_column(String(64))
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    characters: Mapped[int] = mapped_column(BigInteger, default=0)
+    embedding_model: Mapped[str | None] = mapped_column(String(200), default=None)
+    """The model its chunks' vectors come from (None: keyword search only)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeChunk(Base):
+    """A passage of a document, with the headings it sits under, indexed for search.
+
+    `terms` is what the keyword index holds (SQLite FTS5 table `kb_chunks_fts`, PostgreSQL GIN
+    over `to_tsvector('simple', terms)`, both made by migration 0015): the passage's words
+    normalised in Python so both databases match the same way.
+    """
+
+    __tablename__ = "kb_chunks"
+    __table_args__ = (UniqueConstraint("document_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text, default="")
+    """The heading path, outermost first, joined by ` › `."""
+    text: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    """float32 values, little-endian; None without an embedding provider."""

@@ -257,6 +257,21 @@ class Settings(BaseSettings):
     """The reports (comma-separated) of the daily run, each covering the day before."""
     export_concurrency: int = Field(default=1, ge=1, le=8)
     """How many exports one process writes at a time (each reads the database and writes a file)."""
+    # Knowledge base (README "Knowledge base"): the shop's documents, searched by keyword and,
+    # with KB_EMBEDDINGS, by meaning too (Gemini with GOOGLE_API_KEY, or Ollama at OLLAMA_HOST).
+    kb_embeddings: Literal["off", "gemini", "ollama"] = "off"
+    kb_embedding_model: str | None = None
+    """The embedding model; empty picks the provider's default (gemini-embedding-001,
+    nomic-embed-text)."""
+    kb_min_match: float = Field(default=0.5, ge=0, lt=1)
+    """A passage answers a question only when it holds more than this share of the question's
+    weight (rarer words weigh more); otherwise the agent says it does not know."""
+    kb_chunk_chars: int = Field(default=900, ge=200, le=8000)
+    kb_chunk_overlap: int = Field(default=150, ge=0, le=2000)
+    """Characters a passage repeats from the end of the one before it."""
+    kb_max_bytes: int = Field(default=50_000_000, ge=1000)
+    """The largest document (file, upload or page) the knowledge base takes."""
+    kb_fetch_timeout: float = Field(default=20.0, gt=0)
     metrics_token: SecretStr | None = None
     """A bearer token that Prometheus sends to read /metrics; empty: /metrics is not served."""
 

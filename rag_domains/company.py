@@ -10,9 +10,12 @@ from typing import Any
 from agent.company import DAY_NAMES, DAYS, CompanyInfo, ShippingZone, TimeRange
 from agent.domain import DomainResult, TurnContext
 from agent.i18n import money
+from agent.knowledge.search import KnowledgeBase
+from agent.knowledge.terms import query_terms
 from agent.models import Sale
 from agent.nlu.types import Entities
 from agent.words import t
+from rag_domains.documents import from_documents, unknown
 from rag_domains.sales.order_placement import sale_total
 from rag_domains.sales.shipping_quote import open_cart, with_shipping
 
@@ -173,21 +176,49 @@ _SECTIONS: dict[str, Section] = {
 }
 
 
+_FROM_THE_FILE = frozenset({"hours", "location", "contact", "payment", "shipping"})
+"""Sections whose facts the company file holds as data: always answered from it."""
+_ABOUT_WORDS = frozenset(
+    query_terms(
+        "quienes son ustedes somos empresa compañia negocio tienda informacion info acerca "
+        "about company business who you are information"
+    )
+)
+"""The words of a question about the shop as a whole (answered from the file's `about`)."""
+
+
 class CompanyHandler:
-    """Answers `company.*` from the company file, in the customer's language."""
+    """Answers `company.*` from the company file and, for what it does not cover, from the
+    shop's documents (the knowledge base), in the customer's language."""
 
     name = "company"
 
-    def __init__(self, company: CompanyInfo) -> None:
+    def __init__(self, company: CompanyInfo, knowledge: KnowledgeBase | None = None) -> None:
         self._company = company
+        self._knowledge = knowledge
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
-        """Answer the section asked for (`company.hours`…); about the shop when unclear."""
+        """Answer the section asked for (`company.hours`…) from the file; returns, warranty and
+        anything else from the documents when a passage answers it, else from the file; a
+        question neither answers gets "No sé"."""
         section = ctx.understanding.sub if ctx.understanding.sub in _SECTIONS else "about"
+        if section not in _FROM_THE_FILE:
+            documented = await from_documents(self._knowledge, ctx)
+            if documented is not None:
+                return documented
+            if section == "about" and await self._unknown(ctx):
+                return unknown(ctx.language)
         reply, facts = _SECTIONS[section](self._company, ctx.language, ctx.understanding.entities)
         if section == "shipping" and (cart := open_cart(ctx.sale)) is not None:
             reply += self._for_the_cart(ctx.language, ctx.understanding.entities.city, cart)
         return DomainResult(reply=reply, facts={"section": section, **facts})
+
+    async def _unknown(self, ctx: TurnContext) -> bool:
+        """Whether the question asks something specific that the shop's documents, which
+        exist, do not answer (rather than about the shop as a whole)."""
+        asks = set(query_terms(ctx.text)) - _ABOUT_WORDS
+        knowledge = self._knowledge
+        return bool(asks) and knowledge is not None and not await knowledge.empty(ctx.session)
 
     def _for_the_cart(self, language: str, city: str | None, cart: Sale) -> str:
         """What shipping this cart to the city asked about costs: free above the zone's limit."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 from agent.catalog.search import ProductIndex
 from agent.domain import DomainResult, TurnContext
 from agent.handoff_triggers import STREAK_KEY, UNREAD
+from agent.knowledge.search import KnowledgeBase
 from agent.models import Direction
 from agent.words import t
+from rag_domains.documents import from_documents
 
 _KINDS = 6
 """How many of the catalog's largest categories the greeting names."""
@@ -18,18 +20,26 @@ class SmalltalkHandler:
 
     name = "smalltalk"
 
-    def __init__(self, shop_name: str, catalog: ProductIndex | None = None) -> None:
+    def __init__(
+        self,
+        shop_name: str,
+        catalog: ProductIndex | None = None,
+        knowledge: KnowledgeBase | None = None,
+    ) -> None:
         self._shop_name = shop_name
         # The shop's own catalog, whose categories and products the greeting and the hint
         # name; None: the demo shop's, named in the texts.
         self._catalog = catalog
+        self._knowledge = knowledge
 
     async def handle(self, ctx: TurnContext) -> DomainResult:
         """Greet (introducing the shop on a first contact), thank, say goodbye, or ask again."""
         lang = ctx.language
         sub = ctx.understanding.sub
         if ctx.understanding.top == "other":
-            return DomainResult(reply=self._not_understood(ctx))
+            # A question the reading did not place may be one the shop's documents answer.
+            documented = await from_documents(self._knowledge, ctx)
+            return documented or DomainResult(reply=self._not_understood(ctx))
         if sub == "thanks":
             return DomainResult(reply=t(lang, "smalltalk.thanks"))
         if sub == "goodbye":

@@ -42,6 +42,7 @@ from channels.web.deps import WEB_TURNS
 from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
+from console import knowledge as console_knowledge
 from console import routes as console_routes
 from console.assistant import routes as console_assistant
 from console.auth import CONSOLE, ManagersOnly
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(router)
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
+    app.include_router(console_knowledge.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_assistant.router)
     app.include_router(export_routes.router)
@@ -107,7 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestGuard,
         max_body=settings.max_body_bytes,
-        uploads={"/chat/audio": settings.voice_max_bytes, "/chat/image": settings.max_image_bytes},
+        uploads={
+            "/chat/audio": settings.voice_max_bytes,
+            "/chat/image": settings.max_image_bytes,
+            console_knowledge.UPLOAD_PATH: settings.kb_max_bytes,
+        },
     )
     # The chat's rate limit sits inside CORS: a preflight costs nothing, and a browser on a
     # shop's site can read the 429 it gets.

@@ -26,6 +26,7 @@ from agent.messages import InboundMessage, TurnResult
 from agent.settings import Settings, get_settings
 from agent.voice.cli import voice_app
 from channels.odoo_livechat.quotations import PushState
+from salesagent.kb_cli import kb_app
 from salesagent.runtime import Runtime
 from salesagent.telegram_cli import telegram_app
 
@@ -57,6 +58,7 @@ outbox_app = typer.Typer(
 )
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(voice_app, name="voice")
+app.add_typer(kb_app, name="kb")
 
 console = Console()
 errors = Console(stderr=True)

@@ -20,6 +20,7 @@ from agent.domain import DomainHandler
 from agent.engine import TurnEngine
 from agent.errors import ConfigurationError, StorageError
 from agent.jobs import TurnJobs
+from agent.knowledge.search import KnowledgeBase
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
 from agent.nlu.model_store import load_or_train
@@ -45,6 +46,7 @@ from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan, run_cleanup, run_schedule
 from rag_domains.company import CompanyHandler
 from rag_domains.customers import CustomersHandler
+from rag_domains.documents import DocumentsFirst
 from rag_domains.inventory import InventoryHandler
 from rag_domains.sales import SalesHandler
 from rag_domains.smalltalk import SmalltalkHandler
@@ -189,8 +191,10 @@ class Runtime:
         outputs.update(console.outputs)
         dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
         inventory = InventoryHandler(index, limit=settings.search_results)
+        knowledge = KnowledgeBase.from_settings(settings, sessions)
+        opened.push_async_callback(knowledge.close)
         handlers: dict[str, DomainHandler] = {
-            "inventory": inventory,
+            "inventory": DocumentsFirst(inventory, knowledge),
             "sales": SalesHandler(
                 index,
                 currency=settings.currency,
@@ -199,9 +203,11 @@ class Runtime:
                 browse=inventory.handle,
             ),
             "customers": CustomersHandler(currency=settings.currency),
-            "company": CompanyHandler(company),
+            "company": CompanyHandler(company, knowledge),
             "smalltalk": SmalltalkHandler(
-                settings.shop_name, catalog=index if settings.odoo_shop else None
+                settings.shop_name,
+                catalog=index if settings.odoo_shop else None,
+                knowledge=knowledge,
             ),
         }
         engine = TurnEngine(

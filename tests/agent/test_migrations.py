@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from agent.db import create_engine
-from agent.migrate import downgrade, upgrade
+from agent.migrate import described_by_models, downgrade, upgrade
 from agent.models import Base
 
 TABLES = {
@@ -31,11 +31,15 @@ TABLES = {
     "staff",
     "staff_sessions",
     "staff_notes",
+    "kb_documents",
+    "kb_chunks",
 }
 
 
 def _schema(connection: Connection) -> tuple[set[str], list[object]]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": described_by_models}
+    )
     return set(inspect(connection).get_table_names()), compare_metadata(context, Base.metadata)
 
 
