@@ -103,7 +103,7 @@ async def test_meaning_finds_a_passage_the_keywords_miss(
     embedder = _embedder(settings, server, vendor, opened)
     for name, text in (("garantia.md", WARRANTY_MD), ("cursos.md", COURSES_MD)):
         await documents.add(sessions_on, from_upload(name, text.encode()), embedder=embedder)
-    question = "¿entrenan al personal para una evacuación?"
+    question = "¿preparan a la gente para una evacuación?"
     keywords_only = await KnowledgeBase(sessions_on).search(question)
     assert all(p.document != "Capacitaciones" for p in keywords_only)
     async with sessions_on() as session:
