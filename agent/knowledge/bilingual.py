@@ -12,12 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import yaml
 
 from agent.catalog.vocabulary import BUILT_IN
 from agent.errors import ConfigurationError
 from agent.knowledge.stemming import Language, stem, words_of
+from agent.knowledge.stopwords import STOPWORDS
 from agent.nlu.trade_terms import TRADE_GROUPS
 
 WORDS_FILE = Path(__file__).with_name("bilingual_words.yaml")
@@ -45,27 +47,38 @@ def _key(phrase: str, language: Language) -> str:
     return " ".join(stem(word, language) for word in words_of(phrase))
 
 
-def _stems(words: Iterable[str], language: Language) -> set[str]:
-    """The stems of the one-word entries (a phrase's words alone would mean something else)."""
-    return {_key(word, language) for word in words if len(words_of(word)) == 1}
+def _stems(entries: Iterable[str], language: Language, *, phrases: bool) -> set[str]:
+    """The stems of one-word entries, and with `phrases` of the words of the others too
+    (`primeros auxilios`: `primer`, `auxili`)."""
+    return {
+        stem(word, language)
+        for entry in entries
+        if phrases or len(words_of(entry)) == 1
+        for word in words_of(entry)
+        if word not in STOPWORDS and len(word) > 1
+    }
 
 
 @lru_cache(maxsize=1)
 def _table() -> dict[tuple[Language, str], frozenset[str]]:
+    # A phrase asked about stands for the words of the other entries' phrases too; a single
+    # word only for single words: `vida` of `linea de vida` is not a harness.
     table: defaultdict[tuple[Language, str], set[str]] = defaultdict(set)
     for spanish, english in _meanings():
-        forms = _stems(spanish, "es") | _stems(english, "en")
-        for word in spanish:
-            table["es", _key(word, "es")] |= forms
-        for word in english:
-            table["en", _key(word, "en")] |= forms
+        words = _stems(spanish, "es", phrases=False) | _stems(english, "en", phrases=False)
+        every = _stems(spanish, "es", phrases=True) | _stems(english, "en", phrases=True)
+        for language, entries in (("es", spanish), ("en", english)):
+            for entry in entries:
+                key = _key(entry, cast(Language, language))
+                table[cast(Language, language), key] |= every if " " in key else words
     return {key: frozenset(forms) for key, forms in table.items()}
 
 
-def translations(phrase: str) -> frozenset[str]:
-    """The index stems that mean what `phrase` (normalised words) means, in both languages;
-    empty when the vocabularies do not know it."""
+def translations(phrase: str, language: Language) -> frozenset[str]:
+    """The index stems that mean what `phrase` (normalised words of a question in `language`)
+    means, in both languages; the other language's words are tried when the question's do not
+    know it. Empty when the vocabularies do not know it."""
     table = _table()
-    es = table.get(("es", _key(phrase, "es")), frozenset())
-    en = table.get(("en", _key(phrase, "en")), frozenset())
-    return es | en
+    other: Language = "en" if language == "es" else "es"
+    known = table.get((language, _key(phrase, language)))
+    return known if known is not None else table.get((other, _key(phrase, other)), frozenset())

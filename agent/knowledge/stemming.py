@@ -14,8 +14,10 @@ Language = Literal["es", "en"]
 
 _DECIMAL = re.compile(r"[.,]")
 _FUNCTION_WORDS = {
-    "es": "el la los las de del que en y con para por un una es son se su al lo como pero",
-    "en": "the of and to in is are for with on a an by be it you your this that or from",
+    "es": "el la los las de del que en y con para por un una es son se su al lo como pero me mi "
+    "si cuanto cuando donde puedo tiene tienen hay esta",
+    "en": "the of and to in is are for with on a an by be it you your this that or from how "
+    "what do does can i my if has have will when where which should",
 }
 _SPANISH = frozenset(_FUNCTION_WORDS["es"].split())
 _ENGLISH = frozenset(_FUNCTION_WORDS["en"].split())

@@ -13,43 +13,23 @@ from dataclasses import dataclass
 
 from agent.knowledge.bilingual import translations
 from agent.knowledge.stemming import language_of, stem, words_of
+from agent.knowledge.stopwords import STOPWORDS
 from agent.text import singular
 
-_SPANISH_STOPWORDS = """
-    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun como con contra cual
-    cuales cuando de del desde donde e el ella ellas ellos en entre era es esa esas ese eso
-    esos esta estan estas este esto estos fue ha hay han hasta la las le les lo los mas me mi mis
-    mucho muy nada ni no nos nuestra nuestro nuestros o os otra otro para pero poco por porque
-    puede pueden puedo que quien quienes se sea ser si sin sobre son su sus tambien te tengo tiene
-    tienen tu tus un una uno unos unas usted ustedes y ya yo hola buenas dias favor gracias quiero
-    saber necesito dime digame podria podrian cuanto cuanta cuantos cuantas hacer hace tienda
-    dura duran durar cuesta cuestan vale valen puedo podemos debo debe deben hago hacen ofrecen
-    manejan tener tienes sirve sirven funciona explicar explica vende venden vendes mandan manda
-    mandar q pa pues entonces toca tocaria hago eso esto aca alla ahi
-"""
-_ENGLISH_STOPWORDS = """
-    a an and any are as at be been but by can could do does did for from had has have how i if in
-    into is it its me my of on or our please should so tell than that the their them then there
-    these they this to us was we what when where which who why will with would you your hello hi
-    thanks thank know need want shop store much many long last lasts cost costs get give offer
-    s t ll re ve d m am being whats what's shouldn isn don doesn didn won cant can't some also
-    just still again ever each about up out off over only very
-"""
-STOPWORDS = frozenset(_SPANISH_STOPWORDS.split()) | frozenset(_ENGLISH_STOPWORDS.split())
-"""Words too common in questions and documents to say what a passage is about."""
-
-HEADING_WEIGHT = 3
-"""How many times a passage's title and headings count among its words (a field boost)."""
+TITLE_WEIGHT = 1
+HEADING_WEIGHT = 2
+"""How many times a passage's document title and heading path count among its words (field
+boosts: every passage of a document shares the title, the heading sets a passage apart)."""
 
 
-def index_terms(text: str, *, heading: str = "") -> list[str]:
+def index_terms(text: str, *, title: str = "", heading: str = "") -> list[str]:
     """The words of a passage as the keyword index holds them (stop words too: cheap, harmless),
-    its heading's (title and heading path) counted `HEADING_WEIGHT` times."""
+    with its document's title and its heading path weighted."""
+    fields = [(words_of(title), TITLE_WEIGHT), (words_of(heading), HEADING_WEIGHT)]
     body = words_of(text)
-    head = words_of(heading)
-    language = language_of(body + head)
-    stems = [stem(word, language) for word in body]
-    return [stem(word, language) for word in head] * HEADING_WEIGHT + stems
+    language = language_of(body + [word for words, _ in fields for word in words])
+    terms = [stem(word, language) for words, weight in fields for word in words * weight]
+    return terms + [stem(word, language) for word in body]
 
 
 def query_terms(text: str) -> list[str]:
@@ -77,7 +57,9 @@ def _stems(words: list[str]) -> frozenset[str]:
 def query_concepts(text: str) -> list[Concept]:
     """What a question asks about, each word with its stems in both languages and the stems of
     its translations and synonyms (the words of a known phrase, `hard hat`, go together)."""
-    words = [word for word in words_of(text) if len(word) >= 2]
+    every = words_of(text)
+    language = language_of(every)
+    words = [word for word in every if len(word) >= 2]
     concepts: list[Concept] = []
     seen: set[str] = set()
     used: set[int] = set()
@@ -87,7 +69,7 @@ def query_concepts(text: str) -> list[Concept]:
             if used.intersection(span):
                 continue
             phrase = " ".join(words[start : start + size])
-            forms = translations(phrase)
+            forms = translations(phrase, language)
             if forms:
                 used.update(span)
                 own = [words[i] for i in span if words[i] not in STOPWORDS]
@@ -97,6 +79,6 @@ def query_concepts(text: str) -> list[Concept]:
         if index in used or word in STOPWORDS or word in seen:
             continue
         seen.add(word)
-        forms = _stems([word]) | translations(word)
+        forms = _stems([word]) | translations(word, language)
         concepts.append(Concept(word, forms))
     return concepts
