@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100
 """Passages the keyword index hands over for ranking."""
-_K1, _B = 1.2, 0.75
+_K1, _B = 1.2, 0.5
 _RRF_K = 60
 _VECTOR_BATCH = 2000
 
