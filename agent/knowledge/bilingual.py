@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import cast
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from agent.catalog.vocabulary import BUILT_IN
 from agent.errors import ConfigurationError
@@ -82,3 +83,30 @@ def translations(phrase: str, language: Language) -> frozenset[str]:
     other: Language = "en" if language == "es" else "es"
     known = table.get((language, _key(phrase, language)))
     return known if known is not None else table.get((other, _key(phrase, other)), frozenset())
+
+
+MIN_MISSPELT = 5
+"""Shorter words are not corrected: one letter changes too much of them."""
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {
+                word
+                for spanish, english in _meanings()
+                for entry in (*spanish, *english)
+                if len(words := words_of(entry)) == 1 and len(word := words[0]) >= MIN_MISSPELT
+            }
+        )
+    )
+
+
+def closest(word: str) -> str | None:
+    """The vocabulary's word `word` is most likely a misspelling of (`garantai` → `garantia`),
+    or None when it is short, known or near none."""
+    if len(word) < MIN_MISSPELT:
+        return None
+    found = process.extractOne(word, _known_words(), scorer=fuzz.ratio, score_cutoff=80)
+    return None if found is None or found[0] == word else str(found[0])

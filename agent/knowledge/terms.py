@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.knowledge.bilingual import translations
+from agent.knowledge.bilingual import closest, translations
 from agent.knowledge.stemming import language_of, stem, words_of
 from agent.knowledge.stopwords import STOPWORDS
 from agent.text import singular
@@ -79,6 +79,9 @@ def query_concepts(text: str) -> list[Concept]:
         if index in used or word in STOPWORDS or word in seen:
             continue
         seen.add(word)
-        forms = _stems([word]) | translations(word, language)
+        known = translations(word, language)
+        if not known and (near := closest(word)) is not None:
+            known = _stems([near]) | translations(near, language)
+        forms = _stems([word]) | known
         concepts.append(Concept(word, forms))
     return concepts

@@ -61,6 +61,20 @@ def test_a_question_in_one_language_finds_words_of_the_other(
     assert set(index_terms(document_words)) & forms
 
 
+@pytest.mark.parametrize(
+    ("question", "word", "document_words"),
+    [
+        ("cuanto dura la garantai", "garantai", "garantía"),
+        ("how do I get a refnud", "refnud", "reembolso"),
+        ("se puede devolber?", "devolber", "devolución"),
+    ],
+)
+def test_a_misspelt_word_is_searched_as_the_word_it_misspells(
+    question: str, word: str, document_words: str
+) -> None:
+    assert set(index_terms(document_words)) & _asked(question)[word]
+
+
 def test_question_words_and_stop_words_are_not_searched() -> None:
     asked = _asked("¿Cuánto tiempo de garantía tiene el casco? What is the price?")
     assert set(asked) == {"tiempo", "garantia", "casco", "price"}
