@@ -31,6 +31,7 @@ TABLES = {
     "staff",
     "staff_sessions",
     "staff_notes",
+    "leads",
 }
 
 
