@@ -42,6 +42,7 @@ from channels.web.deps import WEB_TURNS
 from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
+from console import leads as console_leads
 from console import routes as console_routes
 from console.auth import CONSOLE, ManagersOnly
 from exports import routes as export_routes
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
     app.include_router(console_dashboard.router)
+    app.include_router(console_leads.router)
     app.include_router(export_routes.router)
     app.include_router(storage_routes.router)
     app.include_router(metrics_routes.router)
