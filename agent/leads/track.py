@@ -127,7 +127,7 @@ async def track_turn(
         session,
         lead,
         conversation,
-        items=cart or items or lead.items,
+        items=cart or items or lead.items or [],
         sale=seen.sale if cart else None,
         said=seen.text,
         phone=seen.understanding.entities.phone,

@@ -166,3 +166,22 @@ async def test_a_lead_whose_episode_ends_in_an_order_is_won(runtime: Runtime, ch
     assert lead.reason == f"Compró: pedido #{closed.order_id}."
     assert lead.amount == Decimal("190000.00")
     assert await take_abandoned_carts(runtime.sessions, runtime.settings) == 0
+
+
+async def test_a_quote_asked_after_a_cart_quotes_the_cart(runtime: Runtime, chat: Chat) -> None:
+    await chat.say("hola")
+    await chat.say("¿me pasan una cotización?")
+    [bare] = await leads_of(runtime, chat)
+    assert bare.items == [] and "products" in bare.missing
+    assert bare.summary == "Pide una cotización: productos sin precisar."
+
+    await chat.say("quiero 2 cascos dielectricos")
+
+    [lead] = await leads_of(runtime, chat)
+    assert lead.id == bare.id and lead.kind == LeadKind.QUOTE_REQUEST
+    assert lead.amount == Decimal("190000.00") and lead.sale_id is not None
+    assert "products" not in lead.missing
+    await silence(runtime, chat, hours=2)
+    assert await take_abandoned_carts(runtime.sessions, runtime.settings) == 0  # its lead has it
+    [still] = await leads_of(runtime, chat)
+    assert still.kind == LeadKind.QUOTE_REQUEST
