@@ -723,7 +723,7 @@ def export(
     kind: Annotated[
         str,
         typer.Argument(
-            help="inventory, customers, sales, conversations, messages, full (ZIP), or finetune "
+            help="inventory, customers, sales, conversations, messages, leads, full (ZIP), or finetune "
             "(chat tuning files in a folder)."
         ),
     ],
