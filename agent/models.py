@@ -587,8 +587,8 @@ class Lead(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
     phrased: Mapped[bool] = mapped_column(Boolean, default=False)
-    """The configured model was given the texts since the rules last wrote them (it rewrote
-    them only when its answer was grounded)."""
+    """The configured model answered about the texts since the rules last wrote them (they are
+    its words when its answer was grounded, else still the rules')."""
     priority: Mapped[int] = mapped_column(Integer, default=3)
     """1 (highest) to 3."""
     missing: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -2,8 +2,9 @@
 
 The rules' texts are what the model rephrases; the lead's facts (kind, items, quantities,
 prices, amount, missing fields) are what it may state. An answer with a number the facts do
-not hold, a missing part, or any failure keeps the rules' texts. The model is asked with no
-transaction open; the answer is written only if the lead did not change meanwhile.
+not hold or a missing part keeps the rules' texts for good; a model that does not answer keeps
+them until a later round gets an answer. The model is asked with no transaction open; the
+answer is written only if the lead did not change meanwhile.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def lead_facts(lead: Lead) -> dict[str, Any]:
 async def phrase_lead(
     lead: Lead, llm: LLM, *, shop_name: str, budget: float
 ) -> tuple[str, str] | None:
-    """The model's summary and next step of `lead`, or None (the rules' texts stand)."""
+    """The model's summary and next step of `lead`, or None when they are not grounded (the
+    rules' texts stand); an LLMError when the model did not answer."""
     facts = lead_facts(lead)
     private = [("phone", lead.phone)] if lead.phone else []
     redactor = Redactor(private, enabled=llm.privacy)
@@ -62,11 +64,7 @@ async def phrase_lead(
     prompt = Prompt(
         system=SYSTEM.format(shop=shop_name), user=user, temperature=0.2, max_output_tokens=200
     )
-    try:
-        text = await llm.service.complete("lead", prompt, budget=budget, spend=Spend())
-    except LLMError as err:
-        log.info("lead #%s keeps the rules' texts: %s", lead.id, err)
-        return None
+    text = await llm.service.complete("lead", prompt, budget=budget, spend=Spend())
     text = redactor.restore(text.strip())
     summary, _, step = text.partition("\n")
     step = step.strip()
@@ -103,7 +101,11 @@ async def phrase_leads(
         )
     written = 0
     for lead in leads:
-        phrased = await phrase_lead(lead, llm, shop_name=shop_name, budget=budget)
+        try:
+            phrased = await phrase_lead(lead, llm, shop_name=shop_name, budget=budget)
+        except LLMError as err:  # asked again next round; the breaker spaces the tries
+            log.info("lead #%s keeps the rules' texts for now: %s", lead.id, err)
+            break
         written += await _keep(sessions, lead.id, lead.updated_at, phrased)
     return written
 
