@@ -1,16 +1,26 @@
-"""Scripted conversations that end as each kind of lead, through the whole turn engine."""
+"""Scripted conversations that end as each kind of lead, through the whole turn engine, on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
-from conftest import Chat
+import pytest
+from conftest import Chat, make_settings
 from sqlalchemy import select, update
 
 from agent.leads.carts import take_abandoned_carts
 from agent.models import Conversation, Lead, LeadKind, LeadStatus, utcnow
 from salesagent.runtime import Runtime
+
+
+@pytest.fixture
+async def runtime(shop_url: str) -> AsyncIterator[Runtime]:
+    """The product on the demo shop, on SQLite or PostgreSQL."""
+    async with await Runtime.start(make_settings(shop_url), migrate=False) as running:
+        yield running
 
 
 async def leads_of(runtime: Runtime, chat: Chat) -> list[Lead]:
