@@ -97,7 +97,9 @@ async def track_turn(
     found = rules.signal(
         seen.text, quantities=quantities, wholesale_quantity=policy.wholesale_quantity
     )
-    if lead is not None and lead.status not in CLOSED and seen.order_id is not None:
+    if lead is not None and lead.status in CLOSED:
+        return lead  # staff decided it; the episode's later turns leave it as it is
+    if lead is not None and seen.order_id is not None:
         lead.status = LeadStatus.WON
         lead.reason = t(STAFF_LANGUAGE, "leads.reason.ordered", order_id=seen.order_id)
         lead.closed_at = now
@@ -120,8 +122,6 @@ async def track_turn(
     elif found is not None:
         lead.kind = rules.stronger(lead.kind, found.kind)
         lead.confidence = max(lead.confidence, found.confidence)
-    elif lead.status in CLOSED:
-        return lead
     cart = sale_items(seen.sale)
     await fill(
         session,
@@ -149,7 +149,8 @@ async def fill(
     policy: LeadPolicy,
 ) -> None:
     """Fill the lead's who, what and how much, and the rules' summary, priority, missing
-    fields and next step (a model may rephrase the two texts later)."""
+    fields and next step (a model may rephrase the two texts later; texts it wrote are kept
+    while the facts they rest on stay the same)."""
     customer = (
         await session.get(Customer, conversation.customer_id)
         if conversation.customer_id is not None
@@ -169,12 +170,15 @@ async def fill(
         or lead.phone
     )
     lead.company = rules.company_in(said) or lead.company
+    facts = (lead.kind, lead.items, lead.amount, lead.missing)
     lead.items = items
     lead.amount = rules.amount_of(items)
     lead.missing = rules.missing_fields(
         lead.kind, phone=lead.phone, company=lead.company, items=items
     )
     lead.priority = rules.priority(lead.kind, lead.amount, high_amount=policy.high_amount)
+    if lead.phrased and facts == (lead.kind, lead.items, lead.amount, lead.missing):
+        return  # the model's texts still say it
     lead.summary = rules.summary(lead.kind, items, lead.amount, lead.currency)
     lead.next_step = rules.next_step(lead.kind, lead.missing)
     lead.phrased = False

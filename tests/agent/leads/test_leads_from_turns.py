@@ -195,3 +195,36 @@ async def test_a_quote_asked_after_a_cart_quotes_the_cart(runtime: Runtime, chat
     assert await take_abandoned_carts(runtime.sessions, runtime.settings) == 0  # its lead has it
     [still] = await leads_of(runtime, chat)
     assert still.kind == LeadKind.QUOTE_REQUEST
+
+
+async def test_staffs_decision_and_the_models_texts_outlive_later_turns(
+    runtime: Runtime, chat: Chat
+) -> None:
+    await chat.say("necesito cotizar 10 botiquines")
+    [lead] = await leads_of(runtime, chat)
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(Lead)
+            .where(Lead.id == lead.id)
+            .values(summary="Cotizar 10 botiquines.", phrased=True)
+        )
+
+    await chat.say("gracias")  # nothing new: the model's words stand
+
+    [kept] = await leads_of(runtime, chat)
+    assert (kept.summary, kept.phrased) == ("Cotizar 10 botiquines.", True)
+
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(Lead)
+            .where(Lead.id == lead.id)
+            .values(status=LeadStatus.LOST, reason="Ya compró")
+        )
+    await chat.say("¿venden al por mayor? serían 80 botiquines")
+
+    [lost] = await leads_of(runtime, chat)
+    assert (lost.status, lost.kind, lost.reason) == (
+        LeadStatus.LOST,
+        LeadKind.QUOTE_REQUEST,
+        "Ya compró",
+    )
