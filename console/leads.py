@@ -6,6 +6,8 @@ may do is the lead actions' rule (agent/leads/staff_actions.py).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -22,6 +24,7 @@ from agent.words import N_, STAFF_LANGUAGE, Labels
 from console import lead_queries, pages, queries
 from console.auth import ConsoleDep, StaffDep, StaffUser, check_csrf
 from console.routes import html
+from console.service import StaffConsole
 from console.words import staff_text as _
 
 router = APIRouter(prefix="/console/leads", include_in_schema=False)
@@ -53,6 +56,31 @@ def _filter(estado: str | None, tipo: str | None, canal: str | None) -> lead_que
     )
 
 
+async def _table(
+    console: StaffConsole, user: StaffUser, flt: lead_queries.LeadFilter
+) -> dict[str, Any]:
+    """What the leads' table shows (leads_table.html), for the page and the script alike."""
+    async with console.sessions() as session:
+        rows, total = await lead_queries.list_leads(session, flt, staff_id=user.staff.id)
+        people = await queries.active_staff(session)
+    chosen = {"estado": flt.state, "tipo": flt.kind.value if flt.kind else "", "canal": flt.channel}
+    query = urlencode({name: value for name, value in chosen.items() if value})
+    return {
+        "rows": rows,
+        "total": total,
+        "people": people,
+        "staff": user.staff,
+        "csrf": user.csrf_token,
+        "manager": user.staff.role == StaffRole.MANAGER,
+        "kinds": KINDS,
+        "statuses": STATUSES,
+        "missing_labels": MISSING,
+        "query": query,
+        "back": "/console/leads" + (f"?{query}" if query else ""),
+        "zone": console.policy.timezone,
+    }
+
+
 @router.get("")
 async def leads_page(
     console: ConsoleDep,
@@ -64,38 +92,38 @@ async def leads_page(
 ) -> Response:
     """The leads, active first and by priority, with the forms to assign and close them."""
     flt = _filter(estado, tipo, canal)
+    table = await _table(console, user, flt)
     async with console.sessions() as session:
-        rows, total = await lead_queries.list_leads(session, flt, staff_id=user.staff.id)
         channels = await lead_queries.lead_channels(session)
-        people = await queries.active_staff(session)
         waiting = (await queries.counts(session))["waiting_human"]
-    query = {"estado": flt.state, "tipo": flt.kind.value if flt.kind else "", "canal": canal or ""}
     page = pages.render_page(
         "leads.html",
         title=_("leads.heading"),
         shop=console.settings.shop_name,
-        staff=user.staff,
-        csrf=user.csrf_token,
         page="leads",
         current="leads",
         waiting=waiting,
         flt=flt,
-        rows=rows,
-        total=total,
         channels=channels,
-        people=people,
-        manager=user.staff.role == StaffRole.MANAGER,
         states=lead_queries.STATES,
         state_labels=STATE_LABELS,
-        kinds=KINDS,
-        statuses=STATUSES,
-        missing_labels=MISSING,
         notice=NOTICES.get(aviso or "", ""),
-        back="/console/leads?" + "&".join(f"{k}={v}" for k, v in query.items() if v),
-        currency=console.settings.currency,
-        zone=console.policy.timezone,
+        **table,
     )
     return html(page)
+
+
+@router.get("/table")
+async def leads_table(
+    console: ConsoleDep,
+    user: StaffDep,
+    estado: str | None = None,
+    tipo: str | None = None,
+    canal: str | None = None,
+) -> Response:
+    """The leads' table alone (the script refreshes it when the feed says something moved)."""
+    table = await _table(console, user, _filter(estado, tipo, canal))
+    return html(pages.TEMPLATES.render("leads_table.html", **table))
 
 
 def _text(form: FormData, name: str) -> str:
