@@ -150,6 +150,8 @@ class Settings(BaseSettings):
     on start and every so many minutes (0: on start only)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
+    odoo_push_leads: bool = False
+    """Push every lead to Odoo as a CRM lead (crm.lead), once, retried from the outbox."""
     odoo_salesperson_id: int | None = Field(default=None, ge=1)
     """The Odoo user (res.users id) quotations are assigned to; empty: the agent's own user."""
     odoo_shop: bool = False
@@ -215,6 +217,10 @@ class Settings(BaseSettings):
     """The same misunderstanding this many times in a row goes to a person."""
     handoff_wait_seconds: float = Field(default=300.0, gt=0)
     """Nobody took a waiting conversation within this time: the customer is told honestly."""
+    lead_cart_idle_minutes: float = Field(default=60.0, gt=0)
+    """A cart left this long without a message (and no order) becomes an abandoned-cart lead."""
+    lead_wholesale_quantity: int = Field(default=50, ge=1)
+    """Asking for this many units of a product (or more) makes a wholesale lead."""
     shop_timezone: str = "America/Bogota"
     """The time zone of the company file's hours (staff hours in the customer messages)."""
     staff_session_hours: float = Field(default=12.0, gt=0)

@@ -22,7 +22,8 @@ from starlette.websockets import WebSocketDisconnect
 from agent import staff as accounts
 from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import NotAllowed, OwnershipConflict
-from console import pages, queries
+from agent.leads.labels import KINDS, STATUSES
+from console import lead_queries, pages, queries
 from console.auth import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -299,6 +300,12 @@ async def conversation_page(
             message=_("console.not_found.conversation", id=conversation_id),
         )
         return html(page, 404)
+    async with console.sessions() as session:
+        leads = await lead_queries.leads_of_conversation(session, conversation_id)
+    links = [
+        (lead.id, _("leads.conversation_link", kind=KINDS[lead.kind], status=STATUSES[lead.status]))
+        for lead in leads
+    ]
     return html(
         pages.conversation_page(
             shop=console.settings.shop_name,
@@ -308,6 +315,7 @@ async def conversation_page(
             live=live,
             notice=aviso,
             waiting=await _waiting(console),
+            leads=links,
         )
     )
 

@@ -43,6 +43,7 @@ from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
 from console import knowledge as console_knowledge
+from console import leads as console_leads
 from console import routes as console_routes
 from console.assistant import routes as console_assistant
 from console.auth import CONSOLE, ManagersOnly
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_knowledge.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_assistant.router)
+    app.include_router(console_leads.router)
     app.include_router(export_routes.router)
     app.include_router(storage_routes.router)
     app.include_router(metrics_routes.router)

@@ -21,6 +21,7 @@ from agent.engine import TurnEngine
 from agent.errors import ConfigurationError, StorageError
 from agent.jobs import TurnJobs
 from agent.knowledge.search import KnowledgeBase
+from agent.leads.schedule import watch_leads
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
 from agent.nlu.model_store import load_or_train
@@ -257,6 +258,7 @@ class Runtime:
         if queue is None:  # with a queue they are its periodic jobs (salesagent/taskqueue.py)
             loops["waiting watch"] = console.watch
             loops["export cleanup"] = partial(run_cleanup, exports)
+            loops["leads"] = partial(watch_leads, sessions, settings, llm)
             if daily is not None:
                 loops["daily exports"] = partial(run_schedule, exports, daily)
         if odoo is not None:  # with a queue the product sync is its periodic job

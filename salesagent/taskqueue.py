@@ -32,6 +32,7 @@ from agent.errors import (
     RetryableError,
     TurnTimeoutError,
 )
+from agent.leads.schedule import lead_round
 from agent.messages import InboundMessage, TurnResult
 from agent.models import utcnow
 from agent.queue import TurnKind, pending_messages, stored_result
@@ -237,6 +238,12 @@ class TaskQueue:
             plan = runtime.daily
             day = report_day(last_run(utcnow(), plan.at, plan.zone), plan.zone)
             await run_daily(runtime.exports, plan, day)  # once per day: it skips a day made
+
+        @app.periodic(cron="* * * * *", periodic_id="leads")
+        @app.task(name="leads", queue="schedule", pass_context=True)
+        async def leads(context: JobContext, timestamp: int) -> None:
+            runtime = _runtime(context)
+            await lead_round(runtime.sessions, runtime.settings, runtime.engine.llm)
 
         sync = odoo_sync_schedule(self.settings.odoo_sync_products_minutes)
         if sync is not None:

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent import memory, outbox
 from agent.domain import DomainHandler, DomainResult
 from agent.handoff import HandoffPolicy
+from agent.leads.policy import lead_policy
+from agent.leads.track import TurnSeen, track_turn
 from agent.messages import TurnResult
 from agent.models import (
     Conversation,
@@ -99,6 +101,7 @@ async def commit(
         conversation, rows.sale, now=now, idle=timedelta(hours=settings.session_idle_hours)
     )
     understanding = understood.reading.understanding
+    previous_activity = conversation.last_activity_at
     await _store_inbound(session, conversation, batch, understood, now=now)
     committed = Committed(
         conversation.id, conversation.channel, conversation.external_chat_id, conversation.owner
@@ -131,6 +134,21 @@ async def commit(
         )
     sale = reply.result.sale or sale
     _remember(conversation, reply.result, understanding)
+    await track_turn(
+        session,
+        conversation,
+        TurnSeen(
+            understood.text,
+            understanding,
+            sale,
+            reply.result.products,
+            reply.result.focus,
+            reply.result.order_id,
+        ),
+        previous_activity=previous_activity,
+        now=now,
+        policy=lead_policy(settings),
+    )
     phrase = phrasing.wanted(reply, understood.reading)
     hold = settings.llm_phrasing_timeout + SETTLE_MARGIN_SECONDS if phrase else 0.0
     outbound, outbox_row = await _write_reply(

@@ -33,6 +33,7 @@ TABLES = {
     "staff_notes",
     "kb_documents",
     "kb_chunks",
+    "leads",
 }
 
 
