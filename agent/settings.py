@@ -215,6 +215,11 @@ class Settings(BaseSettings):
     """The same misunderstanding this many times in a row goes to a person."""
     handoff_wait_seconds: float = Field(default=300.0, gt=0)
     """Nobody took a waiting conversation within this time: the customer is told honestly."""
+    proposal_ttl_minutes: float = Field(default=60.0, gt=0)
+    """A proposal no manager decided within this time expires, and the customer is told."""
+    proposal_discount_threshold: Decimal = Field(default=Decimal(0), ge=0, le=90)
+    """A discount asked up to this percentage is granted by the shop's rule (recorded like an
+    approval); above it the agent proposes it to a manager (README "Proposals")."""
     shop_timezone: str = "America/Bogota"
     """The time zone of the company file's hours (staff hours in the customer messages)."""
     staff_session_hours: float = Field(default=12.0, gt=0)

@@ -225,8 +225,10 @@ def conversation_page(
     live: str,
     notice: str | None,
     waiting: int,
+    proposals: str,
 ) -> str:
-    """One conversation: its live part, and the forms to reply and to add a note."""
+    """One conversation: its live part, its proposals (`proposals`, their table), and the forms
+    to reply and to add a note."""
     conversation = view.conversation
     return render_page(
         "conversation.html",
@@ -243,6 +245,8 @@ def conversation_page(
         conversation=conversation,
         notice=NOTICES.get(notice or "", ""),
         live=Markup(live),
+        proposals=Markup(proposals),
+        scripts=("proposals.js",),
     )
 
 

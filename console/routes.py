@@ -43,6 +43,8 @@ from console.auth import (
     tokens_match,
     wants_html,
 )
+from console.proposal_desk import ProposalDesk
+from console.proposal_pages import fragment as proposals_fragment
 from console.service import StaffConsole
 from console.summary import staff_context
 from console.words import staff_text as _
@@ -80,6 +82,7 @@ async def static(name: str) -> FileResponse:
         "exports.js": "text/javascript",
         "dashboard.js": "text/javascript",
         "vendor/chart.umd.min.js": "text/javascript",
+        "proposals.js": "text/javascript",
     }
     if name not in types:
         raise NotFoundError(_("console.not_found.file", name=name))
@@ -298,6 +301,7 @@ async def conversation_page(
             message=_("console.not_found.conversation", id=conversation_id),
         )
         return html(page, 404)
+    rows = await ProposalDesk(console).rows(conversation_id=conversation_id)
     return html(
         pages.conversation_page(
             shop=console.settings.shop_name,
@@ -307,6 +311,7 @@ async def conversation_page(
             live=live,
             notice=aviso,
             waiting=await _waiting(console),
+            proposals=proposals_fragment(rows, user, conversation_id=conversation_id),
         )
     )
 

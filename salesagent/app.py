@@ -42,6 +42,7 @@ from channels.web.deps import WEB_TURNS
 from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
+from console import proposals as console_proposals
 from console import routes as console_routes
 from console.auth import CONSOLE, ManagersOnly
 from exports import routes as export_routes
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(router)
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
+    app.include_router(console_proposals.router)
     app.include_router(console_dashboard.router)
     app.include_router(export_routes.router)
     app.include_router(storage_routes.router)

@@ -31,6 +31,8 @@ TABLES = {
     "staff",
     "staff_sessions",
     "staff_notes",
+    "proposals",
+    "proposal_audits",
 }
 
 
