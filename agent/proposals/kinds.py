@@ -74,7 +74,8 @@ def _percent(value: str) -> Decimal:
         ) from err
     if not percent.is_finite() or not 0 < percent <= MAX_DISCOUNT:
         raise InvalidInputError(t(STAFF_LANGUAGE, "proposals.error.percent"), field="percent")
-    return percent.quantize(Decimal("0.1")).normalize()
+    # One decimal at most, written plainly ("10", "12.5"; normalize() would say "1E+1").
+    return Decimal(format(percent.quantize(Decimal("0.1")), "f").rstrip("0").rstrip("."))
 
 
 class Discount:
