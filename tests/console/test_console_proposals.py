@@ -5,16 +5,19 @@ the customer's chat gets the decision (the web chat's `POST /chat/text` history)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 from fixtures.console_login import add_staff, csrf_of, logged_in
 from fixtures.live_server import LiveServer, serving
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from agent.models import Conversation, Proposal, ProposalStatus, SaleLine, StaffRole
+from agent.db import transaction
+from agent.models import Conversation, Proposal, ProposalStatus, SaleLine, StaffRole, utcnow
 from agent.settings import Settings
+from console.proposal_desk import ProposalDesk
 
 
 @pytest.fixture
@@ -179,3 +182,30 @@ async def test_a_rejection_needs_its_reason_and_a_plain_form_comes_back(
     assert await prices(live, proposal.sale_id) == [Decimal("38000.00")]
     desk = await client.get("/console/proposals")
     assert "Rechazada" in desk.text and "Marta Ríos · es precio de lista" in desk.text
+
+
+async def test_a_proposal_nobody_decided_expires_and_the_customer_is_told(
+    live: LiveServer, client: httpx.AsyncClient
+) -> None:
+    proposal = await discount_asked(live, "c-expire")
+    console = live.runtime.console
+    assert console is not None
+    desk = ProposalDesk(console)
+    assert await desk.expire_due() == 0  # its hour has not come
+    async with transaction(live.runtime.sessions) as session:
+        await session.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal.id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+    assert await desk.expire_due() == 1
+    assert await desk.expire_due() == 0
+
+    assert await status_of(live, proposal.id) == ProposalStatus.EXPIRED
+    assert await prices(live, proposal.sale_id) == [Decimal("38000.00")]
+    await logged_in(client, "marta")
+    page = await client.get(f"/console/conversations/{proposal.conversation_id}")
+    assert "Vencida" in page.text
+    assert 'data-proposal-action="approve"' not in page.text
+    assert "no alcanzó a revisarse a tiempo y se cerró" in page.text
