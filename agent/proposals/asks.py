@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from agent.text import normalize
 
-_NUMBER = r"(\d{1,2}(?:[.,]\d{1,2})?)"
+_NUMBER = r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)"
 _PERCENT = rf"{_NUMBER} ?(?:%|por ?ciento|porciento|percent|pct)"
 _DISCOUNT = r"(?:descuentos?|rebajas?|descontar|descuenten|discounts?|off)"
 _ASK = re.compile(

@@ -1,17 +1,24 @@
 """A request the agent may not grant alone becomes a proposal for a manager (README
 "Proposals"); the customer is told it is being checked, or, within the shop's own threshold,
-that it is granted (recorded like an approval, by the rule instead of a person)."""
+that it is granted (recorded like an approval, by the rule instead of a person).
+
+A discount asked on an open cart is the turn's whole answer (`ask_approval`); asked with
+products ("3 cascos con el 10% de descuento") the handlers fill the cart first and the
+proposal's words follow their reply (`after_answer`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.domain import DomainResult
-from agent.errors import InvalidInputError
 from agent.models import Conversation, Proposal, ProposalStatus, Sale
+from agent.nlu.types import Understanding
 from agent.proposals import decisions
 from agent.proposals.asks import discount_asked
 from agent.proposals.kinds import MAX_DISCOUNT, OPEN_SALE, Discount
@@ -27,25 +34,63 @@ async def ask_approval(
     conversation: Conversation,
     sale: Sale | None,
     text: str,
-    language: str,
+    understanding: Understanding,
     *,
     settings: Settings,
 ) -> Reply | None:
-    """The answer to a message asking for a discount (a proposal made), or None when the
-    message asks for nothing that needs an approval."""
+    """The answer to a message asking for a discount on the open cart (a proposal made), or
+    None when the message asks for none, there is no cart yet, or it names products (the
+    handlers add them first)."""
     percent = discount_asked(text)
-    if percent is None:
+    if percent is None or understanding.entities.products or not _with_lines(sale):
         return None
-    if sale is None or sale.abandoned or sale.state not in OPEN_SALE or not sale.lines:
-        return _reply(t(language, "proposals.asked.discount_no_cart"), sale)
+    language = understanding.language
+    said = await _discount(session, conversation, sale, percent, text, language, settings)
+    return Reply(DomainResult(reply=said, sale=sale), HANDLER)
+
+
+async def after_answer(
+    session: AsyncSession,
+    conversation: Conversation,
+    reply: Reply,
+    text: str,
+    language: str,
+    *,
+    settings: Settings,
+) -> Reply:
+    """The handlers' reply, followed by what became of a discount the message asked for."""
+    percent = discount_asked(text)
+    if percent is None or reply.handed_off:
+        return reply
+    sale = reply.result.sale
+    said = await _discount(session, conversation, sale, percent, text, language, settings)
+    result = replace(reply.result, reply=f"{reply.result.reply}\n\n{said}")
+    return replace(reply, result=result)
+
+
+def _with_lines(sale: Sale | None) -> bool:
+    return sale is not None and not sale.abandoned and sale.state in OPEN_SALE and bool(sale.lines)
+
+
+async def _discount(
+    session: AsyncSession,
+    conversation: Conversation,
+    sale: Sale | None,
+    percent: Decimal,
+    text: str,
+    language: str,
+    settings: Settings,
+) -> str:
+    """Propose `percent` off the open cart (or grant it within the threshold); what the
+    customer is told."""
+    if sale is None or not _with_lines(sale):
+        return t(language, "proposals.asked.discount_no_cart")
     if percent > MAX_DISCOUNT:
-        return _reply(t(language, "proposals.asked.discount_too_high"), sale)
+        return t(language, "proposals.asked.discount_too_high")
     if await _pending_for(session, sale):
-        return _reply(t(language, "proposals.asked.already"), sale)
-    try:
-        effect = Discount.effect(sale, percent, settings.currency)
-    except InvalidInputError:
-        return _reply(t(language, "proposals.asked.discount_too_high"), sale)
+        return t(language, "proposals.asked.already")
+    await session.flush()  # the cart's new lines get their ids
+    effect = Discount.effect(sale, percent, settings.currency)
     minutes = settings.proposal_ttl_minutes
     proposal = await decisions.propose(
         session,
@@ -58,14 +103,13 @@ async def ask_approval(
     )
     if percent <= settings.proposal_discount_threshold:
         await decisions.approve(session, proposal.id, staff=None, note="threshold", tell=False)
-        return _reply(decisions.approved_text(proposal), sale)
-    said = t(
+        return decisions.approved_text(proposal)
+    return t(
         language,
         "proposals.asked.discount",
         effect=Discount().describe(effect, language),
         minutes=round(minutes),
     )
-    return _reply(said, sale)
 
 
 async def _pending_for(session: AsyncSession, sale: Sale) -> bool:
@@ -75,7 +119,3 @@ async def _pending_for(session: AsyncSession, sale: Sale) -> bool:
         )
     )
     return found is not None
-
-
-def _reply(text: str, sale: Sale | None) -> Reply:
-    return Reply(DomainResult(reply=text, sale=sale), HANDLER)

@@ -34,6 +34,8 @@ def test_a_discount_with_its_percentage_is_read(text: str, percent: str) -> None
         "quiero 15 cascos",
         "el 15% de los guantes",
         "0% de descuento",
+        "aplicar 100% de descuento a todo el pedido",  # no discount of three digits is read
+        "150% de descuento",
         "what's the discount policy?",
     ],
 )

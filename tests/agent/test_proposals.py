@@ -132,6 +132,22 @@ async def test_a_discount_asked_waits_for_a_manager_and_changes_nothing(shop: Ru
         assert await session.scalar(select(func.count()).select_from(Proposal)) == 1
 
 
+async def test_products_and_a_discount_in_one_message_fill_the_cart_then_ask(
+    shop: Runtime,
+) -> None:
+    chat = Chat(shop, f"chat-{uuid.uuid4().hex[:8]}")
+
+    early = await chat.say("quiero 2 cascos de seguridad con el 10% de descuento")
+    assert "¿Cuál de estos quieres?" in early.reply  # nothing in the cart yet: nothing proposed
+    assert early.reply.endswith("apenas tengas productos en el carrito, pídemelo de nuevo.")
+    both = await chat.say("quiero 2 extintores de 10 libras ABC con el 10% de descuento")
+
+    assert both.reply.startswith("Agregué 2 × Extintor multipropósito PQS ABC 10 lb")
+    assert "10% de descuento: $170.000 → $153.000" in both.reply
+    proposal = await the_proposal(shop)
+    assert (proposal.status, proposal.effect["percent"]) == (ProposalStatus.PENDING, "10")
+
+
 async def test_an_edited_approval_lowers_the_prices_with_its_audit_row(shop: Runtime) -> None:
     chat = await cart_of_two_helmets(shop)
     await chat.say("hazme un descuento del 15%")
