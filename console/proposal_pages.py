@@ -24,6 +24,8 @@ KINDS = Labels(
     {
         "discount": N_("proposals.kind.discount"),
         "reserve_stock": N_("proposals.kind.reserve_stock"),
+        "restock": N_("proposals.kind.restock"),
+        "price_change": N_("proposals.kind.price_change"),
     },
 )
 EDIT_LABELS = Labels(
@@ -31,6 +33,7 @@ EDIT_LABELS = Labels(
     {
         "percent": N_("proposals.edit.percent"),
         "quantity": N_("proposals.edit.quantity"),
+        "price": N_("proposals.edit.price"),
     },
 )
 

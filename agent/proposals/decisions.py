@@ -44,7 +44,7 @@ class Decided:
 
 async def propose(
     session: AsyncSession,
-    conversation: Conversation,
+    conversation: Conversation | None,
     kind: str,
     effect: dict[str, Any],
     *,
@@ -53,20 +53,21 @@ async def propose(
     sale_id: int | None = None,
     order_id: int | None = None,
 ) -> Proposal:
-    """Write a pending proposal of the conversation (it expires after `ttl`)."""
+    """Write a pending proposal (it expires after `ttl`): a customer's, told of the decision on
+    their conversation, or the staff's own (`conversation` None: a restock, a price change)."""
     if kind not in KINDS:
         raise InvalidInputError(f"unknown proposal kind {kind!r}", field="kind")
     now = utcnow()
     proposal = Proposal(
         kind=kind,
         status=ProposalStatus.PENDING,
-        conversation_id=conversation.id,
-        customer_id=conversation.customer_id,
+        conversation_id=conversation.id if conversation is not None else None,
+        customer_id=conversation.customer_id if conversation is not None else None,
         sale_id=sale_id,
         order_id=order_id,
         effect=effect,
         asked=asked[:2000],
-        language=conversation.language,
+        language=conversation.language if conversation is not None else STAFF_LANGUAGE,
         created_at=now,
         expires_at=now + ttl,
     )

@@ -10,6 +10,7 @@ the approval fail, changing nothing).
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -39,6 +40,8 @@ OPEN_SALE = (
 MAX_DISCOUNT = Decimal(90)
 """No discount above this is proposed or approved (a typo of "100" is not a gift)."""
 CENT = Decimal("0.01")
+MAX_RESTOCK = 100_000
+"""No restock of more units than this is proposed or approved (a typo is not a warehouse)."""
 
 
 class NotApprovedError(ConflictError):
@@ -223,7 +226,128 @@ class ReserveStock:
         return {"stock": {effect["sku"]: {"from": effect["stock_from"], "to": effect["stock_to"]}}}
 
 
-KINDS: dict[str, ProposalKind] = {kind.name: kind for kind in (Discount(), ReserveStock())}
+class Restock:
+    """Units received for a product (the staff assistant proposes it): they join its stock."""
+
+    name = "restock"
+    edit_field = "quantity"
+
+    @staticmethod
+    def effect(product: Product, quantity: int) -> dict[str, Any]:
+        """The effect of adding `quantity` units to `product`'s stock as it is now."""
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "quantity": quantity,
+            "stock_from": product.stock,
+            "stock_to": product.stock + quantity,
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same product with the manager's quantity."""
+        if not value.strip().isdigit() or not 0 < int(value) <= MAX_RESTOCK:
+            raise InvalidInputError(
+                t(STAFF_LANGUAGE, "proposals.error.quantity", stock=MAX_RESTOCK), field="quantity"
+            )
+        quantity = int(value)
+        return {**effect, "quantity": quantity, "stock_to": int(effect["stock_from"]) + quantity}
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`Restock 50 × Casco: stock 12 → 62`."""
+        return t(
+            language,
+            "proposals.restock.effect",
+            quantity=int(effect["quantity"]),
+            name=effect["name"],
+            before=int(effect["stock_from"]),
+            after=int(effect["stock_to"]),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Add the units to whatever the stock is now (sales meanwhile took theirs)."""
+        quantity = int(effect["quantity"])
+        now = await session.scalar(
+            update(Product)
+            .where(Product.id == effect["product_id"])
+            .values(stock=Product.stock + quantity, updated_at=Product.updated_at)
+            .returning(Product.stock)
+            .execution_options(synchronize_session=False)
+        )
+        if now is None:
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+        return {"stock": {effect["sku"]: {"from": now - quantity, "to": now}}}
+
+
+class PriceChange:
+    """A product's new list price (the staff assistant proposes it); carts keep their prices."""
+
+    name = "price_change"
+    edit_field = "price"
+
+    @staticmethod
+    def effect(product: Product, price: Decimal, currency: str) -> dict[str, Any]:
+        """The effect of `product`'s price becoming `price`."""
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "currency": currency,
+            "price_from": None if product.price is None else str(product.price),
+            "price": str(_price(str(price))),
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same product with the manager's price."""
+        return {**effect, "price": str(_price(value))}
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`Price of Casco: $38.000 → $40.000`."""
+        before = effect["price_from"]
+        currency = effect["currency"]
+        return t(
+            language,
+            "proposals.price_change.effect",
+            name=effect["name"],
+            before=money(None if before is None else Decimal(before), currency, language),
+            after=money(Decimal(effect["price"]), currency, language),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Set the price, only if it is still the one the manager saw."""
+        before = effect["price_from"]
+        still = Product.price.is_(None) if before is None else Product.price == Decimal(before)
+        done = await session.execute(
+            update(Product)
+            .where(Product.id == effect["product_id"], still)
+            .values(price=Decimal(effect["price"]))
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.price_changed"))
+        return {"price": {effect["sku"]: {"from": before, "to": effect["price"]}}}
+
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
+
+
+def _price(value: str) -> Decimal:
+    """A price as staff write it: `40.000`, `40.000,50`, `40000,5` or `40000.50`."""
+    text = value.strip().lstrip("$").strip()
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(".", "")
+    try:
+        price = Decimal(text.replace(",", "."))
+    except InvalidOperation as err:
+        raise InvalidInputError(t(STAFF_LANGUAGE, "proposals.error.price"), field="price") from err
+    if not price.is_finite() or price <= 0 or price >= Decimal("1e12"):
+        raise InvalidInputError(t(STAFF_LANGUAGE, "proposals.error.price"), field="price")
+    return price.quantize(CENT)
+
+
+KINDS: dict[str, ProposalKind] = {
+    kind.name: kind for kind in (Discount(), ReserveStock(), Restock(), PriceChange())
+}
 """Every kind of proposal, by name."""
 
 

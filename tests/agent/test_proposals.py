@@ -32,7 +32,7 @@ from agent.models import (
     utcnow,
 )
 from agent.proposals import decisions
-from agent.proposals.kinds import NotApprovedError, ReserveStock, apply
+from agent.proposals.kinds import NotApprovedError, PriceChange, ReserveStock, Restock, apply
 from agent.staff import create_staff
 from salesagent.runtime import Runtime
 
@@ -345,3 +345,85 @@ async def test_a_pending_proposal_expires_once_and_the_customer_is_told(shop: Ru
     assert "no alcanzó a revisarse a tiempo" in text
     assert [a.decision for a in await audits(shop, proposal.id)] == [ProposalStatus.EXPIRED]
     assert await snapshot(shop) == before
+
+
+async def staff_proposal(shop: Runtime, kind: str, effect: dict[str, Any]) -> Proposal:
+    """A proposal of the staff's own (the assistant's restock or price change): no chat."""
+    async with transaction(shop.sessions) as session:
+        return await decisions.propose(
+            session, None, kind, effect, asked="", ttl=timedelta(minutes=5)
+        )
+
+
+async def a_helmet(shop: Runtime) -> Product:
+    async with shop.sessions() as session:
+        product = await session.scalar(select(Product).where(Product.name == HELMET))
+    assert product is not None
+    return product
+
+
+async def test_a_restock_approved_adds_to_the_stock_as_it_is_then(shop: Runtime) -> None:
+    helmet = await a_helmet(shop)
+    proposal = await staff_proposal(shop, Restock.name, Restock.effect(helmet, 40))
+    marta = await manager(shop)
+    async with transaction(shop.sessions) as session:  # two sold while it waited
+        await session.execute(
+            update(Product).where(Product.id == helmet.id).values(stock=Product.stock - 2)
+        )
+
+    async with transaction(shop.sessions) as session:
+        decided = await decisions.approve(session, proposal.id, staff=marta, value="50")
+
+    assert decided.outbox_id is None  # nobody to tell: the staff's own proposal
+    async with shop.sessions() as session:
+        stock = await session.scalar(select(Product.stock).where(Product.id == helmet.id))
+    assert stock == helmet.stock - 2 + 50
+    [audit] = await audits(shop, proposal.id)
+    assert audit.changes["rows"]["stock"] == {
+        helmet.sku: {"from": helmet.stock - 2, "to": helmet.stock + 48}
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "price"),
+    [
+        ("40.000", "40000.00"),
+        ("40.000,50", "40000.50"),
+        ("41000.5", "41000.50"),
+        ("$39000", "39000.00"),
+    ],
+)
+async def test_a_price_change_approved_sets_the_price_staff_typed(
+    shop: Runtime, typed: str, price: str
+) -> None:
+    helmet = await a_helmet(shop)
+    effect = PriceChange.effect(helmet, Decimal(45000), "COP")
+    proposal = await staff_proposal(shop, PriceChange.name, effect)
+    marta = await manager(shop)
+
+    async with transaction(shop.sessions) as session:
+        await decisions.approve(session, proposal.id, staff=marta, value=typed)
+
+    assert (await a_helmet(shop)).price == Decimal(price)
+
+
+async def test_a_price_changed_meanwhile_is_not_overwritten(shop: Runtime) -> None:
+    helmet = await a_helmet(shop)
+    proposal = await staff_proposal(
+        shop, PriceChange.name, PriceChange.effect(helmet, Decimal(45000), "COP")
+    )
+    marta = await manager(shop)
+    async with transaction(shop.sessions) as session:  # the catalog import set another
+        await session.execute(
+            update(Product).where(Product.id == helmet.id).values(price=Decimal(39000))
+        )
+    with pytest.raises(InvalidInputError):
+        async with transaction(shop.sessions) as session:
+            await decisions.approve(session, proposal.id, staff=marta, value="gratis")
+
+    with pytest.raises(ConflictError, match="precio cambió"):
+        async with transaction(shop.sessions) as session:
+            await decisions.approve(session, proposal.id, staff=marta)
+
+    assert (await a_helmet(shop)).price == Decimal(39000)
+    assert (await the_proposal(shop)).status == ProposalStatus.PENDING
