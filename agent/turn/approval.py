@@ -1,10 +1,11 @@
 """A request the agent may not grant alone becomes a proposal for a manager (README
-"Proposals"); the customer is told it is being checked, or, within the shop's own threshold,
-that it is granted (recorded like an approval, by the rule instead of a person).
+"Proposals"): a discount, or setting the cart's units aside. The customer is told it is being
+checked, or, for a discount within the shop's own threshold, that it is granted (recorded like
+an approval, by the rule instead of a person).
 
-A discount asked on an open cart is the turn's whole answer (`ask_approval`); asked with
-products ("3 cascos con el 10% de descuento") the handlers fill the cart first and the
-proposal's words follow their reply (`after_answer`).
+Asked about an open cart it is the turn's whole answer (`ask_approval`); asked with products
+("3 cascos con el 10% de descuento") the handlers fill the cart first and the proposal's words
+follow their reply (`after_answer`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from agent.domain import DomainResult
 from agent.models import Conversation, Proposal, ProposalStatus, Sale
 from agent.nlu.types import Understanding
 from agent.proposals import decisions
-from agent.proposals.asks import discount_asked
-from agent.proposals.kinds import MAX_DISCOUNT, OPEN_SALE, Discount
+from agent.proposals.asks import discount_asked, reservation_asked
+from agent.proposals.kinds import MAX_DISCOUNT, OPEN_SALE, Discount, ReserveStock
 from agent.settings import Settings
 from agent.turn.answer import Reply
 from agent.words import t
@@ -38,14 +39,12 @@ async def ask_approval(
     *,
     settings: Settings,
 ) -> Reply | None:
-    """The answer to a message asking for a discount on the open cart (a proposal made), or
-    None when the message asks for none, there is no cart yet, or it names products (the
-    handlers add them first)."""
-    percent = discount_asked(text)
-    if percent is None or understanding.entities.products or not _with_lines(sale):
+    """The answer to a message asking for a discount or a reservation of the open cart (a
+    proposal made), or None when it asks for neither, there is no cart yet, or it names
+    products (the handlers add them first)."""
+    if not _asks(text) or understanding.entities.products or not _with_lines(sale):
         return None
-    language = understanding.language
-    said = await _discount(session, conversation, sale, percent, text, language, settings)
+    said = await _proposed(session, conversation, sale, text, understanding.language, settings)
     return Reply(DomainResult(reply=said, sale=sale), HANDLER)
 
 
@@ -58,14 +57,68 @@ async def after_answer(
     *,
     settings: Settings,
 ) -> Reply:
-    """The handlers' reply, followed by what became of a discount the message asked for."""
-    percent = discount_asked(text)
-    if percent is None or reply.handed_off:
+    """The handlers' reply, followed by what became of a discount or reservation asked."""
+    if not _asks(text) or reply.handed_off:
         return reply
     sale = reply.result.sale
-    said = await _discount(session, conversation, sale, percent, text, language, settings)
+    said = await _proposed(session, conversation, sale, text, language, settings)
     result = replace(reply.result, reply=f"{reply.result.reply}\n\n{said}")
     return replace(reply, result=result)
+
+
+def _asks(text: str) -> bool:
+    return discount_asked(text) is not None or reservation_asked(text)
+
+
+async def _proposed(
+    session: AsyncSession,
+    conversation: Conversation,
+    sale: Sale | None,
+    text: str,
+    language: str,
+    settings: Settings,
+) -> str:
+    """Propose what the message asks for on the open cart; what the customer is told."""
+    if sale is None or not _with_lines(sale):
+        return t(language, "proposals.asked.no_cart")
+    if await _pending_for(session, sale):
+        return t(language, "proposals.asked.already")
+    await session.flush()  # the cart's new lines get their ids
+    percent = discount_asked(text)
+    if percent is not None:
+        return await _discount(session, conversation, sale, percent, text, language, settings)
+    return await _reserve(session, conversation, sale, text, language, settings)
+
+
+async def _reserve(
+    session: AsyncSession,
+    conversation: Conversation,
+    sale: Sale,
+    text: str,
+    language: str,
+    settings: Settings,
+) -> str:
+    """Propose setting the cart's units aside, each product that has them in stock."""
+    effects = [
+        ReserveStock.effect(line.product, line.quantity)
+        for line in sale.lines
+        if line.product.stock >= line.quantity
+    ]
+    if not effects:
+        return t(language, "proposals.asked.reserve_no_stock")
+    minutes = settings.proposal_ttl_minutes
+    for effect in effects:
+        await decisions.propose(
+            session,
+            conversation,
+            ReserveStock.name,
+            effect,
+            asked=text,
+            ttl=timedelta(minutes=minutes),
+            sale_id=sale.id,
+        )
+    described = "; ".join(ReserveStock().describe(effect, language) for effect in effects)
+    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
 
 
 def _with_lines(sale: Sale | None) -> bool:
@@ -75,7 +128,7 @@ def _with_lines(sale: Sale | None) -> bool:
 async def _discount(
     session: AsyncSession,
     conversation: Conversation,
-    sale: Sale | None,
+    sale: Sale,
     percent: Decimal,
     text: str,
     language: str,
@@ -83,13 +136,8 @@ async def _discount(
 ) -> str:
     """Propose `percent` off the open cart (or grant it within the threshold); what the
     customer is told."""
-    if sale is None or not _with_lines(sale):
-        return t(language, "proposals.asked.discount_no_cart")
     if percent > MAX_DISCOUNT:
         return t(language, "proposals.asked.discount_too_high")
-    if await _pending_for(session, sale):
-        return t(language, "proposals.asked.already")
-    await session.flush()  # the cart's new lines get their ids
     effect = Discount.effect(sale, percent, settings.currency)
     minutes = settings.proposal_ttl_minutes
     proposal = await decisions.propose(
@@ -106,7 +154,7 @@ async def _discount(
         return decisions.approved_text(proposal)
     return t(
         language,
-        "proposals.asked.discount",
+        "proposals.asked.checking",
         effect=Discount().describe(effect, language),
         minutes=round(minutes),
     )

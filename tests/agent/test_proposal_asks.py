@@ -1,4 +1,5 @@
-"""The rules that read a discount asked in a message: its percentage, or nothing."""
+"""The rules that read a discount asked in a message (its percentage, or nothing) and a request
+to set the cart aside."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.proposals.asks import discount_asked
+from agent.proposals.asks import discount_asked, reservation_asked
 
 
 @pytest.mark.parametrize(
@@ -41,3 +42,23 @@ def test_a_discount_with_its_percentage_is_read(text: str, percent: str) -> None
 )
 def test_a_message_without_a_discount_percentage_asks_for_none(text: str) -> None:
     assert discount_asked(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("¿me los pueden apartar hasta el viernes?", True),
+        ("apártamelos por favor", True),
+        ("resérvame esos cascos", True),
+        ("quiero hacer una reserva", True),
+        ("sepárenmelos", True),
+        ("can you hold them for me until Friday?", True),
+        ("please reserve the boots", True),
+        ("put them aside for me", True),
+        ("Carrera 12 # 45-10 apartamento 301", False),
+        ("mándalos por separado", False),
+        ("¿hacen reservas de salones?", False),
+    ],
+)
+def test_a_reservation_is_read_from_its_verb(text: str, asked: bool) -> None:
+    assert reservation_asked(text) is asked

@@ -140,12 +140,33 @@ async def test_products_and_a_discount_in_one_message_fill_the_cart_then_ask(
     early = await chat.say("quiero 2 cascos de seguridad con el 10% de descuento")
     assert "¿Cuál de estos quieres?" in early.reply  # nothing in the cart yet: nothing proposed
     assert early.reply.endswith("apenas tengas productos en el carrito, pídemelo de nuevo.")
+
     both = await chat.say("quiero 2 extintores de 10 libras ABC con el 10% de descuento")
 
     assert both.reply.startswith("Agregué 2 × Extintor multipropósito PQS ABC 10 lb")
     assert "10% de descuento: $170.000 → $153.000" in both.reply
     proposal = await the_proposal(shop)
     assert (proposal.status, proposal.effect["percent"]) == (ProposalStatus.PENDING, "10")
+
+
+async def test_a_reservation_asked_is_proposed_for_each_product_of_the_cart(
+    shop: Runtime,
+) -> None:
+    chat = await cart_of_two_helmets(shop)
+    helmet = await a_helmet(shop)
+    before = await snapshot(shop)
+
+    asked = await chat.say("¿me los pueden apartar hasta el viernes?")
+
+    assert asked.reply.startswith(
+        f"Le pedí a un encargado que apruebe apartar 2 × {HELMET}"
+        f" (existencias {helmet.stock} → {helmet.stock - 2})."
+    )
+    proposal = await the_proposal(shop)
+    assert (proposal.kind, proposal.status) == ("reserve_stock", ProposalStatus.PENDING)
+    assert await snapshot(shop) == before
+    again = await chat.say("resérvamelos")
+    assert "en revisión" in again.reply
 
 
 async def test_an_edited_approval_lowers_the_prices_with_its_audit_row(shop: Runtime) -> None:
