@@ -567,6 +567,7 @@ class Proposal(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), default=None)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
+    """The confirmed order it concerns (a return or refund, a kind still to come)."""
     effect: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """What changes, from → to, with the amounts (the edited effect once a manager edits it)."""
     asked: Mapped[str] = mapped_column(Text, default="")
@@ -583,7 +584,7 @@ class Proposal(Base):
 
 class ProposalAudit(Base):
     """One decision on a proposal: who, when, what it changed. Written in the transaction that
-    applies an approved effect; applying needs this row (`agent/proposals/decisions.py`)."""
+    applies an approved effect; applying needs this row (`agent/proposals/kinds.py`)."""
 
     __tablename__ = "proposal_audits"
 
