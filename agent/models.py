@@ -147,6 +147,17 @@ class ExportStatus(enum.StrEnum):
     """Done, and its file deleted after EXPORT_RETENTION_HOURS."""
 
 
+class ProposalStatus(enum.StrEnum):
+    """Where a proposal of the agent is: waiting for a manager, decided, or expired."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    EDITED = "edited"
+    """Approved with a manager's change (e.g. another discount); the effect is the edited one."""
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
 def _enum(cls: type[enum.StrEnum]) -> Enum:
     # Stored as plain strings with a CHECK-free VARCHAR so that adding a state is a data change.
     return Enum(
@@ -655,3 +666,53 @@ class Lead(Base):
     odoo_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
     assignee: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class Proposal(Base):
+    """Something the agent may not do alone (a discount above the threshold, a reservation...),
+    with its exact effect, waiting for a manager's decision (README "Proposals")."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """A name of the registry `agent/proposals/kinds.py` (discount, reserve_stock...)."""
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus), default=ProposalStatus.PENDING, index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id"), index=True, default=None
+    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), default=None)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
+    """The confirmed order it concerns (a return or refund, a kind still to come)."""
+    effect: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What changes, from → to, with the amounts (the edited effect once a manager edits it)."""
+    asked: Mapped[str] = mapped_column(Text, default="")
+    """The customer's words that made the proposal."""
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    """The manager who decided (None while pending, or when it expired)."""
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why it was rejected (told to the customer)."""
+
+
+class ProposalAudit(Base):
+    """One decision on a proposal: who, when, what it changed. Written in the transaction that
+    applies an approved effect; applying needs this row (`agent/proposals/kinds.py`)."""
+
+    __tablename__ = "proposal_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    decision: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    """Who decided (None: the expiry job)."""
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What was changed: the effect as proposed and as applied, the rows touched, from → to."""
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

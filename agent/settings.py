@@ -221,6 +221,11 @@ class Settings(BaseSettings):
     """A cart left this long without a message (and no order) becomes an abandoned-cart lead."""
     lead_wholesale_quantity: int = Field(default=50, ge=1)
     """Asking for this many units of a product (or more) makes a wholesale lead."""
+    proposal_ttl_minutes: float = Field(default=60.0, gt=0)
+    """A proposal no manager decided within this time expires, and the customer is told."""
+    proposal_discount_threshold: Decimal = Field(default=Decimal(0), ge=0, le=90)
+    """A discount asked up to this percentage is granted by the shop's rule (recorded like an
+    approval); above it the agent proposes it to a manager (README "Proposals")."""
     shop_timezone: str = "America/Bogota"
     """The time zone of the company file's hours (staff hours in the customer messages)."""
     staff_session_hours: float = Field(default=12.0, gt=0)

@@ -44,6 +44,8 @@ from console.auth import (
     tokens_match,
     wants_html,
 )
+from console.proposal_desk import ProposalDesk
+from console.proposal_pages import fragment as proposals_fragment
 from console.service import StaffConsole
 from console.summary import staff_context
 from console.words import staff_text as _
@@ -82,6 +84,7 @@ async def static(name: str) -> FileResponse:
         "dashboard.js": "text/javascript",
         "assistant.js": "text/javascript",
         "vendor/chart.umd.min.js": "text/javascript",
+        "proposals.js": "text/javascript",
     }
     if name not in types:
         raise NotFoundError(_("console.not_found.file", name=name))
@@ -306,6 +309,7 @@ async def conversation_page(
         (lead.id, _("leads.conversation_link", kind=KINDS[lead.kind], status=STATUSES[lead.status]))
         for lead in leads
     ]
+    rows = await ProposalDesk(console).rows(conversation_id=conversation_id)
     return html(
         pages.conversation_page(
             shop=console.settings.shop_name,
@@ -316,6 +320,7 @@ async def conversation_page(
             notice=aviso,
             waiting=await _waiting(console),
             leads=links,
+            proposals=proposals_fragment(rows, user, conversation_id=conversation_id),
         )
     )
 

@@ -44,6 +44,7 @@ from console import dashboard as console_dashboard
 from console import exports as console_exports
 from console import knowledge as console_knowledge
 from console import leads as console_leads
+from console import proposals as console_proposals
 from console import routes as console_routes
 from console.assistant import routes as console_assistant
 from console.auth import CONSOLE, ManagersOnly
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
     app.include_router(console_knowledge.router)
+    app.include_router(console_proposals.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_assistant.router)
     app.include_router(console_leads.router)

@@ -42,6 +42,7 @@ from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
 from channels.web.turns import LocalWebTurns, WebTurns
 from console.feed import StaffFeed
+from console.proposal_desk import ProposalDesk
 from console.service import StaffConsole
 from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan, run_cleanup, run_schedule
@@ -257,6 +258,7 @@ class Runtime:
         }
         if queue is None:  # with a queue they are its periodic jobs (salesagent/taskqueue.py)
             loops["waiting watch"] = console.watch
+            loops["proposal expiry"] = ProposalDesk(console).watch
             loops["export cleanup"] = partial(run_cleanup, exports)
             loops["leads"] = partial(watch_leads, sessions, settings, llm)
             if daily is not None:

@@ -40,6 +40,7 @@ from agent.settings import Settings
 from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
 from channels.web.turns import answer, stream
+from console.proposal_desk import ProposalDesk
 from exports.schedule import clean_up, last_run, report_day, run_daily
 
 if TYPE_CHECKING:
@@ -221,6 +222,13 @@ class TaskQueue:
             console = _runtime(context).console
             if console is not None:
                 await console.tell_unanswered()
+
+        @app.periodic(cron="* * * * * */5", periodic_id="proposal expiry")
+        @app.task(name="proposal expiry", queue="schedule", pass_context=True)
+        async def proposal_expiry(context: JobContext, timestamp: int) -> None:
+            console = _runtime(context).console
+            if console is not None:  # once per period; a proposal expires once whatever runs
+                await ProposalDesk(console).expire_due()
 
         @app.periodic(cron="* * * * *", periodic_id="export cleanup")
         @app.task(name="export cleanup", queue="schedule", pass_context=True)

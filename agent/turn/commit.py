@@ -32,6 +32,7 @@ from agent.models import (
 from agent.nlu.types import Understanding
 from agent.settings import Settings
 from agent.turn.answer import Reply, answer, photo_for_person
+from agent.turn.approval import after_answer, ask_approval
 from agent.turn.conversation import find_locked, pending_offer
 from agent.turn.phrase import PhraseJob, PhrasePolicy, phrasing_facts
 from agent.turn.plan import Loaded, Plan
@@ -121,6 +122,10 @@ async def commit(
             plan.unheard, plan.state.language, max_seconds=settings.voice_max_seconds
         )
         reply = Reply(DomainResult(reply=said), "voice")
+    elif asked := await ask_approval(
+        session, conversation, sale, understood.text, understanding, settings=settings
+    ):
+        reply = asked
     else:
         reply = await answer(
             session,
@@ -131,6 +136,9 @@ async def commit(
             pending_offer(conversation),
             handoff=handoff,
             handlers=handlers,
+        )
+        reply = await after_answer(
+            session, conversation, reply, understood.text, understanding.language, settings=settings
         )
     sale = reply.result.sale or sale
     _remember(conversation, reply.result, understanding)

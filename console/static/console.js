@@ -7,7 +7,7 @@
 
   const body = document.body;
   const page = body.dataset.page;
-  const pages = ["list", "conversation", "reports", "dashboard", "leads"];
+  const pages = ["list", "conversation", "reports", "dashboard", "leads", "proposals"];
   if (!pages.includes(page)) return;
 
   const csrf = document.querySelector('meta[name="csrf-token"]').content;

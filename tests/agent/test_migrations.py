@@ -34,6 +34,8 @@ TABLES = {
     "kb_documents",
     "kb_chunks",
     "leads",
+    "proposals",
+    "proposal_audits",
 }
 
 

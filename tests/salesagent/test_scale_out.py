@@ -174,12 +174,14 @@ async def test_a_periodic_job_runs_once_per_period(shop: Shop) -> None:
     conn = await asyncpg.connect(shop.dsn)
     try:
         rows = await conn.fetch(
-            "SELECT args->>'timestamp' AS period, count(*) AS runs FROM procrastinate_jobs"
-            " WHERE task_name = 'waiting watch' GROUP BY 1"
+            "SELECT task_name, args->>'timestamp' AS period, count(*) AS runs"
+            " FROM procrastinate_jobs"
+            " WHERE task_name IN ('waiting watch', 'proposal expiry') GROUP BY 1, 2"
         )
     finally:
         await conn.close()
-    assert len(rows) >= 2
+    for task in ("waiting watch", "proposal expiry"):
+        assert len([row for row in rows if row["task_name"] == task]) >= 2, task
     assert {row["runs"] for row in rows} == {1}
 
 
