@@ -13,7 +13,7 @@ from agent.catalog.alternatives import alternatives
 from agent.catalog.by_price import by_price, nearest_outside, within
 from agent.catalog.descriptions import answering_sentence
 from agent.catalog.purposes import purpose_query
-from agent.catalog.search import ProductIndex, load_products
+from agent.catalog.search import ProductIndex, SearchHit, load_products
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money
 from agent.models import Product
@@ -197,18 +197,23 @@ class InventoryHandler:
         rest of the message plainly points at ("pintura … pa demarcar" → marking tape).
         """
         # Every product named has a word no product has ("rociadores automáticos
-        # (sprinklers)"); short words may be letters or typos.
-        if not all(any(len(w) > 3 for w in self._index.unknown_words(m)) for m in mentions):
+        # (sprinklers)"), short words being letters or typos, or a word only products of
+        # another kind have ("casco pa moto": an extinguisher is for a motorbike).
+        english = ctx.language == "en"
+        if not all(
+            self._index.at_odds(m, head_word(m, english=english))
+            or any(len(w) > 3 for w in self._index.unknown_words(m))
+            for m in mentions
+        ):
             return None
         mention = mentions[0]
+        head = head_word(mention, english=english)
         words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
-        known = self._known_words(mention)
+        known = [w for w in self._known_words(mention) if not self._index.at_odds(w, head)]
         query = purpose_query(words)
         if query is not None:
-            hits = self._index.search(query, limit=_ALTERNATIVES)
-        elif known and not self._index.unknown_words(
-            head_word(mention, english=ctx.language == "en")
-        ):
+            hits = self._for_purpose(query, [w for w in words if w not in mention.split()])
+        elif known and not self._index.unknown_words(head):
             hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
         else:
             hits = self._index.search(ctx.text, limit=2)
@@ -236,6 +241,14 @@ class InventoryHandler:
             offer = None
         facts = {"not_sold": mention, "products": [_fact(p) for p in products]}
         return DomainResult(reply=reply, facts=facts, products=products, offer=offer)
+
+    def _for_purpose(self, query: str, rest: list[str]) -> list[SearchHit]:
+        """What serves the purpose, the kind the rest of the message says first: "fire
+        blankets for a restaurant kitchen" → the kitchen's extinguisher."""
+        serving = {h.product_id for h in self._index.matching(query)}
+        hits = self._index.search(" ".join([query, *rest]), limit=self._limit * 2)
+        fitting = [h for h in hits if h.product_id in serving][:_ALTERNATIVES]
+        return fitting or self._index.search(query, limit=_ALTERNATIVES)
 
     def _known_words(self, mention: str) -> list[str]:
         """The words of a mention some product has: "botas de cuero talla 35" → "botas de

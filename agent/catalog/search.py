@@ -758,6 +758,24 @@ class ProductIndex:
             and (":" in word or self._correct(word, state) is None)
         ]
 
+    def at_odds(self, text: str, head: str) -> list[str]:
+        """The words of `text` that label products, none of them of the kind `head` names:
+        "moto" of "casco pa moto" when only an extinguisher is for a motorbike. Words of free
+        text (a description's) tell nothing and are never at odds."""
+        state = self._state
+        kinds = frozenset(self._query_terms(head, state))
+        having = {pid for pid, entry in state.entries.items() if not entry.heads.isdisjoint(kinds)}
+        if not having:
+            return []  # no product is one: the head says no kind of ours
+        return [
+            term
+            for term in self._query_terms(text, state)
+            if _is_word(term)
+            and "_" not in term
+            and term in state.labels
+            and state.labels[term].isdisjoint(having)
+        ]
+
     def narrow(self, query: str, product_ids: Sequence[int]) -> list[int]:
         """Those of `product_ids` labelled by every term of `query` that labels some of them.
 
@@ -908,7 +926,9 @@ class ProductIndex:
             match = process.extractOne(
                 word, state.vocabulary, scorer=OSA.distance, score_cutoff=allowed
             )
-            found = match[0] if match else None
+            # Short words are reached by no typo either way: "boxeo" is no "boxe" (boxes).
+            if match and match[1] <= _max_typos(min(word, match[0], key=len)):
+                found = match[0]
         if len(self._fuzzy) >= _FUZZY_CACHE_SIZE:
             self._fuzzy.clear()
         self._fuzzy[word] = found

@@ -289,6 +289,10 @@ async def test_nothing_within_the_bound_says_so_and_shows_the_closest_prices(
         ("¿venden detectores de humo?", "detectores de humo", "EXT-"),
         # The same kind: gloves, not for golf.
         ("¿tienen guantes de golf?", "guantes de golf", "GUA-"),
+        # Every word known, but only an extinguisher is for the kitchen: gloves, not that.
+        ("buenas, manejan guantes de cocina?", "guantes de cocina", "GUA-"),
+        # Fire means extinguishers; the kitchen says which one.
+        ("una cobija contra incendios pa la cocina", "cobija contra incendios", "EXT-K-06"),
     ],
 )
 async def test_a_product_not_sold_is_said_so_with_the_closest_things_sold(
