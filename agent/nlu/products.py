@@ -8,6 +8,7 @@ from agent.nlu.asked import asked_phrase
 from agent.nlu.lexicon import Lexicon, TermMatch
 from agent.nlu.numbers import NUMBER_WORDS, Number, read_number
 from agent.nlu.prices import read_price
+from agent.nlu.services import join_serviced
 from agent.nlu.tokens import Token
 from agent.nlu.types import PriceRequest
 from agent.nlu.vocabulary import (
@@ -133,6 +134,7 @@ class _Reader:
 
     def read(self) -> ProductReading:
         reading = ProductReading()
+        spans: list[tuple[int, int]] = []
         i = 0
         while i < len(self.words):
             found = None if i in self.used else self.term(i)
@@ -146,7 +148,9 @@ class _Reader:
                 mention.quantity = before
             self.used.update(range(start, end))
             reading.mentions.append(mention)
+            spans.append((start, end))
             i = end
+        reading.mentions = join_serviced(reading.mentions, spans, self.tokens, self.lexicon)
         reading.bare_quantity = self.bare_quantity()
         reading.price = None if self.price is None else self.price.request
         if not reading.mentions:
