@@ -148,6 +148,11 @@ class InventoryHandler:
             if category is None:
                 return self._catalog(ctx)
         if not mentions and category is not None:
+            # "¿hacen mantenimiento de extintores?" names a kind and the one product of it.
+            named_one = await self._search(ctx.session, [ctx.text])
+            if named_one.clear and self._index.names_kind(named_one.products[0].id, ctx.text):
+                named_one.products = named_one.products[:1]
+                return self._answer(ctx, named_one)
             return await self._category(ctx, category)
         if not mentions and category is None and understanding.sub == "product":
             # "¿sirve pa fuegos eléctricos?" about the one product just shown.

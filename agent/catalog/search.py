@@ -799,6 +799,14 @@ class ProductIndex:
         head = entries[product_id].head if product_id in entries else None
         return [pid for pid, entry in entries.items() if head is not None and entry.head == head]
 
+    def names_kind(self, product_id: int, text: str) -> bool:
+        """Whether `text` says what the product is, its head: "mantenimiento" of
+        "Mantenimiento preventivo de extintor", not "alturas" of "Casco para … alturas"."""
+        entry = self._state.entries.get(product_id)
+        return entry is not None and not entry.heads.isdisjoint(
+            self._query_terms(text, self._state)
+        )
+
     def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
         """Every product `query` fits, not only the best few: what a price filter runs over.
 
