@@ -105,3 +105,9 @@ async def test_an_edit_and_a_checkout_in_one_message(chat: Chat) -> None:
     done = await chat.say("bueno entonces sin los tapones, solo eso")
     assert done.sale_state == SaleState.COLLECTING_DATA and "cédula" in (done.reply or "")
     assert [sku for sku, _ in lines(done)] != [] and ("TAP-SIL", 2) not in lines(done)
+
+
+async def test_a_count_said_alone_before_and_takes_the_offered_product(chat: Chat) -> None:
+    await chat.say("cuanto vale el extintor multiproposito de 10 libras")
+    both = await chat.say("me manda 2 y 3 triangulos reflectivos")
+    assert lines(both) == [("EXT-PQS-10", 2), ("TRI-REFL-PAR", 3)]
