@@ -163,6 +163,11 @@ class InventoryHandler:
                 if shown.detail is not None:
                     return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
+        kind = None if mentions else self._index.match_category(ctx.text)
+        if kind is not None and not any(p.category == kind for p in found.products[:1]):
+            # "necesito algo para las manos": the hands' category, not the one product whose
+            # text happens to say "manos" (a torch wound by hand).
+            return await self._category(ctx, kind)
         if len(mentions) == 1 and not found.clear:
             # What was said apart from the product ("lo de los extintores pa la oficina, los
             # de 10 libras multipropósito") may single out the one meant.
