@@ -44,6 +44,8 @@ EVEN_ODDS = 0.5
 PLAUSIBLE = 0.3
 """A high-tier rule stands when the classifier gives its intent at least this probability."""
 _NOTHING = "other"
+_SMALL_TALK = "smalltalk."
+"""A greeting or thanks often comes with the request: it never rules a topic out."""
 _FOUND_DATA = 0.85
 """`purchase.data` this sure: the rules found the field asked for, or data given while buying."""
 _WEAK_TIER = 2
@@ -70,6 +72,7 @@ def _rules_out(model: IntentPrediction, rules: RuleVerdict, state: DialogState) 
     "forget it" with no order to cancel."""
     return (
         not _decisive(rules, state)
+        and not model.intent.startswith(_SMALL_TALK)
         and model.probability >= EVEN_ODDS
         and model.of(rules.intent) < UNLIKELY
     )
