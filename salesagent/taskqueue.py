@@ -123,8 +123,7 @@ class TaskQueue:
                 try:
                     await job.defer_async(message=arguments, kind=kind.value)
                 except ConnectorException as err:
-                    cause = err.__cause__ or err
-                    if not isinstance(cause, psycopg.OperationalError | OSError):
+                    if not database_unreachable(err.__cause__ or err):
                         raise
                     log.warning("turn of %s not queued yet: %s", notice_key(message), err)
                     await asyncio.sleep(DEFER_RETRY_SECONDS)
