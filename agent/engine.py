@@ -99,6 +99,7 @@ class TurnEngine:
         voice: VoiceNotes | None = None,
         handoff: HandoffPolicy | None = None,
         listener: TurnListener | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
@@ -110,9 +111,8 @@ class TurnEngine:
         self._handoff = handoff or HandoffPolicy.from_settings(settings)
         self._listener = listener
         self._phrasing = PhrasePolicy.from_settings(settings, llm)
-        self._admission = Admission(
-            settings.max_parallel_turns, max_storing=settings.max_parallel_intake
-        )
+        # The process's, shared with its intake and task queue; an engine alone makes its own.
+        self._admission = admission or Admission.from_settings(settings)
         self._deliveries: set[asyncio.Task[bool]] = set()
 
     @property
