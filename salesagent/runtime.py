@@ -226,7 +226,7 @@ class Runtime:
             listener=console.on_turn,
             admission=admission,
         )
-        opened.push_async_callback(engine.drain_deliveries)  # after the turns that make them
+        opened.push_async_callback(engine.close)  # the deliveries, after the turns that make them
         # A missing Odoo setting stops the start-up here, naming the variable.
         odoo = OdooIntegration.build(settings, sessions, engine)
         if odoo is not None:
