@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=30.0, gt=0)
     max_parallel_turns: int = Field(default=8, ge=1)
     max_parallel_intake: int = Field(default=8, ge=1)
-    """How many incoming messages one process stores or queues at once; the rest of a burst
-    waits in memory, holding no connection, instead of failing on the pool's timeout."""
+    """How many incoming messages one process stores or queues at once (webhooks, the task
+    queue, the turn engine: one bound, agent/turn/admission.py); the rest of a burst waits in
+    memory, holding no connection, instead of failing on the pool's timeout."""
     task_queue: Literal["local", "postgres"] = "local"
     """Where turns and periodic jobs run: in this process (`local`), or queued in PostgreSQL for
     `salesagent worker` processes (`postgres`, with REDIS_URL; README "Scaling out")."""

@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SalesAgentError as err:  # `salesagent serve` prints it without the traceback
             app.state.startup_error = err
             raise
-        # Shutdown is the reverse: the loops are cancelled, then the runtime closes its parts.
+        # Shutdown is the reverse: the loops are cancelled (a loop that does not end within
+        # STOP_SECONDS is named in the log, not waited for), then the runtime closes its parts.
         async with runtime, background_loops() as loops:
             provide(app, runtime)
             if runtime.queue is None:  # else the workers run them (`salesagent worker`)

@@ -29,6 +29,7 @@ from agent.outbox import OutboxDispatcher
 from agent.queue import TurnQueue
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
+from agent.turn.admission import Admission
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
 from agent.words import use_shop_words
@@ -162,6 +163,8 @@ class Runtime:
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
+        # The process's bounds (MAX_PARALLEL_INTAKE, MAX_PARALLEL_TURNS), one for every entry.
+        admission = Admission.from_settings(settings)
         queue: TaskQueue | None = None
         fanout: FanOut = LocalFanOut()
         staff_feed: StaffFeed | None = None
@@ -173,7 +176,7 @@ class Runtime:
             )
             opened.push_async_callback(shared.close)
             await shared.start()
-            queue = TaskQueue(settings, shared, sessions)
+            queue = TaskQueue(settings, shared, sessions, admission)
             await queue.open()
             opened.push_async_callback(queue.close)
             fanout = shared
@@ -229,8 +232,9 @@ class Runtime:
             voice=voice,
             handoff=console.policy,
             listener=console.on_turn,
+            admission=admission,
         )
-        opened.push_async_callback(engine.drain_deliveries)  # after the turns that make them
+        opened.push_async_callback(engine.close)  # the deliveries, after the turns that make them
         # A missing Odoo setting stops the start-up here, naming the variable.
         odoo = OdooIntegration.build(settings, sessions, engine)
         if odoo is not None:
@@ -246,7 +250,7 @@ class Runtime:
             sessions,
             jobs,
             SenderGuard.from_settings(settings),
-            max_parallel=settings.max_parallel_intake,
+            admission=admission,
         )
         for adapter in channels.values():
             await adapter.start()

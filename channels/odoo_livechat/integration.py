@@ -129,7 +129,7 @@ class OdooIntegration:
     async def close(self) -> None:
         """Let the turns in progress finish, then release the connections."""
         if self.livechat is not None:
-            await self.livechat.drain()
+            await self.livechat.close()
         await self.client.close()
 
     async def _check(self) -> None:
