@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,8 +28,11 @@ READ_ONLY = "salesagent_read_only"
 
 def database_unreachable(err: BaseException) -> bool:
     """Whether `err` says the database server could not be reached or dropped the connection
-    (restarting, say), rather than that a statement was wrong: the work is worth doing again."""
-    if isinstance(err, OSError | OperationalError | InterfaceError):
+    (restarting, say), rather than that a statement was wrong: the work is worth doing again.
+
+    Read for SQLAlchemy's errors (the shop's tables) and psycopg's (the task queue's pool, under
+    procrastinate's `ConnectorException`: pass its `__cause__`)."""
+    if isinstance(err, OSError | OperationalError | InterfaceError | psycopg.OperationalError):
         return True
     return isinstance(err, DBAPIError) and err.connection_invalidated
 

@@ -69,6 +69,7 @@ from agent.messages import InboundMessage, TurnResult
 from agent.models import InboxStatus
 from agent.outbox import OutboxDispatcher
 from agent.settings import Settings
+from agent.stopping import FINISH_SECONDS, stop_tasks
 from agent.streaming import ChunkSink, word_chunks
 from agent.turn.admission import Admission
 from agent.turn.commit import AlreadyDone, Committed, Turn, TurnListener, commit
@@ -99,6 +100,7 @@ class TurnEngine:
         voice: VoiceNotes | None = None,
         handoff: HandoffPolicy | None = None,
         listener: TurnListener | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
@@ -110,9 +112,8 @@ class TurnEngine:
         self._handoff = handoff or HandoffPolicy.from_settings(settings)
         self._listener = listener
         self._phrasing = PhrasePolicy.from_settings(settings, llm)
-        self._admission = Admission(
-            settings.max_parallel_turns, max_storing=settings.max_parallel_intake
-        )
+        # The process's, shared with its intake and task queue; an engine alone makes its own.
+        self._admission = admission or Admission.from_settings(settings)
         self._deliveries: set[asyncio.Task[bool]] = set()
 
     @property
@@ -273,11 +274,18 @@ class TurnEngine:
 
     def _deliver_soon(self, outbox_id: int) -> None:
         assert self._dispatcher is not None
-        task = asyncio.create_task(self._dispatcher.deliver(outbox_id))
+        task = asyncio.create_task(
+            self._dispatcher.deliver(outbox_id), name=f"delivery of outbox {outbox_id}"
+        )
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
 
     async def drain_deliveries(self) -> None:
-        """Wait for the deliveries started by recent turns (tests and shutdown)."""
+        """Wait for the deliveries started by recent turns (tests)."""
         while self._deliveries:
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Let the deliveries under way finish (FINISH_SECONDS at most), then cancel them: a
+        reply they leave leased is sent again by the next process that starts."""
+        await stop_tasks(self._deliveries, what="deliveries", grace=FINISH_SECONDS)

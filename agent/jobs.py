@@ -9,7 +9,6 @@ again while its turn runs is not run twice. This is the embedded `TurnQueue` (ag
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.engine import TurnEngine
 from agent.messages import InboundMessage
 from agent.queue import pending_messages
+from agent.stopping import FINISH_SECONDS, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,6 @@ class TurnJobs:
         while self._running:
             await asyncio.gather(*list(self._running.values()), return_exceptions=True)
 
-    async def close(self, *, grace: float = 30.0) -> None:
+    async def close(self, *, grace: float = FINISH_SECONDS) -> None:
         """Let running turns finish for up to `grace` seconds, then cancel the rest."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(grace):
-                await self.idle()
-        for task in list(self._running.values()):
-            task.cancel()
-        await asyncio.gather(*list(self._running.values()), return_exceptions=True)
+        await stop_tasks(self._running.values(), what="turns", grace=grace)

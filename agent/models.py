@@ -118,6 +118,24 @@ class OutboxStatus(enum.StrEnum):
     """Nobody was connected to receive it; its channel delivers it when they come back."""
 
 
+class LeadKind(enum.StrEnum):
+    """Why a conversation became a lead (README "Leads")."""
+
+    QUOTE_REQUEST = "quote_request"
+    ABANDONED_CART = "abandoned_cart"
+    WHOLESALE = "wholesale"
+    CALL_REQUEST = "call_request"
+
+
+class LeadStatus(enum.StrEnum):
+    """Where a lead stands with the shop's staff."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    WON = "won"
+    LOST = "lost"
+
+
 class ExportStatus(enum.StrEnum):
     """Where an export job is."""
 
@@ -127,6 +145,17 @@ class ExportStatus(enum.StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     """Done, and its file deleted after EXPORT_RETENTION_HOURS."""
+
+
+class ProposalStatus(enum.StrEnum):
+    """Where a proposal of the agent is: waiting for a manager, decided, or expired."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    EDITED = "edited"
+    """Approved with a manager's change (e.g. another discount); the effect is the edited one."""
+    REJECTED = "rejected"
+    EXPIRED = "expired"
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:
@@ -584,3 +613,106 @@ class KnowledgeChunk(Base):
     terms: Mapped[str] = mapped_column(Text)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     """float32 values, little-endian; None without an embedding provider."""
+
+
+class Lead(Base):
+    """A conversation with buying interest that did not close: one per conversation per episode
+    (a stretch of it without SESSION_IDLE_HOURS of silence), filled by rules and kept by staff."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("conversation_id", "episode"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    episode: Mapped[int] = mapped_column(Integer, default=1)
+    """The conversation's episode: 1, then 2 after a silence of SESSION_IDLE_HOURS..."""
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), default=None)
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[LeadKind] = mapped_column(_enum(LeadKind), index=True)
+    status: Mapped[LeadStatus] = mapped_column(
+        _enum(LeadStatus), default=LeadStatus.OPEN, index=True
+    )
+    contact: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Who: the customer's name on file, else the name they go by on the channel."""
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    company: Mapped[str | None] = mapped_column(String(200), default=None)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """What and how much: `{"sku", "name", "quantity", "unit_price"}` (quantity or price None
+    when not stated or on request)."""
+    amount: Mapped[Decimal | None] = mapped_column(Money, default=None)
+    """The items' total when every one has a quantity and a price."""
+    currency: Mapped[str] = mapped_column(String(3), default="COP")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    phrased: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The configured model answered about the texts since the rules last wrote them (they are
+    its words when its answer was grounded, else still the rules')."""
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    """1 (highest) to 3."""
+    missing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """What staff still need to ask: `phone`, `company`, `quantity`, `products`."""
+    confidence: Mapped[float] = mapped_column(default=0.5)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why it was won or lost (staff's words)."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """The conversation's last activity the lead covers (its episode goes on after it)."""
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    odoo_status: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    """The crm.lead pushed to Odoo: None (not yet queued), queued or pushed."""
+    odoo_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    assignee: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class Proposal(Base):
+    """Something the agent may not do alone (a discount above the threshold, a reservation...),
+    with its exact effect, waiting for a manager's decision (README "Proposals")."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """A name of the registry `agent/proposals/kinds.py` (discount, reserve_stock...)."""
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus), default=ProposalStatus.PENDING, index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id"), index=True, default=None
+    )
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), default=None)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
+    """The confirmed order it concerns (a return or refund, a kind still to come)."""
+    effect: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What changes, from → to, with the amounts (the edited effect once a manager edits it)."""
+    asked: Mapped[str] = mapped_column(Text, default="")
+    """The customer's words that made the proposal."""
+    language: Mapped[str] = mapped_column(String(5), default="es")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    """The manager who decided (None while pending, or when it expired)."""
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    """Why it was rejected (told to the customer)."""
+
+
+class ProposalAudit(Base):
+    """One decision on a proposal: who, when, what it changed. Written in the transaction that
+    applies an approved effect; applying needs this row (`agent/proposals/kinds.py`)."""
+
+    __tablename__ = "proposal_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    decision: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    """Who decided (None: the expiry job)."""
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What was changed: the effect as proposed and as applied, the rows touched, from → to."""
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

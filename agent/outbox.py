@@ -34,6 +34,7 @@ from agent.errors import AnswerLostError, RecipientAwayError, RetryableError, Un
 from agent.instances import ThisProcess
 from agent.models import AttemptOutcome, Conversation, Message, OutboxItem, OutboxStatus, utcnow
 from agent.settings import Settings
+from agent.stopping import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +325,7 @@ class OutboxDispatcher:
             await self.recover()
         except Exception:
             log.exception("outbox recovery")
-        beating = asyncio.create_task(self._beat(beat))
+        beating = asyncio.create_task(self._beat(beat), name="outbox heartbeat")
         try:
             while True:
                 try:
@@ -333,9 +334,7 @@ class OutboxDispatcher:
                     log.exception("outbox loop")
                 await asyncio.sleep(interval)
         finally:
-            beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beating
+            await stop_tasks([beating], what="the outbox's heartbeat")
 
     async def _beat(self, every: float) -> None:
         # Its own task: a slow delivery must not make this process look dead to the others.

@@ -26,8 +26,9 @@ class Settings(BaseSettings):
     database_pool_timeout: float = Field(default=30.0, gt=0)
     max_parallel_turns: int = Field(default=8, ge=1)
     max_parallel_intake: int = Field(default=8, ge=1)
-    """How many incoming messages one process stores or queues at once; the rest of a burst
-    waits in memory, holding no connection, instead of failing on the pool's timeout."""
+    """How many incoming messages one process stores or queues at once (webhooks, the task
+    queue, the turn engine: one bound, agent/turn/admission.py); the rest of a burst waits in
+    memory, holding no connection, instead of failing on the pool's timeout."""
     task_queue: Literal["local", "postgres"] = "local"
     """Where turns and periodic jobs run: in this process (`local`), or queued in PostgreSQL for
     `salesagent worker` processes (`postgres`, with REDIS_URL; README "Scaling out")."""
@@ -150,6 +151,8 @@ class Settings(BaseSettings):
     on start and every so many minutes (0: on start only)."""
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
+    odoo_push_leads: bool = False
+    """Push every lead to Odoo as a CRM lead (crm.lead), once, retried from the outbox."""
     odoo_salesperson_id: int | None = Field(default=None, ge=1)
     """The Odoo user (res.users id) quotations are assigned to; empty: the agent's own user."""
     odoo_shop: bool = False
@@ -215,6 +218,15 @@ class Settings(BaseSettings):
     """The same misunderstanding this many times in a row goes to a person."""
     handoff_wait_seconds: float = Field(default=300.0, gt=0)
     """Nobody took a waiting conversation within this time: the customer is told honestly."""
+    lead_cart_idle_minutes: float = Field(default=60.0, gt=0)
+    """A cart left this long without a message (and no order) becomes an abandoned-cart lead."""
+    lead_wholesale_quantity: int = Field(default=50, ge=1)
+    """Asking for this many units of a product (or more) makes a wholesale lead."""
+    proposal_ttl_minutes: float = Field(default=60.0, gt=0)
+    """A proposal no manager decided within this time expires, and the customer is told."""
+    proposal_discount_threshold: Decimal = Field(default=Decimal(0), ge=0, le=90)
+    """A discount asked up to this percentage is granted by the shop's rule (recorded like an
+    approval); above it the agent proposes it to a manager (README "Proposals")."""
     shop_timezone: str = "America/Bogota"
     """The time zone of the company file's hours (staff hours in the customer messages)."""
     staff_session_hours: float = Field(default=12.0, gt=0)

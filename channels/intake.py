@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 
@@ -16,6 +15,7 @@ from agent.db import transaction
 from agent.messages import InboundMessage
 from agent.models import InboxStatus, utcnow
 from agent.queue import TurnQueue
+from agent.turn.admission import Admission
 from channels.guards import SenderGuard
 
 log = logging.getLogger(__name__)
@@ -43,21 +43,20 @@ class Intake:
         jobs: TurnQueue,
         guard: SenderGuard,
         *,
-        max_parallel: int,
+        admission: Admission,
     ) -> None:
         self._sessions = sessions
         self.jobs = jobs
         self.guard = guard
-        # A burst of webhooks waits here, holding no connection, instead of on the pool (whose
-        # timeout would fail it) or on SQLite's one writer ("database is locked").
-        self._storing = asyncio.Semaphore(max_parallel)
+        self._admission = admission
 
     async def accept(self, message: InboundMessage) -> Accepted:
         """Store the message once and start its turn in the background."""
         if self.guard.own(message.sender):
             log.info("ignored a %s message from the shop's own %s", message.channel, message.sender)
             return Accepted.OWN
-        async with self._storing:
+        # One intake slot for both steps: a burst of webhooks waits for it holding no connection.
+        async with self._admission.intake():
             return await self._store(message)
 
     async def _store(self, message: InboundMessage) -> Accepted:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from agent.errors import InvalidInputError
+from agent.leads.labels import STATUSES as LEAD_STATUSES
 from agent.models import ExportJob, ExportStatus, Staff
 from agent.words import N_, STAFF_LANGUAGE, Labels
 from console import pages, queries
@@ -37,6 +38,7 @@ BUTTONS = Labels(
         "customers": N_("exports.button.customers"),
         "conversations": N_("exports.button.conversations"),
         "messages": N_("exports.button.messages"),
+        "leads": N_("exports.button.leads"),
         "full": N_("exports.button.full"),
     },
 )
@@ -48,6 +50,7 @@ KINDS = Labels(
         "customers": N_("exports.kind.customers"),
         "conversations": N_("exports.kind.conversations"),
         "messages": N_("exports.kind.messages"),
+        "leads": N_("exports.kind.leads"),
         "full": N_("exports.kind.full"),
     },
 )
@@ -108,7 +111,8 @@ def _filters_label(filters: dict[str, str]) -> str:
         parts.append(pages.channel_label(filters["channel"]))
     if filters.get("state"):
         state = filters["state"]
-        parts.append(ORDER_STATES.get(state) or OUTCOME_LABELS.get(state) or state)
+        lead = next((LEAD_STATUSES[s] for s in LEAD_STATUSES if s.value == state), None)
+        parts.append(ORDER_STATES.get(state) or OUTCOME_LABELS.get(state) or lead or state)
     return " · ".join(parts) or "Todo"
 
 
@@ -136,6 +140,7 @@ def exports_page(
         order_states=ORDER_STATES,
         outcomes=OUTCOMES,
         outcome_labels=OUTCOME_LABELS,
+        lead_states=LEAD_STATUSES,
         kinds=sorted(REPORT_KINDS, key=lambda kind: kind != "sales"),
         buttons=BUTTONS,
         rows=rows,

@@ -225,8 +225,11 @@ def conversation_page(
     live: str,
     notice: str | None,
     waiting: int,
+    proposals: str,
+    leads: Iterable[tuple[int, str]] = (),
 ) -> str:
-    """One conversation: its live part, and the forms to reply and to add a note."""
+    """One conversation: its live part, its proposals (`proposals`, their table), the forms to
+    reply and to add a note, and links to its leads (`(id, label)`)."""
     conversation = view.conversation
     return render_page(
         "conversation.html",
@@ -243,6 +246,9 @@ def conversation_page(
         conversation=conversation,
         notice=NOTICES.get(notice or "", ""),
         live=Markup(live),
+        leads=list(leads),
+        proposals=Markup(proposals),
+        scripts=("proposals.js",),
     )
 
 

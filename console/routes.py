@@ -22,7 +22,8 @@ from starlette.websockets import WebSocketDisconnect
 from agent import staff as accounts
 from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import NotAllowed, OwnershipConflict
-from console import pages, queries
+from agent.leads.labels import KINDS, STATUSES
+from console import lead_queries, pages, queries
 from console.auth import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -43,6 +44,8 @@ from console.auth import (
     tokens_match,
     wants_html,
 )
+from console.proposal_desk import ProposalDesk
+from console.proposal_pages import fragment as proposals_fragment
 from console.service import StaffConsole
 from console.summary import staff_context
 from console.words import staff_text as _
@@ -81,6 +84,7 @@ async def static(name: str) -> FileResponse:
         "dashboard.js": "text/javascript",
         "assistant.js": "text/javascript",
         "vendor/chart.umd.min.js": "text/javascript",
+        "proposals.js": "text/javascript",
     }
     if name not in types:
         raise NotFoundError(_("console.not_found.file", name=name))
@@ -299,6 +303,13 @@ async def conversation_page(
             message=_("console.not_found.conversation", id=conversation_id),
         )
         return html(page, 404)
+    async with console.sessions() as session:
+        leads = await lead_queries.leads_of_conversation(session, conversation_id)
+    links = [
+        (lead.id, _("leads.conversation_link", kind=KINDS[lead.kind], status=STATUSES[lead.status]))
+        for lead in leads
+    ]
+    rows = await ProposalDesk(console).rows(conversation_id=conversation_id)
     return html(
         pages.conversation_page(
             shop=console.settings.shop_name,
@@ -308,6 +319,8 @@ async def conversation_page(
             live=live,
             notice=aviso,
             waiting=await _waiting(console),
+            leads=links,
+            proposals=proposals_fragment(rows, user, conversation_id=conversation_id),
         )
     )
 

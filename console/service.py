@@ -30,6 +30,7 @@ from agent.models import Conversation, Message, OutboxItem, Staff, StaffNote, ut
 from agent.outbox import GivenUp, OutboxDispatcher
 from agent.ratelimit import InMemoryRateLimiter, RateLimiter, shared_limiter
 from agent.settings import Settings
+from agent.stopping import FINISH_SECONDS, stop_tasks
 from agent.undelivered import give_up, retry
 from console.feed import LocalStaffFeed, StaffFeed
 from console.notify import StaffTelegram
@@ -112,9 +113,9 @@ class StaffConsole:
             await self.notifier.start()
 
     async def close(self) -> None:
-        """Finish the deliveries under way and close the staff chat's bot."""
-        while self._deliveries:
-            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+        """Finish the deliveries under way (FINISH_SECONDS at most) and close the staff chat's
+        bot."""
+        await stop_tasks(self._deliveries, what="staff deliveries", grace=FINISH_SECONDS)
         if self.notifier is not None:
             await self.notifier.close()
 
@@ -322,7 +323,9 @@ class StaffConsole:
     def _deliver_soon(self, outbox_id: int) -> None:
         if self.dispatcher is None:
             return  # the outbox loop delivers it
-        task = asyncio.create_task(self.dispatcher.deliver(outbox_id))
+        task = asyncio.create_task(
+            self.dispatcher.deliver(outbox_id), name=f"delivery of outbox {outbox_id}"
+        )
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
 

@@ -93,6 +93,12 @@ _FUNNEL = (
     N_("dashboard.funnel.data_collected"),
     N_("dashboard.funnel.closed"),
 )
+_LEAD_FUNNEL = (
+    N_("dashboard.lead_funnel.conversations"),
+    N_("dashboard.lead_funnel.leads"),
+    N_("dashboard.lead_funnel.quotes"),
+    N_("dashboard.lead_funnel.orders"),
+)
 _TEXTS = {
     "order_one": N_("dashboard.order_one"),
     "order_many": N_("dashboard.order_many"),
@@ -139,6 +145,7 @@ def script_words(language: str = STAFF_LANGUAGE) -> dict[str, object]:
         "dashboard": {
             "intents": dict(Labels(language, _INTENTS)),
             "funnel": [t(language, step) for step in _FUNNEL],
+            "lead_funnel": [t(language, step) for step in _LEAD_FUNNEL],
             "text": dict(Labels(language, _TEXTS)),
         },
         "assistant": dict(Labels(language, _ASSISTANT)),

@@ -26,6 +26,7 @@ from agent.db import insert_ignore
 from agent.errors import NotFoundError
 from agent.models import ExportJob, ExportStatus, utcnow
 from agent.settings import Settings
+from agent.stopping import stop_tasks
 from exports.filters import ExportFilters
 from exports.reports import check_filters, file_name, write_report
 from storage.base import Storage
@@ -209,8 +210,9 @@ class ExportJobs:
                     await self._claim()
                 except Exception:  # the runner's edge: a database hiccup must not stop it
                     log.exception("export runner: could not look for jobs")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                with contextlib.suppress(TimeoutError):  # not wait_for: it may eat a cancel
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             await self.close()
@@ -222,9 +224,7 @@ class ExportJobs:
 
     async def close(self) -> None:
         """Stop the jobs running here; their heartbeat stops, so they end as interrupted."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await stop_tasks(self._tasks, what="export jobs")
 
     async def recover(self) -> int:
         """Mark failed the running jobs whose runner stopped beating, and remove what their
@@ -297,7 +297,7 @@ class ExportJobs:
 
     async def _execute(self, job: ExportJob, progress: Progress | None) -> None:
         assert job.file_name is not None
-        beat = asyncio.create_task(self._beat(job.id))
+        beat = asyncio.create_task(self._beat(job.id), name=f"export {job.id} heartbeat")
         try:
             result = await write_report(
                 job.kind,
@@ -322,9 +322,7 @@ class ExportJobs:
                 error=None,
             )
         finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            await stop_tasks([beat], what="an export's heartbeat")
 
     async def _finish(self, job_id: str, **values: object) -> None:
         async with self.sessions() as session:

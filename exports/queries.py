@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
     case,
+    cast,
     exists,
     func,
     literal_column,
@@ -24,6 +26,7 @@ from agent.models import (
     Customer,
     Direction,
     Handoff,
+    Lead,
     Message,
     Order,
     OrderLine,
@@ -39,6 +42,8 @@ from exports.filters import ExportFilters
 
 CANCELLED_ORDER = "cancelled"
 
+LEAD_STATES = ("open", "assigned", "won", "lost")
+"""A lead's status, the leads report's `state`."""
 OUTCOMES = ("ordered", "cancelled", "abandoned_cart", "open_cart", "no_cart")
 """A conversation's outcome (README "What each report holds"), the conversations' `state`."""
 
@@ -88,6 +93,7 @@ def build(kind: str, filters: ExportFilters, *, dialect: str, timezone: str) -> 
         "sales": lambda: _sales(filters, start, end),
         "conversations": lambda: _conversations(filters, start, end, dialect),
         "messages": lambda: _messages(filters, start, end),
+        "leads": lambda: _leads(filters, start, end),
     }
     return builders[kind]()
 
@@ -336,5 +342,52 @@ def _messages(filters: ExportFilters, start: datetime | None, end: datetime | No
             .outerjoin(Staff, Staff.id == m.staff_id)
             .where(*conditions)
             .order_by(m.id)
+        ),
+    )
+
+
+def _leads(filters: ExportFilters, start: datetime | None, end: datetime | None) -> ReportQuery:
+    lead, cv = Lead, Conversation
+    conditions = _within(lead.created_at, start, end)
+    if filters.channel:
+        conditions.append(lead.channel == filters.channel)
+    if filters.state:
+        conditions.append(lead.status == filters.state)
+    columns = [
+        Column("lead_id", lead.id, Kind.INT),
+        Column("created_at", lead.created_at, Kind.TIME),
+        Column("updated_at", lead.updated_at, Kind.TIME),
+        Column("status", lead.status, Kind.TEXT),
+        Column("kind", lead.kind, Kind.TEXT),
+        Column("priority", lead.priority, Kind.INT),
+        Column("confidence", lead.confidence, Kind.THOUSANDTHS),
+        Column("channel", lead.channel, Kind.TEXT),
+        Column("conversation_id", lead.conversation_id, Kind.INT),
+        Column("external_chat_id", cv.external_chat_id, Kind.TEXT),
+        Column("customer_national_id", Customer.national_id, Kind.TEXT),
+        Column("contact", lead.contact, Kind.TEXT),
+        Column("company", lead.company, Kind.TEXT),
+        Column("phone", lead.phone, Kind.TEXT),
+        # The JSON as stored: the same text on SQLite and PostgreSQL (json keeps its input).
+        Column("items", cast(lead.items, Text), Kind.TEXT),
+        Column("amount", lead.amount, Kind.MONEY),
+        Column("currency", lead.currency, Kind.TEXT),
+        Column("missing", cast(lead.missing, Text), Kind.TEXT),
+        Column("summary", lead.summary, Kind.TEXT),
+        Column("next_step", lead.next_step, Kind.TEXT),
+        Column("staff", Staff.username, Kind.TEXT),
+        Column("reason", lead.reason, Kind.TEXT),
+        Column("closed_at", lead.closed_at, Kind.TIME),
+        Column("odoo_id", lead.odoo_id, Kind.INT),
+    ]
+    return ReportQuery(
+        columns,
+        lambda s: (
+            s.select_from(lead)
+            .join(cv, cv.id == lead.conversation_id)
+            .outerjoin(Customer, Customer.id == lead.customer_id)
+            .outerjoin(Staff, Staff.id == lead.assignee_id)
+            .where(*conditions)
+            .order_by(lead.id)
         ),
     )

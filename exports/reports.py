@@ -17,7 +17,7 @@ from agent.errors import InvalidInputError
 from exports.csv_stream import CHUNK_BYTES, ChunkedSink, Progress, Sink, write_python
 from exports.filters import ExportFilters
 from exports.pg_copy import write_copy
-from exports.queries import OUTCOMES, ReportQuery, build
+from exports.queries import LEAD_STATES, OUTCOMES, ReportQuery, build
 from storage.base import FileWriter, Storage
 
 REPORT_KINDS: tuple[str, ...] = (
@@ -26,6 +26,7 @@ REPORT_KINDS: tuple[str, ...] = (
     "sales",
     "conversations",
     "messages",
+    "leads",
     "full",
 )
 CSV_KINDS = REPORT_KINDS[:-1]
@@ -37,6 +38,7 @@ APPLIES: dict[str, frozenset[str]] = {
     "sales": frozenset({"from", "to", "channel", "state"}),
     "conversations": frozenset({"from", "to", "channel", "state"}),
     "messages": frozenset({"from", "to", "channel"}),
+    "leads": frozenset({"from", "to", "channel", "state"}),
     "full": frozenset({"from", "to", "channel"}),
 }
 """The filters each report accepts (README "What each report holds")."""
@@ -77,6 +79,8 @@ def check_filters(kind: str, filters: ExportFilters) -> None:
         return
     if kind == "conversations" and filters.state not in OUTCOMES:
         raise InvalidInputError(f"state must be one of {', '.join(OUTCOMES)}", field="state")
+    if kind == "leads" and filters.state not in LEAD_STATES:
+        raise InvalidInputError(f"state must be one of {', '.join(LEAD_STATES)}", field="state")
     if kind == "sales" and not _TOKEN.fullmatch(filters.state):
         raise InvalidInputError(
             "state must be an order status such as confirmed or cancelled", field="state"
@@ -102,7 +106,7 @@ def content_type(kind: str) -> str:
 def _parts(
     kind: str, filters: ExportFilters, *, dialect: str, timezone: str
 ) -> list[tuple[str, ReportQuery]]:
-    """The CSV files of a report: one, or the five of `full` with the filters each accepts."""
+    """The CSV files of a report: one, or all of them (`full`) with the filters each accepts."""
     check_filters(kind, filters)
     kinds = CSV_KINDS if kind == "full" else (kind,)
     parts = []

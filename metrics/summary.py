@@ -5,6 +5,9 @@ Definitions (README "Dashboard and metrics"):
 - funnel: conversations with an inbound message in the range → of those, with a sale touched in
   the range that has cart lines → whose sale reached checkout (collecting_data,
   ready_to_confirm, closed) or holds the customer's cédula or name → with an order in the range;
+- lead funnel: the same conversations → of those, with a lead made in the range (agent/leads)
+  → whose lead is priced (its items have quantities and prices: an amount to quote) → with an
+  order in the range;
 - handoffs: conversations of the funnel's first step handed to a person (waiting_human or taken
   by staff) in the range; waits go from `waiting_human` to the next change of owner when that
   change is a staff member taking it;
@@ -28,6 +31,7 @@ from agent.models import (
     Conversation,
     Direction,
     Handoff,
+    Lead,
     Message,
     Order,
     OrderLine,
@@ -74,6 +78,16 @@ class Funnel:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadFunnel:
+    """Conversations that became leads, were priced (a quote) and ordered (each a subset)."""
+
+    conversations: int
+    leads: int
+    quotes: int
+    orders: int
+
+
+@dataclass(frozen=True, slots=True)
 class TopProduct:
     """A product's units sold and revenue over the range."""
 
@@ -117,6 +131,7 @@ class Summary:
     by_day: list[DaySales]
     by_channel: list[ChannelSales]
     funnel: Funnel
+    lead_funnel: LeadFunnel
     top_products: list[TopProduct]
     intents: list[tuple[str, int]]
     handoffs: HandoffFigures
@@ -163,6 +178,12 @@ class Summary:
                 "data_collected": self.funnel.data_collected,
                 "closed": self.funnel.closed,
             },
+            "lead_funnel": {
+                "conversations": self.lead_funnel.conversations,
+                "leads": self.lead_funnel.leads,
+                "quotes": self.lead_funnel.quotes,
+                "orders": self.lead_funnel.orders,
+            },
             "top_products": [
                 {"sku": p.sku, "name": p.name, "units": p.units, "revenue": str(p.revenue)}
                 for p in self.top_products
@@ -197,6 +218,7 @@ async def summarize(
         by_day=by_day,
         by_channel=by_channel,
         funnel=await _funnel(session, days, active),
+        lead_funnel=await _lead_funnel(session, days, active),
         top_products=await _top_products(session, days, channel),
         intents=await _intents(session, days, channel),
         handoffs=await _handoffs(session, days, channel, active),
@@ -287,6 +309,30 @@ async def _funnel(session: AsyncSession, days: DayRange, active: Select[Any]) ->
         )
     ).one()
     return Funnel(*(int(v or 0) for v in row))
+
+
+async def _lead_funnel(session: AsyncSession, days: DayRange, active: Select[Any]) -> LeadFunnel:
+    ids = active.subquery()
+    leads = select(Lead.conversation_id).where(_in_range(Lead.created_at, days))
+    quotes = leads.where(Lead.amount.is_not(None))
+    ordered = select(Order.conversation_id).where(
+        _in_range(Order.created_at, days), Order.status != CANCELLED
+    )
+
+    def among(step: Select[Any]) -> Any:
+        return func.count(distinct(ids.c.conversation_id)).filter(ids.c.conversation_id.in_(step))
+
+    row = (
+        await session.execute(
+            select(
+                func.count(distinct(ids.c.conversation_id)),
+                among(leads),
+                among(quotes),
+                among(ordered.where(Order.conversation_id.in_(quotes))),
+            )
+        )
+    ).one()
+    return LeadFunnel(*(int(v or 0) for v in row))
 
 
 async def _top_products(

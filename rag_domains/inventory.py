@@ -13,7 +13,7 @@ from agent.catalog.alternatives import alternatives
 from agent.catalog.by_price import by_price, nearest_outside, within
 from agent.catalog.descriptions import answering_sentence
 from agent.catalog.purposes import purpose_query
-from agent.catalog.search import ProductIndex, load_products
+from agent.catalog.search import ProductIndex, SearchHit, load_products
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money
 from agent.models import Product
@@ -148,6 +148,11 @@ class InventoryHandler:
             if category is None:
                 return self._catalog(ctx)
         if not mentions and category is not None:
+            # "¿hacen mantenimiento de extintores?" names a kind and the one product of it.
+            named_one = await self._search(ctx.session, [ctx.text])
+            if named_one.clear and self._index.names_kind(named_one.products[0].id, ctx.text):
+                named_one.products = named_one.products[:1]
+                return self._answer(ctx, named_one)
             return await self._category(ctx, category)
         if not mentions and category is None and understanding.sub == "product":
             # "¿sirve pa fuegos eléctricos?" about the one product just shown.
@@ -158,6 +163,11 @@ class InventoryHandler:
                 if shown.detail is not None:
                     return self._answer(ctx, shown)
         found = await self._search(ctx.session, mentions or [ctx.text])
+        kind = None if mentions else self._index.match_category(ctx.text)
+        if kind is not None and not any(p.category == kind for p in found.products[:1]):
+            # "necesito algo para las manos": the hands' category, not the one product whose
+            # text happens to say "manos" (a torch wound by hand).
+            return await self._category(ctx, kind)
         if len(mentions) == 1 and not found.clear:
             # What was said apart from the product ("lo de los extintores pa la oficina, los
             # de 10 libras multipropósito") may single out the one meant.
@@ -197,18 +207,23 @@ class InventoryHandler:
         rest of the message plainly points at ("pintura … pa demarcar" → marking tape).
         """
         # Every product named has a word no product has ("rociadores automáticos
-        # (sprinklers)"); short words may be letters or typos.
-        if not all(any(len(w) > 3 for w in self._index.unknown_words(m)) for m in mentions):
+        # (sprinklers)"), short words being letters or typos, or a word only products of
+        # another kind have ("casco pa moto": an extinguisher is for a motorbike).
+        english = ctx.language == "en"
+        if not all(
+            self._index.at_odds(m, head_word(m, english=english))
+            or any(len(w) > 3 for w in self._index.unknown_words(m))
+            for m in mentions
+        ):
             return None
         mention = mentions[0]
+        head = head_word(mention, english=english)
         words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
-        known = self._known_words(mention)
+        known = [w for w in self._known_words(mention) if not self._index.at_odds(w, head)]
         query = purpose_query(words)
         if query is not None:
-            hits = self._index.search(query, limit=_ALTERNATIVES)
-        elif known and not self._index.unknown_words(
-            head_word(mention, english=ctx.language == "en")
-        ):
+            hits = self._for_purpose(query, [w for w in words if w not in mention.split()])
+        elif known and not self._index.unknown_words(head):
             hits = self._index.search(" ".join(known), limit=_ALTERNATIVES)
         else:
             hits = self._index.search(ctx.text, limit=2)
@@ -236,6 +251,14 @@ class InventoryHandler:
             offer = None
         facts = {"not_sold": mention, "products": [_fact(p) for p in products]}
         return DomainResult(reply=reply, facts=facts, products=products, offer=offer)
+
+    def _for_purpose(self, query: str, rest: list[str]) -> list[SearchHit]:
+        """What serves the purpose, the kind the rest of the message says first: "fire
+        blankets for a restaurant kitchen" → the kitchen's extinguisher."""
+        serving = {h.product_id for h in self._index.matching(query)}
+        hits = self._index.search(" ".join([query, *rest]), limit=self._limit * 2)
+        fitting = [h for h in hits if h.product_id in serving][:_ALTERNATIVES]
+        return fitting or self._index.search(query, limit=_ALTERNATIVES)
 
     def _known_words(self, mention: str) -> list[str]:
         """The words of a mention some product has: "botas de cuero talla 35" → "botas de

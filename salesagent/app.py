@@ -43,6 +43,8 @@ from channels.web.origins import ChatCORS
 from console import dashboard as console_dashboard
 from console import exports as console_exports
 from console import knowledge as console_knowledge
+from console import leads as console_leads
+from console import proposals as console_proposals
 from console import routes as console_routes
 from console.assistant import routes as console_assistant
 from console.auth import CONSOLE, ManagersOnly
@@ -74,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SalesAgentError as err:  # `salesagent serve` prints it without the traceback
             app.state.startup_error = err
             raise
-        # Shutdown is the reverse: the loops are cancelled, then the runtime closes its parts.
+        # Shutdown is the reverse: the loops are cancelled (a loop that does not end within
+        # STOP_SECONDS is named in the log, not waited for), then the runtime closes its parts.
         async with runtime, background_loops() as loops:
             provide(app, runtime)
             if runtime.queue is None:  # else the workers run them (`salesagent worker`)
@@ -99,8 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(console_exports.router)
     app.include_router(console_knowledge.router)
+    app.include_router(console_proposals.router)
     app.include_router(console_dashboard.router)
     app.include_router(console_assistant.router)
+    app.include_router(console_leads.router)
     app.include_router(export_routes.router)
     app.include_router(storage_routes.router)
     app.include_router(metrics_routes.router)

@@ -725,8 +725,8 @@ def export(
     kind: Annotated[
         str,
         typer.Argument(
-            help="inventory, customers, sales, conversations, messages, full (ZIP), or finetune "
-            "(chat tuning files in a folder)."
+            help="inventory, customers, sales, conversations, messages, leads, full (ZIP), or "
+            "finetune (chat tuning files in a folder)."
         ),
     ],
     date_from: Annotated[

@@ -1,4 +1,4 @@
-"""The background loops of a running process, in one TaskGroup, restarted when they crash.
+"""The background loops of a running process, restarted when they crash.
 
 The loops (the outbox, the waiting watch, the export runner and its cleanup, the daily exports,
 the Odoo sync) catch the errors of one round themselves; an exception that escapes a loop is a
@@ -8,7 +8,9 @@ a minute). Restarted rather than stopping the process: the same process answers 
 store each message before acknowledging it, so one broken loop must not take the shop's entry
 points down, and every loop is safe to run again (the outbox and the export jobs hold leases and
 take back what a stopped loop held). A loop that returns has finished its work (the Odoo sync
-with nothing scheduled) and is not started again. Leaving the block cancels every loop.
+with nothing scheduled) and is not started again. Leaving the block cancels every loop and
+waits for them `stop_seconds` at most: a loop that does not end is named in the log and left,
+so a shutdown never hangs on it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from agent.stopping import STOP_SECONDS, stop_tasks
+
 log = logging.getLogger(__name__)
 
 FIRST_BACKOFF = 1.0
@@ -26,10 +30,9 @@ MAX_BACKOFF = 60.0
 
 
 class BackgroundLoops:
-    """Loops supervised in one task group: logged and restarted when they crash."""
+    """Supervised loops: logged and restarted when they crash."""
 
-    def __init__(self, group: asyncio.TaskGroup, *, first_backoff: float, max_backoff: float):
-        self._group = group
+    def __init__(self, *, first_backoff: float, max_backoff: float):
         self._first_backoff = first_backoff
         self._max_backoff = max_backoff
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -41,12 +44,11 @@ class BackgroundLoops:
 
     def start(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Run `loop` until the block ends, starting it again whenever it crashes."""
-        self._tasks[name] = self._group.create_task(self._supervise(name, loop), name=name)
+        self._tasks[name] = asyncio.create_task(self._supervise(name, loop), name=name)
 
-    def cancel(self) -> None:
-        """Stop every loop (the task group waits for them)."""
-        for task in self._tasks.values():
-            task.cancel()
+    async def stop(self, *, bound: float) -> list[str]:
+        """Cancel every loop and wait `bound` seconds at most; the names of those still running."""
+        return await stop_tasks(self._tasks.values(), what="background loops", bound=bound)
 
     async def _supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         backoff = self._first_backoff
@@ -67,12 +69,14 @@ class BackgroundLoops:
 
 @asynccontextmanager
 async def background_loops(
-    *, first_backoff: float = FIRST_BACKOFF, max_backoff: float = MAX_BACKOFF
+    *,
+    first_backoff: float = FIRST_BACKOFF,
+    max_backoff: float = MAX_BACKOFF,
+    stop_seconds: float = STOP_SECONDS,
 ) -> AsyncIterator[BackgroundLoops]:
-    """A task group for the block's loops, cancelled when the block ends."""
-    async with asyncio.TaskGroup() as group:
-        loops = BackgroundLoops(group, first_backoff=first_backoff, max_backoff=max_backoff)
-        try:
-            yield loops
-        finally:
-            loops.cancel()
+    """The block's loops, cancelled when the block ends and waited for `stop_seconds` at most."""
+    loops = BackgroundLoops(first_backoff=first_backoff, max_backoff=max_backoff)
+    try:
+        yield loops
+    finally:
+        await loops.stop(bound=stop_seconds)

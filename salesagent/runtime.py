@@ -21,6 +21,7 @@ from agent.engine import TurnEngine
 from agent.errors import ConfigurationError, StorageError
 from agent.jobs import TurnJobs
 from agent.knowledge.search import KnowledgeBase
+from agent.leads.schedule import watch_leads
 from agent.llm.factory import build_llm
 from agent.migrate import upgrade_async
 from agent.nlu.model_store import load_or_train
@@ -28,6 +29,7 @@ from agent.outbox import OutboxDispatcher
 from agent.queue import TurnQueue
 from agent.seed import seed_demo_if_empty
 from agent.settings import Settings
+from agent.turn.admission import Admission
 from agent.understanding import Understander
 from agent.voice import VoiceNotes
 from agent.words import use_shop_words
@@ -41,6 +43,7 @@ from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
 from channels.web.turns import LocalWebTurns, WebTurns
 from console.feed import StaffFeed
+from console.proposal_desk import ProposalDesk
 from console.service import StaffConsole
 from exports.jobs import ExportJobs
 from exports.schedule import DailyPlan, run_cleanup, run_schedule
@@ -160,6 +163,8 @@ class Runtime:
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
+        # The process's bounds (MAX_PARALLEL_INTAKE, MAX_PARALLEL_TURNS), one for every entry.
+        admission = Admission.from_settings(settings)
         queue: TaskQueue | None = None
         fanout: FanOut = LocalFanOut()
         staff_feed: StaffFeed | None = None
@@ -171,7 +176,7 @@ class Runtime:
             )
             opened.push_async_callback(shared.close)
             await shared.start()
-            queue = TaskQueue(settings, shared, sessions)
+            queue = TaskQueue(settings, shared, sessions, admission)
             await queue.open()
             opened.push_async_callback(queue.close)
             fanout = shared
@@ -227,8 +232,9 @@ class Runtime:
             voice=voice,
             handoff=console.policy,
             listener=console.on_turn,
+            admission=admission,
         )
-        opened.push_async_callback(engine.drain_deliveries)  # after the turns that make them
+        opened.push_async_callback(engine.close)  # the deliveries, after the turns that make them
         # A missing Odoo setting stops the start-up here, naming the variable.
         odoo = OdooIntegration.build(settings, sessions, engine)
         if odoo is not None:
@@ -244,7 +250,7 @@ class Runtime:
             sessions,
             jobs,
             SenderGuard.from_settings(settings),
-            max_parallel=settings.max_parallel_intake,
+            admission=admission,
         )
         for adapter in channels.values():
             await adapter.start()
@@ -256,7 +262,9 @@ class Runtime:
         }
         if queue is None:  # with a queue they are its periodic jobs (salesagent/taskqueue.py)
             loops["waiting watch"] = console.watch
+            loops["proposal expiry"] = ProposalDesk(console).watch
             loops["export cleanup"] = partial(run_cleanup, exports)
+            loops["leads"] = partial(watch_leads, sessions, settings, llm)
             if daily is not None:
                 loops["daily exports"] = partial(run_schedule, exports, daily)
         if odoo is not None:  # with a queue the product sync is its periodic job

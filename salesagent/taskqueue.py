@@ -32,13 +32,16 @@ from agent.errors import (
     RetryableError,
     TurnTimeoutError,
 )
+from agent.leads.schedule import lead_round
 from agent.messages import InboundMessage, TurnResult
 from agent.models import utcnow
 from agent.queue import TurnKind, pending_messages, stored_result
 from agent.settings import Settings
+from agent.turn.admission import Admission
 from channels.web.output import WebOutput
 from channels.web.redis_fanout import RedisFanOut
 from channels.web.turns import answer, stream
+from console.proposal_desk import ProposalDesk
 from exports.schedule import clean_up, last_run, report_day, run_daily
 
 if TYPE_CHECKING:
@@ -82,10 +85,12 @@ class TaskQueue:
         settings: Settings,
         fanout: RedisFanOut,
         sessions: async_sessionmaker[AsyncSession],
+        admission: Admission,
     ) -> None:
         self.settings = settings
         self.fanout = fanout
         self.sessions = sessions
+        self._admission = admission
         self._dsn = postgres_dsn(settings.database_url)
         connector = PsycopgConnector(
             conninfo=self._dsn,
@@ -94,8 +99,6 @@ class TaskQueue:
             timeout=settings.database_pool_timeout,
         )
         self.app = App(connector=connector)
-        # A burst queues here, in memory, not on the pool, where it would fail after its timeout.
-        self._deferring = asyncio.Semaphore(settings.max_parallel_intake)
         self._register()
 
     async def open(self) -> None:
@@ -114,26 +117,26 @@ class TaskQueue:
 
     async def defer(self, message: InboundMessage, kind: TurnKind) -> None:
         """Queue the message's turn behind the chat's earlier turns; while PostgreSQL cannot
-        take it (restarting) it is offered again (the caller bounds the wait)."""
+        take it (restarting) it is offered again (the caller bounds the wait, and holds the
+        message's intake slot: the queue's pool is as large as the slots)."""
         lock = f"turn:{message.channel}:{message.external_chat_id}"
-        async with self._deferring:
-            job = self.app.configure_task("turn", lock=lock)
-            arguments = MESSAGE.dump_python(message, mode="json")
-            while True:
-                try:
-                    await job.defer_async(message=arguments, kind=kind.value)
-                except ConnectorException as err:
-                    cause = err.__cause__ or err
-                    if not isinstance(cause, psycopg.OperationalError | OSError):
-                        raise
-                    log.warning("turn of %s not queued yet: %s", notice_key(message), err)
-                    await asyncio.sleep(DEFER_RETRY_SECONDS)
-                else:
-                    return
+        job = self.app.configure_task("turn", lock=lock)
+        arguments = MESSAGE.dump_python(message, mode="json")
+        while True:
+            try:
+                await job.defer_async(message=arguments, kind=kind.value)
+            except ConnectorException as err:
+                if not database_unreachable(err.__cause__ or err):
+                    raise
+                log.warning("turn of %s not queued yet: %s", notice_key(message), err)
+                await asyncio.sleep(DEFER_RETRY_SECONDS)
+            else:
+                return
 
     async def submit(self, message: InboundMessage) -> bool:
-        """Queue a background turn (a vendor's message), waiting TURN_WAIT_SECONDS at most for
-        a PostgreSQL that cannot take it now (the stored message is queued again at start)."""
+        """Queue a background turn (a vendor's message, whose intake slot the caller holds),
+        waiting TURN_WAIT_SECONDS at most for a PostgreSQL that cannot take it now (the stored
+        message is queued again at start)."""
         try:
             async with asyncio.timeout(self.settings.turn_wait_seconds):
                 await self.defer(message, TurnKind.BACKGROUND)
@@ -149,7 +152,8 @@ class TaskQueue:
         between); a turn queued twice runs once, the second returns the stored result."""
         messages = await pending_messages(sessions, channels)
         for message in messages:
-            await self.submit(message)
+            async with self._admission.intake():
+                await self.submit(message)
         return len(messages)
 
     async def idle(self) -> None:
@@ -169,7 +173,8 @@ class TaskQueue:
 
     async def _run(self, message: InboundMessage, kind: TurnKind) -> TurnResult:
         async with self.fanout.wait_notice(notice_key(message)) as done:
-            await self.defer(message, kind)
+            async with self._admission.intake():
+                await self.defer(message, kind)
             try:
                 return TurnResult.model_validate_json(await done)
             except FeedInterruptedError as err:
@@ -221,6 +226,13 @@ class TaskQueue:
             if console is not None:
                 await console.tell_unanswered()
 
+        @app.periodic(cron="* * * * * */5", periodic_id="proposal expiry")
+        @app.task(name="proposal expiry", queue="schedule", pass_context=True)
+        async def proposal_expiry(context: JobContext, timestamp: int) -> None:
+            console = _runtime(context).console
+            if console is not None:  # once per period; a proposal expires once whatever runs
+                await ProposalDesk(console).expire_due()
+
         @app.periodic(cron="* * * * *", periodic_id="export cleanup")
         @app.task(name="export cleanup", queue="schedule", pass_context=True)
         async def export_cleanup(context: JobContext, timestamp: int) -> None:
@@ -237,6 +249,12 @@ class TaskQueue:
             plan = runtime.daily
             day = report_day(last_run(utcnow(), plan.at, plan.zone), plan.zone)
             await run_daily(runtime.exports, plan, day)  # once per day: it skips a day made
+
+        @app.periodic(cron="* * * * *", periodic_id="leads")
+        @app.task(name="leads", queue="schedule", pass_context=True)
+        async def leads(context: JobContext, timestamp: int) -> None:
+            runtime = _runtime(context)
+            await lead_round(runtime.sessions, runtime.settings, runtime.engine.llm)
 
         sync = odoo_sync_schedule(self.settings.odoo_sync_products_minutes)
         if sync is not None:

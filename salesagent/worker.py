@@ -38,7 +38,6 @@ async def work(runtime: Runtime, *, name: str) -> None:
         for loop_name, loop in runtime.loops.items():  # the outbox and exports hold leases
             loops.start(loop_name, loop)
         await _run_until_stopped(runtime, queue, name=name)
-        loops.cancel()
 
 
 async def _run_until_stopped(runtime: Runtime, queue: TaskQueue, *, name: str) -> None:

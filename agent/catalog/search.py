@@ -758,6 +758,24 @@ class ProductIndex:
             and (":" in word or self._correct(word, state) is None)
         ]
 
+    def at_odds(self, text: str, head: str) -> list[str]:
+        """The words of `text` that label products, none of them of the kind `head` names:
+        "moto" of "casco pa moto" when only an extinguisher is for a motorbike. Words of free
+        text (a description's) tell nothing and are never at odds."""
+        state = self._state
+        kinds = frozenset(self._query_terms(head, state))
+        having = {pid for pid, entry in state.entries.items() if not entry.heads.isdisjoint(kinds)}
+        if not having:
+            return []  # no product is one: the head says no kind of ours
+        return [
+            term
+            for term in self._query_terms(text, state)
+            if _is_word(term)
+            and "_" not in term
+            and term in state.labels
+            and state.labels[term].isdisjoint(having)
+        ]
+
     def narrow(self, query: str, product_ids: Sequence[int]) -> list[int]:
         """Those of `product_ids` labelled by every term of `query` that labels some of them.
 
@@ -780,6 +798,14 @@ class ProductIndex:
         entries = self._state.entries
         head = entries[product_id].head if product_id in entries else None
         return [pid for pid, entry in entries.items() if head is not None and entry.head == head]
+
+    def names_kind(self, product_id: int, text: str) -> bool:
+        """Whether `text` says what the product is, its head: "mantenimiento" of
+        "Mantenimiento preventivo de extintor", not "alturas" of "Casco para … alturas"."""
+        entry = self._state.entries.get(product_id)
+        return entry is not None and not entry.heads.isdisjoint(
+            self._query_terms(text, self._state)
+        )
 
     def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
         """Every product `query` fits, not only the best few: what a price filter runs over.
@@ -908,7 +934,9 @@ class ProductIndex:
             match = process.extractOne(
                 word, state.vocabulary, scorer=OSA.distance, score_cutoff=allowed
             )
-            found = match[0] if match else None
+            # Short words are reached by no typo either way: "boxeo" is no "boxe" (boxes).
+            if match and match[1] <= _max_typos(min(word, match[0], key=len)):
+                found = match[0]
         if len(self._fuzzy) >= _FUZZY_CACHE_SIZE:
             self._fuzzy.clear()
         self._fuzzy[word] = found

@@ -8,6 +8,7 @@ from agent.nlu.asked import asked_phrase
 from agent.nlu.lexicon import Lexicon, TermMatch
 from agent.nlu.numbers import NUMBER_WORDS, Number, read_number
 from agent.nlu.prices import read_price
+from agent.nlu.services import join_serviced
 from agent.nlu.tokens import Token
 from agent.nlu.types import PriceRequest
 from agent.nlu.vocabulary import (
@@ -134,6 +135,7 @@ class _Reader:
 
     def read(self) -> ProductReading:
         reading = ProductReading()
+        spans: list[tuple[int, int]] = []
         i = 0
         while i < len(self.words):
             found = None if i in self.used else self.term(i)
@@ -147,7 +149,9 @@ class _Reader:
                 mention.quantity = before
             self.used.update(range(start, end))
             reading.mentions.append(mention)
+            spans.append((start, end))
             i = end
+        reading.mentions = join_serviced(reading.mentions, spans, self.tokens, self.lexicon)
         reading.bare_quantity = self.bare_quantity()
         if reading.bare_quantity is not None and self.each() and len(reading.mentions) > 1:
             # "el arnés y la eslinga, 2 de cada uno": the count goes to every product named.

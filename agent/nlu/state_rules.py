@@ -16,6 +16,8 @@ _OPEN_SALE = (SaleState.CART, SaleState.COLLECTING_DATA, SaleState.READY_TO_CONF
 def refusal(intent: str, state: DialogState) -> str | None:
     """Why the state of the conversation does not allow `intent` (None: it does)."""
     summary = state.sale_state == SaleState.READY_TO_CONFIRM
+    if intent == "purchase.confirm" and state.sale_state == SaleState.CLOSED:
+        return None  # a yes once the order is placed: the agent says it already is
     if intent in _NEEDS_SUMMARY and not summary and state.offer is None:
         return f"{intent} with no summary or offer to answer"
     if intent in _NEEDS_SALE and state.sale_state not in _OPEN_SALE:

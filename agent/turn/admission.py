@@ -1,4 +1,11 @@
-"""Admission of turns: one at a time per conversation, and at most a set number at once."""
+"""Admission: how much of a burst one process takes on at once; the rest waits in memory.
+
+One `Admission` per process, made by the runtime and shared by everything that takes messages
+in: the webhooks' intake (channels/intake.py), the task queue (salesagent/taskqueue.py) and the
+turn engine. It owns the process's two bounds: `MAX_PARALLEL_INTAKE` messages stored or queued at
+once (`intake`), and `MAX_PARALLEL_TURNS` turns at once, one at a time per conversation (`turn`).
+A message holds at most one intake slot at a time, so a bound of 1 cannot wait on itself.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +14,47 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from agent.locks import KeyedLocks
+from agent.settings import Settings
 
 Chat = tuple[str, str]
 """(channel, external chat id)."""
 
 
 class Admission:
-    """The conversation's lock first, then one of the process's turn slots."""
+    """The process's intake slots, turn slots and conversation locks."""
 
-    def __init__(self, max_parallel: int, *, max_storing: int) -> None:
+    def __init__(self, *, max_parallel_turns: int, max_parallel_intake: int) -> None:
         self._locks = KeyedLocks()
         # A burst of hundreds of chats queues here, in memory, instead of queueing on the
-        # connection pool, where a turn would fail after the pool's timeout.
-        self._capacity = asyncio.Semaphore(max_parallel)
-        self._storing = asyncio.Semaphore(max_storing)
+        # connection pools, where a message would fail after the pool's timeout (or on SQLite's
+        # one writer, "database is locked").
+        self._capacity = asyncio.Semaphore(max_parallel_turns)
+        self._intake = asyncio.Semaphore(max_parallel_intake)
         self._arriving: dict[Chat, list[asyncio.Future[None]]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Admission:
+        """The bounds MAX_PARALLEL_TURNS and MAX_PARALLEL_INTAKE."""
+        return cls(
+            max_parallel_turns=settings.max_parallel_turns,
+            max_parallel_intake=settings.max_parallel_intake,
+        )
+
+    @asynccontextmanager
+    async def intake(self) -> AsyncIterator[None]:
+        """Hold one of the process's intake slots while a message is stored or its turn queued
+        (holding no connection while it waits for one)."""
+        async with self._intake:
+            yield
 
     @asynccontextmanager
     async def arriving(self, chat: Chat) -> AsyncIterator[None]:
-        """A block that stores a message of `chat`, once one of the process's store slots is
-        free: a turn of the chat waits for it to end."""
+        """A block that stores a message of `chat`, once an intake slot is free: a turn of the
+        chat waits for it to end."""
         stored = asyncio.get_running_loop().create_future()
         self._arriving.setdefault(chat, []).append(stored)
         try:
-            async with self._storing:
+            async with self.intake():
                 yield
         finally:
             waiting = self._arriving[chat]

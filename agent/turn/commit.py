@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent import memory, outbox
 from agent.domain import DomainHandler, DomainResult
 from agent.handoff import HandoffPolicy
+from agent.leads.policy import lead_policy
+from agent.leads.track import TurnSeen, track_turn
 from agent.messages import TurnResult
 from agent.models import (
     Conversation,
@@ -30,6 +32,7 @@ from agent.models import (
 from agent.nlu.types import Understanding
 from agent.settings import Settings
 from agent.turn.answer import Reply, answer, photo_for_person
+from agent.turn.approval import after_answer, ask_approval
 from agent.turn.conversation import find_locked, pending_offer
 from agent.turn.phrase import PhraseJob, PhrasePolicy, phrasing_facts
 from agent.turn.plan import Loaded, Plan
@@ -99,6 +102,7 @@ async def commit(
         conversation, rows.sale, now=now, idle=timedelta(hours=settings.session_idle_hours)
     )
     understanding = understood.reading.understanding
+    previous_activity = conversation.last_activity_at
     await _store_inbound(session, conversation, batch, understood, now=now)
     committed = Committed(
         conversation.id, conversation.channel, conversation.external_chat_id, conversation.owner
@@ -118,6 +122,10 @@ async def commit(
             plan.unheard, plan.state.language, max_seconds=settings.voice_max_seconds
         )
         reply = Reply(DomainResult(reply=said), "voice")
+    elif asked := await ask_approval(
+        session, conversation, sale, understood.text, understanding, settings=settings
+    ):
+        reply = asked
     else:
         reply = await answer(
             session,
@@ -129,8 +137,26 @@ async def commit(
             handoff=handoff,
             handlers=handlers,
         )
+        reply = await after_answer(
+            session, conversation, reply, understood.text, understanding.language, settings=settings
+        )
     sale = reply.result.sale or sale
     _remember(conversation, reply.result, understanding)
+    await track_turn(
+        session,
+        conversation,
+        TurnSeen(
+            understood.text,
+            understanding,
+            sale,
+            reply.result.products,
+            reply.result.focus,
+            reply.result.order_id,
+        ),
+        previous_activity=previous_activity,
+        now=now,
+        policy=lead_policy(settings),
+    )
     phrase = phrasing.wanted(reply, understood.reading)
     hold = settings.llm_phrasing_timeout + SETTLE_MARGIN_SECONDS if phrase else 0.0
     outbound, outbox_row = await _write_reply(

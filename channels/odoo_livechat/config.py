@@ -78,6 +78,7 @@ def odoo_wanted(settings: Settings) -> bool:
     return (
         settings.odoo_livechat_enabled
         or settings.odoo_push_orders
+        or settings.odoo_push_leads
         or settings.odoo_sync_products_minutes > 0
         or settings.odoo_shop
     )

@@ -2,8 +2,9 @@
 
 `ODOO_LIVECHAT_ENABLED` adds the livechat channel (webhook, output, handoff, and the catch-up on
 the messages no webhook brought, on start and every `ODOO_CATCH_UP_MINUTES`); `ODOO_PUSH_ORDERS`
-the quotation pushes; `ODOO_SYNC_PRODUCTS_MINUTES` a scheduled product import. All share one
-client of the shop's Odoo. A missing setting stops the start-up naming it.
+the quotation pushes; `ODOO_PUSH_LEADS` the CRM lead pushes; `ODOO_SYNC_PRODUCTS_MINUTES` a
+scheduled product import. All share one client of the shop's Odoo. A missing setting stops the
+start-up naming it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from channels.odoo_livechat.catalog_sync import sync_products
 from channels.odoo_livechat.catch_up import CatchUp
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret
+from channels.odoo_livechat.crm_leads import LeadOutput, queue_new_leads
 from channels.odoo_livechat.livechat import OdooLivechat
 from channels.odoo_livechat.output import LivechatOutput
 from channels.odoo_livechat.quotations import QuotationOutput, queue_new_orders
@@ -33,7 +35,7 @@ from channels.odoo_livechat.shop_facts import read_shop
 log = logging.getLogger(__name__)
 
 QUEUE_INTERVAL_SECONDS = 5.0
-"""How often new orders are looked for (each is pushed by the outbox right after)."""
+"""How often new orders and leads are looked for (each is pushed by the outbox right after)."""
 
 
 class OdooIntegration:
@@ -90,6 +92,9 @@ class OdooIntegration:
         if settings.odoo_push_orders:
             quotations = QuotationOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
             outputs[quotations.name] = quotations
+        if settings.odoo_push_leads:
+            leads = LeadOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
+            outputs[leads.name] = leads
         return cls(
             settings=settings,
             client=client,
@@ -114,6 +119,8 @@ class OdooIntegration:
             loops.append(self._every(self.settings.odoo_catch_up_minutes * 60, self._catch_up))
         if self.settings.odoo_push_orders:
             loops.append(self._every(QUEUE_INTERVAL_SECONDS, self._queue_orders))
+        if self.settings.odoo_push_leads:
+            loops.append(self._every(QUEUE_INTERVAL_SECONDS, self._queue_leads))
         minutes = self.settings.odoo_sync_products_minutes
         if minutes > 0 and sync_products:
             loops.append(self._every(minutes * 60, self._sync))
@@ -122,7 +129,7 @@ class OdooIntegration:
     async def close(self) -> None:
         """Let the turns in progress finish, then release the connections."""
         if self.livechat is not None:
-            await self.livechat.drain()
+            await self.livechat.close()
         await self.client.close()
 
     async def _check(self) -> None:
@@ -151,6 +158,9 @@ class OdooIntegration:
 
     async def _queue_orders(self) -> None:
         await queue_new_orders(self._sessions)
+
+    async def _queue_leads(self) -> None:
+        await queue_new_leads(self._sessions)
 
     async def _sync(self) -> None:
         await self.sync_products()

@@ -33,6 +33,7 @@ from agent.models import (
     utcnow,
 )
 from agent.settings import Settings
+from agent.stopping import FINISH_SECONDS, stop_tasks
 from channels.odoo_livechat import signing
 from channels.odoo_livechat.events import CHANNEL, LivechatEvent
 from channels.odoo_livechat.output import LivechatOutput
@@ -130,12 +131,19 @@ class OdooLivechat:
         return len(started)
 
     async def drain(self) -> None:
-        """Wait for the turns in progress (tests and shutdown)."""
+        """Wait for the turns in progress (tests)."""
         while self._turns:
             await asyncio.gather(*list(self._turns), return_exceptions=True)
 
+    async def close(self) -> None:
+        """Let the turns in progress finish (FINISH_SECONDS at most), then cancel them: their
+        messages stay pending and are answered at the next start."""
+        await stop_tasks(self._turns, what="Odoo livechat turns", grace=FINISH_SECONDS)
+
     def _start_turn(self, message: InboundMessage) -> None:
-        task = asyncio.create_task(self._turn(message))
+        task = asyncio.create_task(
+            self._turn(message), name=f"Odoo livechat turn {message.external_message_id}"
+        )
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
 

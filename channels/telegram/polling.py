@@ -7,6 +7,7 @@ webhook first. Each update goes through the same intake as the webhook's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from telegram.error import TelegramError
@@ -53,7 +54,6 @@ async def poll(
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return
+    with contextlib.suppress(TimeoutError):  # not wait_for: in 3.11 it may eat a cancellation
+        async with asyncio.timeout(seconds):
+            await stop.wait()

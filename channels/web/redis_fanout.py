@@ -17,7 +17,6 @@ comes back by itself with its subscriptions.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -33,6 +32,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from agent.errors import FeedInterruptedError
 from agent.live_events import Event, EventQueue
 from agent.redis_pool import redis_client
+from agent.stopping import stop_tasks
 from channels.web.fanout import LocalFanOut
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,7 @@ class RedisFanOut:
     async def close(self) -> None:
         """Stop reading and close the connections."""
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            await stop_tasks([self._reader], what="the Redis fan-out's reader")
         await self._pubsub.aclose()
         await self._listener.aclose()
         await self._client.aclose()

@@ -208,7 +208,8 @@ class ChatSocket:
         self.chat_id = chat_id
         self.parts = parts
         self.output = output
-        self.turns: asyncio.Queue[ChatFrame | None] = asyncio.Queue(MAX_QUEUED_TURNS)
+        # Not bounded by the queue itself: the `None` that ends the worker must always fit.
+        self.turns: asyncio.Queue[ChatFrame | None] = asyncio.Queue()
 
     async def run(self) -> None:
         """Serve the socket until the client leaves; messages already received still get a turn."""
@@ -240,8 +241,7 @@ class ChatSocket:
                     await asyncio.gather(*helpers, return_exceptions=True)
         finally:
             # Unsubscribed first: a reply no socket saw stays in the outbox for the next visit.
-            with contextlib.suppress(asyncio.QueueFull):
-                self.turns.put_nowait(None)
+            self.turns.put_nowait(None)
             await worker
 
     async def _status(self) -> Event:
@@ -284,9 +284,9 @@ class ChatSocket:
             if frame == "ping":
                 subscription.put({"type": "pong", "timestamp": timestamp()})
             elif isinstance(frame, ChatFrame):
-                try:
+                if self.turns.qsize() < MAX_QUEUED_TURNS:
                     self.turns.put_nowait(frame)
-                except asyncio.QueueFull:
+                else:
                     message = f"{MAX_QUEUED_TURNS} messages are already waiting for a reply"
                     subscription.put(error_event(self.chat_id, "busy", message))
 

@@ -7,7 +7,7 @@
 
   const body = document.body;
   const page = body.dataset.page;
-  const pages = ["list", "conversation", "reports", "dashboard"];
+  const pages = ["list", "conversation", "reports", "dashboard", "leads", "proposals"];
   if (!pages.includes(page)) return;
 
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -87,6 +87,22 @@
     if (res.ok) swap(box, await res.text());
   }
 
+  // The leads' table follows the feed, but never under a staff member choosing or typing in it.
+  async function refreshLeads() {
+    const box = document.getElementById("lead-table");
+    if (!box) return;
+    const busy = box.contains(document.activeElement) && document.activeElement.matches("input, select");
+    const typed = [...box.querySelectorAll('input[name="reason"]')].some((el) => el.value);
+    if (busy || typed) return;
+    const query = box.dataset.query;
+    const res = await fetch("/console/leads/table" + (query ? "?" + query : ""), {
+      headers: FRAGMENT,
+      credentials: "same-origin",
+    });
+    if (res.status === 401) return toLogin();
+    if (res.ok) swap(box, await res.text());
+  }
+
   // The history follows new messages unless the staff member scrolled up to read.
   let stick = true;
   document.addEventListener(
@@ -142,6 +158,8 @@
     }
   }
 
+  const REFRESH = { list: refreshList, live: refreshLive, leads: refreshLeads, count: refreshCount };
+
   // Refreshes are coalesced: a burst of events costs one fetch of each fragment.
   const pending = new Set();
   let flushTimer = null;
@@ -153,7 +171,7 @@
       const jobs = [...pending];
       pending.clear();
       await Promise.all(
-        jobs.map((job) => (job === "list" ? refreshList() : job === "live" ? refreshLive() : refreshCount())),
+        jobs.map((job) => REFRESH[job]()),
       );
     }, 60);
   }
@@ -170,6 +188,7 @@
       say(TEXT.undelivered + where + " " + event.chat_id);
     }
     if (page === "list") schedule("list");
+    if (page === "leads") schedule("leads");
     if (conversationId && String(event.conversation_id) === conversationId) schedule("live");
     schedule("count");
   }
@@ -185,7 +204,7 @@
       delay = 1000;
       if (everOpen) {
         // Events were missed while the socket was down: read everything again.
-        schedule("list");
+        schedule(page === "leads" ? "leads" : "list");
         if (conversationId) schedule("live");
         schedule("count");
       }

@@ -157,6 +157,15 @@
       },
       options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
     });
+    const l = s.lead_funnel;
+    draw("leads", {
+      type: "bar",
+      data: {
+        labels: WORDS.dashboard.lead_funnel,
+        datasets: [{ label: WORDS.dashboard.lead_funnel[0], data: [l.conversations, l.leads, l.quotes, l.orders], backgroundColor: ["#57606a", "#7c3aed", "#9a3412", "#166534"] }],
+      },
+      options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
+    });
     const products = s.top_products;
     draw("products", {
       type: "bar",

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from itertools import pairwise
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,17 @@ CLEAR_WINNER = 1.2
 _ALSO = frozenset(["tambien", "ademas", "also", "too", "plus"])
 _EACH = frozenset(["cada", "each"])
 """Words that add to what was offered rather than replace it ("sí, y también 10 soportes")."""
+
+
+def _count_before_and(words: list[str], count: int | None) -> int | None:
+    """The count said alone before "y"/"and" ("mándeme *3* y 2 de …"), if it is `count`."""
+    if count is None:
+        return None
+    for word, following in pairwise(words):
+        if following in ("y", "and") and (word == str(count) or NUMBER_VALUES.get(word) == count):
+            return count
+    return None
+
 
 NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
 """The "no manejamos X" answer, with the closest things sold, when no product is X."""
@@ -239,12 +251,16 @@ class SalesHandler:
 
     async def _offer_taken(self, ctx: TurnContext) -> list[tuple[Product, int]]:
         """The product the last reply offered, when the message takes the offer before it
-        names more: "sí, agréguelos, y también 10 soportes de pared"."""
+        names more: "sí, agréguelos, y también 10 soportes de pared"; "mándeme 3 y 2 de
+        salida de emergencia" takes 3 of it, a count said apart from every product named."""
         offer = ctx.offer
         if offer is None or offer.intent != "purchase.add" or not offer.sku:
             return []
         words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
-        if not find_cues(words[:2]) & {Cue.YES, Cue.CLITIC} or not _ALSO & set(words):
+        apart = _count_before_and(words, ctx.understanding.entities.quantity)
+        opening = find_cues(words[:2])
+        taken = opening & {Cue.YES, Cue.CLITIC} and _ALSO & set(words)
+        if not (taken or (apart and opening & {Cue.YES, Cue.CLITIC, Cue.ADD})):
             return []  # "listo, 2 del de 5" takes another product instead of the offered one
         offered = await _by_skus(ctx.session, [offer.sku])
         named = {
@@ -254,7 +270,7 @@ class SalesHandler:
         }
         if not offered or offered[0].id in named:
             return []  # "sí, deme 3 extintores" says how many of the offered one
-        return [(offered[0], offer.quantity or 1)]
+        return [(offered[0], apart or offer.quantity or 1)]
 
     async def _add_each(
         self,

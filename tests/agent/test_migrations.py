@@ -33,6 +33,9 @@ TABLES = {
     "staff_notes",
     "kb_documents",
     "kb_chunks",
+    "leads",
+    "proposals",
+    "proposal_audits",
 }
 
 

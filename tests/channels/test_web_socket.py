@@ -11,7 +11,10 @@ import httpx
 import pytest
 from chat_socket import next_event, say, turn_events
 from fixtures.console_login import add_staff
-from fixtures.live_server import LiveServer, serving
+from fixtures.live_server import LiveServer, eventually, serving
+from fixtures.llm_servers import running as running_llm
+from fixtures.llm_servers import stall
+from fixtures.llm_setup import ollama_settings
 from sqlalchemy import func, select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -26,6 +29,7 @@ from agent.models import (
     Owner,
 )
 from agent.settings import Settings
+from channels.web.socket import MAX_QUEUED_TURNS
 from salesagent.runtime import Runtime
 
 
@@ -320,3 +324,46 @@ async def test_localhost_pages_may_connect_in_development(demo_settings: Setting
         connect(live.chat_url("dev"), origin="http://localhost:5173") as ws,  # type: ignore[arg-type]
     ):
         assert (await next_event(ws))["type"] == "connection_status"
+
+
+async def test_a_socket_that_leaves_with_a_full_queue_still_lets_the_server_stop(
+    demo_settings: Settings,
+) -> None:
+    # The first turn waits on a slow model while the socket fills its queue and leaves: the
+    # queued messages are still answered, and the server then stops (before, the socket's
+    # handler waited for ever for the end of a queue it could not mark).
+    sent = MAX_QUEUED_TURNS + 5
+    with running_llm() as model:
+        model.script("chat", stall(2.0))  # the first understanding only; the oracle after
+        settings = ollama_settings(demo_settings, model, llm_mode="always")
+        async with asyncio.timeout(120):
+            async with serving(settings) as live:
+                async with connect(live.chat_url("ws-full")) as ws:
+                    await next_event(ws)
+                    for n in range(sent):
+                        message = {"type": "message", "message": f"hola {n}", "message_id": f"m{n}"}
+                        await ws.send(json.dumps(message))
+                        if n == 0:  # under way: the queue fills behind it
+                            assert (await next_event(ws))["type"] == "processing"
+                    busy = await _first_error(ws)
+                assert busy["code"] == "busy"
+
+                async def answered() -> bool:
+                    async with live.runtime.sessions() as session:
+                        done = (
+                            await session.scalars(
+                                select(InboxItem.processed_at).where(
+                                    InboxItem.external_chat_id == "ws-full"
+                                )
+                            )
+                        ).all()
+                    return len(done) == MAX_QUEUED_TURNS + 1 and None not in done
+
+                await eventually(answered, within=90)
+        # Reached within the timeout: the server stopped.
+
+
+async def _first_error(ws: Any) -> dict[str, Any]:
+    while (event := await next_event(ws, within=30))["type"] != "error":
+        pass
+    return event

@@ -19,6 +19,8 @@ from agent.models import (
     Conversation,
     Customer,
     Direction,
+    Lead,
+    LeadKind,
     Message,
     Order,
     OrderLine,
@@ -88,7 +90,8 @@ class EdgeRows:
 
 async def add_edge_rows(sessions: async_sessionmaker[AsyncSession]) -> EdgeRows:
     """A customer named like a formula, a product name starting with '-', an accented name,
-    a message with quotes, commas and line breaks, orders either side of a local midnight."""
+    a message with quotes, commas and line breaks, orders either side of a local midnight, and
+    a lead holding such texts."""
     async with sessions() as session, session.begin():
         formula = Customer(
             national_id="900123456",
@@ -189,6 +192,31 @@ async def add_edge_rows(sessions: async_sessionmaker[AsyncSession]) -> EdgeRows:
                     direction=Direction.INBOUND,
                     text=CARRIAGE_TEXT,
                     created_at=LATE_EVENING,
+                ),
+                Lead(
+                    conversation_id=conversation.id,
+                    customer_id=accented.id,
+                    channel="telegram",
+                    kind=LeadKind.WHOLESALE,
+                    contact="Peña Ñandú",
+                    company='=Ñandú, "Hermanos" S.A.S',
+                    items=[
+                        {
+                            "sku": dash.sku,
+                            "name": DASH_PRODUCT,
+                            "quantity": 60,
+                            "unit_price": "12345.50",
+                        }
+                    ],
+                    amount=Decimal("740730.00"),
+                    summary=TRICKY_TEXT,
+                    next_step='Llamar, y "cotizar"\nhoy',
+                    missing=["phone"],
+                    confidence=0.85,
+                    priority=1,
+                    created_at=LATE_EVENING,
+                    updated_at=LATE_EVENING,
+                    seen_at=LATE_EVENING,
                 ),
             ]
         )

@@ -4,6 +4,7 @@ rows, written to local storage (and S3) and read back with the csv module agains
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
+from conftest import Chat
 from report_data import (
     CARRIAGE_TEXT,
     DASH_PRODUCT,
@@ -28,7 +30,16 @@ from report_data import (
 from sqlalchemy import func, select
 
 from agent.errors import InvalidInputError
-from agent.models import Conversation, Customer, Message, Order, OrderLine, Product
+from agent.models import (
+    Conversation,
+    Customer,
+    Lead,
+    LeadStatus,
+    Message,
+    Order,
+    OrderLine,
+    Product,
+)
 from exports.filters import ExportFilters
 from exports.reports import (
     CSV_KINDS,
@@ -240,6 +251,50 @@ async def test_inventory_and_customers_match_the_database(
     assert formula["last_order_at"] == "2026-03-10T23:30:00-05:00"
 
 
+async def test_leads_hold_who_what_how_much_and_the_staffs_outcome(
+    shop: tuple[Runtime, Talks, EdgeRows], local: LocalStorage
+) -> None:
+    runtime, _, edges = shop
+    caller = Chat(runtime, "lead-call", channel="whatsapp")
+    await caller.say("¿me pueden llamar al 310 555 1234? es para cotizar cascos")
+    async with runtime.sessions() as session, session.begin():
+        called = await session.scalar(
+            select(Lead).join(Conversation).where(Conversation.external_chat_id == "lead-call")
+        )
+        assert called is not None
+        called.status, called.reason = LeadStatus.LOST, "Compró en otra tienda"
+
+    rows, _ = await export(runtime, local, "leads")
+    assert [row["kind"] for row in rows] == ["wholesale", "quote_request"]
+    tricky, quote = rows
+    assert int(tricky["conversation_id"]) == edges.tricky_conversation
+    assert tricky["created_at"] == "2026-03-10T23:30:00-05:00"
+    assert tricky["company"] == '\'=Ñandú, "Hermanos" S.A.S'  # never read as a formula
+    assert tricky["summary"] == TRICKY_TEXT and tricky["next_step"] == 'Llamar, y "cotizar"\nhoy'
+    assert (tricky["amount"], tricky["priority"], tricky["confidence"]) == (
+        "740730.00",
+        "1",
+        "0.850",
+    )
+    assert json.loads(tricky["items"])[0]["quantity"] == 60
+    assert json.loads(tricky["missing"]) == ["phone"]
+    assert (quote["channel"], quote["phone"], quote["status"]) == ("whatsapp", "3105551234", "lost")
+    assert quote["reason"] == "Compró en otra tienda"
+    assert quote["customer_national_id"] == "" and quote["external_chat_id"] == "lead-call"
+
+    lost, _ = await export(runtime, local, "leads", ExportFilters(state="lost"))
+    on_telegram, _ = await export(runtime, local, "leads", ExportFilters(channel="telegram"))
+    in_march, _ = await export(
+        runtime,
+        local,
+        "leads",
+        ExportFilters(date_from=date(2026, 3, 10), date_to=date(2026, 3, 10)),
+    )
+    assert [r["lead_id"] for r in lost] == [quote["lead_id"]]
+    assert [r["lead_id"] for r in on_telegram] == [tricky["lead_id"]]
+    assert [r["lead_id"] for r in in_march] == [tricky["lead_id"]]
+
+
 async def test_full_report_is_a_zip_of_the_five_csvs(
     shop: tuple[Runtime, Talks, EdgeRows], local: LocalStorage
 ) -> None:
@@ -312,6 +367,7 @@ async def test_the_same_report_in_s3_downloads_byte_for_byte(
         ("messages", {"state": "ordered"}, "state"),
         ("full", {"state": "confirmed"}, "state"),
         ("conversations", {"state": "won"}, "state"),
+        ("leads", {"state": "ordered"}, "state"),
         ("sales", {"channel": "web; drop table"}, "channel"),
         ("sales", {"state": "Confirmed!"}, "state"),
         ("sales", {"shop": "x"}, "shop"),

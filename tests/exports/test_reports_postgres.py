@@ -52,6 +52,7 @@ CASES = [(kind, ExportFilters()) for kind in CSV_KINDS] + [
     ("conversations", ExportFilters(state="open_cart")),
     ("conversations", ExportFilters(date_to=date(2026, 3, 10), channel="telegram")),
     ("messages", ExportFilters(date_from=date(2026, 3, 10), channel="telegram")),
+    ("leads", ExportFilters(channel="telegram", state="open")),
 ]
 
 

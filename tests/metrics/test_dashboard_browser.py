@@ -25,7 +25,7 @@ from agent.settings import Settings
 
 BOGOTA = ZoneInfo("America/Bogota")
 pytestmark = pytest.mark.usefixtures("shop_clock")  # the demo's history has fixed dates
-CHARTS = ("days", "channels", "funnel", "products", "intents")
+CHARTS = ("days", "channels", "funnel", "leads", "products", "intents")
 WATCH_CSP = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -104,6 +104,7 @@ async def test_a_manager_sees_the_shop_in_charts_and_changes_the_range(
     assert len(charts["days"]) == 30 and sum(charts["days"]) == float(revenue)
     assert sum(charts["channels"]) == float(revenue)
     assert charts["funnel"] == [9, 5, 4, 3]
+    assert charts["leads"] == [9, 0, 0, 0]  # nobody asked for a quote, a call or wholesale
     assert sum(charts["intents"]) == len(activity.results)
     assert charts["products"] == sorted(charts["products"], reverse=True)
     painted = await page.evaluate(

@@ -187,6 +187,20 @@ async def test_a_category_named_only_in_the_text_and_sold_out_items_last(
     assert "• *Casco dieléctrico clase E* — $65.000 · agotado" in result.reply
 
 
+async def test_a_kind_the_shop_has_one_product_of_is_answered_with_that_product(
+    session: AsyncSession, handler: InventoryHandler
+) -> None:
+    one = await handler.handle(
+        await turn(session, "inventory.category", "oiga y venden camillas?", category="camillas")
+    )
+    assert one.reply.startswith("*Camilla de inmovilización rígida* cuesta *$290.000*.")
+    # Several products of the kind: the category.
+    kits = await handler.handle(
+        await turn(session, "inventory.category", "q botiquines tienen?", category="botiquines")
+    )
+    assert kits.reply.startswith("En *Botiquines* tenemos 3 productos")
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
@@ -289,6 +303,10 @@ async def test_nothing_within_the_bound_says_so_and_shows_the_closest_prices(
         ("¿venden detectores de humo?", "detectores de humo", "EXT-"),
         # The same kind: gloves, not for golf.
         ("¿tienen guantes de golf?", "guantes de golf", "GUA-"),
+        # Every word known, but only an extinguisher is for the kitchen: gloves, not that.
+        ("buenas, manejan guantes de cocina?", "guantes de cocina", "GUA-"),
+        # Fire means extinguishers; the kitchen says which one.
+        ("una cobija contra incendios pa la cocina", "cobija contra incendios", "EXT-K-06"),
     ],
 )
 async def test_a_product_not_sold_is_said_so_with_the_closest_things_sold(

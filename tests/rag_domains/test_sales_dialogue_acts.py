@@ -161,3 +161,16 @@ async def test_a_product_discussed_before_the_last_reply_is_found_by_its_words(
     await chat.say("add 2 recharges for 10 lb dry chemical extinguishers")
     co2 = await chat.say("and one of the CO2 10 lb")
     assert lines(co2) == [("REC-PQS-10", 2), ("EXT-CO2-10", 1)]
+
+
+async def test_a_count_said_alone_before_and_takes_the_offered_product(chat: Chat) -> None:
+    await chat.say("cuanto vale el extintor multiproposito de 10 libras")
+    both = await chat.say("me manda 2 y 3 triangulos reflectivos")
+    assert lines(both) == [("EXT-PQS-10", 2), ("TRI-REFL-PAR", 3)]
+
+
+async def test_a_need_named_by_a_category_word_lists_that_category(chat: Chat) -> None:
+    # "Linterna Dinamo" is wound by hand, but "algo pa las manos" asks for hand protection.
+    need = await chat.say("busco algo pa las manos")
+    assert (need.reply or "").startswith("En *Protección de manos* tenemos")
+    assert lines(need) == []

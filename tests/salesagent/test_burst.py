@@ -4,22 +4,15 @@ every message waits its turn and is answered once; none fails (README "Scaling o
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from subprocess import Popen
-from typing import IO
 
 import asyncpg
 import httpx
 import pytest
-from fixtures.cli_process import cli_env
-from fixtures.live_server import eventually, free_port
+from fixtures.live_server import eventually
+from fixtures.scale_out import scale_out_env, scaled_out_async
 from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioServer, twilio
 from fixtures.whatsapp_setup import PUBLIC, recorded, signature
 
@@ -27,7 +20,6 @@ from channels.whatsapp.adapter import INBOUND_PATH
 
 pytestmark = pytest.mark.postgres
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 CHATS = 150
 """Conversations on each channel (HTTP and WhatsApp), all writing at once."""
 
@@ -35,11 +27,8 @@ CHATS = 150
 @asynccontextmanager
 async def small_shop(database_url: str, fake: TwilioServer, folder: Path) -> AsyncIterator[str]:
     """One serve and one worker with pools far smaller than the burst; the serve's URL."""
-    env = cli_env(
+    env = scale_out_env(
         database_url,
-        TASK_QUEUE="postgres",
-        REDIS_URL=REDIS_URL,
-        REDIS_PREFIX=f"burst-{uuid.uuid4().hex[:8]}:",
         DATABASE_POOL_SIZE="3",
         DATABASE_POOL_OVERFLOW="0",
         DATABASE_POOL_TIMEOUT="2",
@@ -49,50 +38,14 @@ async def small_shop(database_url: str, fake: TwilioServer, folder: Path) -> Asy
         REDIS_POOL_SIZE="3",
         TURN_WAIT_SECONDS="600",  # the burst is slower than 30 s on two shared cores
         CHAT_RATE_LIMIT_PER_MINUTE="0",
-        AUTO_SEED_DEMO="false",
         PUBLIC_BASE_URL=PUBLIC,
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_WHATSAPP_FROM=SENDER,
         TWILIO_API_BASE_URL=fake.url,
     )
-    port = free_port()
-    log = (folder / "processes.log").open("wb")
-    commands = [
-        [sys.executable, "-m", "agent", "serve", "--port", str(port)],
-        [sys.executable, "-m", "agent", "worker", "--name", "burst"],
-    ]
-    processes = await asyncio.to_thread(_start, commands, env, log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await _wait_healthy(base)
-        yield base
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                await asyncio.to_thread(process.wait, 20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _start(commands: list[list[str]], env: dict[str, str], log: IO[bytes]) -> list[Popen[bytes]]:
-    return [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c in commands]
-
-
-async def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 180
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(f"{base}/health", timeout=2)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"{base} did not start")
+    async with scaled_out_async(env, folder, serves=1, workers=1) as shop:
+        yield shop.serves[0]
 
 
 async def _directions(dsn: str) -> dict[str, list[str]]:

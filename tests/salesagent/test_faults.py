@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,9 +23,9 @@ import asyncpg
 import httpx
 import pytest
 import websockets
-from fixtures.cli_process import cli_env
 from fixtures.odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, running
 from fixtures.private_services import PrivatePostgres, PrivateRedis, free_port
+from fixtures.scale_out import ScaleOut, scale_out_env, scaled_out
 from fixtures.twilio_server import ACCOUNT_SID, AUTH_TOKEN, SENDER
 from fixtures.whatsapp_setup import PUBLIC, recorded, signature
 from procrastinate import App, PsycopgConnector
@@ -51,18 +49,26 @@ LOGIN_BURST = 3
 
 @dataclass
 class Shop:
-    """The processes of one scaled-out shop, its servers, and how to reach them."""
+    """The module's scaled-out shop: its processes, its own servers, a manager's session."""
 
-    dsn: str
-    serves: list[str]
-    workers: list[subprocess.Popen[bytes]]
+    processes: ScaleOut
     postgres: PrivatePostgres
     redis: PrivateRedis
     odoo: FakeOdoo
-    env: dict[str, str]
-    logs: Path
     staff_token: str
     """A console session's cookie (a manager's)."""
+
+    @property
+    def dsn(self) -> str:
+        return self.processes.dsn
+
+    @property
+    def serves(self) -> list[str]:
+        return self.processes.serves
+
+    @property
+    def workers(self) -> list[subprocess.Popen[bytes]]:
+        return self.processes.workers
 
 
 async def _make_database(server_url: str) -> tuple[str, str]:
@@ -97,21 +103,17 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     folder = Path(tempfile.mkdtemp(prefix="salesagent-faults-pg-"))
     postgres = PrivatePostgres(folder)
     redis = PrivateRedis(logs)
-    processes: list[subprocess.Popen[bytes]] = []
     with running(19) as odoo:
         try:
             postgres.create()
             redis.start()
             url, staff_token = asyncio.run(_make_database(postgres.url))
-            env = cli_env(
+            env = scale_out_env(
                 url,
-                TASK_QUEUE="postgres",
-                REDIS_URL=redis.url,
-                REDIS_PREFIX="faults:",
+                redis_url=redis.url,
                 WORKER_HEARTBEAT_SECONDS="0.5",
                 WORKER_CONCURRENCY="8",
                 CHAT_RATE_LIMIT_PER_MINUTE="0",
-                AUTO_SEED_DEMO="false",
                 ODOO_URL=odoo.url,
                 ODOO_DB=DATABASE,
                 ODOO_API_KEY=API_KEY,
@@ -127,51 +129,12 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
                 STAFF_LOGIN_RATE_LIMIT_PER_MINUTE="0.01",
                 STAFF_LOGIN_RATE_LIMIT_BURST=str(LOGIN_BURST),
             )
-            serves = []
-            for n in range(2):
-                port = free_port()
-                log = (logs / f"serve{n}.log").open("wb")
-                command = [sys.executable, "-m", "agent", "serve", "--port", str(port)]
-                processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
-                serves.append(f"http://127.0.0.1:{port}")
-            workers = [_start_worker(env, logs, n) for n in range(2)]
-            processes += workers
-            for base in serves:
-                _wait_healthy(base)
-            dsn = url.replace("postgresql+asyncpg", "postgresql")
-            yield Shop(dsn, serves, workers, postgres, redis, odoo, env, logs, staff_token)
+            with scaled_out(env, logs, serves=2, workers=2) as processes:
+                yield Shop(processes, postgres, redis, odoo, staff_token)
         finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
             redis.stop()
             postgres.stop("immediate")
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _start_worker(env: dict[str, str], logs: Path, n: int) -> subprocess.Popen[bytes]:
-    log = (logs / f"worker{n}.log").open("ab")
-    command = [sys.executable, "-m", "agent", "worker", "--name", f"worker{n}"]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=log)
-
-
-def _wait_healthy(base: str) -> None:
-    # Four processes start at once on two cores, each loading the catalog and the classifier.
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{base} did not start")
 
 
 async def _fetch(dsn: str, sql: str, *args: object) -> list[asyncpg.Record]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 
@@ -66,3 +67,38 @@ async def test_a_loop_that_finishes_is_not_started_again() -> None:
         assert loops.running == []
 
     assert runs == 1
+
+
+async def test_a_loop_that_does_not_stop_is_named_and_not_waited_for(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    released = asyncio.Event()
+    stopped: list[str] = []
+
+    async def stubborn() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:  # as a close that waits on a connection that never answers
+            await released.wait()
+
+    async def polite() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            stopped.append("polite")
+
+    asyncio.get_running_loop().call_later(5, released.set)  # the test's loop must end, later
+    began = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="agent.stopping"):
+        async with background_loops(stop_seconds=0.5) as loops:
+            loops.start("stubborn", stubborn)
+            loops.start("polite", polite)
+            await asyncio.sleep(0.05)
+    took = time.monotonic() - began
+
+    assert took < 3, took  # not the 5 s the stubborn loop would hold the shutdown
+    assert stopped == ["polite"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "background loops did not stop within 0.5 s of being cancelled, left running: stubborn"
+    ]
+    await released.wait()

@@ -243,6 +243,37 @@ def test_match_category(index: ProductIndex, text: str, category: str | None) ->
     assert index.match_category(text) == category
 
 
+@pytest.mark.parametrize(
+    ("text", "unknown"),
+    [
+        ("guantes de boxeo", ["boxeo"]),  # one letter from "boxes", but a short word
+        ("cascos para esquiar", ["esquiar"]),
+        ("guantez de carnasa", []),  # typos of long words are still typos
+    ],
+)
+def test_a_short_word_is_no_typo_of_another(
+    index: ProductIndex, text: str, unknown: list[str]
+) -> None:
+    assert index.unknown_words(text) == unknown
+
+
+@pytest.mark.parametrize(
+    ("text", "head", "at_odds"),
+    [
+        ("guantes de cocina", "guantes", ["cocina"]),  # only an extinguisher is for kitchens
+        ("kitchen helmet", "helmet", ["cocina"]),
+        ("cascos para electricista blancos", "cascos", []),
+        ("extintor para cocina", "extintor", []),
+        ("pintura para cocina", "pintura", []),  # no product is paint: nothing to be at odds
+        ("guantes de seda", "guantes", []),  # a word no product has is unknown, not at odds
+    ],
+)
+def test_words_at_odds_with_the_kind_named(
+    index: ProductIndex, text: str, head: str, at_odds: list[str]
+) -> None:
+    assert index.at_odds(text, head) == at_odds
+
+
 def test_terms_feed_the_lexicon(index: ProductIndex) -> None:
     terms = index.terms()
     assert ("Extintor PQS 10 lb", "Extintores", ["extinguidor multipropósito"]) in terms

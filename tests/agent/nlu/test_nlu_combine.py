@@ -28,6 +28,32 @@ def model(*ranking: tuple[str, float]) -> IntentPrediction:
         ),
         # A sure rule of a high tier stands.
         (RuleVerdict("handoff", 0.95, 5), model(("company.contact", 0.9)), ("handoff", 0.95)),
+        (
+            RuleVerdict("company.shipping", 0.9, 4),
+            model(("handoff", 0.6), ("company.shipping", 0.15)),
+            ("company.shipping", 0.9),
+        ),
+        # ...but a topic rule the classifier all but rules out does not: "el transportador
+        # me dejó la caja mojada" is a complaint, "did you ship my boots yet" asks for an order.
+        (
+            RuleVerdict("company.shipping", 0.9, 4),
+            model(("handoff", 0.7), ("company.shipping", 0.05)),
+            ("handoff", 0.7),
+        ),
+        (
+            RuleVerdict("company.shipping", 0.9, 4),
+            model(("customer.history", 0.95)),
+            ("customer.history", 0.95),
+        ),
+        # A greeting that comes with the question never rules it out ("buenas tardes, ¿ya
+        # salió lo que pedí el martes?").
+        (
+            RuleVerdict("customer.history", 0.9, 4),
+            model(("smalltalk.greeting", 0.8), ("customer.history", 0.05)),
+            ("customer.history", 0.9),
+        ),
+        # A decisive rule (a person asked for) stands even then.
+        (RuleVerdict("handoff", 0.95, 5), model(("company.hours", 0.97)), ("handoff", 0.95)),
         # Data the rules found stands: a phone given while buying.
         (
             RuleVerdict("purchase.data", 0.85, 3),
@@ -92,3 +118,36 @@ def test_the_classifier_is_not_taken_where_the_state_does_not_allow_its_intent()
     assert combine(unsure, model(("purchase.deny", 0.7)), summary) == ("other", 0.3)
     offered = DialogState(offer="purchase.add", last_products=["Casco blanco"])
     assert combine(unsure, model(("purchase.deny", 0.7)), offered) == ("purchase.deny", 0.7)
+
+
+def test_a_topic_rule_stands_when_the_state_does_not_allow_the_classifiers_reading() -> None:
+    # "no, primero cotizo el envío" with no offer: the classifier's "no" answers nothing.
+    rules = RuleVerdict("company.shipping", 0.9, 4)
+
+    assert combine(rules, model(("purchase.deny", 0.95)), DialogState()) == (
+        "company.shipping",
+        0.9,
+    )
+
+
+def test_a_cancel_is_decisive_only_when_there_is_something_to_cancel() -> None:
+    cancel = RuleVerdict("purchase.cancel", 0.92, 5)
+    aside = model(("other", 0.95))
+    cart = DialogState(sale_state=SaleState.CART, has_cart=True)
+    placed = DialogState(sale_state=SaleState.CLOSED)
+
+    # "olvídelo, borre todo" with a cart, or once the order is placed, cancels.
+    assert combine(cancel, aside, cart) == ("purchase.cancel", 0.92)
+    assert combine(cancel, aside, placed) == ("purchase.cancel", 0.92)
+    # "never mind, wrong chat" with nothing bought is an aside.
+    assert combine(cancel, aside, DialogState()) == ("other", 0.5)
+
+
+def test_a_yes_after_the_order_is_placed_is_read_as_a_confirmation() -> None:
+    # "sí, ya lo confirmé" once the order is closed: the agent says it is already confirmed.
+    closed = DialogState(sale_state=SaleState.CLOSED)
+
+    assert combine(RuleVerdict("other", 0.3, 0), model(("purchase.confirm", 0.9)), closed) == (
+        "purchase.confirm",
+        0.9,
+    )

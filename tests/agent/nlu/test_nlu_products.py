@@ -201,3 +201,36 @@ def test_the_base_vocabulary_works_without_a_catalog() -> None:
     found = OfflineReader(Lexicon()).understand("quiero 2 extintores", DialogState())
 
     assert found.entities.products == [ProductMention("extintores", 2)]
+
+
+@pytest.mark.parametrize(
+    ("text", "products"),
+    [
+        ("me recargan 3 extintores de 20 libras?", [("recarga de extintores de 20 libras", 3)]),
+        ("toca hacerle mantenimiento a los 12 extintores", [("mantenimiento de extintores", 12)]),
+        (
+            "pa recargar 5 extintores y 2 soportes",
+            [("recarga de extintores", 5), ("soportes", 2)],
+        ),
+        # No product is called by both words: two things.
+        ("2 soportes 3 cascos", [("soportes", 2), ("cascos", 3)]),
+        # Both counted: two things, even when one product has both words.
+        ("4 recargas y 2 extintores", [("recargas", 4), ("extintores", 2)]),
+    ],
+)
+def test_a_service_and_what_it_is_done_to_are_one_mention(
+    text: str, products: list[tuple[str, int | None]]
+) -> None:
+    lexicon = Lexicon.from_products(
+        [
+            ("Recarga de extintor PQS 20 lb", "Recarga y mantenimiento", ["recargar extintor"]),
+            ("Mantenimiento preventivo de extintor", "Recarga y mantenimiento", []),
+            ("Soporte de pared para extintor", "Gabinetes y soportes", []),
+            ("Extintor PQS 20 lb", "Extintores", []),
+            ("Casco de seguridad", "Cascos", []),
+        ]
+    )
+
+    found = OfflineReader(lexicon).understand(text, DialogState()).entities.products
+
+    assert found == [ProductMention(words, quantity) for words, quantity in products]

@@ -1,0 +1,373 @@
+"""The kinds of proposal: each checks an effect, says what it does, and applies it.
+
+A kind is a small object in `KINDS` (name → kind), so another (a restock, a price change)
+is one more class. An effect is plain JSON kept on the proposal: what changes, from → to,
+with the amounts as decimal strings. `apply` is the only way an effect changes a price, stock
+or an order: it refuses a proposal without an approval row, and every change is a conditional
+UPDATE that finds the row still as the effect says (a cart edited or stock sold since makes
+the approval fail, changing nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent.errors import ConflictError, InvalidInputError
+from agent.i18n import money
+from agent.models import (
+    Product,
+    Proposal,
+    ProposalAudit,
+    ProposalStatus,
+    Sale,
+    SaleLine,
+    SaleState,
+)
+from agent.words import STAFF_LANGUAGE, t
+
+APPROVED = (ProposalStatus.APPROVED, ProposalStatus.EDITED)
+OPEN_SALE = (
+    SaleState.STARTED,
+    SaleState.CART,
+    SaleState.COLLECTING_DATA,
+    SaleState.READY_TO_CONFIRM,
+)
+MAX_DISCOUNT = Decimal(90)
+"""No discount above this is proposed or approved (a typo of "100" is not a gift)."""
+CENT = Decimal("0.01")
+MAX_RESTOCK = 100_000
+"""No restock of more units than this is proposed or approved (a typo is not a warehouse)."""
+
+
+class NotApprovedError(ConflictError):
+    """An effect was about to be applied without the approval row that allows it."""
+
+
+class ProposalKind(Protocol):
+    """What one kind of proposal changes, and how."""
+
+    name: str
+    edit_field: str
+    """The one value a manager may change when approving (`percent`, `quantity`)."""
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The effect with the manager's value; InvalidInputError when it cannot be used."""
+        ...
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """The effect in words, with its figures (for staff and the customer)."""
+        ...
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Make the effect's change (called by `apply` only); what changed, from → to."""
+        ...
+
+
+def _percent(value: str) -> Decimal:
+    try:
+        percent = Decimal(value.strip().rstrip("%").replace(",", "."))
+    except InvalidOperation as err:
+        raise InvalidInputError(
+            t(STAFF_LANGUAGE, "proposals.error.percent"), field="percent"
+        ) from err
+    if not percent.is_finite() or not 0 < percent <= MAX_DISCOUNT:
+        raise InvalidInputError(t(STAFF_LANGUAGE, "proposals.error.percent"), field="percent")
+    # One decimal at most, written plainly ("10", "12.5"; normalize() would say "1E+1").
+    return Decimal(format(percent.quantize(Decimal("0.1")), "f").rstrip("0").rstrip("."))
+
+
+class Discount:
+    """A discount of a percentage on every line of an open cart: its unit prices go down."""
+
+    name = "discount"
+    edit_field = "percent"
+
+    @staticmethod
+    def effect(sale: Sale, percent: Decimal, currency: str) -> dict[str, Any]:
+        """The effect of `percent` off the sale's lines as they are now."""
+        lines = [
+            {
+                "line_id": line.id,
+                "product_id": line.product_id,
+                "name": line.product.name,
+                "quantity": line.quantity,
+                "from": str(line.unit_price),
+            }
+            for line in sale.lines
+        ]
+        return Discount._priced(
+            {"sale_id": sale.id, "currency": currency, "lines": lines}, _percent(str(percent))
+        )
+
+    @staticmethod
+    def _priced(effect: dict[str, Any], percent: Decimal) -> dict[str, Any]:
+        factor = (100 - percent) / 100
+        lines = [
+            {**line, "to": str((Decimal(line["from"]) * factor).quantize(CENT, ROUND_HALF_UP))}
+            for line in effect["lines"]
+        ]
+        total_from = sum((Decimal(x["from"]) * x["quantity"] for x in lines), Decimal(0))
+        total_to = sum((Decimal(x["to"]) * x["quantity"] for x in lines), Decimal(0))
+        return {
+            **effect,
+            "percent": str(percent),
+            "lines": lines,
+            "total_from": str(total_from),
+            "total_to": str(total_to),
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same cart with the manager's percentage."""
+        return self._priced(effect, _percent(value))
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`10% off: $200.000 → $180.000`."""
+        currency = effect["currency"]
+        return t(
+            language,
+            "proposals.discount.effect",
+            percent=effect["percent"],
+            before=money(Decimal(effect["total_from"]), currency, language),
+            after=money(Decimal(effect["total_to"]), currency, language),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Lower each line's unit price, only if the sale is open and the line unchanged."""
+        sale = await session.get(Sale, effect["sale_id"], with_for_update=True)
+        if sale is None or sale.abandoned or sale.state not in OPEN_SALE:
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.sale_closed"))
+        current = await session.scalar(
+            select(func.count()).select_from(SaleLine).where(SaleLine.sale_id == sale.id)
+        )
+        if current != len(effect["lines"]):
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.cart_changed"))
+        for line in effect["lines"]:
+            done = await session.execute(
+                update(SaleLine)
+                .where(
+                    SaleLine.id == line["line_id"],
+                    SaleLine.sale_id == sale.id,
+                    SaleLine.quantity == line["quantity"],
+                    SaleLine.unit_price == Decimal(line["from"]),
+                )
+                .values(unit_price=Decimal(line["to"]))
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.cart_changed"))
+        for loaded in sale.lines:  # the UPDATEs bypassed the rows this session holds
+            await session.refresh(loaded)
+        return {
+            "sale_lines": {
+                str(x["line_id"]): {"from": x["from"], "to": x["to"]} for x in effect["lines"]
+            },
+            "total": {"from": effect["total_from"], "to": effect["total_to"]},
+        }
+
+
+class ReserveStock:
+    """Units of a product set aside for a customer: they leave the stock others can buy."""
+
+    name = "reserve_stock"
+    edit_field = "quantity"
+
+    @staticmethod
+    def effect(product: Product, quantity: int) -> dict[str, Any]:
+        """The effect of reserving `quantity` units of `product` out of its stock now."""
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "quantity": quantity,
+            "stock_from": product.stock,
+            "stock_to": product.stock - quantity,
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same product with the manager's quantity."""
+        if not value.strip().isdigit() or not 0 < int(value) <= int(effect["stock_from"]):
+            raise InvalidInputError(
+                t(STAFF_LANGUAGE, "proposals.error.quantity", stock=int(effect["stock_from"])),
+                field="quantity",
+            )
+        quantity = int(value)
+        return {**effect, "quantity": quantity, "stock_to": int(effect["stock_from"]) - quantity}
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`Reserve 5 × Casco: stock 12 → 7`."""
+        return t(
+            language,
+            "proposals.reserve_stock.effect",
+            quantity=int(effect["quantity"]),
+            name=effect["name"],
+            before=int(effect["stock_from"]),
+            after=int(effect["stock_to"]),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Take the units out of stock, only if the stock is still what the manager saw."""
+        done = await session.execute(
+            update(Product)
+            .where(
+                Product.id == effect["product_id"],
+                Product.stock == int(effect["stock_from"]),
+                Product.stock >= int(effect["quantity"]),
+            )
+            .values(stock=int(effect["stock_to"]), updated_at=Product.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+        return {"stock": {effect["sku"]: {"from": effect["stock_from"], "to": effect["stock_to"]}}}
+
+
+class Restock:
+    """Units received for a product (the staff assistant proposes it): they join its stock."""
+
+    name = "restock"
+    edit_field = "quantity"
+
+    @staticmethod
+    def effect(product: Product, quantity: int) -> dict[str, Any]:
+        """The effect of adding `quantity` units to `product`'s stock as it is now."""
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "quantity": quantity,
+            "stock_from": product.stock,
+            "stock_to": product.stock + quantity,
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same product with the manager's quantity."""
+        if not value.strip().isdigit() or not 0 < int(value) <= MAX_RESTOCK:
+            raise InvalidInputError(
+                t(STAFF_LANGUAGE, "proposals.error.quantity", stock=MAX_RESTOCK), field="quantity"
+            )
+        quantity = int(value)
+        return {**effect, "quantity": quantity, "stock_to": int(effect["stock_from"]) + quantity}
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`Restock 50 × Casco: stock 12 → 62`."""
+        return t(
+            language,
+            "proposals.restock.effect",
+            quantity=int(effect["quantity"]),
+            name=effect["name"],
+            before=int(effect["stock_from"]),
+            after=int(effect["stock_to"]),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Add the units to whatever the stock is now (sales meanwhile took theirs)."""
+        quantity = int(effect["quantity"])
+        now = await session.scalar(
+            update(Product)
+            .where(Product.id == effect["product_id"])
+            .values(stock=Product.stock + quantity, updated_at=Product.updated_at)
+            .returning(Product.stock)
+            .execution_options(synchronize_session=False)
+        )
+        if now is None:
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+        return {"stock": {effect["sku"]: {"from": now - quantity, "to": now}}}
+
+
+class PriceChange:
+    """A product's new list price (the staff assistant proposes it); carts keep their prices."""
+
+    name = "price_change"
+    edit_field = "price"
+
+    @staticmethod
+    def effect(product: Product, price: Decimal, currency: str) -> dict[str, Any]:
+        """The effect of `product`'s price becoming `price`."""
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "currency": currency,
+            "price_from": None if product.price is None else str(product.price),
+            "price": str(_price(str(price))),
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same product with the manager's price."""
+        return {**effect, "price": str(_price(value))}
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`Price of Casco: $38.000 → $40.000`."""
+        before = effect["price_from"]
+        currency = effect["currency"]
+        return t(
+            language,
+            "proposals.price_change.effect",
+            name=effect["name"],
+            before=money(None if before is None else Decimal(before), currency, language),
+            after=money(Decimal(effect["price"]), currency, language),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Set the price, only if it is still the one the manager saw."""
+        before = effect["price_from"]
+        still = Product.price.is_(None) if before is None else Product.price == Decimal(before)
+        done = await session.execute(
+            update(Product)
+            .where(Product.id == effect["product_id"], still)
+            .values(price=Decimal(effect["price"]))
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.price_changed"))
+        return {"price": {effect["sku"]: {"from": before, "to": effect["price"]}}}
+
+
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
+
+
+def _price(value: str) -> Decimal:
+    """A price as staff write it: `40.000`, `40.000,50`, `40000,5` or `40000.50`."""
+    text = value.strip().lstrip("$").strip()
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(".", "")
+    try:
+        price = Decimal(text.replace(",", "."))
+    except InvalidOperation as err:
+        raise InvalidInputError(t(STAFF_LANGUAGE, "proposals.error.price"), field="price") from err
+    if not price.is_finite() or price <= 0 or price >= Decimal("1e12"):
+        raise InvalidInputError(t(STAFF_LANGUAGE, "proposals.error.price"), field="price")
+    return price.quantize(CENT)
+
+
+KINDS: dict[str, ProposalKind] = {
+    kind.name: kind for kind in (Discount(), ReserveStock(), Restock(), PriceChange())
+}
+"""Every kind of proposal, by name."""
+
+
+def kind_of(proposal: Proposal) -> ProposalKind:
+    """The kind a proposal names."""
+    return KINDS[proposal.kind]
+
+
+async def apply(session: AsyncSession, proposal: Proposal) -> dict[str, Any]:
+    """Apply an approved proposal's effect in the caller's transaction; what changed.
+
+    Refuses (NotApprovedError, changing nothing) unless the proposal is approved and its
+    approval row is in the database: no price, stock or order moves on a proposal alone.
+    """
+    approval = await session.scalar(
+        select(ProposalAudit.id).where(
+            ProposalAudit.proposal_id == proposal.id,
+            ProposalAudit.decision.in_(APPROVED),
+        )
+    )
+    if approval is None or proposal.status not in APPROVED:
+        raise NotApprovedError(f"proposal {proposal.id} has no approval")
+    return await kind_of(proposal).change(session, proposal.effect)
