@@ -1,9 +1,10 @@
 """Retrieval quality of the knowledge base over a questions file (recall@k and "No sé").
 
     .venv/bin/python bench/knowledge_retrieval.py [--set tests/eval/knowledge] [--k 3]
-        [--embeddings off|gemini|ollama] [--database-url URL]
+        [--documents FOLDER] [--embeddings off|gemini|ollama] [--database-url URL]
 
-Adds every document of `SET/documents` to a fresh database (a SQLite file by default) and asks
+Adds every document of `SET/documents` (or `--documents`: a question set over another set's
+documents) to a fresh database (a SQLite file by default) and asks
 each question of `SET/questions.jsonl` (`{"id", "lang", "question", "document",
 "answer_contains"}`, README of the set). With `--embeddings`, vectors come from the tests'
 local protocol server (tests/fixtures/llm_servers.py: fake but protocol-true vectors, through
@@ -57,16 +58,16 @@ def _holds(text: str, strings: list[str]) -> bool:
 
 
 async def evaluate(
-    url: str, folder: Path, embedder: Embedder | None, k: int
+    url: str, folder: Path, shelf: list[Path], embedder: Embedder | None, k: int
 ) -> dict[str, dict[str, float]]:
-    """The figures per language (and `all`)."""
+    """The figures per language (and `all`) of `folder`'s questions over the `shelf` files."""
     await upgrade_async(url)
     engine = create_engine(url)
     sessions = create_sessionmaker(engine)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     sizes = documents.Sizes.from_settings(settings)
     try:
-        for path in sorted((folder / "documents").iterdir()):
+        for path in shelf:
             source = from_path(path, max_bytes=10**8)
             await documents.add(sessions, source, sizes=sizes, embedder=embedder)
         base = KnowledgeBase(sessions, embedder=embedder, min_match=settings.kb_min_match)
@@ -87,7 +88,10 @@ async def evaluate(
                     tally["no_se_right"] += answer is None
                     continue
                 tally["answerable"] += 1
-                wanted = str((folder / "documents" / item["document"]).resolve())
+                held = [path for path in shelf if path.name == item["document"]]
+                if not held:
+                    raise SystemExit(f"{item['id']}: {item['document']} is not among the documents")
+                wanted = str(held[0].resolve())
                 tally["document_hit"] += any(p.source == wanted for p in found)
                 tally["passage_hit"] += any(
                     p.source == wanted and _holds(p.text, item["answer_contains"]) for p in found
@@ -115,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", type=Path, default=ROOT / "tests" / "eval" / "knowledge")
     parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--documents", type=Path, default=None, help="default: SET/documents")
     parser.add_argument("--embeddings", choices=("off", "gemini", "ollama"), default="off")
     parser.add_argument("--database-url", default=None, help="default: a SQLite file")
     args = parser.parse_args()
@@ -123,7 +128,8 @@ def main() -> None:
         if args.embeddings != "off":
             embedder = _embedder(args.embeddings, stack.enter_context(running()))
         url = args.database_url or f"sqlite+aiosqlite:///{tmp}/kb.db"
-        figures = asyncio.run(evaluate(url, args.set, embedder, args.k))
+        shelf = sorted((args.documents or args.set / "documents").iterdir())
+        figures = asyncio.run(evaluate(url, args.set, shelf, embedder, args.k))
     print(f"embeddings: {args.embeddings}, k = {args.k}")
     for group in sorted(figures, key=lambda g: g != "all"):
         f = figures[group]

@@ -123,7 +123,7 @@ async def add(
                 "position": position,
                 "heading": passage.heading,
                 "text": passage.text,
-                "terms": " ".join(index_terms(f"{name} {passage.heading} {passage.text}")),
+                "terms": " ".join(index_terms(passage.text, title=name, heading=passage.heading)),
                 "embedding": vector,
             }
             for position, (passage, vector) in enumerate(zip(passages, vectors, strict=True))

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agent.db import reading_session
 from agent.knowledge.chunking import HEADING_JOINER
 from agent.knowledge.embeddings import Embedder, build_embedder
-from agent.knowledge.terms import query_terms
+from agent.knowledge.terms import Concept, query_concepts
 from agent.llm.errors import LLMError
 from agent.models import KnowledgeChunk, KnowledgeDocument
 from agent.settings import Settings
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100
 """Passages the keyword index hands over for ranking."""
-_K1, _B = 1.2, 0.75
+_K1, _B = 1.2, 0.5
 _RRF_K = 60
 _VECTOR_BATCH = 2000
 
@@ -114,8 +114,8 @@ class KnowledgeBase:
         vector: list[float] | None = None,
     ) -> list[Passage]:
         """`search` on the caller's session; vectors count when the question's is given."""
-        terms = query_terms(question)
-        keyword = await _keyword(session, terms) if terms else {}
+        concepts = query_concepts(question)
+        keyword = await _keyword(session, concepts) if concepts else {}
         nearest: list[int] = []
         if vector is not None and self.embedder is not None:
             query = np.asarray(vector, dtype=np.float32)
@@ -175,21 +175,29 @@ async def _rows(
     return {chunk.id: (chunk, document) for chunk, document in await session.execute(statement)}
 
 
-async def _keyword(session: AsyncSession, terms: list[str]) -> dict[int, _Scored]:
-    """BM25 and match of the passages holding any of `terms`."""
+async def _keyword(session: AsyncSession, concepts: list[Concept]) -> dict[int, _Scored]:
+    """BM25 and match of the passages holding any form of the question's `concepts`.
+
+    A concept counts once however many of its forms (stems, translations) a passage holds:
+    its best form's BM25 term score, its heaviest found form's weight in the match."""
     postgres = session.get_bind().dialect.name == "postgresql"
     total = int(await session.scalar(select(func.count(KnowledgeChunk.id))) or 0)
     if total == 0:
         return {}
-    frequency = {term: await _document_frequency(session, term, postgres) for term in terms}
-    found = [term for term in terms if frequency[term]]
+    every = sorted({form for concept in concepts for form in concept.forms})
+    frequency = {form: await _document_frequency(session, form, postgres) for form in every}
+    found = [form for form in every if frequency[form]]
     if not found:
         return {}
-    weight = {term: math.log(1 + (total - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+    idf = {form: math.log(1 + (total - df + 0.5) / (df + 0.5)) for form, df in frequency.items()}
+    held_weight = {
+        concept.word: max((idf[f] for f in concept.forms if frequency[f]), default=0.0)
+        for concept in concepts
+    }
     # A word no passage holds (slang, a typo, something the shop does not have) weighs half the
     # rarest word that is held: it lowers the match without silencing every colloquial question.
-    unknown = max(weight[term] for term in found) / 2
-    weight = {term: weight[term] if frequency[term] else unknown for term in terms}
+    unknown = max(held_weight.values()) / 2
+    weight = {word: value or unknown for word, value in held_weight.items()}
     if postgres:
         candidates = text(
             "SELECT id, terms FROM kb_chunks "
@@ -203,23 +211,24 @@ async def _keyword(session: AsyncSession, terms: list[str]) -> dict[int, _Scored
             "SELECT c.id, c.terms FROM kb_chunks_fts f JOIN kb_chunks c ON c.id = f.rowid "
             "WHERE kb_chunks_fts MATCH :q ORDER BY bm25(kb_chunks_fts) LIMIT :n"
         )
-        query = " OR ".join(f'"{term}"' for term in found)
+        query = " OR ".join(f'"{form}"' for form in found)
     rows = (await session.execute(candidates, {"q": query, "n": CANDIDATES})).all()
     counted = [(int(row[0]), Counter(str(row[1]).split())) for row in rows]
     average = sum(c.total() for _, c in counted) / max(len(counted), 1)
     whole = sum(weight.values())
     scored: dict[int, _Scored] = {}
     for chunk_id, counts in counted:
-        length = counts.total()
+        norm = _K1 * (1 - _B + _B * counts.total() / average)
         score = 0.0
         held = 0.0
-        for term in found:
-            tf = counts[term]
-            if tf:
-                held += weight[term]
-                score += (
-                    weight[term] * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / average))
-                )
+        for concept in concepts:
+            best = max(
+                (idf[f] * counts[f] * (_K1 + 1) / (counts[f] + norm) for f in concept.forms),
+                default=0.0,
+            )
+            if best:
+                score += best
+                held += weight[concept.word]
         scored[chunk_id] = _Scored(score, held / whole)
     return scored
 

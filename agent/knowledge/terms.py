@@ -1,52 +1,87 @@
 """The words the keyword index holds and a question is searched by, the same on both databases.
 
-Normalised in Python (lowercase, no accents but ñ, a cheap singular) so that SQLite's FTS5 and
-PostgreSQL's 'simple' full-text configuration match exactly the same words.
+Normalised in Python (lowercase, no accents but ñ) and reduced to their Snowball stems, Spanish
+or English by the text's language, so that `garantías` finds `garantía` and `refilled` finds
+`refill`, and SQLite's FTS5 and PostgreSQL's 'simple' configuration match the same words.
+A question's word is searched by its stems in both languages and by its translations
+(agent/knowledge/bilingual.py): an English question finds a Spanish document.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
-from agent.text import singular, tokens
+from agent.knowledge.bilingual import closest, translations
+from agent.knowledge.stemming import language_of, stem, words_of
+from agent.knowledge.stopwords import STOPWORDS
+from agent.text import singular
 
-_DECIMAL = re.compile(r"[.,]")
-
-_STOPWORDS = """
-    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun como con contra cual
-    cuales cuando de del desde donde dónde e el ella ellas ellos en entre era es esa esas ese eso
-    esos esta estan estas este esto estos fue ha hay han hasta la las le les lo los mas me mi mis
-    mucho muy nada ni no nos nuestra nuestro nuestros o os otra otro para pero poco por porque
-    puede pueden puedo que quien quienes se sea ser si sin sobre son su sus tambien te tengo tiene
-    tienen tu tus un una uno unos unas usted ustedes y ya yo hola buenas dias favor gracias quiero
-    saber necesito dime digame podria podrian cuanto cuanta cuantos cuantas hacer hace tienda
-    dura duran durar cuesta cuestan vale valen puedo podemos debo debe deben hago hacen ofrecen
-    manejan tener tienes sirve sirven funciona explicar explica vende venden vendes mandan manda
-    mandar
-    a an and any are as at be been but by can could do does did for from had has have how i if in
-    into is it its me my of on or our please should so tell than that the their them then there
-    these they this to us was we what when where which who why will with would you your hello hi
-    thanks thank know need want shop store much many long last lasts cost costs get give offer
-"""
-STOPWORDS = frozenset(_STOPWORDS.split())
-"""Words too common in questions and documents to say what a passage is about."""
+TITLE_WEIGHT = 1
+HEADING_WEIGHT = 2
+"""How many times a passage's document title and heading path count among its words (field
+boosts: every passage of a document shares the title, the heading sets a passage apart)."""
 
 
-def _words(text: str) -> list[str]:
-    # `10,5` is two words: FTS5 and PostgreSQL's parser would split it differently otherwise.
-    return [part for word in tokens(text) for part in _DECIMAL.split(word) if part]
-
-
-def index_terms(text: str) -> list[str]:
-    """The words of a passage as the keyword index holds them (stop words too: cheap, harmless)."""
-    return [singular(word) for word in _words(text)]
+def index_terms(text: str, *, title: str = "", heading: str = "") -> list[str]:
+    """The words of a passage as the keyword index holds them (stop words too: cheap, harmless),
+    with its document's title and its heading path weighted."""
+    fields = [(words_of(title), TITLE_WEIGHT), (words_of(heading), HEADING_WEIGHT)]
+    body = words_of(text)
+    language = language_of(body + [word for words, _ in fields for word in words])
+    terms = [stem(word, language) for words, weight in fields for word in words * weight]
+    return terms + [stem(word, language) for word in body]
 
 
 def query_terms(text: str) -> list[str]:
-    """The distinct words of a question worth searching for, in order."""
+    """The distinct words of a question worth searching for, in order (singular, unstemmed)."""
     seen: dict[str, None] = {}
-    for word in _words(text):
+    for word in words_of(text):
         if word in STOPWORDS or len(word) < 2:
             continue
         seen.setdefault(singular(word), None)
     return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One thing a question asks about: its word and the index terms that stand for it."""
+
+    word: str
+    forms: frozenset[str]
+
+
+def _stems(words: list[str]) -> frozenset[str]:
+    return frozenset(stem(word, language) for word in words for language in ("es", "en"))
+
+
+def query_concepts(text: str) -> list[Concept]:
+    """What a question asks about, each word with its stems in both languages and the stems of
+    its translations and synonyms (the words of a known phrase, `hard hat`, go together)."""
+    every = words_of(text)
+    language = language_of(every)
+    words = [word for word in every if len(word) >= 2]
+    concepts: list[Concept] = []
+    seen: set[str] = set()
+    used: set[int] = set()
+    for size in (3, 2):  # phrases first: their words are not asked about one by one
+        for start in range(len(words) - size + 1):
+            span = range(start, start + size)
+            if used.intersection(span):
+                continue
+            phrase = " ".join(words[start : start + size])
+            forms = translations(phrase, language)
+            if forms:
+                used.update(span)
+                own = [words[i] for i in span if words[i] not in STOPWORDS]
+                concepts.append(Concept(phrase, forms | _stems(own)))
+                seen.add(phrase)
+    for index, word in enumerate(words):
+        if index in used or word in STOPWORDS or word in seen:
+            continue
+        seen.add(word)
+        known = translations(word, language)
+        if not known and (near := closest(word)) is not None:
+            known = _stems([near]) | translations(near, language)
+        forms = _stems([word]) | known
+        concepts.append(Concept(word, forms))
+    return concepts

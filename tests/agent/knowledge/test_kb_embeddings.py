@@ -103,7 +103,7 @@ async def test_meaning_finds_a_passage_the_keywords_miss(
     embedder = _embedder(settings, server, vendor, opened)
     for name, text in (("garantia.md", WARRANTY_MD), ("cursos.md", COURSES_MD)):
         await documents.add(sessions_on, from_upload(name, text.encode()), embedder=embedder)
-    question = "¿entrenan al personal para una evacuación?"
+    question = "¿enseñan a la gente a salir del edificio?"
     keywords_only = await KnowledgeBase(sessions_on).search(question)
     assert all(p.document != "Capacitaciones" for p in keywords_only)
     async with sessions_on() as session:
@@ -115,7 +115,7 @@ async def test_meaning_finds_a_passage_the_keywords_miss(
     assert courses is not None
 
     def near_the_courses(request: Request) -> Reply:
-        # A model that knows "evacuación" and "simulacros" are near: the courses' own vector.
+        # A model that knows "salir del edificio" and "simulacros" are near: the courses' vector.
         vector = fake_vector(f"Capacitaciones — {courses.heading}\n{courses.text}")
         if vendor == "gemini":
             return Reply(body={"embeddings": [{"values": vector}]})
