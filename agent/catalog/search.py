@@ -431,6 +431,17 @@ class _State:
     called: dict[frozenset[str], list[_Name]]  # keywords → the products called just that
 
 
+def _called_by(state: _State, keyword: str) -> set[int]:
+    """The products whose name or a synonym has `keyword`: what a customer calls by it."""
+    called = set(state.in_name.get(keyword, ()))
+    called.update(
+        pid
+        for pid, entry in state.entries.items()
+        if any(keyword in keywords for keywords in entry.synonym_keywords)
+    )
+    return called
+
+
 @lru_cache(maxsize=20_000)
 def _field_terms(text: str) -> frozenset[str]:
     """Words and adjacent pairs of a short field; categories and families repeat, so cached."""
@@ -800,12 +811,15 @@ class ProductIndex:
         return [pid for pid, entry in entries.items() if head is not None and entry.head == head]
 
     def names_kind(self, product_id: int, text: str) -> bool:
-        """Whether `text` says what the product is, its head: "mantenimiento" of
-        "Mantenimiento preventivo de extintor", not "alturas" of "Casco para … alturas"."""
-        entry = self._state.entries.get(product_id)
-        return entry is not None and not entry.heads.isdisjoint(
-            self._query_terms(text, self._state)
-        )
+        """Whether `text` says what the product is, its head, and so names nothing else:
+        "mantenimiento" of "Mantenimiento preventivo de extintor", not "alturas" of "Casco
+        para … alturas", nor "tapabocas" when a respirator's synonym is "tapabocas" too."""
+        state = self._state
+        entry = state.entries.get(product_id)
+        if entry is None:
+            return False
+        named = entry.heads.intersection(self._query_terms(text, state))
+        return any(_called_by(state, term) <= {product_id} for term in named)
 
     def matching(self, query: str, *, limit: int = 100) -> list[SearchHit]:
         """Every product `query` fits, not only the best few: what a price filter runs over.

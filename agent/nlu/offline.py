@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from agent.nlu.classifier import IntentClassifier
 from agent.nlu.clauses import ANSWERED, several_asks
-from agent.nlu.combine import combine
+from agent.nlu.combine import EVEN_ODDS, combine
 from agent.nlu.contacts import read_contacts
 from agent.nlu.cues import Cue, find_cues
 from agent.nlu.ellipsis import COLOURS, another_size, follow_up
@@ -64,7 +64,7 @@ class OfflineReader:
             if intent == "purchase.remove" and Cue.REMOVE not in evidence.cues:
                 # A line leaves the cart on a word of removal, not on a guess ("y un kit…").
                 intent, confidence = verdict.intent, verdict.confidence
-            if _asks_not_buys(intent, verdict, evidence):
+            if _asks_not_buys(intent, confidence, verdict, evidence):
                 intent, confidence = verdict.intent, min(verdict.confidence, confidence)
         entities = _entities(intent, evidence.products, evidence.buyer.entities)
         intent, confidence = _in_context(
@@ -162,17 +162,23 @@ def _two_acts(intent: str, evidence: Evidence) -> tuple[str, str | None]:
     return intent, None
 
 
-def _asks_not_buys(intent: str, verdict: RuleVerdict, evidence: Evidence) -> bool:
-    """Whether the classifier's add is a guess against a price question the rules read ("el
-    más barato de esos", "¿y de menos de 20 mil?"): a line enters the cart on a word of buying,
-    a choice or a quantity, not on a superlative or a bound alone."""
+def _asks_not_buys(
+    intent: str, confidence: float, verdict: RuleVerdict, evidence: Evidence
+) -> bool:
+    """Whether the classifier's add is a guess against a question the rules read: about a
+    price ("el más barato de esos", "¿y de menos de 20 mil?") or, below even odds and with
+    nothing in the cart yet, about a product named alone ("¿y señales de prohibido fumar?";
+    "y unas botas talla 38" while buying adds one more). A line enters the cart on a word of
+    buying, a choice or a quantity, not on a superlative, a bound or a name alone."""
     products = evidence.products
     if intent != "purchase.add" or not verdict.intent.startswith("inventory."):
         return False
     counted = products.bare_quantity is not None or any(
         m.quantity is not None for m in products.mentions
     )
-    return products.price is not None and not counted and not evidence.cues & _BUYING_CUES
+    unsure = confidence < EVEN_ODDS and not evidence.state.has_cart
+    guessed = products.price is not None or unsure
+    return guessed and not counted and not evidence.cues & _BUYING_CUES
 
 
 def _only_products(words: list[str], products: ProductReading) -> bool:

@@ -274,6 +274,30 @@ def test_words_at_odds_with_the_kind_named(
     assert index.at_odds(text, head) == at_odds
 
 
+@pytest.mark.parametrize(
+    ("text", "sku", "names"),
+    [
+        ("oiga y venden camillas?", "CAM-INM", True),  # the one product of its kind
+        ("q monogafas manejan", "MON-ANT", True),
+        ("manejan caretas?", "CAR-SOL", True),
+        # "tapabocas" is also what the N95 box is: the word names more than this product.
+        ("venden tapabocas quirurgicos?", "TAP-QUI", False),
+        ("cascos para alturas", "CAS-ALT", False),  # several helmets
+        ("algo pa trabajo en alturas", "CAS-ALT", False),  # not its head
+    ],
+)
+async def test_a_kind_named_by_one_product_alone(
+    sessions: async_sessionmaker[AsyncSession],
+    index: ProductIndex,
+    text: str,
+    sku: str,
+    names: bool,
+) -> None:
+    async with sessions() as session:
+        product = (await session.execute(select(Product).filter_by(sku=sku))).scalar_one()
+    assert index.names_kind(product.id, text) is names
+
+
 def test_terms_feed_the_lexicon(index: ProductIndex) -> None:
     terms = index.terms()
     assert ("Extintor PQS 10 lb", "Extintores", ["extinguidor multipropósito"]) in terms

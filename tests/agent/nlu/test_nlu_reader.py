@@ -310,6 +310,40 @@ def always_adding() -> IntentClassifier:
     )
 
 
+def leaning_to_add() -> IntentClassifier:
+    """A classifier whose best guess is an add, at 0.4: the questions share the rest."""
+    nothing = Vocabulary({group: {} for group in FEATURE_GROUPS}, np.zeros(0))
+    return IntentClassifier(
+        labels=("inventory.category", "inventory.stock", "purchase.add"),
+        vocabulary=nothing,
+        weights=np.zeros((0, 3)),
+        intercept=np.array([0.0, 0.0, 0.3]),
+        temperature=1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "intent"),
+    [
+        ("y botas de caucho?", NEW, "inventory"),
+        ("bueno y chalecos reflectivos??", NEW, "inventory"),
+        ("and leather gloves?", NEW, "inventory"),
+        ("y 2 botas de caucho", NEW, "purchase.add"),
+        ("mándeme botas de caucho", NEW, "purchase.add"),
+        ("I'll take leather gloves", NEW, "purchase.add"),
+        ("y unas botas de caucho", CART, "purchase.add"),  # one more while buying
+    ],
+)
+def test_a_product_named_alone_asks_unless_the_classifier_is_sure_it_buys(
+    text: str, state: DialogState, intent: str
+) -> None:
+    guessing = OfflineReader(Lexicon(), leaning_to_add()).understand(text, state)
+    sure = OfflineReader(Lexicon(), always_adding()).understand(text, state)
+
+    assert guessing.intent.startswith(intent)
+    assert sure.intent == "purchase.add"
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
