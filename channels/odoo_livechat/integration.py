@@ -28,7 +28,7 @@ from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret
 from channels.odoo_livechat.livechat import OdooLivechat
 from channels.odoo_livechat.output import LivechatOutput
-from channels.odoo_livechat.pushes import PushOutput
+from channels.odoo_livechat.pushes import Push, PushOutput
 from channels.odoo_livechat.rights import check_odoo
 from channels.odoo_livechat.shop_facts import read_shop
 
@@ -89,24 +89,15 @@ class OdooIntegration:
                 secret=secret,
                 settings=settings,
             )
-        if settings.odoo_push_orders:
-            orders = PushOutput(
-                quotations.CHANNEL,
-                quotations.push_order,
-                client,
-                sessions,
-                salesperson=settings.odoo_salesperson_id,
-            )
-            outputs[orders.name] = orders
-        if settings.odoo_push_leads:
-            leads = PushOutput(
-                crm_leads.CHANNEL,
-                crm_leads.push_lead,
-                client,
-                sessions,
-                salesperson=settings.odoo_salesperson_id,
-            )
-            outputs[leads.name] = leads
+        pushes: tuple[tuple[bool, str, Push], ...] = (
+            (settings.odoo_push_orders, quotations.CHANNEL, quotations.push_order),
+            (settings.odoo_push_leads, crm_leads.CHANNEL, crm_leads.push_lead),
+        )
+        for wanted, channel, push in pushes:
+            if wanted:
+                outputs[channel] = PushOutput(
+                    channel, push, client, sessions, salesperson=settings.odoo_salesperson_id
+                )
         return cls(
             settings=settings,
             client=client,
