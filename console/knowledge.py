@@ -18,9 +18,8 @@ from agent.knowledge.embeddings import build_embedder
 from agent.knowledge.extract import KINDS
 from agent.knowledge.sources import Source, fetch, from_upload, is_url
 from agent.llm.errors import LLMError
-from console import pages
 from console.auth import ConsoleDep, ManagerDep, check_csrf
-from console.routes import html
+from console.routes import staff_page
 from console.words import staff_text as _
 
 router = APIRouter(prefix="/console/knowledge", include_in_schema=False)
@@ -38,20 +37,17 @@ async def _page(
 ) -> Response:
     async with console.sessions() as session:
         rows = await documents.listing(session)
-    page = pages.render_page(
-        "knowledge.html",
+    return staff_page(
+        console,
+        user,
+        "knowledge",
         title=_("knowledge.page.heading"),
-        shop=console.settings.shop_name,
-        staff=user.staff,
-        csrf=user.csrf_token,
-        page="knowledge",
-        current="knowledge",
+        status_code=status_code,
         documents=rows,
         formats=", ".join(sorted(KINDS)),
         notice=notice,
         error=error,
     )
-    return html(page, status_code)
 
 
 @router.get("")
