@@ -14,12 +14,14 @@ CHATS = 80
 
 async def test_a_burst_larger_than_the_pool_is_answered_in_full(demo_postgres_url: str) -> None:
     # A pool far smaller than the burst, with a short wait: only admission control saves it.
+    # Its two bounds fill the pool and no more (2 turns + 2 messages stored at once).
     settings = make_settings(
         demo_postgres_url,
         database_pool_size=4,
         database_pool_overflow=0,
         database_pool_timeout=2.0,
         max_parallel_turns=2,
+        max_parallel_intake=2,
     )
     runtime = await Runtime.start(settings, migrate=False)
     try:
