@@ -772,20 +772,22 @@ class ProductIndex:
     def at_odds(self, text: str, head: str) -> list[str]:
         """The words of `text` that label products, none of them of the kind `head` names:
         "moto" of "casco pa moto" when only an extinguisher is for a motorbike. Words of free
-        text (a description's) tell nothing and are never at odds."""
+        text (a description's) tell nothing and are never at odds; nor are words a product's
+        name says along with the kind, whatever its head is read as: "gabinete grande" of
+        "Large Cabinet" in a Spanish catalog, where it reads as a "grande"."""
         state = self._state
         kinds = frozenset(self._query_terms(head, state))
         having = {pid for pid, entry in state.entries.items() if not entry.heads.isdisjoint(kinds)}
         if not having:
             return []  # no product is one: the head says no kind of ours
-        return [
+        labelling = [
             term
             for term in self._query_terms(text, state)
-            if _is_word(term)
-            and "_" not in term
-            and term in state.labels
-            and state.labels[term].isdisjoint(having)
+            if _is_word(term) and "_" not in term and term in state.labels
         ]
+        said = {term for term in (*kinds, *labelling) if _is_word(term) and "_" not in term}
+        having.update(set.intersection(*(_called_by(state, term) for term in said)))
+        return [term for term in labelling if state.labels[term].isdisjoint(having)]
 
     def narrow(self, query: str, product_ids: Sequence[int]) -> list[int]:
         """Those of `product_ids` labelled by every term of `query` that labels some of them.

@@ -58,3 +58,22 @@ def test_a_spanish_catalog_still_ranks_what_its_names_start_with() -> None:
     assert [names[hit.product_id - 1] for hit in index.matching("extintores")] == [
         "Extintor de 10 libras"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "head", "at_odds"),
+    [
+        # English names a Spanish catalog reads by their first word ("Small", "Office"):
+        # the words said are in the name of one of the kind asked for, so none is at odds.
+        ("mesa pequeña", "mesa", []),
+        ("silla de oficina negra", "silla", []),
+        ("silla de cocina", "silla", ["cocina"]),  # only a towel is for kitchens
+        ("mesa negra", "mesa", ["negro"]),  # the black one is a chair
+    ],
+)
+def test_words_a_name_says_in_the_other_language_are_not_at_odds(
+    text: str, head: str, at_odds: list[str]
+) -> None:
+    names = ["Office Chair Black", "Silla plegable", "Small Table", "Mesa de cocina",
+             "Kitchen Towel"]  # fmt: skip
+    assert _index(names, "es").at_odds(text, head) == at_odds
