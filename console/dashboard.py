@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from agent.i18n import count as plural
 from agent.i18n import money
-from console import pages
+from console import pages, queries
 from console.auth import ConsoleDep, ManagerDep
-from console.routes import staff_page, waiting_count
+from console.routes import html
 from console.words import staff_text as _
 from metrics.routes import read_summary
 from metrics.summary import Summary
@@ -45,18 +45,25 @@ async def dashboard(
     found = await read_summary(
         console.sessions, console.settings, date_from, date_to, channel or None
     )
-    return staff_page(
-        console,
-        user,
-        "dashboard",
-        title="Panel",
-        waiting=await waiting_count(console),
-        scripts=SCRIPTS,
-        found=found,
-        zone=console.settings.shop_timezone,
-        range_label=_range_label(found),
-        presets=PRESETS,
-        cards=_cards(found),
+    async with console.sessions() as session:
+        waiting = (await queries.counts(session))["waiting_human"]
+    return html(
+        pages.render_page(
+            "dashboard.html",
+            title="Panel",
+            shop=console.settings.shop_name,
+            staff=user.staff,
+            csrf=user.csrf_token,
+            page="dashboard",
+            current="dashboard",
+            waiting=waiting,
+            scripts=SCRIPTS,
+            found=found,
+            zone=console.settings.shop_timezone,
+            range_label=_range_label(found),
+            presets=PRESETS,
+            cards=_cards(found),
+        )
     )
 
 

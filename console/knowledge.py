@@ -18,8 +18,9 @@ from agent.knowledge.embeddings import build_embedder
 from agent.knowledge.extract import KINDS
 from agent.knowledge.sources import Source, fetch, from_upload, is_url
 from agent.llm.errors import LLMError
+from console import pages
 from console.auth import ConsoleDep, ManagerDep, check_csrf
-from console.routes import staff_page
+from console.routes import html
 from console.words import staff_text as _
 
 router = APIRouter(prefix="/console/knowledge", include_in_schema=False)
@@ -37,17 +38,20 @@ async def _page(
 ) -> Response:
     async with console.sessions() as session:
         rows = await documents.listing(session)
-    return staff_page(
-        console,
-        user,
-        "knowledge",
+    page = pages.render_page(
+        "knowledge.html",
         title=_("knowledge.page.heading"),
-        status_code=status_code,
+        shop=console.settings.shop_name,
+        staff=user.staff,
+        csrf=user.csrf_token,
+        page="knowledge",
+        current="knowledge",
         documents=rows,
         formats=", ".join(sorted(KINDS)),
         notice=notice,
         error=error,
     )
+    return html(page, status_code)
 
 
 @router.get("")

@@ -20,7 +20,7 @@ from console import pages
 from console.auth import ConsoleDep, ManagerDep, StaffDep, StaffUser, check_csrf
 from console.proposal_desk import ProposalDesk
 from console.proposal_pages import fragment
-from console.routes import html, staff_page
+from console.routes import html
 from console.words import staff_text as _
 
 router = APIRouter(prefix="/console/proposals", include_in_schema=False)
@@ -35,15 +35,19 @@ NOTICES = Labels(
 async def desk(console: ConsoleDep, user: StaffDep, aviso: str | None = None) -> HTMLResponse:
     """Every pending proposal, then the newest decided ones."""
     rows = await ProposalDesk(console).rows()
-    return staff_page(
-        console,
-        user,
-        "proposals",
+    page = pages.render_page(
+        "proposals.html",
         title=_("proposals.page.title"),
+        shop=console.settings.shop_name,
+        staff=user.staff,
+        csrf=user.csrf_token,
+        page="proposals",
+        current="proposals",
         scripts=("proposals.js",),
         notice=NOTICES.get(aviso or "", ""),
         fragment=fragment(rows, user, conversation_id=None),
     )
+    return html(page)
 
 
 @router.get("/fragment")

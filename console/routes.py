@@ -74,29 +74,6 @@ def html(body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)
 
 
-def staff_page(
-    console: StaffConsole,
-    user: StaffUser,
-    page: str,
-    *,
-    title: str,
-    status_code: int = 200,
-    **values: Any,
-) -> HTMLResponse:
-    """The console page `page` for `user`: the template `<page>.html`, its menu entry current."""
-    body = pages.render_page(
-        f"{page}.html",
-        title=title,
-        shop=console.settings.shop_name,
-        staff=user.staff,
-        csrf=user.csrf_token,
-        page=page,
-        current=page,
-        **values,
-    )
-    return html(body, status_code)
-
-
 @router.get("/static/{name:path}")
 async def static(name: str) -> FileResponse:
     """The console's script and stylesheet."""
@@ -228,8 +205,7 @@ def _filter(estado: str | None, canal: str | None, q: str | None) -> queries.Lis
     )
 
 
-async def waiting_count(console: StaffConsole) -> int:
-    """How many conversations wait for a person now (the menu's badge)."""
+async def _waiting(console: StaffConsole) -> int:
     async with console.sessions() as session:
         return (await queries.counts(session))["waiting_human"]
 
@@ -342,7 +318,7 @@ async def conversation_page(
             view=view,
             live=live,
             notice=aviso,
-            waiting=await waiting_count(console),
+            waiting=await _waiting(console),
             leads=links,
             proposals=proposals_fragment(rows, user, conversation_id=conversation_id),
         )

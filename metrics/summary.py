@@ -281,6 +281,7 @@ def _active_conversations(days: DayRange, channel: str | None) -> Select[Any]:
 
 
 async def _funnel(session: AsyncSession, days: DayRange, active: Select[Any]) -> Funnel:
+    ids = active.subquery()
     touched = and_(Sale.updated_at >= days.start, Sale.created_at < days.end)
     has_lines = select(SaleLine.id).where(SaleLine.sale_id == Sale.id).exists()
     checkout = or_(
@@ -290,25 +291,30 @@ async def _funnel(session: AsyncSession, days: DayRange, active: Select[Any]) ->
     )
     carts = select(Sale.conversation_id).where(touched, has_lines)
     collected = carts.where(checkout)
-    return Funnel(*await _reached(session, days, active, carts, collected))
+    closed = select(Order.conversation_id).where(
+        _in_range(Order.created_at, days), Order.status != CANCELLED
+    )
+
+    def among(step: Select[Any]) -> Any:
+        return func.count(distinct(ids.c.conversation_id)).filter(ids.c.conversation_id.in_(step))
+
+    row = (
+        await session.execute(
+            select(
+                func.count(distinct(ids.c.conversation_id)),
+                among(carts),
+                among(collected),
+                among(closed.where(Order.conversation_id.in_(collected))),
+            )
+        )
+    ).one()
+    return Funnel(*(int(v or 0) for v in row))
 
 
 async def _lead_funnel(session: AsyncSession, days: DayRange, active: Select[Any]) -> LeadFunnel:
+    ids = active.subquery()
     leads = select(Lead.conversation_id).where(_in_range(Lead.created_at, days))
     quotes = leads.where(Lead.amount.is_not(None))
-    return LeadFunnel(*await _reached(session, days, active, leads, quotes))
-
-
-async def _reached(
-    session: AsyncSession,
-    days: DayRange,
-    active: Select[Any],
-    first: Select[Any],
-    then: Select[Any],
-) -> list[int]:
-    """Of the active conversations: how many, how many reached `first`, how many `then`, and how
-    many of those reaching `then` placed an order (not cancelled) in the range."""
-    ids = active.subquery()
     ordered = select(Order.conversation_id).where(
         _in_range(Order.created_at, days), Order.status != CANCELLED
     )
@@ -320,13 +326,13 @@ async def _reached(
         await session.execute(
             select(
                 func.count(distinct(ids.c.conversation_id)),
-                among(first),
-                among(then),
-                among(ordered.where(Order.conversation_id.in_(then))),
+                among(leads),
+                among(quotes),
+                among(ordered.where(Order.conversation_id.in_(quotes))),
             )
         )
     ).one()
-    return [int(v or 0) for v in row]
+    return LeadFunnel(*(int(v or 0) for v in row))
 
 
 async def _top_products(

@@ -29,15 +29,13 @@ pytest_plugins = [
     "fixtures.whatsapp_setup",
     "fixtures.odoo_server",
     "fixtures.clock",
-    "fixtures.kb_documents",
 ]
 """The model tests' local protocol servers and runtimes (tests/fixtures/llm_setup.py); the
 voice tests' whisper models and speech (tests/fixtures/voice_setup.py); chromium for the
 browser tests (tests/fixtures/browser.py); an HTTP client of a test's live server
 (tests/fixtures/live_server.py); the local Twilio (tests/fixtures/whatsapp_setup.py) and Odoo
 (tests/fixtures/odoo_server.py); the pinned calendar of the date-bound tests
-(tests/fixtures/clock.py); the knowledge base tests' database
-(tests/fixtures/kb_documents.py)."""
+(tests/fixtures/clock.py)."""
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

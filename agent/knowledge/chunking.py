@@ -59,8 +59,16 @@ def _pieces(text: str, limit: int) -> Iterator[str]:
     if len(text) <= limit:
         yield text
         return
-    sentences = _SENTENCE_END.split(text)
-    yield from _packed((part for one in sentences for part in _words(one, limit)), limit)
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        for part in _words(sentence, limit):
+            if current and len(current) + 1 + len(part) > limit:
+                yield current
+                current = part
+            else:
+                current = f"{current} {part}" if current else part
+    if current:
+        yield current
 
 
 def _words(sentence: str, limit: int) -> Iterator[str]:
@@ -68,28 +76,19 @@ def _words(sentence: str, limit: int) -> Iterator[str]:
     if len(sentence) <= limit:
         yield sentence
         return
-    yield from _packed(_cut(sentence.split(), limit), limit)
-
-
-def _cut(words: Iterable[str], limit: int) -> Iterator[str]:
-    """The words, each longer than `limit` cut into pieces of `limit` characters (and the rest)."""
-    for word in words:
+    current = ""
+    for word in sentence.split():
         while len(word) > limit:
+            if current:
+                yield current
+                current = ""
             yield word[:limit]
             word = word[limit:]
-        yield word
-
-
-def _packed(parts: Iterable[str], limit: int) -> Iterator[str]:
-    """The parts in order, joined by spaces into pieces of at most `limit` characters (a part
-    of `limit` characters stands alone)."""
-    current = ""
-    for part in parts:
-        if current and len(current) + 1 + len(part) > limit:
+        if current and len(current) + 1 + len(word) > limit:
             yield current
-            current = part
+            current = word
         else:
-            current = f"{current} {part}" if current else part
+            current = f"{current} {word}" if current else word
     if current:
         yield current
 

@@ -28,7 +28,7 @@ from agent.models import (
     SaleLine,
     SaleState,
 )
-from agent.words import N_, STAFF_LANGUAGE, t
+from agent.words import STAFF_LANGUAGE, t
 
 APPROVED = (ProposalStatus.APPROVED, ProposalStatus.EDITED)
 OPEN_SALE = (
@@ -170,39 +170,6 @@ class Discount:
         }
 
 
-def _stock_effect(product: Product, quantity: int, stock_to: int) -> dict[str, Any]:
-    """The effect of `quantity` units taking `product`'s stock from what it is now to `stock_to`."""
-    return {
-        "product_id": product.id,
-        "sku": product.sku,
-        "name": product.name,
-        "quantity": quantity,
-        "stock_from": product.stock,
-        "stock_to": stock_to,
-    }
-
-
-def _quantity(value: str, most: int) -> int:
-    """The manager's quantity, a whole number from 1 to `most`; InvalidInputError otherwise."""
-    if not value.strip().isdigit() or not 0 < int(value) <= most:
-        raise InvalidInputError(
-            t(STAFF_LANGUAGE, "proposals.error.quantity", stock=most), field="quantity"
-        )
-    return int(value)
-
-
-def _stock_words(effect: dict[str, Any], language: str, message: str) -> str:
-    """A stock effect in the words of `message`: units, product, stock before → after."""
-    return t(
-        language,
-        message,
-        quantity=int(effect["quantity"]),
-        name=effect["name"],
-        before=int(effect["stock_from"]),
-        after=int(effect["stock_to"]),
-    )
-
-
 class ReserveStock:
     """Units of a product set aside for a customer: they leave the stock others can buy."""
 
@@ -212,16 +179,35 @@ class ReserveStock:
     @staticmethod
     def effect(product: Product, quantity: int) -> dict[str, Any]:
         """The effect of reserving `quantity` units of `product` out of its stock now."""
-        return _stock_effect(product, quantity, product.stock - quantity)
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "quantity": quantity,
+            "stock_from": product.stock,
+            "stock_to": product.stock - quantity,
+        }
 
     def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
         """The same product with the manager's quantity."""
-        quantity = _quantity(value, int(effect["stock_from"]))
+        if not value.strip().isdigit() or not 0 < int(value) <= int(effect["stock_from"]):
+            raise InvalidInputError(
+                t(STAFF_LANGUAGE, "proposals.error.quantity", stock=int(effect["stock_from"])),
+                field="quantity",
+            )
+        quantity = int(value)
         return {**effect, "quantity": quantity, "stock_to": int(effect["stock_from"]) - quantity}
 
     def describe(self, effect: dict[str, Any], language: str) -> str:
         """`Reserve 5 × Casco: stock 12 → 7`."""
-        return _stock_words(effect, language, N_("proposals.reserve_stock.effect"))
+        return t(
+            language,
+            "proposals.reserve_stock.effect",
+            quantity=int(effect["quantity"]),
+            name=effect["name"],
+            before=int(effect["stock_from"]),
+            after=int(effect["stock_to"]),
+        )
 
     async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
         """Take the units out of stock, only if the stock is still what the manager saw."""
@@ -249,16 +235,34 @@ class Restock:
     @staticmethod
     def effect(product: Product, quantity: int) -> dict[str, Any]:
         """The effect of adding `quantity` units to `product`'s stock as it is now."""
-        return _stock_effect(product, quantity, product.stock + quantity)
+        return {
+            "product_id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "quantity": quantity,
+            "stock_from": product.stock,
+            "stock_to": product.stock + quantity,
+        }
 
     def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
         """The same product with the manager's quantity."""
-        quantity = _quantity(value, MAX_RESTOCK)
+        if not value.strip().isdigit() or not 0 < int(value) <= MAX_RESTOCK:
+            raise InvalidInputError(
+                t(STAFF_LANGUAGE, "proposals.error.quantity", stock=MAX_RESTOCK), field="quantity"
+            )
+        quantity = int(value)
         return {**effect, "quantity": quantity, "stock_to": int(effect["stock_from"]) + quantity}
 
     def describe(self, effect: dict[str, Any], language: str) -> str:
         """`Restock 50 × Casco: stock 12 → 62`."""
-        return _stock_words(effect, language, N_("proposals.restock.effect"))
+        return t(
+            language,
+            "proposals.restock.effect",
+            quantity=int(effect["quantity"]),
+            name=effect["name"],
+            before=int(effect["stock_from"]),
+            after=int(effect["stock_to"]),
+        )
 
     async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
         """Add the units to whatever the stock is now (sales meanwhile took theirs)."""

@@ -17,20 +17,22 @@ import logging
 from html import escape
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import transaction
 from agent.leads.labels import KINDS, MISSING
 from agent.leads.rules import items_text
-from agent.models import Customer, Lead
+from agent.models import Customer, Lead, OutboxItem
 from agent.words import STAFF_LANGUAGE, t
 from channels.odoo_livechat.client import OdooClient, OdooError
-from channels.odoo_livechat.pushes import PUSHED, queue_unpushed
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "odoo_leads"
 """The outbox channel of CRM lead pushes (one row per lead)."""
+QUEUED = "queued"
+PUSHED = "pushed"
 STARS = {1: "3", 2: "2", 3: "1"}
 """The agent's priority (1 first) as Odoo's priority stars ("0" to "3")."""
 
@@ -42,7 +44,54 @@ def marker_of(lead_id: int) -> str:
 
 async def queue_new_leads(sessions: async_sessionmaker[AsyncSession], *, limit: int = 100) -> int:
     """Give each new lead its outbox row (once); how many were queued."""
-    return await queue_unpushed(sessions, Lead, channel=CHANNEL, document="crm.lead", limit=limit)
+    async with transaction(sessions) as session:
+        leads = (
+            await session.scalars(
+                select(Lead)
+                .where(Lead.odoo_status.is_(None))
+                .order_by(Lead.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for lead in leads:
+            lead.odoo_status = QUEUED
+            session.add(
+                OutboxItem(
+                    conversation_id=lead.conversation_id,
+                    channel=CHANNEL,
+                    external_chat_id=str(lead.id),
+                    text=f"crm.lead for lead #{lead.id}",
+                    payload={"lead_id": lead.id},
+                )
+            )
+    if leads:
+        log.info("queued %s leads for Odoo", len(leads))
+    return len(leads)
+
+
+class LeadOutput:
+    """The outbox output of `odoo_leads` rows: pushes the lead and returns its Odoo id."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        client: OdooClient,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        salesperson: int | None = None,
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._salesperson = salesperson
+
+    async def send_text(self, external_chat_id: str, text: str) -> str | None:
+        """Push the lead the row names (`external_chat_id` is its id)."""
+        odoo_id = await push_lead(
+            self._client, self._sessions, int(external_chat_id), salesperson=self._salesperson
+        )
+        return str(odoo_id)
 
 
 async def push_lead(

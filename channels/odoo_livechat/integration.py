@@ -21,14 +21,14 @@ from agent.channel import OutputChannel
 from agent.engine import TurnEngine
 from agent.errors import RetryableError
 from agent.settings import Settings
-from channels.odoo_livechat import crm_leads, quotations
 from channels.odoo_livechat.catalog_sync import sync_products
 from channels.odoo_livechat.catch_up import CatchUp
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret
+from channels.odoo_livechat.crm_leads import LeadOutput, queue_new_leads
 from channels.odoo_livechat.livechat import OdooLivechat
 from channels.odoo_livechat.output import LivechatOutput
-from channels.odoo_livechat.pushes import Push, PushOutput
+from channels.odoo_livechat.quotations import QuotationOutput, queue_new_orders
 from channels.odoo_livechat.rights import check_odoo
 from channels.odoo_livechat.shop_facts import read_shop
 
@@ -89,15 +89,12 @@ class OdooIntegration:
                 secret=secret,
                 settings=settings,
             )
-        pushes: tuple[tuple[bool, str, Push], ...] = (
-            (settings.odoo_push_orders, quotations.CHANNEL, quotations.push_order),
-            (settings.odoo_push_leads, crm_leads.CHANNEL, crm_leads.push_lead),
-        )
-        for wanted, channel, push in pushes:
-            if wanted:
-                outputs[channel] = PushOutput(
-                    channel, push, client, sessions, salesperson=settings.odoo_salesperson_id
-                )
+        if settings.odoo_push_orders:
+            quotations = QuotationOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
+            outputs[quotations.name] = quotations
+        if settings.odoo_push_leads:
+            leads = LeadOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
+            outputs[leads.name] = leads
         return cls(
             settings=settings,
             client=client,
@@ -160,10 +157,10 @@ class OdooIntegration:
             )
 
     async def _queue_orders(self) -> None:
-        await quotations.queue_new_orders(self._sessions)
+        await queue_new_orders(self._sessions)
 
     async def _queue_leads(self) -> None:
-        await crm_leads.queue_new_leads(self._sessions)
+        await queue_new_leads(self._sessions)
 
     async def _sync(self) -> None:
         await self.sync_products()

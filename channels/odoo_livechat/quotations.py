@@ -46,12 +46,13 @@ from agent.outbox import queue
 from agent.words import t
 from channels.odoo_livechat.catalog_sync import SKU_PREFIX
 from channels.odoo_livechat.client import OdooClient, OdooError
-from channels.odoo_livechat.pushes import PUSHED, QUEUED, queue_unpushed
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "odoo_orders"
 """The outbox channel of quotation pushes (one row per order)."""
+QUEUED = "queued"
+PUSHED = "pushed"
 CONFIRMED = "confirmed"
 
 
@@ -62,15 +63,58 @@ def origin_of(order_id: int) -> str:
 
 async def queue_new_orders(sessions: async_sessionmaker[AsyncSession], *, limit: int = 100) -> int:
     """Give each new order its outbox row (once); how many were queued."""
-    return await queue_unpushed(
-        sessions,
-        Order,
-        Order.status == CONFIRMED,
-        Order.conversation_id.is_not(None),
-        channel=CHANNEL,
-        document="quotation",
-        limit=limit,
-    )
+    async with transaction(sessions) as session:
+        orders = (
+            await session.scalars(
+                select(Order)
+                .where(
+                    Order.odoo_status.is_(None),
+                    Order.status == CONFIRMED,
+                    Order.conversation_id.is_not(None),
+                )
+                .order_by(Order.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for order in orders:
+            assert order.conversation_id is not None
+            order.odoo_status = QUEUED
+            session.add(
+                OutboxItem(
+                    conversation_id=order.conversation_id,
+                    channel=CHANNEL,
+                    external_chat_id=str(order.id),
+                    text=f"quotation for order #{order.id}",
+                    payload={"order_id": order.id},
+                )
+            )
+    if orders:
+        log.info("queued %s orders for Odoo", len(orders))
+    return len(orders)
+
+
+class QuotationOutput:
+    """The outbox output of `odoo_orders` rows: pushes the order and returns its reference."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        client: OdooClient,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        salesperson: int | None = None,
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._salesperson = salesperson
+
+    async def send_text(self, external_chat_id: str, text: str) -> str | None:
+        """Push the order the row names (`external_chat_id` is its id)."""
+        return await push_order(
+            self._client, self._sessions, int(external_chat_id), salesperson=self._salesperson
+        )
 
 
 async def push_order(

@@ -95,18 +95,15 @@ def _sold(days: DayRange, channel: str | None) -> list[ColumnElement[bool]]:
     return found
 
 
-def _about(products: Products, language: str, channel: str | None = None) -> list[str]:
-    """The notes saying which products (and, given one, which channel) the figures are of."""
-    notes: list[str] = []
+def _about(products: Products, language: str) -> list[str]:
+    """The note saying which products the figures are of."""
     if products.category is not None:
-        notes.append(t(language, "assistant.note.category", category=products.category))
-    elif products.named is not None and not products.ids:
-        notes.append(t(language, "assistant.note.no_product", product=products.named))
-    elif products.named is not None:
-        notes.append(t(language, "assistant.note.product", product=products.named))
-    if channel:
-        notes.append(t(language, "assistant.note.channel", channel=_channel(channel, language)))
-    return notes
+        return [t(language, "assistant.note.category", category=products.category)]
+    if products.named is not None and not products.ids:
+        return [t(language, "assistant.note.no_product", product=products.named)]
+    if products.named is not None:
+        return [t(language, "assistant.note.product", product=products.named)]
+    return []
 
 
 async def low_stock(
@@ -206,6 +203,9 @@ async def sales(
     if group == Grouping.CHANNEL:
         found = [[_channel(str(row[0]), language), *row[1:]] for row in found]
     kinds = {Grouping.DAY: Kind.DAY}
+    notes = _about(products, language)
+    if channel:
+        notes.append(t(language, "assistant.note.channel", channel=_channel(channel, language)))
     total: list[Cell] = [
         t(language, "assistant.total"),
         sum(int(row[1]) for row in found) if group in (Grouping.DAY, Grouping.CHANNEL) else None,
@@ -225,7 +225,7 @@ async def sales(
         rows=found,
         chart=chart,
         empty=t(language, "assistant.empty.sales"),
-        notes=_about(products, language, channel),
+        notes=notes,
         total=total if found else None,
     )
 
@@ -253,6 +253,9 @@ async def top_products(
         .limit(limit)
     )
     found: list[list[Cell]] = [[str(n), str(s), int(u), _money(r)] for n, s, u, r in rows.all()]
+    notes = _about(products, language)
+    if channel:
+        notes.append(t(language, "assistant.note.channel", channel=_channel(channel, language)))
     return Answer(
         query=QueryName.TOP_PRODUCTS,
         title=t(language, "assistant.title.top_products"),
@@ -266,7 +269,7 @@ async def top_products(
         rows=found,
         chart=Chart("bar", "product", "revenue"),
         empty=t(language, "assistant.empty.sales"),
-        notes=_about(products, language, channel),
+        notes=notes,
     )
 
 
@@ -489,9 +492,17 @@ async def run(
             limit=limit,
             language=language,
         )
-    if ask.query in (QueryName.TOP_PRODUCTS, QueryName.BUYERS):
-        by_product = top_products if ask.query == QueryName.TOP_PRODUCTS else buyers
-        return await by_product(
+    if ask.query == QueryName.TOP_PRODUCTS:
+        return await top_products(
+            session,
+            days=days,
+            channel=ask.channel,
+            products=products,
+            limit=limit,
+            language=language,
+        )
+    if ask.query == QueryName.BUYERS:
+        return await buyers(
             session,
             days=days,
             channel=ask.channel,

@@ -19,6 +19,7 @@ from agent.errors import InvalidInputError
 from agent.models import StaffRole
 from agent.provided import IndexDep
 from agent.words import STAFF_LANGUAGE
+from console import pages, queries
 from console.assistant.answering import (
     MAX_QUESTION,
     answer,
@@ -27,7 +28,7 @@ from console.assistant.answering import (
     read_question,
 )
 from console.auth import ConsoleDep, ManagersOnly, StaffDep, StaffUser, check_csrf
-from console.routes import staff_page, waiting_count
+from console.routes import html
 from console.service import StaffConsole
 from console.words import staff_text as _
 
@@ -83,14 +84,18 @@ async def assistant_page(
             error, status_code = str(err), 422
         except ManagersOnly:
             error, status_code = _("console.error.managers_only"), 403
+    async with console.sessions() as session:
+        waiting = (await queries.counts(session))["waiting_human"]
     manager = user.staff.role == StaffRole.MANAGER
-    return staff_page(
-        console,
-        user,
-        "assistant",
+    page = pages.render_page(
+        "assistant.html",
         title=_("assistant.page.title"),
-        status_code=status_code,
-        waiting=await waiting_count(console),
+        shop=console.settings.shop_name,
+        staff=user.staff,
+        csrf=user.csrf_token,
+        page="assistant",
+        current="assistant",
+        waiting=waiting,
         scripts=SCRIPTS,
         examples=examples(STAFF_LANGUAGE, manager=manager),
         max_question=MAX_QUESTION,
@@ -98,6 +103,7 @@ async def assistant_page(
         replied=replied,
         error=error,
     )
+    return html(page, status_code)
 
 
 @router.post("/ask")

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fixtures.odoo_server import FakeOdoo, with_odoo
-from fixtures.outbox import deliver_now
 from sqlalchemy import select
 
 from agent.messages import InboundMessage
@@ -33,6 +32,15 @@ async def says(runtime: Runtime, chat: str, text: str) -> None:
         )
     )
     await runtime.engine.drain_deliveries()
+
+
+async def deliver_now(runtime: Runtime) -> None:
+    """What the outbox loop does every second: due rows are delivered (due now, for the test)."""
+    async with runtime.sessions() as session, session.begin():
+        for row in (await session.scalars(select(OutboxItem))).all():
+            if row.status == OutboxStatus.PENDING:
+                row.next_attempt_at = row.created_at
+    await runtime.dispatcher.deliver_due()
 
 
 async def the_lead(runtime: Runtime) -> Lead:

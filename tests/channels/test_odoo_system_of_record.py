@@ -17,12 +17,11 @@ import pytest
 from fixtures.cli_process import cli_env, salesagent
 from fixtures.live_server import serving
 from fixtures.odoo_server import API_KEY, DATABASE, LOGIN, FakeOdoo, with_odoo
-from fixtures.outbox import deliver_now
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from agent.messages import InboundMessage
-from agent.models import Order, Product
+from agent.models import Order, OutboxItem, OutboxStatus, Product
 from agent.settings import Settings
 from channels.odoo_livechat.quotations import push_states, queue_new_orders, retry_failed
 from salesagent.runtime import Runtime
@@ -91,6 +90,15 @@ async def pushed(runtime: Runtime, order_id: int) -> Order:
         order = await session.get(Order, order_id)
     assert order is not None
     return order
+
+
+async def deliver_now(runtime: Runtime) -> None:
+    """What the outbox loop does every second: due rows are delivered (due now, for the test)."""
+    async with runtime.sessions() as session, session.begin():
+        for row in (await session.scalars(select(OutboxItem))).all():
+            if row.status == OutboxStatus.PENDING:
+                row.next_attempt_at = row.created_at
+    await runtime.dispatcher.deliver_due()
 
 
 async def test_products_come_from_odoo_through_the_catalog_upsert(

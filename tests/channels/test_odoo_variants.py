@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 from fixtures.odoo_server import FakeOdoo, with_odoo
-from fixtures.outbox import deliver_now
 from sqlalchemy import select
 
 from agent.messages import InboundMessage, TurnResult
-from agent.models import Message, Order, Product
+from agent.models import Message, Order, OutboxItem, OutboxStatus, Product
 from agent.settings import Settings
 from channels.odoo_livechat.quotations import queue_new_orders
 from salesagent.runtime import Runtime
@@ -90,7 +89,11 @@ async def buy(runtime: Runtime, quantity: int, name: str) -> Order:
 async def push(runtime: Runtime) -> None:
     """What the sweeper and the outbox do: queue the new orders and deliver them now."""
     await queue_new_orders(runtime.sessions)
-    await deliver_now(runtime)
+    async with runtime.sessions() as session, session.begin():
+        for row in (await session.scalars(select(OutboxItem))).all():
+            if row.status == OutboxStatus.PENDING:
+                row.next_attempt_at = row.created_at
+    await runtime.dispatcher.deliver_due()
 
 
 async def catalog(runtime: Runtime) -> dict[str, Product]:

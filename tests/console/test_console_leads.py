@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fixtures.console_login import add_staff, logged_in
-from fixtures.live_server import LiveServer, customer_says, serving
+from fixtures.live_server import LiveServer, serving
 from sqlalchemy import select
 
 from agent.models import Conversation, Lead, LeadKind, LeadStatus, StaffRole
@@ -21,6 +21,12 @@ JSON = {"accept": "application/json"}
 async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
     async with serving(demo_settings) as running:
         yield running
+
+
+async def customer_says(live: LiveServer, chat_id: str, text: str) -> None:
+    async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
+        answer = await http.post("/chat/text", json={"chat_id": chat_id, "message": text})
+    answer.raise_for_status()
 
 
 async def lead_of(live: LiveServer, chat_id: str) -> Lead:

@@ -11,7 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 from fixtures.console_login import add_staff, csrf_of, logged_in
-from fixtures.live_server import LiveServer, customer_says, serving
+from fixtures.live_server import LiveServer, serving
 from sqlalchemy import select, update
 
 from agent.db import transaction
@@ -32,6 +32,14 @@ async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
 async def client(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
         yield http
+
+
+async def customer_says(live: LiveServer, chat_id: str, text: str) -> str:
+    async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
+        answer = await http.post("/chat/text", json={"chat_id": chat_id, "message": text})
+    answer.raise_for_status()
+    reply: str = answer.json()["reply"]
+    return reply
 
 
 async def discount_asked(live: LiveServer, chat_id: str) -> Proposal:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from fixtures.browser import fill_login, page_errors
 from fixtures.console_login import add_staff
-from fixtures.live_server import LiveServer, customer_says, serving
+from fixtures.live_server import LiveServer, serving
 from playwright.async_api import Browser, expect
 
 from agent.models import StaffRole
@@ -19,6 +20,12 @@ from agent.settings import Settings
 async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
     async with serving(demo_settings) as running:
         yield running
+
+
+async def customer_says(live: LiveServer, chat_id: str, text: str) -> None:
+    async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
+        answer = await http.post("/chat/text", json={"chat_id": chat_id, "message": text})
+    answer.raise_for_status()
 
 
 async def test_a_new_lead_appears_live_and_is_closed_with_a_reason(

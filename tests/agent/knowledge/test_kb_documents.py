@@ -23,7 +23,19 @@ from agent.errors import InvalidInputError, NotFoundError
 from agent.knowledge import documents
 from agent.knowledge.search import KnowledgeBase
 from agent.knowledge.sources import Source, fetch, from_path, from_upload
+from agent.migrate import upgrade
 from agent.models import KnowledgeChunk, KnowledgeDocument
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def kb_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of either kind."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kb.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    upgrade(url)
+    return url
 
 
 @pytest.fixture

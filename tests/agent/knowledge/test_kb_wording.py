@@ -5,6 +5,7 @@ words left out, and the passage whose heading names the subject first."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from fixtures.kb_documents import MAINTENANCE_TXT, SHIPPING_HTML, WARRANTY_MD
@@ -17,6 +18,7 @@ from agent.knowledge.search import KnowledgeBase
 from agent.knowledge.sources import from_upload
 from agent.knowledge.stemming import language_of, stem, words_of
 from agent.knowledge.terms import index_terms, query_concepts
+from agent.migrate import upgrade
 
 
 def _asked(question: str) -> dict[str, frozenset[str]]:
@@ -107,10 +109,21 @@ def test_the_heading_counts_more_than_the_body() -> None:
     assert terms.count(stem("garantia", "es")) == 3
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shop_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of either kind."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kb.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    upgrade(url)
+    return url
+
+
 @pytest.fixture
-async def shop(kb_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def shop(shop_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """The database holding the shop's warranty, maintenance and shipping pages."""
-    engine = create_engine(kb_url)
+    engine = create_engine(shop_url)
     sessions = create_sessionmaker(engine)
     for name, content in (
         ("garantia.md", WARRANTY_MD.encode()),
