@@ -180,4 +180,6 @@ async def test_a_shop_page_can_read_the_429_and_its_preflights_cost_nothing(
     assert answered.status_code == 200
     assert refused.status_code == 429
     assert refused.headers["access-control-allow-origin"] == shop
-    assert refused.json()["retry_after"] == 60
+    # one token a minute, less the time the answered turn took
+    assert 50 <= refused.json()["retry_after"] <= 60
+    assert refused.headers["retry-after"] == str(refused.json()["retry_after"])
