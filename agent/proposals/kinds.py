@@ -82,7 +82,8 @@ def _percent(value: str) -> Decimal:
 
 
 class Discount:
-    """A discount of a percentage on every line of an open cart: its unit prices go down."""
+    """A discount of a percentage on every line of an open cart: its unit prices go down (but
+    a quoted line's, whose price a manager fixed: `Quote`)."""
 
     name = "discount"
     edit_field = "percent"
@@ -99,6 +100,7 @@ class Discount:
                 "from": str(line.unit_price),
             }
             for line in sale.lines
+            if line.quoted_price is None
         ]
         return Discount._priced(
             {"sale_id": sale.id, "currency": currency, "lines": lines}, _percent(str(percent))
@@ -142,7 +144,9 @@ class Discount:
         if sale is None or sale.abandoned or sale.state not in OPEN_SALE:
             raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.sale_closed"))
         current = await session.scalar(
-            select(func.count()).select_from(SaleLine).where(SaleLine.sale_id == sale.id)
+            select(func.count())
+            .select_from(SaleLine)
+            .where(SaleLine.sale_id == sale.id, SaleLine.quoted_price.is_(None))
         )
         if current != len(effect["lines"]):
             raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.cart_changed"))
@@ -154,6 +158,7 @@ class Discount:
                     SaleLine.sale_id == sale.id,
                     SaleLine.quantity == line["quantity"],
                     SaleLine.unit_price == Decimal(line["from"]),
+                    SaleLine.quoted_price.is_(None),
                 )
                 .values(unit_price=Decimal(line["to"]))
                 .execution_options(synchronize_session=False)

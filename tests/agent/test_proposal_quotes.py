@@ -411,3 +411,30 @@ async def test_the_database_keeps_a_quoted_price_and_its_backorder(shop: Runtime
                 )
 
     assert await snapshot(shop) == before
+
+
+async def test_a_discount_later_leaves_the_quoted_line_as_approved(shop: Runtime) -> None:
+    chat = await forty_quoted(shop)
+    quote = await the_proposal(shop)
+    marta = await manager(shop)
+    async with transaction(shop.sessions) as session:
+        await decisions.approve(session, quote.id, staff=marta, value="35000")
+    await chat.say("quiero 2 extintores de 10 libras ABC")
+
+    asked = await chat.say("¿me dejan el 10% de descuento?")
+
+    assert "10% de descuento: $170.000 → $153.000" in asked.reply  # the extinguishers only
+    discount = await the_proposal(shop)
+    async with transaction(shop.sessions) as session:
+        await decisions.approve(session, discount.id, staff=marta)
+    async with shop.sessions() as session:
+        prices = dict(
+            (
+                await session.execute(
+                    select(SaleLine.quantity, SaleLine.unit_price).where(
+                        SaleLine.sale_id == quote.sale_id
+                    )
+                )
+            ).all()
+        )
+    assert prices == {40: Decimal("35000.00"), 2: Decimal("76500.00")}
