@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Enum,
     ForeignKey,
@@ -257,16 +258,29 @@ class Sale(Base):
 
 
 class SaleLine(Base):
-    """A cart line; the unit price is frozen when the product is added."""
+    """A cart line; the unit price is frozen when the product is added.
+
+    A line a manager quoted (README "Proposals", the `quote` kind) holds the approved unit
+    price (`quoted_price`, which the unit price may never go below) and the units approved to
+    be short of stock (`backorder`, never more than the quantity).
+    """
 
     __tablename__ = "sale_lines"
-    __table_args__ = (UniqueConstraint("sale_id", "product_id"),)
+    __table_args__ = (
+        UniqueConstraint("sale_id", "product_id"),
+        CheckConstraint("backorder >= 0 AND backorder <= quantity", name="ck_sale_lines_backorder"),
+        CheckConstraint(
+            "quoted_price IS NULL OR unit_price >= quoted_price", name="ck_sale_lines_quoted_price"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    quoted_price: Mapped[Decimal | None] = mapped_column(Money, default=None)
+    backorder: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     product: Mapped[Product] = relationship(lazy="joined")
 
@@ -304,6 +318,11 @@ class OrderLine(Base):
     """A line of an order, with the product's sku, name and price copied at order time."""
 
     __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint(
+            "backorder >= 0 AND backorder <= quantity", name="ck_order_lines_backorder"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -313,6 +332,8 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     line_total: Mapped[Decimal] = mapped_column(Money)
+    backorder: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Units of the quantity not taken from stock (a quoted line's shortfall), to be supplied."""
 
 
 class Message(Base):

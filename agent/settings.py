@@ -221,7 +221,8 @@ class Settings(BaseSettings):
     lead_cart_idle_minutes: float = Field(default=60.0, gt=0)
     """A cart left this long without a message (and no order) becomes an abandoned-cart lead."""
     lead_wholesale_quantity: int = Field(default=50, ge=1)
-    """Asking for this many units of a product (or more) makes a wholesale lead."""
+    """Asking for this many units of a product (or more) makes a wholesale lead, and a wholesale
+    price asked for them a special quote (README "Proposals")."""
     proposal_ttl_minutes: float = Field(default=60.0, gt=0)
     """A proposal no manager decided within this time expires, and the customer is told."""
     proposal_discount_threshold: Decimal = Field(default=Decimal(0), ge=0, le=90)

@@ -14,7 +14,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import ConflictError, InvalidInputError
@@ -82,7 +82,8 @@ def _percent(value: str) -> Decimal:
 
 
 class Discount:
-    """A discount of a percentage on every line of an open cart: its unit prices go down."""
+    """A discount of a percentage on every line of an open cart: its unit prices go down (but
+    a quoted line's, whose price a manager fixed: `Quote`)."""
 
     name = "discount"
     edit_field = "percent"
@@ -99,6 +100,7 @@ class Discount:
                 "from": str(line.unit_price),
             }
             for line in sale.lines
+            if line.quoted_price is None
         ]
         return Discount._priced(
             {"sale_id": sale.id, "currency": currency, "lines": lines}, _percent(str(percent))
@@ -142,7 +144,9 @@ class Discount:
         if sale is None or sale.abandoned or sale.state not in OPEN_SALE:
             raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.sale_closed"))
         current = await session.scalar(
-            select(func.count()).select_from(SaleLine).where(SaleLine.sale_id == sale.id)
+            select(func.count())
+            .select_from(SaleLine)
+            .where(SaleLine.sale_id == sale.id, SaleLine.quoted_price.is_(None))
         )
         if current != len(effect["lines"]):
             raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.cart_changed"))
@@ -154,6 +158,7 @@ class Discount:
                     SaleLine.sale_id == sale.id,
                     SaleLine.quantity == line["quantity"],
                     SaleLine.unit_price == Decimal(line["from"]),
+                    SaleLine.quoted_price.is_(None),
                 )
                 .values(unit_price=Decimal(line["to"]))
                 .execution_options(synchronize_session=False)
@@ -328,6 +333,147 @@ class PriceChange:
         return {"price": {effect["sku"]: {"from": before, "to": effect["price"]}}}
 
 
+class Quote:
+    """A special quote: a quantity above the stock, or a wholesale unit price, for one product.
+
+    Approved, the customer's cart holds the product at the quoted quantity and unit price (a
+    price fixed on the line: the order keeps it, and the database refuses any lower one), with
+    the units short of stock recorded on the line; the order takes from stock only what exists
+    then and records the rest on backorder (`order_placement`).
+    """
+
+    name = "quote"
+    edit_field = "unit_price"
+
+    @staticmethod
+    def effect(
+        sale: Sale, product: Product, quantity: int, unit_price: Decimal, currency: str
+    ) -> dict[str, Any]:
+        """The effect of quoting `quantity` units of `product` at `unit_price` into `sale`,
+        against the stock and the cart as they are now."""
+        assert product.price is not None
+        line = next((x for x in sale.lines if x.product_id == product.id), None)
+        return Quote._priced(
+            {
+                "sale_id": sale.id,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "currency": currency,
+                "quantity": quantity,
+                "stock": product.stock,
+                "short": max(0, quantity - max(product.stock, 0)),
+                "list_price": str(product.price),
+                "in_cart": None
+                if line is None
+                else {
+                    "line_id": line.id,
+                    "quantity": line.quantity,
+                    "unit_price": str(line.unit_price),
+                },
+            },
+            _price(str(unit_price)),
+        )
+
+    @staticmethod
+    def _priced(effect: dict[str, Any], unit_price: Decimal) -> dict[str, Any]:
+        total = unit_price * int(effect["quantity"])
+        return {**effect, "unit_price": str(unit_price), "total": str(total)}
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same quantity with the manager's unit price."""
+        return self._priced(effect, _price(value))
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`Special quote: 40 × Casco at $35.000 each (list $38.000), total $1.400.000; 24
+        on backorder (16 in stock)`."""
+        currency = effect["currency"]
+        said = t(
+            language,
+            "proposals.quote.effect",
+            quantity=int(effect["quantity"]),
+            name=effect["name"],
+            price=money(Decimal(effect["unit_price"]), currency, language),
+            list_price=money(Decimal(effect["list_price"]), currency, language),
+            total=money(Decimal(effect["total"]), currency, language),
+        )
+        if int(effect["short"]) <= 0:
+            return said
+        short = t(
+            language, "proposals.quote.short", short=int(effect["short"]), stock=effect["stock"]
+        )
+        return f"{said}; {short}"
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Put the quoted line in the cart, only if the sale is open, its line of the product
+        as it was, and the stock still gives the same shortfall."""
+        sale = await session.get(Sale, effect["sale_id"], with_for_update=True)
+        if sale is None or sale.abandoned or sale.state not in OPEN_SALE:
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.sale_closed"))
+        stock = await session.scalar(
+            select(Product.stock).where(Product.id == effect["product_id"]).with_for_update()
+        )
+        quantity, short = int(effect["quantity"]), int(effect["short"])
+        if stock is None or max(0, quantity - max(stock, 0)) != short:
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+        price = Decimal(effect["unit_price"])
+        quoted = {"quantity": quantity, "unit_price": price, "quoted_price": price}
+        before = effect["in_cart"]
+        if before is None:
+            line_id = await self._insert(session, sale, effect, {**quoted, "backorder": short})
+        else:
+            line_id = before["line_id"]
+            done = await session.execute(
+                update(SaleLine)
+                .where(
+                    SaleLine.id == line_id,
+                    SaleLine.sale_id == sale.id,
+                    SaleLine.product_id == effect["product_id"],
+                    SaleLine.quantity == int(before["quantity"]),
+                    SaleLine.unit_price == Decimal(before["unit_price"]),
+                )
+                .values(**quoted, backorder=short)
+                .execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.cart_changed"))
+        if sale.state == SaleState.STARTED:
+            sale.state = SaleState.CART
+        await session.flush()
+        await session.refresh(sale, ["lines"])  # the statements bypassed the rows it holds
+        for loaded in sale.lines:
+            await session.refresh(loaded)
+        return {
+            "sale_lines": {
+                str(line_id): {
+                    "from": before,
+                    "to": {"quantity": quantity, "unit_price": str(price), "backorder": short},
+                }
+            },
+            "total": effect["total"],
+        }
+
+    @staticmethod
+    async def _insert(
+        session: AsyncSession, sale: Sale, effect: dict[str, Any], values: dict[str, Any]
+    ) -> int:
+        """A new line of the product, only if the cart still has none (else it changed)."""
+        held = await session.scalar(
+            select(func.count())
+            .select_from(SaleLine)
+            .where(SaleLine.sale_id == sale.id, SaleLine.product_id == effect["product_id"])
+        )
+        if held:
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.cart_changed"))
+        line_id = await session.scalar(
+            insert(SaleLine)
+            .values(sale_id=sale.id, product_id=effect["product_id"], **values)
+            .returning(SaleLine.id)
+        )
+        assert line_id is not None
+        return int(line_id)
+
+
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?")
 
 
@@ -346,7 +492,7 @@ def _price(value: str) -> Decimal:
 
 
 KINDS: dict[str, ProposalKind] = {
-    kind.name: kind for kind in (Discount(), ReserveStock(), Restock(), PriceChange())
+    kind.name: kind for kind in (Discount(), ReserveStock(), Restock(), PriceChange(), Quote())
 }
 """Every kind of proposal, by name."""
 

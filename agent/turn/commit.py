@@ -31,6 +31,7 @@ from agent.models import (
 )
 from agent.nlu.types import Understanding
 from agent.settings import Settings
+from agent.turn import quoting
 from agent.turn.answer import Reply, answer, photo_for_person
 from agent.turn.approval import after_answer, ask_approval
 from agent.turn.conversation import find_locked, pending_offer
@@ -126,6 +127,10 @@ async def commit(
         session, conversation, sale, understood.text, understanding, settings=settings
     ):
         reply = asked
+    elif quoted := await quoting.ask_quote(
+        session, conversation, sale, understood.text, understanding, settings=settings
+    ):
+        reply = quoted
     else:
         reply = await answer(
             session,
@@ -139,6 +144,9 @@ async def commit(
         )
         reply = await after_answer(
             session, conversation, reply, understood.text, understanding.language, settings=settings
+        )
+        reply = await quoting.after_answer(
+            session, conversation, reply, understood.text, understanding, settings=settings
         )
     sale = reply.result.sale or sale
     _remember(conversation, reply.result, understanding)

@@ -496,6 +496,12 @@ class SalesHandler:
                 sale=sale,
                 handoff_reason="price_on_request",
             )
+        quoted = next(
+            (x for x in sale.lines if x.product_id == product.id and x.quoted_price is not None),
+            None,
+        )
+        if quoted is not None and extra != 0:
+            return self._ask_with_cart(ctx, sale, replies.quoted_line(lang, quoted))
         in_cart = sum(line.quantity for line in sale.lines if line.product_id == product.id)
         if extra <= 0 or in_cart + extra <= product.stock:
             return None
@@ -514,8 +520,13 @@ class SalesHandler:
                 products=[product],
                 sale=sale,
             )
+        # The full count can still be quoted by a manager: remembered for "cotizar 40".
+        wanted = in_cart + extra
+        sale.data = {**sale.data, "short": {"sku": product.sku, "quantity": wanted}}
         return DomainResult(
-            reply=have + replies.add_the_rest(lang, in_cart, available),
+            reply=have
+            + replies.add_the_rest(lang, in_cart, available)
+            + replies.quote_possible(lang, wanted),
             products=[product],
             sale=sale,
             offer=Offer("purchase.add", sku=product.sku, quantity=available),

@@ -4,6 +4,8 @@ A confirmed sale becomes an order with database guarantees, never by a language 
 the order, its lines and the stock decrement are written in one savepoint (all or nothing),
 stock never goes below zero (a conditional UPDATE under the row lock), and a sale becomes
 an order exactly once (orders.sale_id is unique; the loser of a race gets the winner's order).
+A line a manager quoted (README "Proposals") keeps its approved unit price and takes from stock
+only the units there are then; the rest is on backorder on the order line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import identity
 from agent.errors import OutOfStockError
-from agent.models import Conversation, Customer, Order, OrderLine, Product, Sale
+from agent.models import Conversation, Customer, Order, OrderLine, Product, Sale, SaleLine
 
 
 async def place_order(
@@ -58,7 +60,11 @@ async def _write(
     # Otherwise the record is left as it is: a chat that knows a cédula does not change
     # the phone or address on file (the order keeps what this chat gave).
     await session.flush()
+    backorder: dict[int, int] = {}
     for line in sorted(sale.lines, key=lambda line: line.product_id):
+        if line.quoted_price is not None:
+            backorder[line.product_id] = await _take_what_there_is(session, line)
+            continue
         # The WHERE clause is the guarantee: the row lock serialises buyers of the same
         # product, and a buyer who finds too few units updates nothing. `updated_at` is kept
         # because it marks catalog (text) changes, which stock is not.
@@ -91,6 +97,7 @@ async def _write(
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 line_total=line.unit_price * line.quantity,
+                backorder=backorder.get(line.product_id, 0),
             )
             for line in sale.lines
         ],
@@ -98,6 +105,25 @@ async def _write(
     session.add(order)
     await session.flush()
     return order
+
+
+async def _take_what_there_is(session: AsyncSession, line: SaleLine) -> int:
+    """Take a quoted line's units from stock, as many as there are (locked); the units left
+    on backorder."""
+    stock = await session.scalar(
+        select(Product.stock).where(Product.id == line.product_id).with_for_update()
+    )
+    taken = max(0, min(int(stock or 0), line.quantity))
+    if taken:
+        done = await session.execute(
+            update(Product)
+            .where(Product.id == line.product_id, Product.stock >= taken)
+            .values(stock=Product.stock - taken, updated_at=Product.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise OutOfStockError(line.product.sku, int(stock or 0))
+    return line.quantity - taken
 
 
 async def _new_customer(session: AsyncSession, fields: dict[str, str]) -> Customer:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from agent import order_fields
 from agent.i18n import money
-from agent.models import Product, Sale
+from agent.models import Product, Sale, SaleLine
 from agent.words import t
 from rag_domains.sales.order_placement import sale_total
 
@@ -102,6 +102,17 @@ def all_in_cart(language: str) -> str:
 def add_the_rest(language: str, in_cart: int, available: int) -> str:
     so_far = t(language, "sales.add_the_rest.in_cart", in_cart=in_cart) if in_cart else "."
     return so_far + t(language, "sales.add_the_rest", available=available)
+
+
+def quote_possible(language: str, quantity: int) -> str:
+    """After the units there are: the full count can be quoted by a manager (README
+    "Proposals")."""
+    return t(language, "sales.quote_possible", quantity=quantity)
+
+
+def quoted_line(language: str, line: SaleLine) -> str:
+    """A manager's quote holds for its quantity: the cart line is not resized."""
+    return t(language, "sales.quoted_line", name=line.product.name, quantity=line.quantity)
 
 
 def sold_meanwhile(language: str, name: str, available: int) -> str:
@@ -214,6 +225,7 @@ def cart(language: str, sale: Sale, currency: str) -> str:
     lines = "".join(
         f"\n• {line.quantity} × {line.product.name}: "
         f"{money(line.unit_price * line.quantity, currency, language)}"
+        + (t(language, "sales.cart.backorder", backorder=line.backorder) if line.backorder else "")
         for line in sale.lines
     )
     total = money(sale_total(sale), currency, language)

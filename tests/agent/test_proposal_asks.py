@@ -1,5 +1,5 @@
-"""The rules that read a discount asked in a message (its percentage, or nothing) and a request
-to set the cart aside."""
+"""The rules that read a discount asked in a message (its percentage, or nothing), a request
+to set the cart aside, and a special quote (a wholesale price, or the full count insisted on)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from agent.proposals.asks import discount_asked, reservation_asked
+from agent.proposals.asks import QuoteAsk, discount_asked, quote_asked, reservation_asked
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,40 @@ def test_a_message_without_a_discount_percentage_asks_for_none(text: str) -> Non
 )
 def test_a_reservation_is_read_from_its_verb(text: str, asked: bool) -> None:
     assert reservation_asked(text) is asked
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("precio por mayor de 200 cascos", QuoteAsk(200, wholesale=True, insists=False)),
+        ("¿Cuál es el precio mayorista para 300 guantes?", QuoteAsk(300, True, False)),
+        ("¿lo venden al por mayor? serían 1.000 guantes", QuoteAsk(1000, True, False)),
+        ("¿Cuánto me dejan si llevo 200?", QuoteAsk(200, False, False)),
+        ("qué precio me hacen por 120 extintores de 10 libras", QuoteAsk(120, False, False)),
+        ("cotícenme las 40", QuoteAsk(40, False, True)),
+        ("necesito una cotización de 80 botas", QuoteAsk(80, False, True)),
+        ("quiero las 40 completas", QuoteAsk(40, False, True)),
+        ("wholesale price for 150 helmets", QuoteAsk(150, True, False)),
+        ("bulk price for 300", QuoteAsk(300, True, False)),
+        ("what's the best price for 75 vests?", QuoteAsk(75, False, False)),
+        ("I need all 40", QuoteAsk(40, False, True)),
+        ("quote 40", QuoteAsk(40, False, True)),
+        ("do you sell wholesale?", QuoteAsk(None, True, False)),
+    ],
+)
+def test_a_special_quote_is_read_with_its_count(text: str, asked: QuoteAsk) -> None:
+    assert quote_asked(text) == asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero 200 cascos",  # a plain order: the handlers answer it
+        "¿cuánto cuesta el casco azul?",
+        "¿me dejan el 15% de descuento?",
+        "how much is the blue helmet?",
+        "I want 40 helmets",
+    ],
+)
+def test_a_message_without_a_quote_asks_for_none(text: str) -> None:
+    assert quote_asked(text) is None

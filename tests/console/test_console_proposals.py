@@ -209,3 +209,41 @@ async def test_a_proposal_nobody_decided_expires_and_the_customer_is_told(
     assert "Vencida" in page.text
     assert 'data-proposal-action="approve"' not in page.text
     assert "no alcanzó a revisarse a tiempo y se cerró" in page.text
+
+
+async def test_a_special_quote_shows_its_effect_and_is_approved_at_the_typed_price(
+    live: LiveServer, client: httpx.AsyncClient
+) -> None:
+    helmet = "Casco de seguridad tipo I clase E con ratchet azul"
+    await customer_says(live, "c-quote", f"quiero 40 {helmet.lower()}")
+    told = await customer_says(live, "c-quote", "cotizar 40")
+    effect = (
+        f"una cotización especial de 40 × {helmet} a $38.000 c/u (precio de lista $38.000):"
+        " total $1.520.000; 24 por encargo (hay 16 en existencias)"
+    )
+    assert effect in told
+    async with live.runtime.sessions() as session:
+        proposal = await session.scalar(select(Proposal).where(Proposal.kind == "quote"))
+    assert proposal is not None
+    token = await logged_in(client, "marta")
+
+    desk = await client.get("/console/proposals")
+    assert "Cotización especial" in desk.text and effect in desk.text
+    assert 'Precio unitario <input name="value"' in desk.text
+    assert 'value="38000.00"' in desk.text
+
+    scripted = {"accept": "application/json", "x-csrf-token": token}
+    approve = f"/console/proposals/{proposal.id}/approve"
+    wrong = await client.post(approve, data={"value": "-5"}, headers=scripted)
+    assert wrong.status_code == 422
+    assert await prices(live, proposal.sale_id) == []
+    done = await client.post(approve, data={"value": "35.000"}, headers=scripted)
+    assert done.status_code == 200, done.text
+
+    assert await status_of(live, proposal.id) == ProposalStatus.EDITED
+    assert await prices(live, proposal.sale_id) == [Decimal("35000.00")]
+    history = await client.get(f"/console/conversations/{proposal.conversation_id}/live")
+    assert "Aprobaron tu solicitud: una cotización especial de 40 ×" in history.text
+    assert "a $35.000 c/u (precio de lista $38.000): total $1.400.000" in history.text
+    cart = await customer_says(live, "c-quote", "ver mi carrito")
+    assert f"40 × {helmet}: $1.400.000 (24 por encargo)" in cart

@@ -143,3 +143,31 @@ async def test_a_rejected_discount_changes_no_price_stock_or_order(
     assert errors == []
     await shopper.close()
     await staff.close()
+
+
+async def test_a_manager_quotes_a_count_above_the_stock_at_an_edited_price(
+    server: LiveServer, browser: Browser
+) -> None:
+    helmet = "Casco de seguridad tipo I clase E con ratchet azul"
+    staff, desk = await manager_desk(browser, server)
+    errors = page_errors(desk)
+    shopper, chat, agent = await widget(browser, server)
+
+    await say(chat, agent, f"quiero 40 {helmet.lower()}", "dime «cotizar 40»")
+    await say(chat, agent, "cotizar 40", "24 por encargo (hay 16 en existencias)")
+
+    row = desk.locator("tr.proposal-pending")
+    await expect(row).to_contain_text("Cotización especial", timeout=15_000)
+    await expect(row).to_contain_text(f"una cotización especial de 40 × {helmet} a $38.000 c/u")
+    await row.get_by_label("Precio unitario").fill("35.000")
+    await row.get_by_role("button", name="Aprobar").click()
+    await expect(desk.locator("tr.proposal-edited")).to_contain_text("a $35.000 c/u")
+    await screenshot(desk, "proposals-5-quote-approved")
+
+    await expect(agent.last).to_contain_text(
+        "Aprobaron tu solicitud: una cotización especial de 40 ×", timeout=15_000
+    )
+    await say(chat, agent, "ver mi carrito", f"40 × {helmet}: $1.400.000 (24 por encargo)")
+    assert errors == []
+    await shopper.close()
+    await staff.close()
