@@ -197,7 +197,7 @@ async def test_the_conversation_page_links_to_its_lead(
     assert 'href="/console/leads"' in other.text  # in every page's menu
 
 
-async def test_an_open_console_hears_the_lead_of_an_idle_cart_and_each_change(
+async def test_an_open_console_hears_each_lead_made_or_changed(
     live: LiveServer,
 ) -> None:
     agent = await add_staff(live.runtime, "ana", name="Ana Ruiz")
@@ -230,6 +230,8 @@ async def test_an_open_console_hears_the_lead_of_an_idle_cart_and_each_change(
                 headers=JSON | {"x-csrf-token": token},
             )
             assigned = await lead_event(console)
+            await customer_says(live, "c-call", "¿me pueden llamar al 310 555 1234?")
+            from_a_turn = await lead_event(console)
 
     assert lead.kind == LeadKind.ABANDONED_CART
     assert (made["change"], made["lead_id"], made["status"]) == ("created", lead.id, "open")
@@ -237,3 +239,5 @@ async def test_an_open_console_hears_the_lead_of_an_idle_cart_and_each_change(
     assert taken.status_code == 200
     assert (assigned["change"], assigned["lead_id"]) == ("changed", lead.id)
     assert assigned["status"] == "assigned"
+    call = await lead_of(live, "c-call")
+    assert (from_a_turn["change"], from_a_turn["lead_id"]) == ("created", call.id)

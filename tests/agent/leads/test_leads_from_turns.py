@@ -3,16 +3,22 @@ SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from conftest import Chat, make_settings
+from fixtures.scale_out import REDIS_URL
 from sqlalchemy import select, update
 
 from agent.leads.carts import take_abandoned_carts
+from agent.leads.schedule import lead_round
 from agent.models import Conversation, Lead, LeadKind, LeadStatus, utcnow
+from channels.web.redis_fanout import RedisFanOut
+from console.service import StaffConsole
 from salesagent.runtime import Runtime
 
 
@@ -136,6 +142,32 @@ async def test_a_cart_left_idle_becomes_one_lead(runtime: Runtime, chat: Chat) -
         "$190.000 a precio de lista."
     )
     assert lead.priority == 3 and lead.confidence == 0.6
+
+
+async def test_an_idle_carts_lead_is_told_to_the_consoles_of_every_process(
+    runtime: Runtime, chat: Chat
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:8]}:"
+    serve, worker = (RedisFanOut.from_url(REDIS_URL, prefix=prefix, pool_size=4) for _ in "ab")
+    await serve.start()
+    await worker.start()
+    try:  # the round runs in a worker; a console is open on a serve process
+        in_worker = StaffConsole.build(
+            runtime.settings, runtime.sessions, runtime.company, feed=worker.feed("staff")
+        )
+        await chat.say("quiero 2 cascos dielectricos")
+        await silence(runtime, chat, hours=2)
+        async with serve.feed("staff").subscribe() as console:
+            await lead_round(runtime.sessions, runtime.settings, None, on_lead=in_worker.on_lead)
+            heard = await asyncio.wait_for(console.get(), 5)
+    finally:
+        await serve.close()
+        await worker.close()
+
+    [lead] = await leads_of(runtime, chat)
+    assert lead.kind == LeadKind.ABANDONED_CART
+    assert heard["type"] == "lead" and heard["change"] == "created"
+    assert (heard["lead_id"], heard["conversation_id"]) == (lead.id, lead.conversation_id)
 
 
 async def test_one_lead_per_episode_and_a_new_one_after_a_silence(
