@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
+
 from agent.models import Lead, LeadStatus
 
 
@@ -29,8 +31,14 @@ LeadListener = Callable[[LeadChanged], Awaitable[None]]
 
 
 def changed(lead: Lead) -> None:
-    """Count a change of `lead` (a new lead's first fill counts as one)."""
-    lead.revision = (lead.revision or 0) + 1
+    """Count a change of `lead` (a new lead's first fill counts as one).
+
+    A stored lead's count is raised by the UPDATE itself (`revision + 1`), so a turn and a staff
+    action changing it at once both count, whatever each read before."""
+    if inspect(lead).persistent:
+        lead.revision = Lead.revision + 1
+    else:
+        lead.revision = 1
 
 
 def told(lead: Lead, *, created: bool = False) -> LeadChanged:

@@ -15,6 +15,7 @@ from fixtures.scale_out import REDIS_URL
 from sqlalchemy import select, update
 
 from agent.leads.carts import take_abandoned_carts
+from agent.leads.changes import changed
 from agent.leads.schedule import lead_round
 from agent.models import Conversation, Lead, LeadKind, LeadStatus, utcnow
 from channels.web.redis_fanout import RedisFanOut
@@ -260,3 +261,20 @@ async def test_staffs_decision_and_the_models_texts_outlive_later_turns(
         LeadKind.QUOTE_REQUEST,
         "Ya compró",
     )
+
+
+@pytest.mark.parametrize("shop_url", ["postgres"], indirect=True)  # SQLite: one writer at once
+async def test_two_changes_made_at_once_are_both_counted(runtime: Runtime, chat: Chat) -> None:
+    await chat.say("¿me pueden llamar al 310 555 1234?")
+    [lead] = await leads_of(runtime, chat)
+    async with runtime.sessions() as turn, runtime.sessions() as staff:
+        in_turn = await turn.get(Lead, lead.id)
+        by_staff = await staff.get(Lead, lead.id)
+        assert in_turn is not None and by_staff is not None  # both read the same count
+        changed(by_staff)
+        await staff.commit()
+        changed(in_turn)
+        await turn.commit()
+
+    [counted] = await leads_of(runtime, chat)
+    assert counted.revision == lead.revision + 2  # so Odoo hears of the later one too
