@@ -103,6 +103,14 @@ async def test_pushing_leads_needs_the_crm_leads_rights(
     assert ok and text.endswith(ALL_RIGHT)
 
 
+async def test_pushing_leads_without_the_crm_app_says_to_install_it(
+    settings: Settings, odoo: FakeOdoo
+) -> None:
+    odoo.data.crm_app = False
+    ok, text = await sentence(with_odoo(settings, odoo), leads=True)
+    assert not ok and text.endswith("lacks crm.lead (read CRM leads): install the app."), text
+
+
 def test_salesagent_odoo_status_says_it_and_fails(tmp_path: Path, odoo: FakeOdoo) -> None:
     odoo.data.denied = {("res.partner", "create")}
     env = cli_env(
