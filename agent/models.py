@@ -685,6 +685,10 @@ class Lead(Base):
     odoo_status: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
     """The crm.lead pushed to Odoo: None (not yet queued), queued or pushed."""
     odoo_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times what staff and Odoo see of the lead changed (agent/leads/changes.py)."""
+    odoo_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The revision last queued for Odoo: a higher `revision` queues an update of the crm.lead."""
 
     assignee: Mapped[Staff | None] = relationship(lazy="joined")
 

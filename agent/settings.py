@@ -152,9 +152,14 @@ class Settings(BaseSettings):
     odoo_push_orders: bool = False
     """Push every new order to Odoo as a quotation (sale.order), retried from the outbox."""
     odoo_push_leads: bool = False
-    """Push every lead to Odoo as a CRM lead (crm.lead), once, retried from the outbox."""
+    """Push every lead to Odoo as a CRM lead (crm.lead), retried from the outbox, and each later
+    change of it (items, amount, assignee, won or lost) as an update of the same crm.lead."""
     odoo_salesperson_id: int | None = Field(default=None, ge=1)
-    """The Odoo user (res.users id) quotations are assigned to; empty: the agent's own user."""
+    """The Odoo user (res.users id) quotations and new CRM leads are assigned to; empty: the
+    agent's own user."""
+    odoo_salespeople: dict[str, int] = Field(default_factory=dict)
+    """Staff usernames and their Odoo users (res.users ids), as JSON (`{"ana": 7}`): a lead
+    assigned to one of them in the console is assigned to that user in Odoo."""
     odoo_shop: bool = False
     """The shop runs on Odoo: no demo shop; its name, contact facts, currency and language are
     the Odoo company's (README "A shop that runs on Odoo")."""

@@ -18,8 +18,9 @@ from agent.db import transaction
 from agent.errors import InvalidInputError
 from agent.handoff import NotAllowed
 from agent.leads import staff_actions
+from agent.leads.changes import told
 from agent.leads.labels import KINDS, MISSING, STATUSES
-from agent.models import LeadKind, StaffRole
+from agent.models import Lead, LeadKind, StaffRole
 from agent.words import N_, STAFF_LANGUAGE, Labels
 from console import lead_queries, pages, queries
 from console.auth import ConsoleDep, StaffDep, StaffUser, check_csrf
@@ -142,15 +143,16 @@ async def _act(
     console: ConsoleDep,
     user: StaffUser,
     done: str,
-    action: Callable[[AsyncSession, FormData], Awaitable[object]],
+    action: Callable[[AsyncSession, FormData], Awaitable[Lead]],
 ) -> Response:
-    """Run a lead action on the posted form: JSON for a script, a redirect back for a form."""
+    """Run a lead action on the posted form (told to every open console once committed): JSON
+    for a script, a redirect back for a form."""
     await check_csrf(request, user)
     form = await request.form()
     scripted = "application/json" in request.headers.get("accept", "")
     try:
         async with transaction(console.sessions) as session:
-            await action(session, form)
+            change = told(await action(session, form))
     except NotAllowed as err:
         return JSONResponse({"detail": str(err), "code": "not_allowed"}, status_code=403)
     except InvalidInputError as err:
@@ -158,6 +160,7 @@ async def _act(
         if scripted:
             return JSONResponse(invalid, status_code=422)
         return html(pages.refused_page(message=str(err), back=_back(form)), 422)
+    await console.on_lead(change)
     if scripted:
         return JSONResponse({"ok": True, "notice": NOTICES[done]})
     back = _back(form)
@@ -168,11 +171,11 @@ async def _act(
 async def assign(request: Request, lead_id: int, console: ConsoleDep, user: StaffDep) -> Response:
     """Give the lead to a staff member (an agent takes it for themself)."""
 
-    async def action(session: AsyncSession, form: FormData) -> None:
+    async def action(session: AsyncSession, form: FormData) -> Lead:
         chosen = _text(form, "staff_id")
         if not chosen.isdigit():
             raise InvalidInputError(_("console.error.choose_staff"), field="staff_id")
-        await staff_actions.assign(session, lead_id, user.staff, int(chosen))
+        return await staff_actions.assign(session, lead_id, user.staff, int(chosen))
 
     return await _act(request, console, user, "assigned", action)
 
@@ -181,11 +184,13 @@ async def assign(request: Request, lead_id: int, console: ConsoleDep, user: Staf
 async def close(request: Request, lead_id: int, console: ConsoleDep, user: StaffDep) -> Response:
     """Mark the lead won or lost, with the reason."""
 
-    async def action(session: AsyncSession, form: FormData) -> None:
+    async def action(session: AsyncSession, form: FormData) -> Lead:
         result = _text(form, "result")
         if result not in ("won", "lost"):
             raise InvalidInputError(_("leads.error.result"), field="result")
         reason = _text(form, "reason")
-        await staff_actions.close(session, lead_id, user.staff, won=result == "won", reason=reason)
+        return await staff_actions.close(
+            session, lead_id, user.staff, won=result == "won", reason=reason
+        )
 
     return await _act(request, console, user, "closed", action)

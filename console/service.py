@@ -24,6 +24,7 @@ from agent.db import transaction
 from agent.engine import Committed
 from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import STAFF_TELEGRAM, HandoffPolicy
+from agent.leads.changes import LeadChanged
 from agent.live_events import Event
 from agent.llm.factory import LLM
 from agent.models import Conversation, Message, OutboxItem, Staff, StaffNote, utcnow
@@ -157,6 +158,22 @@ class StaffConsole:
             if committed.handoff_reason
             else None,
             "by": None,
+            "at": utcnow().isoformat(),
+        }
+        await self.feed.publish(event)
+
+        if committed.lead is not None:
+            await self.on_lead(committed.lead)
+
+    async def on_lead(self, change: LeadChanged) -> None:
+        """Tell every open console that a lead was made or changed (a turn, the idle-cart
+        round, the model's texts, a staff action), whichever process did it."""
+        event: Event = {
+            "type": "lead",
+            "change": "created" if change.created else "changed",
+            "lead_id": change.lead_id,
+            "conversation_id": change.conversation_id,
+            "status": change.status.value,
             "at": utcnow().isoformat(),
         }
         await self.feed.publish(event)

@@ -494,7 +494,7 @@ def odoo_status(
             console.print(f"Odoo is not set up: {err}", highlight=False, soft_wrap=True)
             return None
         try:
-            return await check_odoo(client)
+            return await check_odoo(client, leads=settings.odoo_push_leads)
         finally:
             await client.close()
 

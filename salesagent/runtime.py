@@ -264,7 +264,7 @@ class Runtime:
             loops["waiting watch"] = console.watch
             loops["proposal expiry"] = ProposalDesk(console).watch
             loops["export cleanup"] = partial(run_cleanup, exports)
-            loops["leads"] = partial(watch_leads, sessions, settings, llm)
+            loops["leads"] = partial(watch_leads, sessions, settings, llm, on_lead=console.on_lead)
             if daily is not None:
                 loops["daily exports"] = partial(run_schedule, exports, daily)
         if odoo is not None:  # with a queue the product sync is its periodic job

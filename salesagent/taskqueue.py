@@ -254,7 +254,8 @@ class TaskQueue:
         @app.task(name="leads", queue="schedule", pass_context=True)
         async def leads(context: JobContext, timestamp: int) -> None:
             runtime = _runtime(context)
-            await lead_round(runtime.sessions, runtime.settings, runtime.engine.llm)
+            heard = runtime.console.on_lead if runtime.console is not None else None
+            await lead_round(runtime.sessions, runtime.settings, runtime.engine.llm, on_lead=heard)
 
         sync = odoo_sync_schedule(self.settings.odoo_sync_products_minutes)
         if sync is not None:

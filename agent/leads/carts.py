@@ -4,6 +4,7 @@ A cart (lines, not closed or cancelled, not abandoned) whose conversation has be
 LEAD_CART_IDLE_MINUTES becomes an `abandoned_cart` lead, or joins the lead its episode already
 has. Each sale is taken once: its lead names it (`sale_id`), and the conversation's row is
 locked while the lead is written, as a turn locks it, so a turn and the job never both add one.
+Each lead made or changed is told, once committed, to the open consoles (`on_lead`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import transaction
+from agent.leads.changes import LeadChanged, LeadListener, tell, told
 from agent.leads.policy import LeadPolicy, lead_policy
 from agent.leads.track import (
     CLOSED,
@@ -60,8 +62,10 @@ async def take_abandoned_carts(
     *,
     now: datetime | None = None,
     limit: int = 100,
+    on_lead: LeadListener | None = None,
 ) -> int:
-    """Make the leads of the carts idle for LEAD_CART_IDLE_MINUTES; how many carts were taken."""
+    """Make the leads of the carts idle for LEAD_CART_IDLE_MINUTES, each told to `on_lead`
+    once committed; how many carts were taken."""
     moment = now or utcnow()
     before = moment - timedelta(minutes=settings.lead_cart_idle_minutes)
     policy = lead_policy(settings)
@@ -70,7 +74,10 @@ async def take_abandoned_carts(
     taken = 0
     for conversation_id in conversations:
         async with transaction(sessions) as session:
-            taken += await _take(session, conversation_id, before=before, policy=policy)
+            change = await _take(session, conversation_id, before=before, policy=policy)
+        if change is not None:
+            taken += 1
+            await tell(on_lead, [change])
     if taken:
         log.info("%s abandoned carts became leads", taken)
     return taken
@@ -78,7 +85,7 @@ async def take_abandoned_carts(
 
 async def _take(
     session: AsyncSession, conversation_id: int, *, before: datetime, policy: LeadPolicy
-) -> int:
+) -> LeadChanged | None:
     conversation = await session.scalar(
         select(Conversation)
         .where(Conversation.id == conversation_id)
@@ -86,18 +93,19 @@ async def _take(
         .execution_options(populate_existing=True)
     )
     if conversation is None or conversation.last_activity_at >= before:
-        return 0  # a message came meanwhile: the cart is not left
+        return None  # a message came meanwhile: the cart is not left
     sale = await current_sale(session, conversation.id)
     if sale is None or sale.state not in OPEN_CART or not sale.lines:
-        return 0
+        return None
     if await session.scalar(select(exists().where(Lead.sale_id == sale.id))):
-        return 0
+        return None
     activity = conversation.last_activity_at
     lead = await current_lead(
         session, conversation.id, last_activity=activity, now=activity, idle=policy.idle
     )
     if lead is not None and lead.status in CLOSED:
-        return 0  # staff already decided this episode's lead
+        return None  # staff already decided this episode's lead
+    created = lead is None
     if lead is None:
         lead = Lead(
             conversation_id=conversation.id,
@@ -119,4 +127,5 @@ async def _take(
         phone=None,
         policy=policy,
     )
-    return 1
+    await session.flush()
+    return told(lead, created=created)

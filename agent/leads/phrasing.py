@@ -4,7 +4,8 @@ The rules' texts are what the model rephrases; the lead's facts (kind, items, qu
 prices, amount, missing fields) are what it may state. An answer with a number the facts do
 not hold or a missing part keeps the rules' texts for good; a model that does not answer keeps
 them until a later round gets an answer. The model is asked with no transaction open; the
-answer is written only if the lead did not change meanwhile.
+answer is written only if the lead did not change meanwhile; texts written are a change of the
+lead (told to `on_lead`, and to Odoo).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.db import transaction
+from agent.leads.changes import LeadChanged, LeadListener, changed, tell, told
 from agent.llm.errors import LLMError
 from agent.llm.factory import LLM
 from agent.llm.grounding import Grounds
@@ -87,8 +89,10 @@ async def phrase_leads(
     shop_name: str,
     budget: float,
     limit: int = 20,
+    on_lead: LeadListener | None = None,
 ) -> int:
-    """Let the model write the texts of the leads the rules filled last; how many it wrote."""
+    """Let the model write the texts of the leads the rules filled last, each told to
+    `on_lead`; how many it wrote."""
     if not llm.service.enabled or not llm.service.available():
         return 0
     async with sessions() as session:
@@ -106,7 +110,10 @@ async def phrase_leads(
         except LLMError as err:  # asked again next round; the breaker spaces the tries
             log.info("lead #%s keeps the rules' texts for now: %s", lead.id, err)
             break
-        written += await _keep(sessions, lead.id, lead.updated_at, phrased)
+        change = await _keep(sessions, lead.id, lead.updated_at, phrased)
+        if change is not None:
+            written += 1
+            await tell(on_lead, [change])
     return written
 
 
@@ -115,14 +122,16 @@ async def _keep(
     lead_id: int,
     read_at: datetime,
     phrased: tuple[str, str] | None,
-) -> int:
-    """Write the model's texts (or mark the rules' as final) unless the lead changed since."""
+) -> LeadChanged | None:
+    """Write the model's texts (or mark the rules' as final) unless the lead changed since;
+    the change when texts were written."""
     async with transaction(sessions) as session:
         lead = await session.get(Lead, lead_id, with_for_update=True)
         if lead is None or lead.updated_at != read_at:
-            return 0
+            return None
         lead.phrased = True
         if phrased is None:
-            return 0
+            return None
         lead.summary, lead.next_step = phrased
-        return 1
+        changed(lead)
+        return told(lead)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import NotAllowed
+from agent.leads.changes import changed
 from agent.models import Lead, LeadStatus, Staff, StaffRole, utcnow
 from agent.words import STAFF_LANGUAGE, t
 
@@ -31,9 +32,12 @@ async def assign(session: AsyncSession, lead_id: int, staff: Staff, assignee_id:
     if assignee is None or not assignee.active:
         raise NotFoundError(t(STAFF_LANGUAGE, "handoff.not_found.staff", id=assignee_id))
     lead = await _lead(session, lead_id)
+    before = (lead.assignee_id, lead.status)
     lead.assignee_id = assignee.id
     if lead.status == LeadStatus.OPEN:
         lead.status = LeadStatus.ASSIGNED
+    if (lead.assignee_id, lead.status) != before:
+        changed(lead)
     return lead
 
 
@@ -53,4 +57,5 @@ async def close(
     lead.status = LeadStatus.WON if won else LeadStatus.LOST
     lead.reason = reason[:MAX_REASON_CHARS]
     lead.closed_at = utcnow()
+    changed(lead)
     return lead

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.leads import rules
+from agent.leads.changes import LeadChanged, changed, told
 from agent.leads.policy import LeadPolicy
 from agent.models import (
     Conversation,
@@ -85,8 +86,9 @@ async def track_turn(
     previous_activity: datetime,
     now: datetime,
     policy: LeadPolicy,
-) -> Lead | None:
-    """Record what the turn shows of a lead (in the turn's transaction); the lead touched."""
+) -> LeadChanged | None:
+    """Record what the turn shows of a lead (in the turn's transaction); its change, if any
+    (a turn that only keeps the episode alive changes nothing staff or Odoo see)."""
     lead = await current_lead(
         session, conversation.id, last_activity=previous_activity, now=now, idle=policy.idle
     )
@@ -98,14 +100,16 @@ async def track_turn(
         seen.text, quantities=quantities, wholesale_quantity=policy.wholesale_quantity
     )
     if lead is not None and lead.status in CLOSED:
-        return lead  # staff decided it; the episode's later turns leave it as it is
+        return None  # staff decided it; the episode's later turns leave it as it is
     if lead is not None and seen.order_id is not None:
         lead.status = LeadStatus.WON
         lead.reason = t(STAFF_LANGUAGE, "leads.reason.ordered", order_id=seen.order_id)
         lead.closed_at = now
-        return lead
+        changed(lead)
+        return told(lead)
     if lead is None and found is None:
         return None
+    created = lead is None
     if lead is None:
         assert found is not None
         lead = Lead(
@@ -123,7 +127,7 @@ async def track_turn(
         lead.kind = rules.stronger(lead.kind, found.kind)
         lead.confidence = max(lead.confidence, found.confidence)
     cart = sale_items(seen.sale)
-    await fill(
+    filled = await fill(
         session,
         lead,
         conversation,
@@ -134,7 +138,7 @@ async def track_turn(
         policy=policy,
     )
     await session.flush()
-    return lead
+    return told(lead, created=created) if filled or created else None
 
 
 async def fill(
@@ -147,10 +151,12 @@ async def fill(
     said: str,
     phone: str | None,
     policy: LeadPolicy,
-) -> None:
+) -> bool:
     """Fill the lead's who, what and how much, and the rules' summary, priority, missing
     fields and next step (a model may rephrase the two texts later; texts it wrote are kept
-    while the facts they rest on stay the same)."""
+    while the facts they rest on stay the same); whether anything staff see changed (counted
+    as a change of the lead)."""
+    shown = _shown(lead)
     customer = (
         await session.get(Customer, conversation.customer_id)
         if conversation.customer_id is not None
@@ -177,11 +183,30 @@ async def fill(
         lead.kind, phone=lead.phone, company=lead.company, items=items
     )
     lead.priority = rules.priority(lead.kind, lead.amount, high_amount=policy.high_amount)
-    if lead.phrased and facts == (lead.kind, lead.items, lead.amount, lead.missing):
-        return  # the model's texts still say it
-    lead.summary = rules.summary(lead.kind, items, lead.amount, lead.currency)
-    lead.next_step = rules.next_step(lead.kind, lead.missing)
-    lead.phrased = False
+    if not lead.phrased or facts != (lead.kind, lead.items, lead.amount, lead.missing):
+        lead.summary = rules.summary(lead.kind, items, lead.amount, lead.currency)
+        lead.next_step = rules.next_step(lead.kind, lead.missing)
+        lead.phrased = False
+    if _shown(lead) == shown:
+        return False
+    changed(lead)
+    return True
+
+
+def _shown(lead: Lead) -> tuple[object, ...]:
+    """What staff and Odoo see of a lead's facts and texts."""
+    return (
+        lead.kind,
+        lead.contact,
+        lead.phone,
+        lead.company,
+        list(lead.items or []),
+        lead.amount,
+        list(lead.missing or []),
+        lead.priority,
+        lead.summary,
+        lead.next_step,
+    )
 
 
 def chat_phone(conversation: Conversation) -> str | None:

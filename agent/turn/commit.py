@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent import memory, outbox
 from agent.domain import DomainHandler, DomainResult
 from agent.handoff import HandoffPolicy
+from agent.leads.changes import LeadChanged
 from agent.leads.policy import lead_policy
 from agent.leads.track import TurnSeen, track_turn
 from agent.messages import TurnResult
@@ -60,6 +61,8 @@ class Committed:
     handoff_reason: str | None = None
     """Set when this turn handed the conversation to a person."""
     bot_replied: bool = False
+    lead: LeadChanged | None = None
+    """The lead this turn made or changed."""
 
 
 TurnListener = Callable[[Committed], Awaitable[None]]
@@ -150,7 +153,7 @@ async def commit(
         )
     sale = reply.result.sale or sale
     _remember(conversation, reply.result, understanding)
-    await track_turn(
+    lead = await track_turn(
         session,
         conversation,
         TurnSeen(
@@ -173,7 +176,11 @@ async def commit(
     result = turn_result(conversation, sale, understanding, reply.result, reply.result.reply)
     finish(batch, InboxStatus.DONE, result)
     committed = replace(
-        committed, owner=conversation.owner, handoff_reason=reply.handed_off, bot_replied=True
+        committed,
+        owner=conversation.owner,
+        handoff_reason=reply.handed_off,
+        bot_replied=True,
+        lead=lead,
     )
     if not phrase:
         return Turn(result, outbox_row.id, committed=committed)

@@ -25,7 +25,7 @@ from channels.odoo_livechat.catalog_sync import sync_products
 from channels.odoo_livechat.catch_up import CatchUp
 from channels.odoo_livechat.client import OdooClient
 from channels.odoo_livechat.config import OdooConfig, odoo_wanted, webhook_secret
-from channels.odoo_livechat.crm_leads import LeadOutput, queue_new_leads
+from channels.odoo_livechat.crm_leads import LeadOutput, queue_leads
 from channels.odoo_livechat.livechat import OdooLivechat
 from channels.odoo_livechat.output import LivechatOutput
 from channels.odoo_livechat.quotations import QuotationOutput, queue_new_orders
@@ -93,7 +93,12 @@ class OdooIntegration:
             quotations = QuotationOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
             outputs[quotations.name] = quotations
         if settings.odoo_push_leads:
-            leads = LeadOutput(client, sessions, salesperson=settings.odoo_salesperson_id)
+            leads = LeadOutput(
+                client,
+                sessions,
+                salesperson=settings.odoo_salesperson_id,
+                salespeople=settings.odoo_salespeople,
+            )
             outputs[leads.name] = leads
         return cls(
             settings=settings,
@@ -136,7 +141,7 @@ class OdooIntegration:
         """Say at start what would keep the agent from working with Odoo (a wrong key, a
         missing right), and a currency other than the agent's."""
         try:
-            checked = await check_odoo(self.client)
+            checked = await check_odoo(self.client, leads=self.settings.odoo_push_leads)
             shop = await read_shop(self.client) if checked.ok else None
         except Exception:  # a background task's edge: the Odoo work goes on regardless
             log.exception("the Odoo check at start failed")
@@ -160,7 +165,7 @@ class OdooIntegration:
         await queue_new_orders(self._sessions)
 
     async def _queue_leads(self) -> None:
-        await queue_new_leads(self._sessions)
+        await queue_leads(self._sessions)
 
     async def _sync(self) -> None:
         await self.sync_products()

@@ -4,7 +4,8 @@
 of: Odoo not answering, a database it does not have, a key or login it refuses, rights the
 agent's user lacks) or that everything the agent needs is there. Rights are asked with the
 ORM's public `has_access(operation)` on an empty recordset (Odoo 18 and 19), so nothing is
-created to find out.
+created to find out. With ODOO_PUSH_LEADS the CRM leads' rights are asked too (read, create,
+write: the agent finds, makes and updates its crm.leads).
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ RIGHTS = (
     Right("discuss.channel", "read", "read livechat sessions", "Live Chat: Administrator"),
 )
 """What the agent's Odoo user needs (README "Odoo", step 2)."""
+LEAD_RIGHTS = (
+    Right("crm.lead", "read", "read CRM leads", "Sales: User"),
+    Right("crm.lead", "create", "create CRM leads", "Sales: User"),
+    Right("crm.lead", "write", "update CRM leads", "Sales: User"),
+)
+"""What it needs besides to push leads (ODOO_PUSH_LEADS): the CRM app's leads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +55,9 @@ class OdooCheck:
     sentence: str
 
 
-async def check_odoo(client: OdooClient) -> OdooCheck:
-    """Reach Odoo, log in to the database and ask for each right the agent needs."""
+async def check_odoo(client: OdooClient, *, leads: bool = False) -> OdooCheck:
+    """Reach Odoo, log in to the database and ask for each right the agent needs (those of the
+    CRM leads too when it pushes `leads`)."""
     config = client.config
     where = f"Odoo at {config.url}"
     try:
@@ -59,8 +67,9 @@ async def check_odoo(client: OdooClient) -> OdooCheck:
         return OdooCheck(False, f"{where} does not answer ({err}): check ODOO_URL.")
     except OdooError as err:
         return OdooCheck(False, _login_refused(where, config.database, err))
-    missing, absent = [], []
-    for right in RIGHTS:
+    missing: list[str] = []
+    absent: list[str] = []
+    for right in RIGHTS + (LEAD_RIGHTS if leads else ()):
         try:
             allowed = await client.call(
                 right.model, "has_access", ids=[], operation=right.operation
@@ -68,7 +77,7 @@ async def check_odoo(client: OdooClient) -> OdooCheck:
         except OdooError as err:
             if not _no_such_model(err):
                 raise
-            if not right.optional:
+            if not right.optional and not any(a.startswith(f"{right.model} (") for a in absent):
                 absent.append(f"{right.model} ({right.doing})")
             continue
         if not allowed:

@@ -177,6 +177,11 @@
   }
 
   function handle(event) {
+    if (event.type === "lead") {
+      // A lead made or changed anywhere (a turn, the idle-cart round, another staff member).
+      if (page === "leads") schedule("leads");
+      return;
+    }
     if (event.type !== "conversation") return;
     if (event.change === "handoff") {
       const where = TEXT.channels[event.channel] || event.channel;

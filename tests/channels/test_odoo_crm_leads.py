@@ -1,5 +1,6 @@
-"""Leads pushed to Odoo as CRM leads, exactly once across retries, against the local Odoo
-protocol server (Odoo 19's JSON-2 and Odoo 18's JSON-RPC)."""
+"""Leads pushed to Odoo as CRM leads, exactly once across retries, and their later changes as
+updates of the same crm.lead, against the local Odoo protocol server (Odoo 19's JSON-2 and
+Odoo 18's JSON-RPC)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,28 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from fixtures.odoo_server import FakeOdoo, with_odoo
+from fixtures.console_login import add_staff
+from fixtures.odoo_server import WON_STAGE, FakeOdoo, with_odoo
 from sqlalchemy import select
 
+from agent.db import transaction
+from agent.leads import staff_actions
 from agent.messages import InboundMessage
-from agent.models import Lead, OutboxItem, OutboxStatus
+from agent.models import Customer, Lead, OutboxItem, OutboxStatus
 from agent.settings import Settings
-from channels.odoo_livechat.crm_leads import CHANNEL, queue_new_leads
+from channels.odoo_livechat.crm_leads import CHANNEL, crm_values, queue_leads
 from salesagent.runtime import Runtime
 
 
 @pytest.fixture
 async def shop(demo_settings: Settings, odoo: FakeOdoo) -> AsyncIterator[Runtime]:
-    settings = with_odoo(demo_settings, odoo, odoo_push_leads=True, odoo_salesperson_id=7)
+    settings = with_odoo(
+        demo_settings,
+        odoo,
+        odoo_push_leads=True,
+        odoo_salesperson_id=7,
+        odoo_salespeople={"ana": 9},
+    )
     runtime = await Runtime.start(settings)
     yield runtime
     await runtime.close()
@@ -50,8 +60,19 @@ async def the_lead(runtime: Runtime) -> Lead:
 
 async def push_rows(runtime: Runtime) -> list[OutboxItem]:
     async with runtime.sessions() as session:
-        rows = await session.scalars(select(OutboxItem).where(OutboxItem.channel == CHANNEL))
+        rows = await session.scalars(
+            select(OutboxItem).where(OutboxItem.channel == CHANNEL).order_by(OutboxItem.id)
+        )
         return list(rows.all())
+
+
+async def as_pushed(runtime: Runtime) -> dict[str, object]:
+    """What the lead says now, as the crm.lead's fields (the assignee's Odoo user: 9 for ana)."""
+    async with runtime.sessions() as session:
+        lead = (await session.scalars(select(Lead))).one()
+        customer = await session.get(Customer, lead.customer_id) if lead.customer_id else None
+        mapped = 9 if lead.assignee is not None and lead.assignee.username == "ana" else None
+        return crm_values(lead, customer, salesperson=mapped)
 
 
 async def test_a_lead_becomes_one_crm_lead(shop: Runtime, odoo: FakeOdoo) -> None:
@@ -63,8 +84,8 @@ async def test_a_lead_becomes_one_crm_lead(shop: Runtime, odoo: FakeOdoo) -> Non
     )
     lead = await the_lead(shop)
 
-    assert await queue_new_leads(shop.sessions) == 1
-    assert await queue_new_leads(shop.sessions) == 0
+    assert await queue_leads(shop.sessions) == 1
+    assert await queue_leads(shop.sessions) == 0
     await deliver_now(shop)
     await deliver_now(shop)
 
@@ -93,7 +114,7 @@ async def test_a_push_whose_answer_was_lost_is_not_made_twice(
     await says(shop, "c-2", "¿me pasan una cotización formal?")
     odoo.data.fail_after_lead = 1
 
-    await queue_new_leads(shop.sessions)
+    await queue_leads(shop.sessions)
     await deliver_now(shop)
     (failed,) = await push_rows(shop)
     assert failed.status == OutboxStatus.PENDING and failed.attempts == 1 and failed.last_error
@@ -113,7 +134,7 @@ async def test_odoo_down_leaves_the_lead_queued_until_it_is_back(
     shop: Runtime, odoo: FakeOdoo
 ) -> None:
     await says(shop, "c-3", "llámenme al 3105551234 por favor")
-    await queue_new_leads(shop.sessions)
+    await queue_leads(shop.sessions)
     odoo.down()
     await deliver_now(shop)
     (waiting,) = await push_rows(shop)
@@ -126,3 +147,70 @@ async def test_odoo_down_leaves_the_lead_queued_until_it_is_back(
     (crm,) = odoo.data.crm_leads
     assert crm["name"].startswith("Pide llamada:")
     assert (await the_lead(shop)).odoo_id == crm["id"]
+
+
+async def test_later_changes_update_the_same_crm_lead_once_each_in_order(
+    shop: Runtime, odoo: FakeOdoo
+) -> None:
+    await says(shop, "c-4", "quiero 2 cascos dielectricos")
+    await says(shop, "c-4", "¿me pasan una cotización formal?")
+    await queue_leads(shop.sessions)
+    await deliver_now(shop)
+    (crm,) = odoo.data.crm_leads
+    assert crm["expected_revenue"] == 190000.0 and crm["user_id"] == 7
+
+    await says(shop, "c-4", "mejor que sean 3")  # the customer adds to the quote
+    assert await queue_leads(shop.sessions) == 1
+    assert await queue_leads(shop.sessions) == 0  # a change is queued once
+    odoo.data.fail_after_lead_write = 1  # Odoo writes it, the agent never hears so
+    await deliver_now(shop)
+    first_try = (await push_rows(shop))[-1]
+    assert first_try.status == OutboxStatus.PENDING and first_try.last_error
+    await deliver_now(shop)
+
+    (crm,) = odoo.data.crm_leads
+    assert crm["expected_revenue"] == 285000.0  # 3 × $95.000
+    assert "3 x" in crm["description"] or "3 ×" in crm["description"]
+
+    ana = await add_staff(shop, "ana", name="Ana Ruiz")
+    lead = await the_lead(shop)
+    async with transaction(shop.sessions) as session:
+        await staff_actions.assign(session, lead.id, ana, ana.id)
+    async with transaction(shop.sessions) as session:
+        await staff_actions.close(session, lead.id, ana, won=False, reason="Compró en otro lado")
+    assert await queue_leads(shop.sessions) == 1  # both changes since the last queue: one row
+    odoo.data.fail_after_lead_write = 2  # the write's answer lost, then the lost action's
+    for _ in range(3):
+        await deliver_now(shop)
+
+    (crm,) = odoo.data.crm_leads
+    assert (crm["active"], crm["probability"], crm["user_id"]) == (False, 0.0, 9)
+    assert "Perdida: Compró en otro lado" in crm["description"]
+    assert "Asignada a: Ana Ruiz" in crm["description"]
+    expected = await as_pushed(shop)
+    assert {name: crm[name] for name in expected} == expected  # Odoo's record is the lead
+    rows = await push_rows(shop)
+    assert [row.status for row in rows] == [OutboxStatus.SENT] * 3
+    assert [row.payload["revision"] for row in rows] == sorted(
+        row.payload["revision"] for row in rows
+    )
+    assert len(odoo.calls_to("create")) == 1
+
+
+async def test_a_lead_won_by_staff_goes_to_odoos_won_stage(shop: Runtime, odoo: FakeOdoo) -> None:
+    await says(shop, "c-5", "¿me pueden llamar al 310 555 1234?")
+    await queue_leads(shop.sessions)
+    await deliver_now(shop)
+    luis = await add_staff(shop, "luis", name="Luis Mora")  # no Odoo user mapped
+    lead = await the_lead(shop)
+    async with transaction(shop.sessions) as session:
+        await staff_actions.close(session, lead.id, luis, won=True, reason="Pidió 40 cascos")
+    await queue_leads(shop.sessions)
+    await deliver_now(shop)
+
+    (crm,) = odoo.data.crm_leads
+    assert (crm["active"], crm["stage_id"], crm["probability"]) == (True, WON_STAGE, 100.0)
+    assert crm["user_id"] == 7  # an unmapped assignee leaves Odoo's salesperson
+    assert "Ganada: Pidió 40 cascos" in crm["description"]
+    expected = await as_pushed(shop)
+    assert {name: crm[name] for name in expected} == expected  # Odoo's record is the lead

@@ -25,10 +25,10 @@ from salesagent.runtime import Runtime
 ALL_RIGHT = "the key works and the agent's user has every right it needs."
 
 
-async def sentence(settings: Settings) -> tuple[bool, str]:
+async def sentence(settings: Settings, *, leads: bool = False) -> tuple[bool, str]:
     client = OdooClient(OdooConfig.from_settings(settings))
     try:
-        checked = await check_odoo(client)
+        checked = await check_odoo(client, leads=leads)
     finally:
         await client.close()
     return checked.ok, checked.sentence
@@ -76,6 +76,41 @@ async def test_a_shop_without_the_stock_app_is_all_right(
     assert ok and text.endswith(ALL_RIGHT)
 
 
+@pytest.mark.parametrize(
+    ("denied", "said"),
+    [
+        ({("crm.lead", "write")}, "cannot update CRM leads (Sales: User): give it those rights"),
+        (
+            {("crm.lead", "read"), ("crm.lead", "create")},
+            "cannot read CRM leads (Sales: User) or create CRM leads (Sales: User)",
+        ),
+    ],
+    ids=["write", "read-and-create"],
+)
+async def test_pushing_leads_needs_the_crm_leads_rights(
+    settings: Settings, odoo: FakeOdoo, denied: set[tuple[str, str]], said: str
+) -> None:
+    odoo.data.denied = denied
+    connected = with_odoo(settings, odoo)
+
+    ok, text = await sentence(connected, leads=True)
+    assert not ok and said in text and text.count(". ") == 0, text
+    ok, text = await sentence(connected)  # without ODOO_PUSH_LEADS they are not needed
+    assert ok and text.endswith(ALL_RIGHT)
+
+    odoo.data.denied = set()
+    ok, text = await sentence(connected, leads=True)
+    assert ok and text.endswith(ALL_RIGHT)
+
+
+async def test_pushing_leads_without_the_crm_app_says_to_install_it(
+    settings: Settings, odoo: FakeOdoo
+) -> None:
+    odoo.data.crm_app = False
+    ok, text = await sentence(with_odoo(settings, odoo), leads=True)
+    assert not ok and text.endswith("lacks crm.lead (read CRM leads): install the app."), text
+
+
 def test_salesagent_odoo_status_says_it_and_fails(tmp_path: Path, odoo: FakeOdoo) -> None:
     odoo.data.denied = {("res.partner", "create")}
     env = cli_env(
@@ -96,6 +131,11 @@ def test_salesagent_odoo_status_says_it_and_fails(tmp_path: Path, odoo: FakeOdoo
     done = salesagent(env, "odoo", "status")
     assert done.returncode == 0, done.stderr
     assert ALL_RIGHT in done.stdout and "no order has been queued" in done.stdout
+
+    odoo.data.denied = {("crm.lead", "create")}
+    done = salesagent(env | {"ODOO_PUSH_LEADS": "true"}, "odoo", "status")
+    assert done.returncode == 1, done.stderr
+    assert "cannot create CRM leads (Sales: User)" in done.stdout
 
 
 async def test_serving_says_it_in_its_log_at_start(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fixtures.console_login import add_staff, logged_in
 from fixtures.live_server import LiveServer, serving
-from sqlalchemy import select
+from sqlalchemy import select, update
+from websockets.asyncio.client import ClientConnection, connect
 
-from agent.models import Conversation, Lead, LeadKind, LeadStatus, StaffRole
+from agent.models import Conversation, Lead, LeadKind, LeadStatus, StaffRole, utcnow
 from agent.settings import Settings
 
 JSON = {"accept": "application/json"}
@@ -38,6 +44,15 @@ async def lead_of(live: LiveServer, chat_id: str) -> Lead:
         )
     assert found is not None
     return found
+
+
+async def lead_event(console: ClientConnection) -> dict[str, Any]:
+    """The next lead event an open console hears (the conversations' events passed over)."""
+    async with asyncio.timeout(10):
+        while True:
+            event = json.loads(await console.recv())
+            if event["type"] == "lead":
+                return dict(event)
 
 
 def listed(page: str) -> set[int]:
@@ -180,3 +195,49 @@ async def test_the_conversation_page_links_to_its_lead(
     assert f'href="/console/leads?estado=all#lead-{lead.id}"' in page.text
     assert "Oportunidad de venta: Al por mayor (Abierta)" in page.text
     assert 'href="/console/leads"' in other.text  # in every page's menu
+
+
+async def test_an_open_console_hears_each_lead_made_or_changed(
+    live: LiveServer,
+) -> None:
+    agent = await add_staff(live.runtime, "ana", name="Ana Ruiz")
+    async with httpx.AsyncClient(base_url=live.url, timeout=20) as client:
+        token = await logged_in(client, "ana")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+        async with connect(
+            live.ws_url + "/console/ws", additional_headers={"cookie": cookie}
+        ) as console:
+            assert json.loads(await console.recv())["type"] == "hello"
+            await customer_says(live, "c-cart", "quiero 2 cascos dielectricos")
+            async with live.runtime.sessions() as session, session.begin():
+                await session.execute(  # the customer went quiet with the cart
+                    update(Conversation)
+                    .where(Conversation.external_chat_id == "c-cart")
+                    .values(last_activity_at=utcnow() - timedelta(hours=2))
+                )
+            rounds = asyncio.create_task(live.runtime.loops["leads"]())  # the app's round
+            try:
+                made = await lead_event(console)
+            finally:
+                rounds.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await rounds
+            lead = await lead_of(live, "c-cart")
+            table = await client.get("/console/leads/table")
+            taken = await client.post(
+                f"/console/leads/{lead.id}/assign",
+                data={"staff_id": str(agent.id)},
+                headers=JSON | {"x-csrf-token": token},
+            )
+            assigned = await lead_event(console)
+            await customer_says(live, "c-call", "¿me pueden llamar al 310 555 1234?")
+            from_a_turn = await lead_event(console)
+
+    assert lead.kind == LeadKind.ABANDONED_CART
+    assert (made["change"], made["lead_id"], made["status"]) == ("created", lead.id, "open")
+    assert lead.id in listed(table.text)  # what the page fetches when it hears the event
+    assert taken.status_code == 200
+    assert (assigned["change"], assigned["lead_id"]) == ("changed", lead.id)
+    assert assigned["status"] == "assigned"
+    call = await lead_of(live, "c-call")
+    assert (from_a_turn["change"], from_a_turn["lead_id"]) == ("created", call.id)

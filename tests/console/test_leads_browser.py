@@ -1,9 +1,13 @@
 """The leads page in a real browser (chromium driven by Playwright): the live feed brings a new
-lead into the table, a typed reason is never swept away by it, and a lead is closed."""
+lead into the table (from a turn or from the idle-cart round), a typed reason is never swept
+away by it, and a lead is closed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -11,8 +15,9 @@ from fixtures.browser import fill_login, page_errors
 from fixtures.console_login import add_staff
 from fixtures.live_server import LiveServer, serving
 from playwright.async_api import Browser, expect
+from sqlalchemy import update
 
-from agent.models import StaffRole
+from agent.models import Conversation, StaffRole, utcnow
 from agent.settings import Settings
 
 
@@ -59,4 +64,23 @@ async def test_a_new_lead_appears_live_and_is_closed_with_a_reason(
     await customer_says(live, "b-quote", "necesito una cotización de 20 cascos dieléctricos")
     await expect(rows).to_have_count(2)
     await expect(page.locator("#lead-count")).to_have_text("Oportunidades: 2")
+
+    # A cart left idle becomes a lead in the app's round, no message at that moment: live too.
+    await customer_says(live, "b-cart", "quiero 2 cascos dielectricos")
+    await page.wait_for_timeout(500)
+    await expect(rows).to_have_count(2)  # a cart is no lead yet
+    async with live.runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.external_chat_id == "b-cart")
+            .values(last_activity_at=utcnow() - timedelta(hours=2))
+        )
+    rounds = asyncio.create_task(live.runtime.loops["leads"]())
+    try:
+        await expect(rows).to_have_count(3)
+    finally:
+        rounds.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await rounds
+    await expect(page.locator("#lead-table")).to_contain_text("Dejó un carrito sin cerrar")
     assert errors == []

@@ -3,16 +3,23 @@ SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from conftest import Chat, make_settings
+from fixtures.scale_out import REDIS_URL
 from sqlalchemy import select, update
 
 from agent.leads.carts import take_abandoned_carts
+from agent.leads.changes import changed
+from agent.leads.schedule import lead_round
 from agent.models import Conversation, Lead, LeadKind, LeadStatus, utcnow
+from channels.web.redis_fanout import RedisFanOut
+from console.service import StaffConsole
 from salesagent.runtime import Runtime
 
 
@@ -138,6 +145,32 @@ async def test_a_cart_left_idle_becomes_one_lead(runtime: Runtime, chat: Chat) -
     assert lead.priority == 3 and lead.confidence == 0.6
 
 
+async def test_an_idle_carts_lead_is_told_to_the_consoles_of_every_process(
+    runtime: Runtime, chat: Chat
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:8]}:"
+    serve, worker = (RedisFanOut.from_url(REDIS_URL, prefix=prefix, pool_size=4) for _ in "ab")
+    await serve.start()
+    await worker.start()
+    try:  # the round runs in a worker; a console is open on a serve process
+        in_worker = StaffConsole.build(
+            runtime.settings, runtime.sessions, runtime.company, feed=worker.feed("staff")
+        )
+        await chat.say("quiero 2 cascos dielectricos")
+        await silence(runtime, chat, hours=2)
+        async with serve.feed("staff").subscribe() as console:
+            await lead_round(runtime.sessions, runtime.settings, None, on_lead=in_worker.on_lead)
+            heard = await asyncio.wait_for(console.get(), 5)
+    finally:
+        await serve.close()
+        await worker.close()
+
+    [lead] = await leads_of(runtime, chat)
+    assert lead.kind == LeadKind.ABANDONED_CART
+    assert heard["type"] == "lead" and heard["change"] == "created"
+    assert (heard["lead_id"], heard["conversation_id"]) == (lead.id, lead.conversation_id)
+
+
 async def test_one_lead_per_episode_and_a_new_one_after_a_silence(
     runtime: Runtime, chat: Chat
 ) -> None:
@@ -228,3 +261,20 @@ async def test_staffs_decision_and_the_models_texts_outlive_later_turns(
         LeadKind.QUOTE_REQUEST,
         "Ya compró",
     )
+
+
+@pytest.mark.parametrize("shop_url", ["postgres"], indirect=True)  # SQLite: one writer at once
+async def test_two_changes_made_at_once_are_both_counted(runtime: Runtime, chat: Chat) -> None:
+    await chat.say("¿me pueden llamar al 310 555 1234?")
+    [lead] = await leads_of(runtime, chat)
+    async with runtime.sessions() as turn, runtime.sessions() as staff:
+        in_turn = await turn.get(Lead, lead.id)
+        by_staff = await staff.get(Lead, lead.id)
+        assert in_turn is not None and by_staff is not None  # both read the same count
+        changed(by_staff)
+        await staff.commit()
+        changed(in_turn)
+        await turn.commit()
+
+    [counted] = await leads_of(runtime, chat)
+    assert counted.revision == lead.revision + 2  # so Odoo hears of the later one too
