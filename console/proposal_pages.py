@@ -26,6 +26,7 @@ KINDS = Labels(
         "reserve_stock": N_("proposals.kind.reserve_stock"),
         "restock": N_("proposals.kind.restock"),
         "price_change": N_("proposals.kind.price_change"),
+        "refund": N_("proposals.kind.refund"),
     },
 )
 EDIT_LABELS = Labels(
@@ -34,6 +35,7 @@ EDIT_LABELS = Labels(
         "percent": N_("proposals.edit.percent"),
         "quantity": N_("proposals.edit.quantity"),
         "price": N_("proposals.edit.price"),
+        "amount": N_("proposals.edit.amount"),
     },
 )
 
