@@ -412,8 +412,19 @@ class Refund:
         return {**effect, "amount": str(amount)}
 
     def describe(self, effect: dict[str, Any], language: str) -> str:
-        """`return of order #12 (2 × Casco): refund of $76.000; the units go back to stock`."""
-        lines = ", ".join(f"{x['quantity']} × {x['name']}" for x in effect["lines"])
+        """`return of order #12 (2 × Casco at $38.000): refund of $76.000, and the units go
+        back to stock`."""
+        currency = effect["currency"]
+        lines = ", ".join(
+            t(
+                language,
+                "proposals.refund.line",
+                quantity=int(x["quantity"]),
+                name=x["name"],
+                price=money(Decimal(x["unit_price"]), currency, language),
+            )
+            for x in effect["lines"]
+        )
         stock = (
             N_("proposals.refund.restock")
             if effect["restock"]
@@ -424,7 +435,7 @@ class Refund:
             "proposals.refund.effect",
             order=int(effect["order_id"]),
             lines=lines,
-            amount=money(Decimal(effect["amount"]), effect["currency"], language),
+            amount=money(Decimal(effect["amount"]), currency, language),
             stock=t(language, stock),
         )
 

@@ -126,9 +126,9 @@ async def stock_of(shop: Runtime, sku: str) -> int:
 
 
 LUISA_EFFECT = (
-    "devolución del pedido #{order} (1 × Extintor clase K 6 litros para cocina, "
-    "2 × Extintor multipropósito PQS ABC 10 lb, 3 × {ris}): reembolso de $556.000, "
-    "y las unidades vuelven al inventario"
+    "devolución del pedido #{order} (1 × Extintor clase K 6 litros para cocina a $365.000, "
+    "2 × Extintor multipropósito PQS ABC 10 lb a $85.000, 3 × {ris} a $7.000): reembolso de "
+    "$556.000, y las unidades vuelven al inventario"
 )
 
 
@@ -244,7 +244,8 @@ async def test_a_partial_return_with_an_edited_refund_moves_exactly_that(shop: R
 
     assert (
         f"devolución del pedido #{oldest.id} (2 × Casco de seguridad tipo I clase E con ratchet "
-        "blanco): reembolso de $70.000, y las unidades vuelven al inventario" in asked.reply
+        "blanco a $35.000): reembolso de $70.000, y las unidades vuelven al inventario"
+        in asked.reply
     )
     [proposal] = await proposals(shop)
     assert proposal.effect["whole"] is False
@@ -278,8 +279,8 @@ async def test_a_partial_return_with_an_edited_refund_moves_exactly_that(shop: R
     assert audit.changes["rows"]["stock"] == {"CAS-I-E-BL": {"from": helmets, "to": helmets + 2}}
     assert (await told(shop, proposal.conversation_id))[-1] == (
         "¡Buenas noticias! Aprobaron tu solicitud: devolución del pedido "
-        f"#{oldest.id} (2 × Casco de seguridad tipo I clase E con ratchet blanco): reembolso de "
-        "$60.000, y las unidades vuelven al inventario."
+        f"#{oldest.id} (2 × Casco de seguridad tipo I clase E con ratchet blanco a $35.000): "
+        "reembolso de $60.000, y las unidades vuelven al inventario."
     )
     history = await chat.say("mis pedidos")
     assert f"#{oldest.id}* — 02/06/2025 — $3.582.000 (devuelto en parte)" in history.reply
