@@ -48,7 +48,8 @@ async def ask_refund(
     text = understood.text
     understanding = understood.reading.understanding
     waiting = conversation.context.get(ASKED_KEY)
-    conversation.context = {k: v for k, v in conversation.context.items() if k != ASKED_KEY}
+    if waiting is not None:  # it lasts one turn: the answer, or the request is dropped
+        conversation.context = {k: v for k, v in conversation.context.items() if k != ASKED_KEY}
     asked = refund_asked(text)
     if asked is None and isinstance(waiting, str):
         number, before = order_answered(text), refund_asked(waiting)
@@ -123,7 +124,7 @@ async def _proposed(
         conversation,
         Refund.name,
         effect,
-        asked=understood.text,
+        asked=text,
         ttl=timedelta(minutes=minutes),
         order_id=order.id,
     )

@@ -189,7 +189,10 @@ async def test_with_several_orders_the_customer_is_asked_which_of_their_own(
     chosen = await chat.say(f"el {middle.id}")
 
     [proposal] = await proposals(shop)
-    assert proposal.order_id == middle.id
+    assert (proposal.order_id, proposal.asked) == (
+        middle.id,
+        f"necesito hacer una devolución · el {middle.id}",
+    )
     assert f"devolución del pedido #{middle.id} (6 × " in chosen.reply
 
 
@@ -212,6 +215,33 @@ async def test_another_customers_order_is_refused_like_one_that_does_not_exist(
         assert leak not in theirs.reply
     assert await proposals(shop) == []
     assert await snapshot(shop) == before
+
+
+async def test_a_product_the_order_does_not_have_is_not_returned(shop: Runtime) -> None:
+    chat = await customer_chat(shop, LUISA)
+    [order] = await orders_of(shop, LUISA)
+
+    asked = await chat.say(f"quiero devolver los cascos del pedido {order.id}")
+
+    assert asked.reply.startswith(
+        f"El pedido #{order.id} no tiene ese producto; tiene: Extintor clase K 6 litros para "
+        "cocina, Extintor multipropósito PQS ABC 10 lb"
+    )
+    assert await proposals(shop) == []
+
+
+async def test_a_cancelled_order_is_not_returnable(shop: Runtime) -> None:
+    chat = await customer_chat(shop, LUISA)
+    [order] = await orders_of(shop, LUISA)
+    async with transaction(shop.sessions) as session:
+        await session.execute(update(Order).where(Order.id == order.id).values(status="cancelled"))
+
+    named = await chat.say(f"quiero devolver el pedido {order.id}")
+    unnamed = await chat.say("devuélvanme la plata")
+
+    assert named.reply == f"El pedido #{order.id} fue cancelado, así que no tiene devolución."
+    assert unnamed.reply.startswith("No encuentro pedidos tuyos recientes que se puedan devolver.")
+    assert await proposals(shop) == []
 
 
 async def test_a_stranger_is_asked_who_they_are_and_nothing_is_proposed(shop: Runtime) -> None:
