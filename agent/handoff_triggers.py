@@ -168,6 +168,12 @@ def frustrated(text: str) -> bool:
     return bool(_FRUSTRATION.search(_words(text)))
 
 
+def asks_for_person(text: str) -> bool:
+    """Whether the message says in words that it wants a person ("quiero hablar con alguien")."""
+    words = [token.text for token in scan(fold(nfc(text))) if token.is_word]
+    return Cue.HANDOFF in find_cues(words)
+
+
 def complains(text: str) -> bool:
     """Whether the message is a complaint (a damaged or missing order, a wrong charge...)."""
     return bool(_COMPLAINT.search(_words(text)))
@@ -201,8 +207,7 @@ class HandoffTriggers:
     def requested(self, text: str) -> bool:
         """Whether a message read as wanting a person counts as asking for one: not when it
         is only frustration or a complaint whose own trigger the shop turned off."""
-        words = [token.text for token in scan(fold(nfc(text))) if token.is_word]
-        if Cue.HANDOFF in find_cues(words):
+        if asks_for_person(text):
             return True
         angry = frustrated(text) and not self.on(FRUSTRATION)
         return not (angry or (complains(text) and not self.on(COMPLAINT)))

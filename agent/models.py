@@ -289,6 +289,11 @@ class Order(Base):
     """A closed sale. `sale_id` is unique: a sale becomes an order exactly once."""
 
     __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(
+            "refunded >= 0 AND refunded <= total", name="ck_orders_refunded_within_total"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), unique=True)
@@ -296,7 +301,10 @@ class Order(Base):
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     channel: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), default="confirmed")
+    """confirmed, delivered (the demo's history), cancelled, refunded or partially_refunded."""
     total: Mapped[Decimal] = mapped_column(Money)
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
+    """What was paid back on an approved return (README "Proposals"); at most `total`, once."""
     currency: Mapped[str] = mapped_column(String(3), default="COP")
     shipping_address: Mapped[str | None] = mapped_column(String(300), default=None)
     shipping_city: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -711,7 +719,7 @@ class Proposal(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), default=None)
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), default=None)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
-    """The confirmed order it concerns (a return or refund, a kind still to come)."""
+    """The confirmed order it concerns (a return or refund)."""
     effect: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """What changes, from → to, with the amounts (the edited effect once a manager edits it)."""
     asked: Mapped[str] = mapped_column(Text, default="")

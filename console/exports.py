@@ -58,7 +58,10 @@ ORDER_STATES = Labels(
     STAFF_LANGUAGE,
     {
         "confirmed": N_("exports.order_state.confirmed"),
+        "delivered": N_("exports.order_state.delivered"),
         "cancelled": N_("exports.order_state.cancelled"),
+        "refunded": N_("exports.order_state.refunded"),
+        "partially_refunded": N_("exports.order_state.partially_refunded"),
     },
 )
 OUTCOME_LABELS = Labels(

@@ -27,6 +27,7 @@ KINDS = Labels(
         "restock": N_("proposals.kind.restock"),
         "price_change": N_("proposals.kind.price_change"),
         "quote": N_("proposals.kind.quote"),
+        "refund": N_("proposals.kind.refund"),
     },
 )
 EDIT_LABELS = Labels(
@@ -36,6 +37,7 @@ EDIT_LABELS = Labels(
         "quantity": N_("proposals.edit.quantity"),
         "price": N_("proposals.edit.price"),
         "unit_price": N_("proposals.edit.unit_price"),
+        "amount": N_("proposals.edit.amount"),
     },
 )
 

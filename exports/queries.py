@@ -130,7 +130,7 @@ def _customers(start: datetime | None, end: datetime | None) -> ReportQuery:
         select(
             Order.customer_id.label("customer_id"),
             func.count().label("orders"),
-            func.sum(Order.total).label("spent"),
+            func.sum(Order.total - Order.refunded).label("spent"),
             func.max(Order.created_at).label("last_order_at"),
         )
         .where(Order.status != CANCELLED_ORDER)
@@ -181,6 +181,7 @@ def _sales(filters: ExportFilters, start: datetime | None, end: datetime | None)
         Column("unit_price", line.unit_price, Kind.MONEY),
         Column("line_total", line.line_total, Kind.MONEY),
         Column("order_total", o.total, Kind.MONEY),
+        Column("order_refunded", o.refunded, Kind.MONEY),
         Column("currency", o.currency, Kind.TEXT),
         Column("odoo_ref", o.odoo_ref, Kind.TEXT),
     ]

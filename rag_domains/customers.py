@@ -25,13 +25,19 @@ HISTORY_ORDERS = 5
 """How many of the latest orders `customer.history` lists."""
 
 _ITEMS_SHOWN = 3
+HISTORY_STATUSES = {
+    "cancelled": N_("customers.history.cancelled"),
+    "refunded": N_("customers.history.refunded"),
+    "partially_refunded": N_("customers.history.partially_refunded"),
+}
+"""What the history says after an order that did not stay bought."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _NOT_DIGIT = re.compile(r"\D")
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerStats:
-    """What a customer has bought so far (cancelled orders do not count)."""
+    """What a customer has bought so far (cancelled orders do not count, refunds are taken off)."""
 
     orders: int
     total_spent: Decimal
@@ -42,9 +48,11 @@ async def customer_stats(session: AsyncSession, customer_id: int) -> CustomerSta
     """Number of orders, total spent and date of the last purchase of one customer."""
     row = (
         await session.execute(
-            select(func.count(Order.id), func.sum(Order.total), func.max(Order.created_at)).where(
-                Order.customer_id == customer_id, Order.status != "cancelled"
-            )
+            select(
+                func.count(Order.id),
+                func.sum(Order.total - Order.refunded),
+                func.max(Order.created_at),
+            ).where(Order.customer_id == customer_id, Order.status != "cancelled")
         )
     ).one()
     return CustomerStats(
@@ -73,7 +81,8 @@ def mask_address(address: str | None) -> str | None:
     return f"{address.split()[0]} ***"
 
 
-def _date(value: datetime, language: str) -> str:
+def order_date(value: datetime, language: str) -> str:
+    """An order's day as the customer reads it: `09/03/2026`, `Mar 9, 2026`."""
     if language == "en":
         return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
     return f"{value:%d/%m/%Y}"
@@ -232,7 +241,7 @@ class CustomersHandler:
             lines.append(t(lang, "customers.welcome.orders", orders=stats.orders))
             lines.append(t(lang, "customers.welcome.total_spent", spent=spent))
             if stats.last_purchase is not None:
-                last = _date(stats.last_purchase, lang)
+                last = order_date(stats.last_purchase, lang)
                 lines.append(t(lang, "customers.welcome.last_purchase", last=last))
         else:
             lines.append(t(lang, "customers.welcome.have_no"))
@@ -278,10 +287,12 @@ class CustomersHandler:
             extra = len(order.lines) - _ITEMS_SHOWN
             if extra > 0:
                 items.append(t(lang, "customers.history.extra_more", extra=extra))
-            status = t(lang, "customers.history.cancelled") if order.status == "cancelled" else ""
+            status = (
+                t(lang, HISTORY_STATUSES[order.status]) if order.status in HISTORY_STATUSES else ""
+            )
             total = money(order.total, order.currency, lang)
             lines.append(
-                f"• *#{order.id}* — {_date(order.created_at, lang)} — {total}{status}: "
+                f"• *#{order.id}* — {order_date(order.created_at, lang)} — {total}{status}: "
                 + ", ".join(items)
             )
         lines.append(t(lang, "customers.history.help_new"))

@@ -51,6 +51,7 @@ async def propose(
     asked: str,
     ttl: timedelta,
     sale_id: int | None = None,
+    order_id: int | None = None,
 ) -> Proposal:
     """Write a pending proposal (it expires after `ttl`): a customer's, told of the decision on
     their conversation, or the staff's own (`conversation` None: a restock, a price change)."""
@@ -63,6 +64,7 @@ async def propose(
         conversation_id=conversation.id if conversation is not None else None,
         customer_id=conversation.customer_id if conversation is not None else None,
         sale_id=sale_id,
+        order_id=order_id,
         effect=effect,
         asked=asked[:2000],
         language=conversation.language if conversation is not None else STAFF_LANGUAGE,

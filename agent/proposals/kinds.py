@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent.errors import ConflictError, InvalidInputError
 from agent.i18n import money
 from agent.models import (
+    Order,
     Product,
     Proposal,
     ProposalAudit,
@@ -28,7 +29,7 @@ from agent.models import (
     SaleLine,
     SaleState,
 )
-from agent.words import STAFF_LANGUAGE, t
+from agent.words import N_, STAFF_LANGUAGE, t
 
 APPROVED = (ProposalStatus.APPROVED, ProposalStatus.EDITED)
 OPEN_SALE = (
@@ -491,8 +492,141 @@ def _price(value: str) -> Decimal:
     return price.quantize(CENT)
 
 
+RETURNABLE_ORDER = ("confirmed", "delivered")
+"""The order statuses a return can start from (not cancelled, not refunded already)."""
+REFUNDED_ORDER = "refunded"
+"""An order whose every unit came back."""
+PARTLY_REFUNDED_ORDER = "partially_refunded"
+"""An order some of whose units came back."""
+
+
+class Refund:
+    """A return of an order's units (all of them, or the lines named) with their money paid
+    back: the order is marked refunded (once, never above its total), the units rejoin the
+    stock unless they came damaged."""
+
+    name = "refund"
+    edit_field = "amount"
+
+    @staticmethod
+    def effect(order: Order, returned: dict[int, int], *, restock: bool) -> dict[str, Any]:
+        """The effect of returning `returned` (order line id → units; empty: the whole order),
+        its refund computed from the unit prices charged, at most the order's total."""
+        wanted = returned or {line.id: line.quantity for line in order.lines}
+        lines: list[dict[str, Any]] = [
+            {
+                "line_id": line.id,
+                "product_id": line.product_id,
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": min(wanted[line.id], line.quantity),
+                "unit_price": str(line.unit_price),
+            }
+            for line in order.lines
+            if line.id in wanted and wanted[line.id] > 0
+        ]
+        computed = sum((Decimal(x["unit_price"]) * x["quantity"] for x in lines), Decimal(0))
+        computed = min(computed, order.total).quantize(CENT)
+        whole = {x["line_id"]: x["quantity"] for x in lines} == {
+            line.id: line.quantity for line in order.lines
+        }
+        return {
+            "order_id": order.id,
+            "order_date": order.created_at.date().isoformat(),
+            "currency": order.currency,
+            "paid": str(order.total),
+            "lines": lines,
+            "whole": whole,
+            "restock": restock,
+            "computed": str(computed),
+            "amount": str(computed),
+        }
+
+    def edited(self, effect: dict[str, Any], value: str) -> dict[str, Any]:
+        """The same return with the manager's refund: more than 0, at most the computed one."""
+        most = Decimal(effect["computed"])
+        refused = InvalidInputError(
+            t(STAFF_LANGUAGE, "proposals.error.amount", most=money(most, effect["currency"])),
+            field="amount",
+        )
+        try:
+            amount = _price(value)
+        except InvalidInputError as err:
+            raise refused from err
+        if amount > most:
+            raise refused
+        return {**effect, "amount": str(amount)}
+
+    def describe(self, effect: dict[str, Any], language: str) -> str:
+        """`return of order #12 (2 × Casco at $38.000): refund of $76.000, and the units go
+        back to stock`."""
+        currency = effect["currency"]
+        lines = ", ".join(
+            t(
+                language,
+                "proposals.refund.line",
+                quantity=int(x["quantity"]),
+                name=x["name"],
+                price=money(Decimal(x["unit_price"]), currency, language),
+            )
+            for x in effect["lines"]
+        )
+        stock = (
+            N_("proposals.refund.restock")
+            if effect["restock"]
+            else N_("proposals.refund.no_restock")
+        )
+        return t(
+            language,
+            "proposals.refund.effect",
+            order=int(effect["order_id"]),
+            lines=lines,
+            amount=money(Decimal(effect["amount"]), currency, language),
+            stock=t(language, stock),
+        )
+
+    async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
+        """Mark the order refunded, only if it is still returnable and nothing was refunded on
+        it (the database also refuses a refund above its total); put the units back."""
+        amount = Decimal(effect["amount"])
+        status = REFUNDED_ORDER if effect["whole"] else PARTLY_REFUNDED_ORDER
+        before = await session.scalar(select(Order.status).where(Order.id == effect["order_id"]))
+        done = await session.execute(
+            update(Order)
+            .where(
+                Order.id == effect["order_id"],
+                Order.status.in_(RETURNABLE_ORDER),
+                Order.refunded == 0,
+                Order.total >= amount,
+            )
+            .values(status=status, refunded=amount)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.order_refunded"))
+        stock: dict[str, dict[str, int]] = {}
+        for line in effect["lines"] if effect["restock"] else []:
+            quantity = int(line["quantity"])
+            now = await session.scalar(
+                update(Product)
+                .where(Product.id == line["product_id"])
+                .values(stock=Product.stock + quantity, updated_at=Product.updated_at)
+                .returning(Product.stock)
+                .execution_options(synchronize_session=False)
+            )
+            if now is None:
+                raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+            stock[line["sku"]] = {"from": now - quantity, "to": now}
+        order = {
+            "status": {"from": before, "to": status},
+            "refunded": {"from": "0", "to": str(amount)},
+        }
+        return {"order": {str(effect["order_id"]): order}, "stock": stock}
+
+
 KINDS: dict[str, ProposalKind] = {
-    kind.name: kind for kind in (Discount(), ReserveStock(), Restock(), PriceChange(), Quote())
+    kind.name: kind
+    for kind in (Discount(), ReserveStock(), Restock(), PriceChange(), Quote(), Refund())
 }
 """Every kind of proposal, by name."""
 

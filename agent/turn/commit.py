@@ -39,6 +39,7 @@ from agent.turn.conversation import find_locked, pending_offer
 from agent.turn.phrase import PhraseJob, PhrasePolicy, phrasing_facts
 from agent.turn.plan import Loaded, Plan
 from agent.turn.private_data import entity_values, private_values
+from agent.turn.refunds import ask_refund
 from agent.turn.results import finish, turn_result
 from agent.turn.spend import record_spend
 from agent.turn.understand import Understood
@@ -126,6 +127,10 @@ async def commit(
             plan.unheard, plan.state.language, max_seconds=settings.voice_max_seconds
         )
         reply = Reply(DomainResult(reply=said), "voice")
+    elif refund := await ask_refund(
+        session, conversation, understood, handoff=handoff, settings=settings
+    ):
+        reply = refund
     elif asked := await ask_approval(
         session, conversation, sale, understood.text, understanding, settings=settings
     ):

@@ -1,5 +1,6 @@
 """The rules that read a discount asked in a message (its percentage, or nothing), a request
-to set the cart aside, and a special quote (a wholesale price, or the full count insisted on)."""
+to set the cart aside, a special quote (a wholesale price, or the full count insisted on), and a
+return or refund (its order, its products, damaged or not)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from agent.proposals.asks import QuoteAsk, discount_asked, quote_asked, reservation_asked
+from agent.proposals.asks import (
+    QuoteAsk,
+    RefundAsk,
+    discount_asked,
+    lines_named,
+    order_answered,
+    quote_asked,
+    refund_asked,
+    reservation_asked,
+)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +109,70 @@ def test_a_special_quote_is_read_with_its_count(text: str, asked: QuoteAsk) -> N
 )
 def test_a_message_without_a_quote_asks_for_none(text: str) -> None:
     assert quote_asked(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "order_id", "damaged"),
+    [
+        ("quiero devolver el pedido 1234", 1234, False),
+        ("Quisiera hacer la devolución de la orden #1234", 1234, False),
+        ("me llegó dañado el casco, quiero la devolución", None, True),
+        ("devuélvanme la plata", None, False),
+        ("necesito que nos devuelvan el dinero del pedido número 77", 77, False),
+        ("I want to return order 1234", 1234, False),
+        ("refund please, the gloves were the wrong size", None, False),
+        ("the helmet arrived broken, I want a refund", None, True),
+        ("I'd like my money back for order #12", 12, False),
+    ],
+)
+def test_a_return_or_refund_is_read_with_its_order(
+    text: str, order_id: int | None, damaged: bool
+) -> None:
+    assert refund_asked(text) == RefundAsk(order_id, damaged)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿cuál es la política de devoluciones?",  # the company handler answers these
+        "como hago una devolucion",
+        "me devuelven la plata si no me sirve",
+        "puedo devolver el extintor si no lo uso",
+        "can I get a refund if it doesn't fit?",
+        "what is your refund policy",
+        "quiero 2 cascos",
+        "quiero cambiar unos guantes por otra talla",
+    ],
+)
+def test_a_question_about_returns_asks_for_none(text: str) -> None:
+    assert refund_asked(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "order_id"),
+    [("el 1234", 1234), ("#1234", 1234), ("1234", 1234), ("el pedido número 1234.", 1234)],
+)
+def test_the_answer_to_which_order_is_read(text: str, order_id: int) -> None:
+    assert order_answered(text) == order_id
+    assert order_answered("el de marzo") is None
+
+
+ORDER = [
+    "Extintor clase K 6 litros para cocina",
+    "Extintor multipropósito PQS ABC 10 lb",
+    "Guante de carnaza largo tipo mosquetero",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("quiero devolver 2 guantes", {2: 2}),
+        ("refund please, the gloves were the wrong size", {2: None}),
+        ("me llegó dañado un extintor PQS", {1: 1}),
+        ("devuelvo los extintores y tres guantes", {0: None, 1: None, 2: 3}),
+        ("quiero devolver el pedido 12", {}),
+    ],
+)
+def test_the_lines_of_an_order_a_return_names(text: str, named: dict[int, int | None]) -> None:
+    assert lines_named(text, ORDER) == named

@@ -1,6 +1,7 @@
 """The console's proposals over real HTTP: the desk and the conversation's panel, a manager's
-approve (edited) and reject, refused without a session, without the CSRF token, or for an agent;
-the customer's chat gets the decision (the web chat's `POST /chat/text` history)."""
+approve (an edited discount, a smaller refund of a return) and reject, refused without a
+session, without the CSRF token, or for an agent; the customer's chat gets the decision (the web
+chat's `POST /chat/text` history)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ from fixtures.live_server import LiveServer, serving
 from sqlalchemy import select, update
 
 from agent.db import transaction
-from agent.models import Conversation, Proposal, ProposalStatus, SaleLine, StaffRole, utcnow
+from agent.models import (
+    Conversation,
+    Order,
+    Proposal,
+    ProposalStatus,
+    SaleLine,
+    StaffRole,
+    utcnow,
+)
 from agent.settings import Settings
 from console.proposal_desk import ProposalDesk
 
@@ -247,3 +256,49 @@ async def test_a_special_quote_shows_its_effect_and_is_approved_at_the_typed_pri
     assert "a $35.000 c/u (precio de lista $38.000): total $1.400.000" in history.text
     cart = await customer_says(live, "c-quote", "ver mi carrito")
     assert f"40 × {helmet}: $1.400.000 (24 por encargo)" in cart
+
+
+async def refund_asked(live: LiveServer, chat_id: str) -> Proposal:
+    """A demo customer (one past order of $556.000) proves who they are on the web chat with
+    their cédula and the phone on file, then asks to return that order."""
+    await customer_says(live, chat_id, "mi cédula es 1088312904")
+    await customer_says(live, chat_id, "3006213344")
+    told = await customer_says(live, chat_id, "devuélvanme la plata")
+    assert "reembolso de $556.000, y las unidades vuelven al inventario" in told
+    async with live.runtime.sessions() as session:
+        found = await session.scalar(
+            select(Proposal)
+            .join(Conversation, Conversation.id == Proposal.conversation_id)
+            .where(Conversation.external_chat_id == chat_id)
+        )
+    assert found is not None
+    return found
+
+
+async def test_a_manager_approves_a_return_with_a_smaller_refund(
+    live: LiveServer, client: httpx.AsyncClient
+) -> None:
+    proposal = await refund_asked(live, "c-refund")
+    token = await logged_in(client, "marta")
+
+    desk = await client.get("/console/proposals")
+    assert "Devolución" in desk.text
+    assert f"devolución del pedido #{proposal.order_id} (1 × Extintor clase K" in desk.text
+    assert 'Reembolso <input name="value"' in desk.text and 'value="556000.00"' in desk.text
+
+    scripted = {"accept": "application/json", "x-csrf-token": token}
+    approve = f"/console/proposals/{proposal.id}/approve"
+    above = await client.post(approve, data={"value": "600.000"}, headers=scripted)
+    assert above.status_code == 422
+    assert "máximo $556.000" in above.json()["detail"]
+    done = await client.post(approve, data={"value": "500.000"}, headers=scripted)
+    assert done.status_code == 200, done.text
+
+    async with live.runtime.sessions() as session:
+        order = await session.get(Order, proposal.order_id)
+    assert order is not None
+    assert (order.status, order.refunded) == ("refunded", Decimal("500000.00"))
+    history = await client.get(f"/console/conversations/{proposal.conversation_id}/live")
+    assert "reembolso de $500.000, y las unidades vuelven al inventario." in history.text
+    again = await customer_says(live, "c-refund", f"quiero devolver el pedido {order.id}")
+    assert "ya tuvo su devolución" in again

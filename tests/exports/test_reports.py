@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from report_data import (
 )
 from sqlalchemy import func, select
 
+from agent.db import transaction
 from agent.errors import InvalidInputError
 from agent.models import (
     Conversation,
@@ -39,7 +40,11 @@ from agent.models import (
     Order,
     OrderLine,
     Product,
+    StaffRole,
 )
+from agent.proposals import decisions
+from agent.proposals.kinds import Refund
+from agent.staff import create_staff
 from exports.filters import ExportFilters
 from exports.reports import (
     CSV_KINDS,
@@ -395,3 +400,43 @@ def test_good_filters_pass_and_round_trip() -> None:
     assert file_name("full", ExportFilters(), now=now) == "full_20261122T053100Z.zip"
     assert content_type("full") == "application/zip"
     assert content_type("sales") == "text/csv; charset=utf-8"
+
+
+async def test_a_returned_order_shows_as_refunded_with_its_amount(
+    shop: tuple[Runtime, Talks, EdgeRows], local: LocalStorage
+) -> None:
+    runtime, _, _ = shop
+    async with runtime.sessions() as session:
+        marta = await create_staff(
+            session,
+            username="marta",
+            name="Marta",
+            role=StaffRole.MANAGER,
+            password="una-clave-bien-larga",
+        )
+    async with transaction(runtime.sessions) as session:
+        order = await session.scalar(select(Order).where(Order.status == "delivered").limit(1))
+        assert order is not None
+        first = order.lines[0]
+        effect = Refund.effect(order, {first.id: first.quantity}, restock=True)
+        proposal = await decisions.propose(
+            session, None, Refund.name, effect, asked="", ttl=timedelta(minutes=5)
+        )
+        await decisions.approve(session, proposal.id, staff=marta, value="1000")
+        customer = await session.get(Customer, order.customer_id)
+        assert customer is not None
+        kept = await session.scalar(
+            select(func.sum(Order.total)).where(
+                Order.customer_id == order.customer_id, Order.status != "cancelled"
+            )
+        )
+
+    rows, _ = await export(runtime, local, "sales", ExportFilters(state="partially_refunded"))
+    assert {(int(r["order_id"]), r["order_status"], r["order_refunded"]) for r in rows} == {
+        (order.id, "partially_refunded", "1000.00")
+    }
+    others, _ = await export(runtime, local, "sales")
+    assert {r["order_refunded"] for r in others if int(r["order_id"]) != order.id} == {"0.00"}
+    customers, _ = await export(runtime, local, "customers")
+    [row] = [r for r in customers if r["national_id"] == customer.national_id]
+    assert Decimal(row["total_spent"]) == kept - 1000
