@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from decimal import Decimal
 
 from pydantic import Field, field_validator
@@ -28,7 +29,7 @@ from agent.nlu.prices import amount_at
 from agent.nlu.tokens import fold, scan
 from agent.text import normalize, singular
 from console.assistant.questions import Ask, QueryName
-from console.assistant.requests import Request, RequestName
+from console.assistant.requests import Request, RequestName, as_decimal
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Choice(Ask):
     number."""
 
     query: str = Field(json_schema_extra={"enum": TOOLS})  # type: ignore[assignment]
-    number: float | None = Field(default=None, gt=0, lt=1e12)
+    number: float | None = Field(default=None, ge=0, le=1e12)
 
     @field_validator("query")
     @classmethod
@@ -88,7 +89,7 @@ class Choice(Ask):
 
 
 def _stems(text: str) -> set[str]:
-    return {singular(word) for word in normalize(text).split() if len(word) > 2}
+    return {singular(word) for word in re.findall(r"\w+", normalize(text)) if len(word) > 2}
 
 
 def _numbers(question: str) -> set[Decimal]:
@@ -98,7 +99,7 @@ def _numbers(question: str) -> set[Decimal]:
     for i in range(len(words)):
         number = read_number(words, i)
         if number is not None:
-            found.add(Decimal(str(number.value)))
+            found.add(as_decimal(number.value))
         amount = amount_at(words, i)
         if amount is not None:
             found.add(Decimal(amount[0]))
@@ -110,7 +111,7 @@ def _request(choice: Choice, question: str) -> Request | None:
     question says (else None: asked for); None when it names no product of the question."""
     if choice.product is None or not _stems(choice.product) <= _stems(question):
         return None
-    number = None if choice.number is None else Decimal(str(choice.number))
+    number = None if choice.number is None else as_decimal(choice.number)
     if number is not None and number not in _numbers(question):
         number = None
     return Request(RequestName(choice.query), choice.product, number, "es")

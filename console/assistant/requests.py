@@ -72,6 +72,11 @@ _EDGES = ARTICLES | _PRICE_WORDS | word_set("de del of for nuevo new s")
 _BEFORE_PRODUCT = ARTICLES | COUNT_UNITS | word_set("de of x mas more")
 
 
+def as_decimal(value: float) -> Decimal:
+    """A number as written plainly: `40`, not `40.0`; `2.5`."""
+    return Decimal(int(value)) if value == int(value) else Decimal(str(value))
+
+
 def _words(question: str) -> list[str]:
     """The folded words of the question, and the `$` of an amount (other punctuation left out)."""
     return [
@@ -98,8 +103,7 @@ def _count(words: Sequence[str], i: int) -> tuple[Decimal, int] | None:
     after = i + number.length
     if after < len(words) and words[after] in MEASURE_UNITS:
         return None  # "10 lb" is the product's size
-    value = number.value
-    return (Decimal(int(value)) if value == int(value) else Decimal(str(value))), after
+    return as_decimal(number.value), after
 
 
 def _count_last(words: list[str]) -> tuple[Decimal, list[str]] | None:
