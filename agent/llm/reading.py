@@ -23,7 +23,7 @@ from agent.llm.privacy import Redactor
 from agent.llm.prompts import Shop, understanding_prompt
 from agent.llm.service import LLMService, Spend
 from agent.llm.types import Prompt
-from agent.nlu.numbers import read_number
+from agent.nlu.numbers import percentages, read_number
 from agent.nlu.state_rules import refusal as state_refusal
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import INTENT_LABELS, DialogState, Entities, ProductMention, Understanding
@@ -95,7 +95,10 @@ def refusal(reading: ModelReading, state: DialogState) -> str | None:
 
 
 def _numbers_said(text: str) -> set[int]:
-    words = [t.text for t in scan(fold(text)) if t.is_word]
+    """The whole numbers of `text` that may be counts: a percentage ("150%") is none."""
+    scanned = [t.text for t in scan(fold(text))]
+    percent = percentages(scanned)
+    words = [word for i, word in enumerate(scanned) if word[0].isalnum() and i not in percent]
     values: set[int] = set()
     for i in range(len(words)):
         number = read_number(words, i)

@@ -30,6 +30,17 @@ NUMBER_WORDS = frozenset(
 """Words that can be part of a number."""
 
 
+# Words after a number that make it a percentage, never a count: "150%", "20 por ciento".
+_PERCENT_MARKERS: tuple[tuple[str, ...], ...] = (
+    ("%",),
+    ("por", "ciento"),
+    ("porciento",),
+    ("percent",),
+    ("per", "cent"),
+    ("pct",),
+)
+
+
 class Number(NamedTuple):
     """A number found at some token: its value and how many tokens it spans."""
 
@@ -112,3 +123,29 @@ def _read_words(words: Sequence[str], i: int) -> Number | None:
     if not seen:
         return None
     return Number(total + current, j - i)
+
+
+def _percent_marker(words: Sequence[str], j: int) -> int:
+    """How many words from `words[j]` on say that the number before is a percentage (0: none)."""
+    for marker in _PERCENT_MARKERS:
+        if tuple(words[j : j + len(marker)]) == marker:
+            return len(marker)
+    return 0
+
+
+def percentages(words: Sequence[str]) -> set[int]:
+    """The indexes of the words that say a percentage, its number and its sign ("150 %",
+    "cincuenta por ciento"): a percentage is never a quantity nor a size. `words` keep the
+    punctuation tokens, "%" among them."""
+    found: set[int] = set()
+    i = 0
+    while i < len(words):
+        number = read_number(words, i)
+        if number is None:
+            i += 1
+            continue
+        marker = _percent_marker(words, i + number.length)
+        if marker:
+            found.update(range(i, i + number.length + marker))
+        i += number.length + marker
+    return found

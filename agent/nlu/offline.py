@@ -13,6 +13,7 @@ from agent.nlu.ellipsis import COLOURS, another_size, follow_up
 from agent.nlu.intents import Evidence, RuleVerdict, decide
 from agent.nlu.language import detect_language
 from agent.nlu.lexicon import Lexicon
+from agent.nlu.numbers import percentages
 from agent.nlu.products import ProductReading, read_products
 from agent.nlu.tokens import fold, nfc, scan
 from agent.nlu.types import DialogState, Entities, ProductMention, Understanding
@@ -81,7 +82,9 @@ class OfflineReader:
         """What the rules find in a message, and its language."""
         buyer = read_contacts(original, fold(original), state, self._lexicon.knows)
         tokens = scan(buyer.remainder)
-        words = [token.text for token in tokens if token.is_word]
+        # A percentage ("el 150% de descuento") is no size a follow-up asks for, nor a count.
+        percent = percentages([token.text for token in tokens])
+        words = [t.text for i, t in enumerate(tokens) if t.is_word and i not in percent]
         guess = detect_language(words, (), state.language)
         products = read_products(tokens, self._lexicon, guess == "en")
         language = detect_language(words, [m.language for m in products.mentions], state.language)

@@ -110,6 +110,13 @@ def said_amounts(words: Sequence[str]) -> list[int]:
     return found
 
 
+def amount_at(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """The amount written at `i` ("45.000", "$45000", "12 mil", "45k", "9,500") and the index
+    after it, whether or not a money word says it is money; None when no number starts there."""
+    amount = _amount(words, i)
+    return None if amount is None else (amount.value, amount.end)
+
+
 def _starts(words: Sequence[str], i: int, phrase: str) -> int:
     """The length of `phrase` if the words at `i` say it, else 0."""
     parts = phrase.split()

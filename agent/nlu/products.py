@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from agent.nlu.asked import asked_phrase
 from agent.nlu.lexicon import Lexicon, TermMatch
-from agent.nlu.numbers import NUMBER_WORDS, Number, read_number
+from agent.nlu.numbers import NUMBER_WORDS, Number, percentages, read_number
 from agent.nlu.prices import read_price
 from agent.nlu.services import join_serviced
 from agent.nlu.tokens import Token
@@ -93,11 +93,14 @@ class _Reader:
         self.price = read_price(self.words)
         if self.price is not None:
             self.used.update(self.price.used)
+        # "el 150% de descuento": a percentage is no quantity, nor a size of a product.
+        percent = percentages(self.words)
+        self.used.update(percent)
         self._numbers: dict[int, Number | None] = {}
         self._ends: dict[int, int] = {}
         i = 0
         while i < len(self.words):
-            number = self.number(i)
+            number = None if i in percent else self.number(i)
             if number is None:
                 i += 1
                 continue

@@ -17,12 +17,18 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from agent.nlu.numbers import read_number
 from agent.nlu.trade_terms import TRADE_GROUPS
-from agent.quantities import ONES
+from agent.quantities import NUMBER_VALUES, ONES
 from agent.text import normalize, singular, tokens
 
-_NUMBER = r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,2})?)"
-_PERCENT = rf"{_NUMBER} ?(?:%|por ?ciento|porciento|percent|pct)"
+_SPELLED_WORD = "|".join(sorted(NUMBER_VALUES, key=len, reverse=True))
+# Any number, whatever its size: "150%" is a discount asked (and refused), never 150 units.
+_NUMBER = (
+    rf"(?<![\d.,])(\d{{1,6}}(?:[.,]\d{{1,2}})?"
+    rf"|\b(?:{_SPELLED_WORD})(?: (?:y |and )?(?:{_SPELLED_WORD}))*)"
+)
+_PERCENT = rf"{_NUMBER} ?(?:%|por ?ciento|porciento|percent|per cent|pct)"
 _DISCOUNT = r"(?:descuentos?|rebajas?|descontar|descuenten|discounts?|off)"
 _ASK = re.compile(
     rf"{_PERCENT}(?: [a-z]+){{0,3}} {_DISCOUNT}\b|\b{_DISCOUNT}(?: [a-z]+){{0,3}} {_PERCENT}"
@@ -31,13 +37,18 @@ _NOT_WORD = re.compile(r"[^\w%.,]+")
 
 
 def discount_asked(text: str) -> Decimal | None:
-    """The percentage of discount the message asks for, or None when it asks for none."""
+    """The percentage of discount the message asks for, or None when it asks for none; above
+    100 too ("¿me dejan el 150%?"): the caller refuses it, it is no quantity."""
     words = _NOT_WORD.sub(" ", normalize(text)).strip()
     found = _ASK.search(words)
     if found is None:
         return None
     number = found.group(1) or found.group(2)
-    percent = Decimal(number.replace(",", "."))
+    if number[0].isdigit():
+        percent = Decimal(number.replace(",", "."))
+    else:
+        spelled = read_number(number.split(), 0)  # whole: spelled numbers have no decimals
+        percent = Decimal(0) if spelled is None else Decimal(int(spelled.value))
     return percent if percent > 0 else None
 
 

@@ -28,6 +28,8 @@ from agent.turn.answer import Reply
 from agent.words import t
 
 HANDLER = decisions.HANDLER
+WHOLE_PRICE = Decimal(100)
+"""A discount above this percentage is not possible (the shop would pay the customer)."""
 
 
 async def ask_approval(
@@ -42,7 +44,13 @@ async def ask_approval(
     """The answer to a message asking for a discount or a reservation of the open cart (a
     proposal made), or None when it asks for neither, there is no cart yet, or it names
     products (the handlers add them first)."""
-    if not _asks(text) or understanding.entities.products or not _with_lines(sale):
+    if not _asks(text) or understanding.entities.products:
+        return None
+    percent = discount_asked(text)
+    if percent is not None and percent > WHOLE_PRICE:  # cart or not: it is never possible
+        said = _impossible(understanding.language, percent)
+        return Reply(DomainResult(reply=said, sale=sale), HANDLER)
+    if not _with_lines(sale):
         return None
     said = await _proposed(session, conversation, sale, text, understanding.language, settings)
     return Reply(DomainResult(reply=said, sale=sale), HANDLER)
@@ -79,12 +87,14 @@ async def _proposed(
     settings: Settings,
 ) -> str:
     """Propose what the message asks for on the open cart; what the customer is told."""
+    percent = discount_asked(text)
+    if percent is not None and percent > WHOLE_PRICE:
+        return _impossible(language, percent)
     if sale is None or not _with_lines(sale):
         return t(language, "proposals.asked.no_cart")
     if await _pending_for(session, sale):
         return t(language, "proposals.asked.already")
     await session.flush()  # the cart's new lines get their ids
-    percent = discount_asked(text)
     if percent is not None:
         return await _discount(session, conversation, sale, percent, text, language, settings)
     return await _reserve(session, conversation, sale, text, language, settings)
@@ -119,6 +129,11 @@ async def _reserve(
         )
     described = "; ".join(ReserveStock().describe(effect, language) for effect in effects)
     return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
+
+
+def _impossible(language: str, percent: Decimal) -> str:
+    """The polite no to a discount above the whole price ("¿me dejan el 150%?")."""
+    return t(language, "proposals.asked.discount_impossible", percent=format(percent, "f"))
 
 
 def _with_lines(sale: Sale | None) -> bool:

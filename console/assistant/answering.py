@@ -1,10 +1,11 @@
 """A staff question, start to finish: the rules' reading, else the model's choice, then the one
-query it names, or what the assistant can answer."""
+query it names, or what the assistant can answer. A request to restock or change a price is read
+first, and answered with the proposal it makes (`console/assistant/proposing.py`)."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from console.assistant.answers import Answer
 from console.assistant.queries import run
 from console.assistant.questions import MONEY_QUERIES, Ask, QueryName
 from console.assistant.reader import Reader
+from console.assistant.requests import MANAGER_REQUESTS, Request, read_request
 
 MAX_QUESTION = 300
 HELP = {
@@ -51,14 +53,24 @@ class Reply:
     source: Source
     ask: Ask | None
     answer: Answer | None
+    request: Request | None = None
+    """A restock or price change asked for (then `ask` is None)."""
 
     def as_json(self, settings: Settings, *, manager: bool) -> dict[str, Any]:
         """The reply for the page's script (the examples those a manager or an agent may ask)."""
         return {
             "language": self.language,
             "source": self.source.value,
-            "query": self.ask.query.value if self.ask else None,
-            "params": self.ask.params() if self.ask else {},
+            "query": self.ask.query.value
+            if self.ask
+            else self.request.name.value
+            if self.request
+            else None,
+            "params": self.ask.params()
+            if self.ask
+            else self.request.params()
+            if self.request
+            else {},
             "answer": None
             if self.answer is None
             else self.answer.as_json(
@@ -88,21 +100,30 @@ def help_text(language: str, *, manager: bool) -> dict[str, object]:
 async def read_question(
     question: str, *, index: ProductIndex, llm: LLM | None, shop: str, budget: float
 ) -> Reply:
-    """The query `question` asks for (no answer yet): the rules' reading, else a configured
-    model's choice, else none."""
+    """The query or request `question` asks for (no answer yet): the rules' reading, else a
+    configured model's choice, else none."""
+    request = read_request(question, index)
+    if request is not None:
+        return Reply(request.language, Source.RULES, None, None, request)
     reading = Reader(index).read(question)
     if reading.ask is not None:
         return Reply(reading.language, Source.RULES, reading.ask, None)
     if llm is not None and llm.service.enabled:
         chosen = await model.choose(llm, index, question, shop=shop, budget=budget)
+        if isinstance(chosen, Request):
+            chosen = replace(chosen, language=reading.language)
+            return Reply(reading.language, Source.MODEL, None, None, chosen)
         if chosen is not None:
             return Reply(reading.language, Source.MODEL, chosen, None)
     return Reply(reading.language, Source.NONE, None, None)
 
 
-def needs_manager(ask: Ask | None) -> bool:
-    """Whether the query is about revenue (managers only, as the dashboard)."""
-    return ask is not None and ask.query in MONEY_QUERIES
+def needs_manager(reply: Reply) -> bool:
+    """Whether the query is about revenue, or the request changes a price (managers only, as
+    the dashboard)."""
+    if reply.request is not None:
+        return reply.request.name in MANAGER_REQUESTS
+    return reply.ask is not None and reply.ask.query in MONEY_QUERIES
 
 
 async def answer(

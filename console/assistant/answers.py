@@ -1,4 +1,5 @@
-"""What a query answers: columns, rows and an optional chart, and that answer as the page's JSON.
+"""What a query answers: columns, rows and an optional chart, and that answer as the page's JSON
+(a request answers the same way: the proposal made, or the candidates; a link to the desk).
 
 Rows keep typed values (the tests compare them with the rows they seeded); the JSON carries
 each cell as the staff read it (money as the shop writes it, dates in the shop's zone, in the
@@ -53,6 +54,14 @@ class Chart:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A console page the answer points to (the proposals' desk, for a proposal made)."""
+
+    href: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """One query's result for the staff."""
 
@@ -68,6 +77,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     total: list[Cell] | None = None
     """A last row adding the figures up, when the rows add up."""
+    link: Link | None = None
 
     def column(self, key: str) -> list[Cell]:
         """Every row's value of the column `key`."""
@@ -110,6 +120,7 @@ class Answer:
             "empty": self.empty,
             "notes": self.notes,
             "chart": None,
+            "link": None if self.link is None else {"href": self.link.href, "text": self.link.text},
         }
         if self.chart is not None and self.rows:
             keys = [c.key for c in self.columns]

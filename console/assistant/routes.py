@@ -1,9 +1,11 @@
 """The assistant's page in the console and its JSON endpoint (`POST /console/assistant/ask`).
 
 Any staff member asks; questions about revenue (sales, top products) are for managers, as the
-dashboard is. The endpoint checks the session's CSRF token as every console action does. The
-page's script (static/assistant.js) writes the table and draws the chart with the vendored
-Chart.js, under the console's CSP.
+dashboard is. Any staff member may propose a restock, only a manager a price change, and only a
+manager approves either (/console/proposals). The endpoint checks the session's CSRF token as
+every console action does, and only it proposes (a page load never does). The page's script
+(static/assistant.js) writes the table and draws the chart with the vendored Chart.js, under
+the console's CSP.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from console.assistant.answering import (
     needs_manager,
     read_question,
 )
+from console.assistant.proposing import not_sent, propose
 from console.auth import ConsoleDep, ManagersOnly, StaffDep, StaffUser, check_csrf
 from console.routes import html
 from console.service import StaffConsole
@@ -38,14 +41,17 @@ SCRIPTS = ("vendor/chart.umd.min.js", "assistant.js")
 
 
 async def _replied(
-    console: StaffConsole, user: StaffUser, index: ProductIndex, question: str
+    console: StaffConsole, user: StaffUser, index: ProductIndex, question: str, *, sent: bool
 ) -> dict[str, Any]:
     """The reply to `question` as JSON; InvalidInputError for an empty or long question,
-    ManagersOnly for an agent's revenue question."""
+    ManagersOnly for an agent's revenue question or price change. A request proposes only when
+    `sent` (a POST with its CSRF token): a page load never changes anything."""
     question = question.strip()
     if not question or len(question) > MAX_QUESTION:
         raise InvalidInputError(_("assistant.error.question", max=MAX_QUESTION), field="question")
     settings = console.settings
+    async with console.sessions() as session:  # the reading finds products through the search
+        await index.ensure_fresh(session)
     reply = await read_question(
         question,
         index=index,
@@ -54,9 +60,23 @@ async def _replied(
         budget=settings.llm_understanding_timeout,
     )
     manager = user.staff.role == StaffRole.MANAGER
-    if needs_manager(reply.ask) and not manager:
+    if needs_manager(reply) and not manager:
         raise ManagersOnly()
-    if reply.ask is not None:
+    if reply.request is not None:
+        found = (
+            await propose(
+                reply.request,
+                question=question,
+                staff=user.staff,
+                sessions=console.sessions,
+                index=index,
+                settings=settings,
+            )
+            if sent
+            else not_sent(reply.request)
+        )
+        reply = replace(reply, answer=found)
+    elif reply.ask is not None:
         found = await answer(
             reply.ask,
             sessions=console.sessions,
@@ -79,7 +99,7 @@ async def assistant_page(
     status_code = 200
     if q is not None:
         try:
-            replied = await _replied(console, user, index, q)
+            replied = await _replied(console, user, index, q, sent=False)
         except InvalidInputError as err:
             error, status_code = str(err), 422
         except ManagersOnly:
@@ -113,5 +133,6 @@ async def ask(
     """A question in, the query it was read as and its answer out (JSON)."""
     await check_csrf(request, user)
     form = await request.form()
-    replied = await _replied(console, user, index, str(form.get("question") or ""))
+    question = str(form.get("question") or "")
+    replied = await _replied(console, user, index, question, sent=True)
     return JSONResponse(replied, headers={"cache-control": "no-store"})

@@ -1,7 +1,8 @@
-// The staff assistant: posts a question (with the session's CSRF token), then writes the
-// answer's table and draws its chart with the vendored Chart.js; an answer the server wrote
-// into the page (`?q=`, the form without the script) gets its chart drawn on load. Every text
-// is set with textContent, never as HTML; the page's own words come from its console-words meta.
+// The staff assistant: posts a question or a request (with the session's CSRF token), then
+// writes the answer's table (a proposal made, with a link to the desk) and draws its chart
+// with the vendored Chart.js; an answer the server wrote into the page (`?q=`, the form without
+// the script) gets its chart drawn on load. Every text is set with textContent, never as HTML;
+// the page's own words come from its console-words meta.
 (() => {
   "use strict";
 
@@ -71,6 +72,14 @@
     document.getElementById("assistant-title").textContent = answer.title;
     document.getElementById("assistant-period").textContent = answer.period || "";
     list(document.getElementById("assistant-notes"), answer.notes.concat(body.source === "model" ? [TEXT.by_model] : []));
+    // A proposal made links to the desk where a manager approves it; a message has no table.
+    const link = document.getElementById("assistant-link");
+    link.hidden = !answer.link;
+    if (answer.link) {
+      link.firstElementChild.href = answer.link.href;
+      link.firstElementChild.textContent = answer.link.text;
+    }
+    table.hidden = !answer.columns.length;
     const head = document.createElement("tr");
     answer.columns.forEach((c) => {
       const th = cell("th", c.label, c.numeric);

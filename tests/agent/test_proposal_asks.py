@@ -31,6 +31,12 @@ from agent.proposals.asks import (
         ("can I get 15% off?", "15"),
         ("15 percent discount please", "15"),
         ("any discount of 7.5%?", "7.5"),
+        ("cincuenta por ciento de descuento", "50"),
+        ("twenty five percent off", "25"),
+        # Above the whole price too: the turn refuses it, and it is never 150 units.
+        ("aplicar 100% de descuento a todo el pedido", "100"),
+        ("¿me dejan el 150% de descuento?", "150"),
+        ("150% off?", "150"),
     ],
 )
 def test_a_discount_with_its_percentage_is_read(text: str, percent: str) -> None:
@@ -45,8 +51,6 @@ def test_a_discount_with_its_percentage_is_read(text: str, percent: str) -> None
         "quiero 15 cascos",
         "el 15% de los guantes",
         "0% de descuento",
-        "aplicar 100% de descuento a todo el pedido",  # no discount of three digits is read
-        "150% de descuento",
         "what's the discount policy?",
     ],
 )

@@ -132,6 +132,41 @@ async def test_a_discount_asked_waits_for_a_manager_and_changes_nothing(shop: Ru
         assert await session.scalar(select(func.count()).select_from(Proposal)) == 1
 
 
+IMPOSSIBLE = {
+    "es": "Un descuento del 150% no es posible: ningún descuento pasa del 100% del precio. Si "
+    "quieres, pide uno menor y lo consulto con un encargado.",
+    "en": "A 150% discount isn't possible: no discount goes beyond 100% of the price. If you "
+    "like, ask for a smaller one and I'll check it with a manager.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "cart", "asked"),
+    [
+        ("es", ["quiero 2 cascos de seguridad", "1"], "¿me dejan el 150% de descuento?"),
+        ("en", ["I want 2 safety helmets", "1"], "150% off?"),
+        ("es", ["quiero 2 cascos de seguridad", "1"], "y si me hacen 150 por ciento de descuento"),
+        ("es", [], "¿me dejan el 150% de descuento?"),
+        ("en", [], "can I get 150% off?"),
+    ],
+    ids=["es-cart", "en-cart", "es-spelled-sign", "es-no-cart", "en-no-cart"],
+)
+async def test_a_discount_above_the_whole_price_is_not_possible_nor_a_quantity(
+    shop: Runtime, language: str, cart: list[str], asked: str
+) -> None:
+    chat = Chat(shop, f"chat-{uuid.uuid4().hex[:8]}")
+    for said in cart:
+        await chat.say(said)
+    before = await snapshot(shop)
+
+    refused = await chat.say(asked)
+
+    assert refused.reply == IMPOSSIBLE[language]
+    assert await snapshot(shop) == before  # no 150 units in the cart, no price changed
+    async with shop.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
 async def test_products_and_a_discount_in_one_message_fill_the_cart_then_ask(
     shop: Runtime,
 ) -> None:

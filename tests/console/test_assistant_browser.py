@@ -19,7 +19,7 @@ from playwright.async_api import Browser, expect
 from sqlalchemy import select
 
 from agent.i18n import money
-from agent.models import Order, StaffRole
+from agent.models import Order, Product, StaffRole
 from agent.settings import Settings
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -132,6 +132,64 @@ async def test_a_manager_asks_and_sees_a_table_and_a_chart(
         "() => Chart.getChart(document.getElementById('assistant-chart')).data.datasets[0].data"
     ) == [float(r) for _, r in ranked]
 
+    assert await page.evaluate("window.__csp") == []
+    assert [e for e in errors if "/favicon.ico" not in e] == []
+    await context.close()
+
+
+async def test_a_restock_asked_on_the_page_is_approved_at_the_desk(
+    live: LiveServer, browser: Browser
+) -> None:
+    helmet = "Casco de seguridad tipo I clase E con ratchet blanco"
+    async with live.runtime.sessions() as session:
+        stock = await session.scalar(select(Product.stock).where(Product.name == helmet))
+    assert stock is not None
+    context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="es-CO")
+    await context.add_init_script(WATCH_CSP)
+    page = await context.new_page()
+    errors = page_errors(page)
+    await page.goto(live.url + "/console/assistant")
+    await fill_login(page, "marta")
+
+    await page.get_by_label("Tu pregunta").fill("reponer 50 cascos blancos con ratchet")
+    await page.get_by_role("button", name="Preguntar").click()
+
+    await expect(page.locator("#assistant-title")).to_contain_text("espera la aprobación")
+    table = page.locator("#assistant-table")
+    await expect(table.locator("tbody td")).to_have_text(
+        [helmet, "CAS-I-E-BL", "50", str(stock), str(stock + 50)]
+    )
+    await expect(page.locator("#assistant-figure")).to_be_hidden()
+    await screenshot(page, "assistant-restock")
+
+    # Words naming two products: the candidates, no link, nothing proposed.
+    await page.get_by_label("Tu pregunta").fill("reponer 50 cascos blancos")
+    await page.get_by_role("button", name="Preguntar").click()
+    await expect(page.locator("#assistant-title")).to_have_text("¿Cuál producto?")
+    await expect(page.locator("#assistant-link")).to_be_hidden()
+
+    # A missing number: no table, the question for it.
+    await page.get_by_label("Tu pregunta").fill("reponer gafas oscuras")
+    await page.get_by_role("button", name="Preguntar").click()
+    await expect(page.locator("#assistant-title")).to_have_text("No propuse nada")
+    await expect(table).to_be_hidden()
+
+    await page.get_by_label("Tu pregunta").fill("reponer 50 cascos blancos con ratchet")
+    await page.get_by_role("button", name="Preguntar").click()
+    await expect(page.locator("#assistant-title")).to_contain_text("ya espera")
+    await page.get_by_role("link", name="Ver las propuestas").click()
+    row = page.locator("tr.proposal-pending")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text(f"reponer 50 × {helmet} (existencias {stock} → {stock + 50})")
+    await expect(row).to_contain_text("«Marta Ríos: reponer 50 cascos blancos con ratchet»")
+    async with live.runtime.sessions() as session:
+        assert await session.scalar(select(Product.stock).where(Product.name == helmet)) == stock
+
+    await row.get_by_role("button", name="Aprobar").click()
+    await expect(page.locator("#notice")).to_contain_text("Propuesta aprobada y aplicada")
+    async with live.runtime.sessions() as session:
+        now = await session.scalar(select(Product.stock).where(Product.name == helmet))
+    assert now == stock + 50
     assert await page.evaluate("window.__csp") == []
     assert [e for e in errors if "/favicon.ico" not in e] == []
     await context.close()

@@ -161,6 +161,25 @@ def test_entities_the_message_does_not_hold_are_dropped() -> None:
     assert [(p.text, p.quantity) for p in kept.products] == [("arnés", None)]
 
 
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [("¿me dejan 3 cascos al 150% de descuento?", "cascos"), ("3 helmets, 150% off?", "helmets")],
+)
+def test_a_percentage_the_model_reads_as_a_quantity_is_dropped(text: str, product: str) -> None:
+    proposal = ModelReading(
+        intent="purchase.add",
+        confidence=0.9,
+        language="es",
+        quantity=150,
+        products=[{"text": product, "quantity": 150}],  # type: ignore[list-item]
+    )
+
+    kept = grounded_entities(proposal, text, Entities())
+
+    assert kept.quantity is None
+    assert [p.quantity for p in kept.products] == [None]
+
+
 def test_context_is_cut_to_its_budget() -> None:
     history = [Line("cliente", "hola " * 50), Line("tienda", "¿qué necesitas?")]
     assert recent(history, 10) == "tienda: ¿qué necesitas?"

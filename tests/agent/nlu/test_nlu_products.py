@@ -135,6 +135,40 @@ def test_the_quantity_said(reader: OfflineReader, text: str, quantity: int | Non
 
 
 @pytest.mark.parametrize(
+    ("text", "products"),
+    [
+        ("¿me dejan el 150% de descuento?", []),
+        ("me hacen el 150 por ciento de descuento", []),
+        ("cincuenta por ciento de descuento?", []),
+        ("150% off?", []),
+        ("can I get 150 percent off?", []),
+        ("quiero 2 cascos con el 150% de descuento", [("cascos", 2)]),
+        ("3 cascos, 120% off", [("cascos", 3)]),
+    ],
+)
+def test_a_percentage_is_never_a_quantity_nor_a_size(
+    reader: OfflineReader, text: str, products: list[tuple[str, int]]
+) -> None:
+    in_cart = DialogState(has_cart=True, last_products=["EXT-CO2-10"])
+    for state in (DialogState(), in_cart):
+        understood = reader.understand(text, state)
+        found = [(p.text, p.quantity) for p in understood.entities.products]
+
+        assert found == products
+        assert understood.entities.quantity in {None, *(q for _, q in products)}
+
+
+def test_a_percentage_after_a_product_is_no_other_size_of_it(reader: OfflineReader) -> None:
+    shown = DialogState(
+        focus="Extintor de CO2 10 lb", topic="inventory.price", last_products=["EXT-CO2-10"]
+    )
+
+    understood = reader.understand("¿y el 150% de descuento?", shown)
+
+    assert understood.entities.products == []  # not the "Extintor de CO2 150 lb"
+
+
+@pytest.mark.parametrize(
     ("text", "mention"),
     [
         ("extingidor de 10 lb", "extintor de 10 lb"),
