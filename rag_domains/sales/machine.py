@@ -198,7 +198,12 @@ class SalesHandler:
                 sale = await self._open_sale(ctx, sale)
                 return self._ask_choice(ctx, sale, products, quantity or 1)
             if sale is not None and products[0].sku in sale.data.get("choices", []):
-                queued = _settle_choice(sale)  # "los de ratchet" picked from the options
+                # "los de ratchet" picked from the options; the words that told it apart say
+                # the same of the items waiting behind it ("multipropósito": all refills).
+                telling = [t.text for t in scan(fold(ctx.text)) if t.is_word and t.text.isalpha()]
+                queued = [
+                    (f"{text} {' '.join(telling)}", qty) for text, qty in _settle_choice(sale)
+                ]
             chosen: list[tuple[Product, int]] = [(products[0], quantity or 1)]
         else:
             unsold = await self._unsold(ctx, [m.text for m in mentions])
