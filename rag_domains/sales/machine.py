@@ -334,7 +334,15 @@ class SalesHandler:
             added.append(product)
             notes.append(replies.added(lang, qty, product))
         if unclear is None:
-            return self._after_edit(ctx, sale, " ".join(notes), added)
+            edited = self._after_edit(ctx, sale, " ".join(notes), added)
+            waiting = await _by_skus(ctx.session, list(sale.data.get("choices", [])))
+            if waiting and sale.state == SaleState.CART:
+                # "también el mantenimiento pa otros 6" while asked which refill: added, and
+                # the question still open is asked again instead of "¿algo más?".
+                cart = replies.cart(ctx.language, sale, self._currency)
+                question = replies.choices(ctx.language, waiting, None)
+                edited.reply = f"{' '.join(notes)}\n\n{cart}\n\n{question}"
+            return edited
         if sale.lines and sale.state == SaleState.STARTED:
             sale.state = SaleState.CART
         if later:

@@ -25,3 +25,13 @@ async def test_the_kind_chosen_for_the_first_size_is_the_kind_of_the_next(chat: 
     assert lines(asked) == [] and "Recarga de extintor PQS 10 lb" in (asked.reply or "")
     settled = await chat.say("los ABC")
     assert lines(settled) == [("REC-PQS-10", 2), ("REC-PQS-20", 3)], settled.reply
+
+
+async def test_a_product_added_while_a_choice_is_open_keeps_the_choice(chat: Chat) -> None:
+    asked = await chat.say("necesito recargar 3 extintores de 10 libras")
+    assert lines(asked) == []
+    added = await chat.say("y agregueme tambien 2 soportes de pared")
+    assert lines(added) == [("SOP-EXT-PARED", 2)]
+    assert "Recarga de extintor PQS 10 lb" in (added.reply or ""), added.reply
+    picked = await chat.say("el 1")
+    assert sorted(lines(picked)) == [("REC-PQS-10", 3), ("SOP-EXT-PARED", 2)], picked.reply
