@@ -16,7 +16,7 @@ from agent.catalog.purposes import purpose_query
 from agent.catalog.search import ProductIndex, SearchHit, load_products
 from agent.domain import DomainResult, Offer, TurnContext
 from agent.i18n import money
-from agent.models import Product
+from agent.models import Product, SaleState
 from agent.nlu.prices import DEAREST
 from agent.nlu.tokens import fold, scan
 from agent.nlu.types import PriceRequest
@@ -27,6 +27,13 @@ CLEAR_WINNER = 1.25
 """A top hit scoring this many times the second one is the product the customer means."""
 
 _ALTERNATIVES = 3
+_POINTING_BACK = frozenset(
+    [
+        *("ese", "esa", "esos", "esas", "este", "esta", "estos", "estas", "eso", "esto"),
+        *("it", "its", "that", "those", "them", "this"),
+    ]
+)
+"""Words by which a message points back at the product in focus: "la recarga de ese"."""
 _OTHERS_AFTER_CLEAR = 2
 
 
@@ -39,6 +46,17 @@ class _Found:
     unavailable: Product | None = None  # the out-of-stock product the alternatives replace
     heading: str | None = None  # what the list is, when it is more than a search's best hits
     detail: str | None = None  # the description's sentence that answers the question
+
+
+async def _by_skus(session: AsyncSession, skus: list[str]) -> list[Product]:
+    """The active products with these SKUs, in the same order."""
+    if not skus:
+        return []
+    rows = await session.execute(
+        select(Product).where(Product.sku.in_(skus), Product.active.is_(True))
+    )
+    by_sku = {p.sku: p for p in rows.scalars()}
+    return [by_sku[s] for s in skus if s in by_sku]
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -154,15 +172,19 @@ class InventoryHandler:
                 named_one.products = named_one.products[:1]
                 return self._answer(ctx, named_one)
             return await self._category(ctx, category)
-        if not mentions and category is None and understanding.sub == "product":
-            # "¿sirve pa fuegos eléctricos?" about the one product just shown.
-            shown = await self._last_shown(ctx)
-            if shown.clear:
-                product = shown.products[0]
-                shown.detail = answering_sentence(product.description or "", ctx.text)
-                if shown.detail is not None:
-                    return self._answer(ctx, shown)
+        if category is None and understanding.sub == "product" and len(mentions) <= 1:
+            # "¿sirve pa fuegos eléctricos?" about the one product just shown; "how long
+            # does the refill take?" about the refill in focus.
+            answered = await self._from_description(ctx, mentions)
+            if answered is not None:
+                return self._answer(ctx, answered)
         found = await self._search(ctx.session, mentions or [ctx.text])
+        if len(mentions) == 1 and not found.clear:
+            # "y la recarga de ese?" after an extinguisher and its refill were shown.
+            found = await self._meant_in_context(ctx, mentions[0]) or found
+        if not mentions and not found.clear:
+            # "¿cuánto el de 20 libras multipropósito?": the one shown that the words fit.
+            found = await self._told_among_shown(ctx) or found
         kind = None if mentions else self._index.match_category(ctx.text)
         if kind is not None and not any(p.category == kind for p in found.products[:1]):
             # "necesito algo para las manos": the hands' category, not the one product whose
@@ -321,19 +343,77 @@ class InventoryHandler:
             ids.extend(h.product_id for h in self._index.matching(query) if h.product_id not in ids)
         return await load_products(ctx.session, ids)
 
+    async def _from_description(self, ctx: TurnContext, mentions: list[str]) -> _Found | None:
+        """The product in focus with the sentence of its description that answers the
+        question; when its own description does not, the product discussed before it, if
+        that one's does ("¿sirve pa fuegos eléctricos?" after an extinguisher, then its
+        refill, is answered from the extinguisher's). A product named must be the one in
+        focus ("how long does the refill take?" with the refill in the cart)."""
+        shown = await self._last_shown(ctx)
+        if not shown.clear or not all(self._fits(m, shown.products[0]) for m in mentions):
+            return None
+        earlier = [] if mentions else ctx.conversation.context.get("earlier_products", [])
+        candidates = shown.products + await _by_skus(ctx.session, [str(s) for s in earlier[:1]])
+        for product in candidates:
+            detail = answering_sentence(product.description or "", ctx.text, name=product.name)
+            if detail is not None:
+                return _Found(products=[product], clear=True, from_context=True, detail=detail)
+        return None
+
+    def _fits(self, mention: str, product: Product) -> bool:
+        """Whether the product is among the best a mention may mean: "the refill" fits every
+        refill alike; "el de 45" does not fit the 70 cm cone."""
+        hits = self._index.search(mention, limit=50)
+        return any(
+            h.product_id == product.id and h.score * CLEAR_WINNER >= hits[0].score for h in hits
+        )
+
+    async def _told_among_shown(self, ctx: TurnContext) -> _Found | None:
+        """The one product of those just shown that every telling word of the message fits
+        (a size, a kind, a colour), when the catalog has more."""
+        shown = await _by_skus(
+            ctx.session, [str(s) for s in ctx.conversation.context.get("last_products", [])]
+        )
+        told = self._index.narrow(ctx.text, [p.id for p in shown])
+        if len(shown) < 2 or len(told) != 1:
+            return None
+        return _Found(products=[p for p in shown if p.id == told[0]], clear=True, from_context=True)
+
+    async def _meant_in_context(self, ctx: TurnContext, mention: str) -> _Found | None:
+        """The product a mention that fits several means, told by the conversation: the one
+        of several just shown that it fits ("la recarga" after an extinguisher and its
+        refill); or, when the message points back ("the refill for it", "la recarga de
+        ese"), the one it fits best together with the product in focus."""
+        context = ctx.conversation.context
+        shown = await _by_skus(ctx.session, [str(s) for s in context.get("last_products", [])])
+        fitting = {h.product_id for h in self._index.search(mention, limit=50)}
+        meant = [p for p in shown if p.id in fitting]
+        if len(shown) >= 2 and len(meant) == 1:
+            # With one product shown, "¿qué otros cascos tienen?" asks for them all.
+            return _Found(products=meant, clear=True, from_context=True)
+        focus = context.get("focus")
+        words = {token.text for token in scan(fold(ctx.text)) if token.is_word}
+        if not focus or not words & _POINTING_BACK:
+            return None
+        together = [
+            hit
+            for hit in self._index.search(f"{mention} {focus}", limit=50)
+            if hit.product_id in fitting
+        ]
+        if not together:
+            return None
+        if len(together) > 1 and together[0].score < CLEAR_WINNER * together[1].score:
+            return None
+        products = await load_products(ctx.session, [together[0].product_id])
+        return _Found(products=products, clear=bool(products), from_context=True)
+
     async def _last_shown(self, ctx: TurnContext) -> _Found:
         """The products shown last ("¿y cuánto vale?"), as the engine remembers them: the one
         the last reply was about, if it was about one."""
         focus = ctx.conversation.context.get("focus_sku")
         shown = [str(s) for s in ctx.conversation.context.get("last_products", [])]
         skus = [str(focus)] if focus else shown[: self._limit]
-        if not skus:
-            return _Found(products=[], clear=False)
-        rows = await ctx.session.execute(
-            select(Product).where(Product.sku.in_(skus), Product.active.is_(True))
-        )
-        by_sku = {p.sku: p for p in rows.scalars()}
-        products = [by_sku[s] for s in skus if s in by_sku]
+        products = await _by_skus(ctx.session, skus)
         return _Found(products=products, clear=len(products) == 1, from_context=True)
 
     async def _add_alternatives(self, session: AsyncSession, found: _Found) -> None:
@@ -440,6 +520,16 @@ class InventoryHandler:
             return t(lang, "inventory.call_to_action.shall_look"), None
         if found.clear and _buyable(main):
             wanted = self._quantity(ctx)
+            sale = ctx.sale
+            in_cart = (
+                sale is not None
+                and sale.state in (SaleState.STARTED, SaleState.CART)
+                and any(line.product_id == main.id for line in sale.lines)
+            )
+            if in_cart and not wanted:
+                # "¿cuánto se demoran en recargarlos?" about what is in the cart: a "listo"
+                # next closes the purchase, it does not add one more.
+                return t(lang, "sales.anything_else"), None
             offer = Offer("purchase.add", sku=main.sku, quantity=wanted or 1)
             if wanted:
                 return t(lang, "inventory.call_to_action.want_me_add_wanted", wanted=wanted), offer

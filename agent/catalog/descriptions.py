@@ -26,6 +26,9 @@ _VOLTS = frozenset(["v", "kv", "voltio", "voltios", "kilovoltio", "kilovoltios"]
 _WEIGHTS = frozenset(["kg", "kilo", "kilos", "g", "gramos", "lb", "libra", "libras"])
 _VOLUMES = frozenset(["l", "litro", "litros", "ml", "galon", "galones", "gal", "lb", "libras"])
 _LENGTHS = frozenset(["cm", "mm", "m", "metro", "metros", "centimetros"])
+_TIMES = frozenset(
+    ["hora", "horas", "dia", "dias", "minutos", "semana", "semanas", "hours", "days", "weeks"]
+)
 _MEASURES: dict[str, frozenset[str]] = {
     "volta": _VOLTS, "tensi": _VOLTS,
     "peso": _WEIGHTS, "pesa": _WEIGHTS, "pesan": _WEIGHTS, "weigh": _WEIGHTS,
@@ -33,6 +36,8 @@ _MEASURES: dict[str, frozenset[str]] = {
     "mide": _LENGTHS, "miden": _LENGTHS, "medid": _LENGTHS, "largo": _LENGTHS,
     "tamañ": _LENGTHS, "alto": _LENGTHS, "altur": _LENGTHS,
     "lengt": _LENGTHS, "long": _LENGTHS, "tall": _LENGTHS, "heigh": _LENGTHS,
+    "demor": _TIMES, "tarda": _TIMES, "tiemp": _TIMES, "durac": _TIMES, "take": _TIMES,
+    "takes": _TIMES, "quick": _TIMES, "rapid": _TIMES, "pront": _TIMES,
 }  # fmt: skip
 """A question's word for a measure (its stem) → the units a description gives it in: "¿qué
 voltaje aguanta?" is answered by the sentence that says "hasta 17.000 V"."""
@@ -50,12 +55,17 @@ def _stems(text: str) -> set[str]:
     return out
 
 
-def answering_sentence(description: str, question: str) -> str | None:
-    """The description's sentence sharing most words with the question, if any shares one."""
+def answering_sentence(description: str, question: str, *, name: str = "") -> str | None:
+    """The description's sentence sharing most words with the question, if any shares one.
+
+    Words of the product's own `name` tell no sentence from another: "¿cuánto se demoran en
+    recargarlos?" about a refill is answered by "Entrega en 24 horas.", not by the sentence
+    that says "recarga"."""
     asked = _stems(question)
-    if not asked or not description:
-        return None
     units = frozenset().union(*(_MEASURES.get(stem, frozenset()) for stem in asked))
+    asked -= _stems(name)
+    if not (asked or units) or not description:
+        return None
     best_count, best = 0, None
     for sentence in _SENTENCE_END.split(description.strip()):
         count = len(asked & _stems(sentence)) + bool(units & set(tokens(sentence)))

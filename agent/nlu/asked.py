@@ -1,12 +1,15 @@
-"""What a customer asks the shop to sell, even when it is no product the shop knows.
+"""What a customer asks the shop to sell or do, even when it is nothing the shop knows.
 
 "¿venden detectores de humo?", "do you sell smoke detectors?": the words after the request
 are a product asked for. When the catalog has no such product, the answer is "no manejamos
-detectores de humo" (rag_domains/inventory.py), not a greeting or "no te entendí".
+detectores de humo" (rag_domains/inventory.py), not a greeting or "no te entendí". "¿me
+bordan el logo en los overoles?", "do you engrave helmets?" ask for a service: its name
+("bordado", "engraving") is what is asked for.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from agent.nlu.cues import find_cues
@@ -74,3 +77,29 @@ def _noun(word: str) -> bool:
         and word not in _PRONOUNS
         and not word.endswith(("ar", "ir"))  # "alquilar", "pedir"; "-er" ends English nouns
     )
+
+
+_SERVICES: tuple[tuple[str, str, str], ...] = (
+    (r"bord(?:an|ar\w*|en|amos|ad[oa]s?)", "bordado", "embroidery"),
+    (r"embroider\w*", "bordado", "embroidery"),
+    (r"estamp(?:an|ar\w*|en|amos|ad[oa]s?)", "estampado", "printing"),
+    (r"sublim(?:an|ar\w*|en|ad[oa]s?|acion)", "sublimado", "printing"),
+    (r"personaliz(?:an|ar\w*|en|ad[oa]s?|acion)", "personalización", "customization"),
+    (r"customi[sz]\w*|personali[sz]e\w*", "personalización", "customization"),
+    (r"grab(?:an|ar|arle\w*|ado)|engrav\w*", "grabado", "engraving"),
+    (r"instal(?:an|ar\w*|en|acion)|install\w*", "instalación", "installation"),
+    (r"repar(?:an|ar\w*|en|acion)|repair\w*", "reparación", "repair"),
+    (r"arregl(?:an|ar\w*|en|o)", "reparación", "repair"),
+    (r"confeccion(?:an|ar\w*|en)|tailor\w*|sew\w*", "confección", "tailoring"),
+)
+"""Services a customer may ask a shop of this trade to do: a form of the verb (or its noun)
+→ what the service is called, in Spanish and in English."""
+
+
+def asked_service(words: Sequence[str], *, english: bool) -> str | None:
+    """The name of a service the words ask for ("bordado" for "¿me bordan el logo?")."""
+    for word in words:
+        for pattern, spanish, in_english in _SERVICES:
+            if re.fullmatch(pattern, word):
+                return in_english if english else spanish
+    return None

@@ -58,6 +58,11 @@ class Cue(enum.StrEnum):
 _Q = r"(?:que|q|k|ke)"
 _COLOUR = r"(?:blanc|amarill|roj|azul|verde|naranj|negr|gris)\w*"
 _HOW_MUCH = r"(?:cuanto|cuant|cuantos|cuanta|cuantas|qnto|cnto|kuanto)"
+_NOT_DELIVERING = (
+    r"(?!llegar|enviar|mandar|despachar|entregar|traer|llevar)"
+    r"[a-z]+(?:ar|er|ir)(?:l[oa]s?|les?|me|nos)?\b"
+)
+"""A verb after "se demoran en" that is not about delivering: "recargarlos", "revisarlo"."""
 
 _PATTERNS: dict[Cue, tuple[str, ...]] = {
     Cue.HANDOFF: (
@@ -402,7 +407,9 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"domicilio\w*",
         r"transportadora",
         r"flete",
-        rf"{_HOW_MUCH} (?:se )?(?:demora|tarda|demoran|tardan)",
+        # "¿cuánto se demoran?" asks about delivery; "¿cuánto se demoran en recargarlos?"
+        # about the service named, not about shipping it.
+        rf"{_HOW_MUCH} (?:se )?(?:demora|tarda|demoran|tardan)(?! en {_NOT_DELIVERING})",
         r"(?:demora|tarda)\w* en llegar",
         r"(?:enviar|mandar|despachar)(?:lo|la|los|las)? (?:a|hasta|para)\b",
         r"cobran por (?:enviar|mandar|llevar)",
@@ -559,6 +566,13 @@ _PATTERNS: dict[Cue, tuple[str, ...]] = {
         r"looking for",
         r"good for",
         r"come with",
+        # How long a service takes: "¿cuánto se demoran en recargarlos?", "how long does the
+        # refill take?" (delivery times are shipping's).
+        rf"{_HOW_MUCH} (?:se )?(?:demora|tarda|demoran|tardan) en {_NOT_DELIVERING}",
+        rf"en {_HOW_MUCH} tiempo (?!(?:me )?(?:llega|envian|mandan|despachan|entregan))",
+        r"how long (?:does|will|do) (?:the|a|an|your|you) (?!delivery|shipping|order)\w+"
+        r"(?: \w+)? take",
+        r"how long (?:does|will) it take to (?!arrive|ship|deliver|get)\w+",
     ),
     Cue.ADD: (
         r"quiero(?! (?:ver|saber|conocer|preguntar|cotizar|informacion|info|mirar|hablar|que"

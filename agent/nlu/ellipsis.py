@@ -51,10 +51,12 @@ _NUMBER_IN_NAME = re.compile(
 )
 
 
-# "…talla 40 y 1 par talla 42": one more item, the same product in another size.
+# "…talla 40 y 1 par talla 42", "8 extintores de 10 libras y 4 de 20 libras": one more item,
+# the same product in another size.
 _ANOTHER_SIZE = re.compile(
     r"(?:\by|\band|,)\s+(?P<qty>\d+|un|una|uno|one|a)\s+(?:par(?:es)?|pairs?|unidad(?:es)?|units?)?"
-    r"\s*(?:(?:de|of|la|el|the|talla|size|en|in)\s+)+(?P<size>\d+)\s*$"
+    r"\s*(?:(?:de|of|la|el|the|talla|size|en|in)\s+)+(?P<size>\d+)"
+    r"(?:\s*(?:" + "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True)) + r"))?\s*$"
 )
 _LAST_NUMBER = re.compile(r"\d+(?!.*\d)")
 

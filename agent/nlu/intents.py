@@ -195,6 +195,9 @@ def decide(evidence: Evidence) -> RuleVerdict:
         ballot.propose(2, 0.7, "inventory.product")
     elif evidence.products.asked is not None:
         ballot.propose(3, 0.75, "inventory.product")  # "¿venden detectores de humo?"
+    if evidence.products.unoffered is not None:
+        # "¿me bordan el logo en los overoles?": a service the shop may not do, asked of it.
+        ballot.propose(5, 0.9, "inventory.product")
     if quantity is not None and shown:
         ballot.propose(2, 0.6, "purchase.add")
     for cue, confidence in _SMALLTALK:

@@ -210,5 +210,7 @@ def _entities(intent: str, products: ProductReading, buyer: Entities) -> Entitie
     buyer.products = [ProductMention(m.text, m.quantity) for m in mentions]
     if intent.startswith("inventory") and not buyer.products and products.asked is not None:
         buyer.products = [ProductMention(products.asked)]
+    if intent.startswith("inventory") and products.unoffered is not None:
+        buyer.products = [ProductMention(products.unoffered)]  # what is asked is the service
     buyer.price = products.price
     return buyer

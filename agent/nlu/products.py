@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agent.nlu.asked import asked_phrase
+from agent.nlu.asked import asked_phrase, asked_service
 from agent.nlu.lexicon import Lexicon, TermMatch
 from agent.nlu.numbers import NUMBER_WORDS, Number, percentages, read_number
 from agent.nlu.prices import read_price
 from agent.nlu.services import join_serviced
-from agent.nlu.tokens import Token
+from agent.nlu.tokens import Token, fold
 from agent.nlu.types import PriceRequest
 from agent.nlu.vocabulary import (
     ARTICLES,
@@ -80,6 +80,8 @@ class ProductReading:
     """Price bounds or an order by price: "por debajo de 50 mil", "el más barato"."""
     asked: str | None = None
     """Something asked for that is no product word of the shop: "¿venden *detectores de humo*?"."""
+    unoffered: str | None = None
+    """A service asked for that no product of the shop names: "¿me *bordan* el logo?"."""
 
 
 class _Reader:
@@ -162,6 +164,9 @@ class _Reader:
                 mention.quantity = mention.quantity or reading.bare_quantity
             reading.bare_quantity = None
         reading.price = None if self.price is None else self.price.request
+        service = asked_service(self.words, english=self.english)
+        if service is not None and not self.lexicon.knows(fold(service)):
+            reading.unoffered = service
         if not reading.mentions:
             asked = asked_phrase(self.words)
             if asked is not None and not all(self.lexicon.knows(w) for w in asked):

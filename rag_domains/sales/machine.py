@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
-from itertools import pairwise
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,14 +61,24 @@ _EACH = frozenset(["cada", "each"])
 """Words that add to what was offered rather than replace it ("sí, y también 10 soportes")."""
 
 
-def _count_before_and(words: list[str], count: int | None) -> int | None:
-    """The count said alone before "y"/"and" ("mándeme *3* y 2 de …"), if it is `count`."""
+_POINTING_BACK = (("de", "esos"), ("de", "esas"), ("de", "ese"), ("de", "esa"), ("of", "those"))
+"""What may follow a count that is of the product offered: "2 *de esos* y 2 soportes"."""
+
+
+def _count_before_and(words: list[str], count: int | None) -> tuple[int | None, bool]:
+    """The count said alone before "y"/"and" ("mándeme *3* y 2 de …", "*2 de esos* y 2 …"),
+    if it is `count`; and whether words pointing back at the offer follow it ("de esos")."""
     if count is None:
-        return None
-    for word, following in pairwise(words):
-        if following in ("y", "and") and (word == str(count) or NUMBER_VALUES.get(word) == count):
-            return count
-    return None
+        return None, False
+    for i, word in enumerate(words):
+        if word != str(count) and NUMBER_VALUES.get(word) != count:
+            continue
+        after = words[i + 1 : i + 4]
+        if after[:1] in (["y"], ["and"]):
+            return count, False
+        if len(after) == 3 and tuple(after[:2]) in _POINTING_BACK and after[2] in ("y", "and"):
+            return count, True
+    return None, False
 
 
 NotSold = Callable[[TurnContext, list[str]], Awaitable[DomainResult | None]]
@@ -189,7 +198,12 @@ class SalesHandler:
                 sale = await self._open_sale(ctx, sale)
                 return self._ask_choice(ctx, sale, products, quantity or 1)
             if sale is not None and products[0].sku in sale.data.get("choices", []):
-                queued = _settle_choice(sale)  # "los de ratchet" picked from the options
+                # "los de ratchet" picked from the options; the words that told it apart say
+                # the same of the items waiting behind it ("multipropósito": all refills).
+                telling = [t.text for t in scan(fold(ctx.text)) if t.is_word and t.text.isalpha()]
+                queued = [
+                    (f"{text} {' '.join(telling)}", qty) for text, qty in _settle_choice(sale)
+                ]
             chosen: list[tuple[Product, int]] = [(products[0], quantity or 1)]
         else:
             unsold = await self._unsold(ctx, [m.text for m in mentions])
@@ -252,15 +266,16 @@ class SalesHandler:
     async def _offer_taken(self, ctx: TurnContext) -> list[tuple[Product, int]]:
         """The product the last reply offered, when the message takes the offer before it
         names more: "sí, agréguelos, y también 10 soportes de pared"; "mándeme 3 y 2 de
-        salida de emergencia" takes 3 of it, a count said apart from every product named."""
+        salida de emergencia" takes 3 of it, a count said apart from every product named, and
+        so does "bueno, 2 de esos y 2 soportes", pointing back at it."""
         offer = ctx.offer
         if offer is None or offer.intent != "purchase.add" or not offer.sku:
             return []
         words = [token.text for token in scan(fold(ctx.text)) if token.is_word]
-        apart = _count_before_and(words, ctx.understanding.entities.quantity)
+        apart, pointing = _count_before_and(words, ctx.understanding.entities.quantity)
         opening = find_cues(words[:2])
         taken = opening & {Cue.YES, Cue.CLITIC} and _ALSO & set(words)
-        if not (taken or (apart and opening & {Cue.YES, Cue.CLITIC, Cue.ADD})):
+        if not (taken or pointing or (apart and opening & {Cue.YES, Cue.CLITIC, Cue.ADD})):
             return []  # "listo, 2 del de 5" takes another product instead of the offered one
         offered = await _by_skus(ctx.session, [offer.sku])
         named = {
@@ -319,7 +334,15 @@ class SalesHandler:
             added.append(product)
             notes.append(replies.added(lang, qty, product))
         if unclear is None:
-            return self._after_edit(ctx, sale, " ".join(notes), added)
+            edited = self._after_edit(ctx, sale, " ".join(notes), added)
+            waiting = await _by_skus(ctx.session, list(sale.data.get("choices", [])))
+            if waiting and sale.state == SaleState.CART:
+                # "también el mantenimiento pa otros 6" while asked which refill: added, and
+                # the question still open is asked again instead of "¿algo más?".
+                cart = replies.cart(ctx.language, sale, self._currency)
+                question = replies.choices(ctx.language, waiting, None)
+                edited.reply = f"{' '.join(notes)}\n\n{cart}\n\n{question}"
+            return edited
         if sale.lines and sale.state == SaleState.STARTED:
             sale.state = SaleState.CART
         if later:
@@ -794,10 +817,16 @@ class SalesHandler:
         score = {h.product_id: h.score for h in hits}
         if len(found) <= 1 or score[found[0].id] >= CLEAR_WINNER * score[found[1].id]:
             return found[:1]
-        shown = await _by_skus(ctx.session, list(ctx.conversation.context.get("last_products", [])))
+        context = ctx.conversation.context
         fitting = {h.product_id for h in self._index.search(text, limit=50)}
-        meant = [p for p in shown if p.id in fitting]
-        return meant if len(meant) == 1 else found
+        for key in ("last_products", "earlier_products"):
+            # "agrégueme 2 recargas de esas" after the refill, then a question about the
+            # extinguisher it is for: the one discussed the reply before.
+            shown = await _by_skus(ctx.session, list(context.get(key, [])))
+            meant = [p for p in shown if p.id in fitting]
+            if meant:
+                return meant if len(meant) == 1 else found
+        return found
 
     async def _open_sale(self, ctx: TurnContext, sale: Sale | None) -> Sale:
         if sale is not None:
