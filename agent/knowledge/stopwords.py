@@ -9,11 +9,12 @@ _SPANISH_STOPWORDS = """
     esos esta estan estas este esto estos fue ha hay han hasta la las le les lo los mas me mi mis
     mucho muy nada ni no nos nuestra nuestro nuestros o os otra otro para pero poco por porque
     puede pueden puedo que quien quienes se sea ser si sin sobre son su sus tambien te tengo tiene
-    tienen tu tus un una uno unos unas usted ustedes y ya yo hola buenas dias favor gracias quiero
+    tienen tu tus un una uno unos unas usted ustedes y ya yo hola buenos buenas favor gracias quiero
     saber necesito dime digame podria podrian cuanto cuanta cuantos cuantas hacer hace tienda
     dura duran durar puedo podemos debo debe deben hago hacen ofrecen
     manejan tener tienes sirve sirven funciona explicar explica vende venden vendes mandan manda
     mandar q pa pues entonces toca tocaria hago eso esto aca alla ahi todavia
+    somos soy estoy estamos
 """
 _ENGLISH_STOPWORDS = """
     a an and any are as at be been but by can could do does did for from had has have how i if in
