@@ -14,7 +14,7 @@ _SPANISH_STOPWORDS = """
     dura duran durar puedo podemos debo debe deben hago hacen ofrecen
     manejan tener tienes sirve sirven funciona explicar explica vende venden vendes mandan manda
     mandar q pa pues entonces toca tocaria hago eso esto aca alla ahi todavia
-    somos soy estoy estamos
+    somos soy estoy estamos alguien nadie cualquier cualquiera
 """
 _ENGLISH_STOPWORDS = """
     a an and any are as at be been but by can could do does did for from had has have how i if in
@@ -23,7 +23,8 @@ _ENGLISH_STOPWORDS = """
     thanks thank know need want shop store much many long last lasts get give offer
     s t ll re ve d m am being whats what's shouldn isn don doesn didn won cant can't some also
     just still again ever each about up out off over only very something anything nothing
-    everything nobody because until now already too
+    everything nobody someone somebody anyone anybody everyone everybody else because until now
+    already too
 """
 STOPWORDS = frozenset(_SPANISH_STOPWORDS.split()) | frozenset(_ENGLISH_STOPWORDS.split())
 """Words too common in questions and documents to say what a passage is about."""

@@ -82,10 +82,10 @@ def query_concepts(text: str) -> list[Concept]:
         if index in used or word in STOPWORDS or word in seen:
             continue
         seen.add(word)
-        own = _stems([word])
+        stems = _stems([word])
         known = translations(word, language)
         spelt: frozenset[str] = frozenset()
         if not known and (near := closest(word)) is not None:
-            spelt = (_stems([near]) | translations(near, language)) - own
-        concepts.append(Concept(word, own | known | spelt, spelt))
+            spelt = (_stems([near]) | translations(near, language)) - stems
+        concepts.append(Concept(word, stems | known | spelt, spelt))
     return concepts
