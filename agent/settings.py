@@ -283,7 +283,8 @@ class Settings(BaseSettings):
     nomic-embed-text)."""
     kb_min_match: float = Field(default=0.5, ge=0, lt=1)
     """A passage answers a question only when it holds more than this share of the question's
-    weight (rarer words weigh more); otherwise the agent says it does not know."""
+    weight (rarer words weigh more, a word no passage holds as much as the rarest held one);
+    otherwise the agent says it does not know."""
     kb_chunk_chars: int = Field(default=900, ge=200, le=8000)
     kb_chunk_overlap: int = Field(default=150, ge=0, le=2000)
     """Characters a passage repeats from the end of the one before it."""

@@ -140,7 +140,10 @@ def _pdf(data: IO[bytes]) -> Iterator[Block]:
 def _plain(lines: Iterable[str]) -> Iterator[Block]:
     """Paragraphs split at blank lines; a short title-like line between sentences (after one
     that ends, before one that starts with a capital) is a heading: unnumbered the outermost,
-    `2.` and `2.1` one and two levels under it."""
+    `2.` and `2.1` one and two levels under it. A line after a colon is what the colon
+    announces (`cuentas de ahorros:` then `Bancolombia, cuenta 123-456789-01`), never a
+    heading; a numbered one after a blank line is a heading whatever follows it (`3. CÓMO
+    PONERSE EL ARNÉS` then `a) Tome el arnés…`)."""
     outline = _Outline()
     paragraph: list[str] = []
     for line, following in _lookahead(lines):
@@ -149,10 +152,12 @@ def _plain(lines: Iterable[str]) -> Iterator[Block]:
                 yield block
             paragraph = []
             continue
-        after_sentence = not paragraph or paragraph[-1].endswith((".", ":", "?", "!", ";"))
+        after_sentence = not paragraph or paragraph[-1].endswith((".", "?", "!", ";"))
         before_sentence = not following or following[:1].isupper() or following[:1].isdigit()
         title = _TITLE_LINE.match(line)
-        if title and after_sentence and before_sentence and len(line.split()) <= 10:
+        numbered = bool(title and title[1]) and not paragraph
+        between_sentences = after_sentence and before_sentence
+        if title and (numbered or between_sentences) and len(line.split()) <= 10:
             if paragraph and (block := outline.block(" ".join(paragraph))):
                 yield block
             paragraph = []

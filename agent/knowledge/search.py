@@ -6,7 +6,10 @@ databases. With an embedder, the passages nearest the question's vector (cosine,
 in batches) are ranked too and the two rankings are fused (reciprocal rank fusion).
 
 `match` says how much of the question a passage holds: the share of the question's word
-weight (inverse document frequency) found in it. An answer needs more than `min_match`.
+weight (inverse document frequency) found in it. An answer needs more than `min_match`. A word
+no passage holds (the thing the shop may not have: *wifi*, *forklifts*) weighs as much as the
+question's rarest held word, and a word found only as the vocabulary word nearest its spelling
+counts half, so generic words alone (*local*, *clientes*) do not make an answer.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ CANDIDATES = 100
 """Passages the keyword index hands over for ranking."""
 _K1, _B = 1.2, 0.5
 _RRF_K = 60
+SPELT_SHARE = 0.5
+"""How much of its weight a word counts when a passage holds it only as the vocabulary word
+nearest its spelling (`clave` read as `clase`): a guess, not the word."""
 _VECTOR_BATCH = 2000
 
 
@@ -194,9 +200,10 @@ async def _keyword(session: AsyncSession, concepts: list[Concept]) -> dict[int, 
         concept.word: max((idf[f] for f in concept.forms if frequency[f]), default=0.0)
         for concept in concepts
     }
-    # A word no passage holds (slang, a typo, something the shop does not have) weighs half the
-    # rarest word that is held: it lowers the match without silencing every colloquial question.
-    unknown = max(held_weight.values()) / 2
+    # A word no passage holds (slang, a typo, something the shop does not have) weighs as much
+    # as the rarest word that is held: it is the most specific thing asked, and a passage
+    # holding only the question's generic words ("local", "clientes") must not answer it.
+    unknown = max(held_weight.values())
     weight = {word: value or unknown for word, value in held_weight.items()}
     if postgres:
         candidates = text(
@@ -228,7 +235,8 @@ async def _keyword(session: AsyncSession, concepts: list[Concept]) -> dict[int, 
             )
             if best:
                 score += best
-                held += weight[concept.word]
+                spelt_only = not any(counts[f] for f in concept.forms - concept.spelt)
+                held += weight[concept.word] * (SPELT_SHARE if spelt_only else 1.0)
         scored[chunk_id] = _Scored(score, held / whole)
     return scored
 

@@ -48,6 +48,9 @@ class Concept:
 
     word: str
     forms: frozenset[str]
+    spelt: frozenset[str] = frozenset()
+    """The forms that stand for it only as the vocabulary word its spelling is nearest
+    (`garantai` → `garantia`): a weaker sign than its own word or a translation."""
 
 
 def _stems(words: list[str]) -> frozenset[str]:
@@ -79,9 +82,10 @@ def query_concepts(text: str) -> list[Concept]:
         if index in used or word in STOPWORDS or word in seen:
             continue
         seen.add(word)
+        stems = _stems([word])
         known = translations(word, language)
+        spelt: frozenset[str] = frozenset()
         if not known and (near := closest(word)) is not None:
-            known = _stems([near]) | translations(near, language)
-        forms = _stems([word]) | known
-        concepts.append(Concept(word, forms))
+            spelt = (_stems([near]) | translations(near, language)) - stems
+        concepts.append(Concept(word, stems | known | spelt, spelt))
     return concepts

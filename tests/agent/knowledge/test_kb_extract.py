@@ -121,3 +121,16 @@ def test_passages_keep_headings_stay_within_size_and_overlap() -> None:
     assert found[-1].heading == "Manual › Prueba" and found[-1].text == "Cada cinco años."
     joined = " ".join(c.text for c in recarga)
     assert all(sentence.format(n=n) in joined for n in range(40))  # nothing lost
+
+
+def test_plain_text_lines_after_a_colon_are_text_and_numbered_headings_stand() -> None:
+    written = (
+        "Medios de pago\n\nTransferencia a nuestras cuentas:\n  Bancolombia, cuenta 123-45\n"
+        "  Davivienda, cuenta 678-90\nAmbas a nombre de la tienda.\n\n\n"
+        "3. CÓMO PONERSE EL ARNÉS\n\na) Tome el arnés por la argolla dorsal.\n"
+    )
+    found = _read(written.encode(), "text")
+    assert found[0].headings == ("Medios de pago",)
+    assert "Bancolombia, cuenta 123-45 Davivienda, cuenta 678-90" in found[0].text
+    assert found[1].headings == ("Medios de pago", "3. CÓMO PONERSE EL ARNÉS")
+    assert found[1].text.startswith("a) Tome el arnés")

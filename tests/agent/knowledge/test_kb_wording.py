@@ -1,6 +1,7 @@
 """A question finds its passage in other words than the document's: other forms of the same
 word (stems), the other language (the bilingual vocabulary), with its question words and stop
-words left out, and the passage whose heading names the subject first."""
+words left out, and the passage whose heading names the subject first; and a question whose
+specific thing no document holds is not answered by its generic words."""
 
 from __future__ import annotations
 
@@ -162,3 +163,53 @@ async def test_a_question_about_something_else_is_not_answered(
     base = KnowledgeBase(shop)
     async with shop() as session:
         assert await base.answer_in(session, "Do you rent scaffolding for events?") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "heading", "holds"),
+    [
+        ("Do you deliver extinguishers by air to Medellín?", "Transportadoras", "nunca por avión"),
+        ("¿cada cuanto hay que recargar los extintores de polvo?", "Recarga", "una vez al año"),
+        ("Is a refill by someone else covered?", "Extintores", "recargas hechas por terceros"),
+    ],
+)
+async def test_a_question_worded_unlike_the_document_is_answered(
+    shop: async_sessionmaker[AsyncSession], question: str, heading: str, holds: str
+) -> None:
+    base = KnowledgeBase(shop)
+    async with shop() as session:
+        answer = await base.answer_in(session, question)
+    assert answer is not None and answer.heading.endswith(heading)
+    assert holds in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The passage on helmets' warranty holds "cascos" and "garantía", but the chin strap
+        # asked about is in no document: the generic words alone must not answer.
+        "¿los cascos con garantía vienen con barbuquejo?",
+        "¿los cascos traen linterna?",
+        "Do you have parking for customers at the shop?",
+    ],
+)
+async def test_the_generic_words_of_a_question_about_something_else_do_not_answer_it(
+    shop: async_sessionmaker[AsyncSession], question: str
+) -> None:
+    base = KnowledgeBase(shop)
+    async with shop() as session:
+        assert await base.answer_in(session, question) is None
+
+
+async def test_a_word_found_only_by_its_spelling_counts_half(
+    shop: async_sessionmaker[AsyncSession],
+) -> None:
+    base = KnowledgeBase(shop)
+    [spelt_right, *_] = await base.search("¿la garantía de los cascos?")
+    [misspelt, *_] = await base.search("¿la garantai de los cascos?")
+    assert spelt_right.chunk_id == misspelt.chunk_id
+    assert spelt_right.match == 1.0
+    assert 0.5 < misspelt.match < 1.0
+    assert base.answers(misspelt)
+    assert _asked("la garantai")["garantai"] and query_concepts("garantai")[0].spelt
+    assert not query_concepts("garantía")[0].spelt
