@@ -190,6 +190,17 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CatalogVersion(Base):
+    """One row (id 1) whose `version` changes whenever a product is added, removed or edited
+    (not when its stock moves): triggers bump it, made by migration 0016. The catalog's index
+    reads it to know whether to rebuild."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class Customer(Base):
     """A buyer, identified by national id (cédula)."""
 
