@@ -383,6 +383,9 @@ class OutboxItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    message: Mapped[Message | None] = relationship(lazy="raise")
+    """Set with a new message, so that one flush writes both (the message first); not
+    loaded."""
     channel: Mapped[str] = mapped_column(String(32))
     external_chat_id: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
