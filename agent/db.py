@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from agent.sqlite_thread import OneHandOverDBAPI
+
 Row = TypeVar("Row", bound=DeclarativeBase)
 
 READ_ONLY = "salesagent_read_only"
@@ -45,10 +47,14 @@ def create_engine(
     pool_overflow: int = 20,
     pool_timeout: float = 30.0,
 ) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and one hand-over to its
+    connection's thread per statement (`agent.sqlite_thread`)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": 30, "isolation_level": None}
+            url,
+            echo=echo,
+            module=OneHandOverDBAPI(),
+            connect_args={"timeout": 30, "isolation_level": None},
         )
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -191,6 +191,17 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CatalogVersion(Base):
+    """One row (id 1) whose `version` changes whenever a product is added, removed or edited
+    (not when its stock moves): triggers bump it, made by migration 0016. The catalog's index
+    reads it to know whether to rebuild."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class Customer(Base):
     """A buyer, identified by national id (cédula)."""
 
@@ -401,6 +412,9 @@ class OutboxItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    message: Mapped[Message | None] = relationship(lazy="raise")
+    """Set with a new message, so that one flush writes both (the message first); not
+    loaded."""
     channel: Mapped[str] = mapped_column(String(32))
     external_chat_id: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)

@@ -66,12 +66,10 @@ async def queue(
     send_at: datetime | None = None,
 ) -> OutboxItem:
     """Record an outbound `message` and its outbox row: sent once the transaction commits, and
-    not before `send_at` when given."""
-    session.add(message)
-    await session.flush()
+    not before `send_at` when given. One flush writes both, the message first."""
     row = OutboxItem(
         conversation_id=conversation.id,
-        message_id=message.id,
+        message=message,
         channel=conversation.channel,
         external_chat_id=conversation.external_chat_id,
         text=message.text,

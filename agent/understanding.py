@@ -63,7 +63,7 @@ class Understander:
     async def prepare(self, session: AsyncSession) -> None:
         """Refresh the catalog index if the catalog changed, and the lexicon with it.
 
-        The check (a query over the products table) runs at most once per `refresh_seconds`:
+        The check (one read of the catalog's version row) runs at most once per `refresh_seconds`:
         a catalog change made by another process is seen within that time.
         """
         now = time.monotonic()

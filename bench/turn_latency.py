@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import asyncpg
 from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,6 +160,9 @@ class Meter:
     cpu: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     commits: list[int] = field(default_factory=list)
+    handovers: list[int] = field(default_factory=list)
+    """Calls handed to a SQLite connection's thread (each a wake-up of that thread and one of
+    the loop's, the GIL passing twice): zero on PostgreSQL."""
     trips: list[int] = field(default_factory=list)
     """Round trips to PostgreSQL: statements, plus each transaction's pool ping (pre-ping),
     BEGIN and COMMIT or ROLLBACK, which asyncpg sends outside the cursor. On SQLite (no
@@ -197,7 +201,10 @@ class Meter:
 
     def reset(self) -> None:
         """Forget the turns measured so far (the warm-up)."""
-        for figures in (self.wall, self.cpu, self.statements, self.commits, self.trips):
+        figures: list[Any]
+        for figures in (
+            self.wall, self.cpu, self.statements, self.commits, self.handovers, self.trips
+        ):  # fmt: skip
             figures.clear()
 
 
@@ -207,6 +214,7 @@ class _Turn:
 
     def __enter__(self) -> None:
         self._counts = Counter(self._meter._counts)
+        self._handovers = HANDOVERS["calls"]
         self._cpu = time.process_time()
         self._wall = time.perf_counter()
 
@@ -217,10 +225,27 @@ class _Turn:
         meter.statements.append(meter._counts["statements"] - self._counts["statements"])
         done = meter._counts - self._counts
         meter.commits.append(done["commits"])
+        meter.handovers.append(HANDOVERS["calls"] - self._handovers)
         trips = done["statements"] + done["commits"] + done["rollbacks"]
         if meter._network:
             trips += done["begins"] + done["checkouts"]
         meter.trips.append(trips)
+
+
+HANDOVERS: Counter[str] = Counter()
+"""Calls handed to aiosqlite's threads so far (every statement, fetch, cursor, commit, close
+goes through `Connection._execute`, one queue put and one wake-up of the thread each)."""
+
+
+def count_handovers() -> None:
+    """Count in HANDOVERS every call aiosqlite hands to a connection's thread."""
+    handing: Any = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        HANDOVERS["calls"] += 1
+        return await handing(self, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = counted  # type: ignore[method-assign]
 
 
 FAMILIES = [
@@ -364,16 +389,19 @@ def report(backend: str, conversations: int, scenarios: list[Scenario]) -> None:
     print(f"\nturn cost, in-process, {backend}, {conversations} scripted purchases each, "
           f"load average {load}")  # fmt: skip
     print(f"{'':28}{'turns':>6}{'orders':>7}{'p50 ms':>8}{'p95':>8}{'p99':>8}{'cpu ms':>8}"
-          f"{'stmts':>7}{'commit':>7}{'trips':>7}   vs floor: p50/p95/p99, cpu, trips")  # fmt: skip
+          f"{'stmts':>7}{'commit':>7}{'trips':>7}{'hand':>6}"
+          "   vs floor: p50/p95/p99, cpu, trips")  # fmt: skip
     for s in scenarios:
         m = s.meter
         p50, p95, p99 = percentiles(m.wall)
         cpu = statistics.median(m.cpu)
-        st, co, tr = (statistics.mean(x) for x in (m.statements, m.commits, m.trips))
+        st, co, tr, ho = (
+            statistics.mean(x) for x in (m.statements, m.commits, m.trips, m.handovers)
+        )
         ratio = (f"{p50 / bp[0]:.1f}×/{p95 / bp[1]:.1f}×/{p99 / bp[2]:.1f}×, "
                  f"{cpu / bcpu:.1f}×, {tr / btrips:.1f}×")  # fmt: skip
         print(f"{s.label:28}{len(m.wall):>6}{s.orders:>7}{p50:>8.2f}{p95:>8.2f}{p99:>8.2f}"
-              f"{cpu:>8.2f}{st:>7.1f}{co:>7.1f}{tr:>7.1f}   {ratio}")  # fmt: skip
+              f"{cpu:>8.2f}{st:>7.1f}{co:>7.1f}{tr:>7.1f}{ho:>6.1f}   {ratio}")  # fmt: skip
     print("Python ms per turn by family (cProfile self time of one more conversation, so")
     print("inflated by the profiler; the loop's thread only; calls per turn)")
     names = [name for name, _ in FAMILIES] + ["other"]
@@ -416,6 +444,7 @@ async def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
+    count_handovers()
     with tempfile.TemporaryDirectory(prefix="salesagent-bench-") as tmp:
         folder = Path(tmp)
         catalog = folder / "generated.csv"

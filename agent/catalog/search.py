@@ -11,19 +11,18 @@ import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.catalog.name_language import Language, english_core, name_language
 from agent.catalog.vocabulary import BUILT_IN, Vocabulary
-from agent.models import Product
+from agent.models import CatalogVersion, Product
 from agent.quantities import NUMBER_VALUES, UNITS
 from agent.text import normalize, singular, tokens
 
@@ -408,19 +407,6 @@ class _Name:
 
 
 @dataclass(frozen=True, slots=True)
-class _Signature:
-    """Cheap summary of the products table; adding, removing or editing a product changes it.
-
-    Taking stock keeps `updated_at` (see the sales handler), so a sale does not rebuild.
-    """
-
-    count: int
-    active: int
-    max_id: int | None
-    max_updated: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class _State:
     entries: dict[int, _Entry]
     postings: dict[str, dict[int, float]]
@@ -636,7 +622,8 @@ class ProductIndex:
         self._language = language
         """The catalog's language: what a name's head is when its words do not say."""
         self._state = _EMPTY
-        self._signature: _Signature | None = None
+        self._version: int | None = None
+        """The catalog's version (`CatalogVersion`) the index was built from."""
         self._lock = asyncio.Lock()
         self._fuzzy: dict[str, str | None] = {}
         self.generation = 0
@@ -645,19 +632,20 @@ class ProductIndex:
     async def refresh(self, session: AsyncSession) -> None:
         """Rebuild the index from the active products now."""
         async with self._lock:
-            await self._rebuild(session, await _signature(session))
+            await self._rebuild(session, await _version(session))
 
     async def ensure_fresh(self, session: AsyncSession) -> None:
-        """Rebuild only if the catalog changed since the last build (by any process)."""
-        signature = await _signature(session)
-        if signature == self._signature:
+        """Rebuild only if the catalog changed since the last build (by any process): one
+        read of the catalog's version row."""
+        version = await _version(session)
+        if version == self._version:
             return
         async with self._lock:
-            if signature != self._signature:
-                await self._rebuild(session, signature)
+            if version != self._version:
+                await self._rebuild(session, version)
 
-    async def _rebuild(self, session: AsyncSession, signature: _Signature) -> None:
-        # The signature is read before the rows: a write in between makes the next check
+    async def _rebuild(self, session: AsyncSession, version: int | None) -> None:
+        # The version is read before the rows: a write in between makes the next check
         # see a change and build again, never miss one.
         result = await session.execute(
             select(
@@ -688,7 +676,7 @@ class ProductIndex:
         state = await asyncio.to_thread(_build, rows, self._vocabulary, self._language)
         self._state = state
         self._fuzzy = {}
-        self._signature = signature
+        self._version = version
         self.generation += 1
 
     def __len__(self) -> int:
@@ -959,18 +947,9 @@ class ProductIndex:
         return found
 
 
-async def _signature(session: AsyncSession) -> _Signature:
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count(case((Product.active.is_(True), 1))),
-                func.max(Product.id),
-                func.max(Product.updated_at),
-            )
-        )
-    ).one()
-    return _Signature(count=row[0], active=row[1], max_id=row[2], max_updated=row[3])
+async def _version(session: AsyncSession) -> int | None:
+    """The catalog's version, which every change to a product but its stock bumps."""
+    return await session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == 1))
 
 
 async def load_products(session: AsyncSession, ids: Sequence[int]) -> list[Product]:

@@ -349,6 +349,63 @@ async def test_stock_and_price_are_read_from_the_database(
     assert index.generation == generation
 
 
+async def check_changes_of_another_process(url: str) -> None:
+    """A second engine is another process: its price change is read at once, its rename
+    rebuilds the index, and a stock move (even one that lets `updated_at` move) rebuilds
+    nothing."""
+    mine, other = create_engine(url), create_engine(url)
+    try:
+        sessions, other_sessions = create_sessionmaker(mine), create_sessionmaker(other)
+        async with sessions() as session:
+            await seed_catalog(session)
+        index = ProductIndex()
+        assert (await skus(sessions, index, "EXT-PQS-10", limit=1)) == ["EXT-PQS-10"]
+        generation = index.generation
+
+        async with other_sessions() as writer:
+            product = (
+                await writer.execute(select(Product).filter_by(sku="EXT-PQS-10"))
+            ).scalar_one()
+            product.stock -= 2
+            await writer.commit()
+        async with sessions() as session:
+            (product,) = await find_products(session, index, "EXT-PQS-10", limit=1)
+        assert (product.stock, index.generation) == (10, generation)
+
+        async with other_sessions() as writer:
+            await writer.execute(
+                update(Product).where(Product.sku == "EXT-PQS-10").values(price=199_000)
+            )
+            await writer.commit()
+        async with sessions() as session:
+            (product,) = await find_products(session, index, "EXT-PQS-10", limit=1)
+        assert product.price == 199_000
+
+        async with other_sessions() as writer:
+            await writer.execute(
+                update(Product)
+                .where(Product.sku == "EXT-PQS-10")
+                .values(name="Extintor multipropósito de bodega")
+            )
+            await writer.commit()
+        assert await skus(sessions, index, "extintor de bodega") == ["EXT-PQS-10"]
+    finally:
+        await mine.dispose()
+        await other.dispose()
+
+
+async def test_a_process_sees_the_catalog_changes_of_another(sqlite_url: str) -> None:
+    await check_changes_of_another_process(sqlite_url)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_process_sees_price_and_name_changes_of_another(
+    postgres_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, postgres_url)
+    await check_changes_of_another_process(postgres_url)
+
+
 async def test_a_10000_product_catalog_builds_and_answers(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
