@@ -193,7 +193,7 @@ class Product(Base):
 
 class CatalogVersion(Base):
     """One row (id 1) whose `version` changes whenever a product is added, removed or edited
-    (not when its stock moves): triggers bump it, made by migration 0016. The catalog's index
+    (not when its stock moves): triggers bump it, made by migration 0019. The catalog's index
     reads it to know whether to rebuild."""
 
     __tablename__ = "catalog_version"
