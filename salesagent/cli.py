@@ -28,6 +28,7 @@ from agent.voice.cli import voice_app
 from channels.odoo_livechat.quotations import PushState
 from salesagent.kb_cli import kb_app
 from salesagent.runtime import Runtime
+from salesagent.shop_cli import shop_app
 from salesagent.telegram_cli import telegram_app
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ outbox_app = typer.Typer(
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(voice_app, name="voice")
 app.add_typer(kb_app, name="kb")
+app.add_typer(shop_app, name="shop")
 
 console = Console()
 errors = Console(stderr=True)
