@@ -25,7 +25,7 @@ from agent import staff as accounts
 from agent.models import Staff, StaffRole, utcnow
 from agent.provided import Provided
 from agent.ratelimit import Decision, client_address
-from agent.shops.current import all_shops, shop_scope
+from agent.shops.current import DEFAULT_SHOP_ID, all_shops, shop_scope
 from console.service import StaffConsole
 
 SESSION_COOKIE = "salesagent_staff"
@@ -181,6 +181,17 @@ async def require_manager(user: StaffDep) -> StaffUser:
 
 
 ManagerDep = Annotated[StaffUser, Depends(require_manager)]
+
+
+async def require_report_reader(user: ManagerDep) -> StaffUser:
+    """A manager of the default shop: reports, exports and the dashboard read every shop's
+    rows until they are per shop (README "Shops"), so another shop's managers get 403."""
+    if user.staff.shop_id != DEFAULT_SHOP_ID:
+        raise HTTPException(403, "reports are not per shop yet: only the default shop's managers")
+    return user
+
+
+ReportReaderDep = Annotated[StaffUser, Depends(require_report_reader)]
 
 
 async def login_allowed(request: Request, console: StaffConsole, username: str) -> Decision:

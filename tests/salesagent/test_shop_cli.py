@@ -73,3 +73,28 @@ def test_an_endpoint_belongs_to_one_shop(deployment: dict[str, str]) -> None:
     taken = salesagent(deployment, "shop", "connect", "default", "--whatsapp", "+1555")
     assert taken.returncode == 1
     assert "whatsapp +1555 belongs to shop 2" in taken.stderr
+
+
+def test_keys_and_staff_made_for_a_shop_are_its_own(deployment: dict[str, str]) -> None:
+    assert salesagent(deployment, "shop", "create", "norte", "--name", "Norte").returncode == 0
+    made = salesagent(deployment, "apikey", "create", "erp-norte", "--shop", "norte")
+    assert made.returncode == 0, made.stderr
+    staff = salesagent(
+        deployment,
+        "staff",
+        "create",
+        "nora",
+        "--name",
+        "Nora",
+        "--shop",
+        "norte",
+        "--password-stdin",
+        stdin="una-clave-bien-larga\n",
+    )
+    assert staff.returncode == 0, staff.stderr
+    keys = salesagent(deployment, "apikey", "list")
+    people = salesagent(deployment, "staff", "list")
+    assert "erp-norte" not in keys.stdout  # the default shop's keys
+    assert "nora" not in people.stdout
+    missing = salesagent(deployment, "apikey", "create", "x", "--shop", "sur")
+    assert missing.returncode == 1 and "no shop 'sur'" in missing.stderr

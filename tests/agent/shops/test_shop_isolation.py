@@ -194,3 +194,17 @@ async def test_a_console_manager_sees_only_their_shops_conversations(shops: TwoS
         norte_list = (await norte.get("/console/list", params={"estado": "all"})).text
     assert "demo-chat" in demo_list and "norte-chat" not in demo_list
     assert "Norma Norte" in norte_list and "demo-chat" not in norte_list
+
+
+async def test_reports_are_the_default_shops_only_for_now(shops: TwoShops) -> None:
+    with shop_scope(shops.norte):
+        norte_key = await new_key(shops.live.runtime.settings, name="norte")
+    async with httpx.AsyncClient(base_url=shops.live.url, timeout=30) as norte:
+        report = await norte.get("/exports/jobs/none", headers={"X-API-Key": norte_key})
+        await logged_in(norte, "norte-manager")
+        dashboard = await norte.get("/console/dashboard/summary")
+    async with httpx.AsyncClient(base_url=shops.live.url, timeout=30) as demo:
+        await logged_in(demo, "demo-manager")
+        demo_dashboard = await demo.get("/console/dashboard/summary")
+    assert (report.status_code, dashboard.status_code) == (403, 403)
+    assert demo_dashboard.status_code == 200
