@@ -63,7 +63,9 @@ def _protect(table: str, condition: str) -> None:
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY shop_rows ON {table} USING ({condition}) WITH CHECK ({condition})")
-    op.execute(f"CREATE POLICY every_shop ON {table} USING ({EVERY_SHOP}) WITH CHECK ({EVERY_SHOP})")
+    op.execute(
+        f"CREATE POLICY every_shop ON {table} USING ({EVERY_SHOP}) WITH CHECK ({EVERY_SHOP})"
+    )
 
 
 def upgrade() -> None:
