@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from agent.models import ShopOwned
+from agent.shops.current import current_shop_id
+from agent.shops.scoping import ShopSession, session_shop_id, tell_database
 from agent.sqlite_thread import OneHandOverDBAPI
 
 Row = TypeVar("Row", bound=DeclarativeBase)
@@ -75,7 +78,7 @@ def create_engine(
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
@@ -84,10 +87,28 @@ def create_engine(
         pool_timeout=pool_timeout,
     )
 
+    @event.listens_for(engine.sync_engine, "begin")
+    def _shop(conn: Any) -> None:
+        # Row-level security reads the shop from the transaction (agent/shops/scoping.py).
+        tell_database(conn, current_shop_id())
+
+    return engine
+
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded rows usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded rows usable after commit, scoped to the current shop."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=ShopSession)
+
+
+def _for_the_shop(
+    session: AsyncSession, model: type[DeclarativeBase], values: dict[str, Any], conflict: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """A shop-owned row's values and conflict key with the session's shop: what is unique is
+    unique in a shop (migration 0019)."""
+    if not issubclass(model, ShopOwned):
+        return values, conflict
+    shop_id = values.get("shop_id", session_shop_id(session.sync_session))
+    return {**values, "shop_id": shop_id}, ["shop_id", *conflict]
 
 
 @asynccontextmanager
@@ -122,7 +143,9 @@ async def insert_ignore(
     values: dict[str, Any],
     conflict: list[str],
 ) -> bool:
-    """INSERT unless a row with the same `conflict` columns exists; True when inserted."""
+    """INSERT unless a row with the same `conflict` columns exists (in the shop, for a row of
+    one); True when inserted."""
+    values, conflict = _for_the_shop(session, model, values, conflict)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     result = await session.execute(statement)
@@ -133,7 +156,9 @@ async def insert_new(
     session: AsyncSession, model: type[Row], values: dict[str, Any], conflict: list[str]
 ) -> Row | None:
     """INSERT unless a row with the same `conflict` columns exists; the new row (read back by
-    the INSERT itself, RETURNING), or None when it existed."""
+    the INSERT itself, RETURNING), or None when it existed. A row of a shop is in the session's
+    shop."""
+    values, conflict = _for_the_shop(session, model, values, conflict)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(model)

@@ -69,6 +69,7 @@ from agent.messages import InboundMessage, TurnResult
 from agent.models import InboxStatus
 from agent.outbox import OutboxDispatcher
 from agent.settings import Settings
+from agent.shops.current import shop_scope
 from agent.stopping import FINISH_SECONDS, stop_tasks
 from agent.streaming import ChunkSink, word_chunks
 from agent.turn.admission import Admission
@@ -137,7 +138,8 @@ class TurnEngine:
         concatenate to `result.reply`, except when a phrased stream was stopped part-way (see
         the module's docstring): `result.reply` is always the authoritative reply.
         """
-        result, streamed = await self._handle(message, on_chunk)
+        with shop_scope(message.shop_id):  # every session of the turn sees the shop's rows only
+            result, streamed = await self._handle(message, on_chunk)
         if on_chunk is not None and result.reply and not streamed:
             for chunk in word_chunks(result.reply):
                 await on_chunk(chunk)

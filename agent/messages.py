@@ -9,6 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from agent.models import Owner, Sale, SaleState, utcnow
+from agent.shops.current import message_shop_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class InboundMessage:
     timestamp: datetime = field(default_factory=utcnow)
     tone: str | None = None
     """The tone the customer asked the replies to take (the web widget's "amigable"...)."""
+    shop_id: int = field(default_factory=message_shop_id)
+    """The shop the message was written to, as its channel endpoint says (agent/shops/directory):
+    by default the shop of the request that made it."""
 
 
 @dataclass(frozen=True, slots=True)

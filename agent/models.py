@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from agent.shops.current import DEFAULT_SHOP_ID, new_row_shop_id
+
 Money = Numeric(14, 2)
 Cost = Numeric(14, 6)
 """Model spend in USD: fractions of a cent per call add up."""
@@ -159,6 +161,54 @@ class ProposalStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class Shop(Base):
+    """A shop (tenant) of the deployment. Its settings left empty are the deployment's (.env):
+    the default shop (id 1) is the single-shop install, configured as before."""
+
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    """A short name for the command line and URLs (`default` for shop 1)."""
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    company_file: Mapped[str | None] = mapped_column(String(500), default=None)
+    """Its company facts (YAML, as COMPANY_FILE); None: COMPANY_FILE."""
+    words_dir: Mapped[str | None] = mapped_column(String(500), default=None)
+    """Its wording of replies (as SHOP_WORDS_DIR); None: SHOP_WORDS_DIR."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShopChannel(Base):
+    """A channel endpoint that belongs to a shop: what a webhook or socket is addressed to (the
+    WhatsApp number, the Telegram bot's id, the widget key, the Odoo database) says whose it is."""
+
+    __tablename__ = "shop_channels"
+    __table_args__ = (UniqueConstraint("channel", "endpoint", name="uq_shop_channels_endpoint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    origins: Mapped[str] = mapped_column(Text, default="")
+    """The web widget's allowed sites (comma-separated origins); empty for other channels."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShopOwned:
+    """A row of one shop. The session sees only the current shop's rows and stamps new ones
+    with it (agent/shops/scoping.py); on PostgreSQL row-level security is the second wall."""
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id"),
+        index=True,
+        default=new_row_shop_id,
+        server_default=str(DEFAULT_SHOP_ID),
+    )
+
+
 def _enum(cls: type[enum.StrEnum]) -> Enum:
     # Stored as plain strings with a CHECK-free VARCHAR so that adding a state is a data change.
     return Enum(
@@ -170,13 +220,14 @@ def _enum(cls: type[enum.StrEnum]) -> Enum:
     )
 
 
-class Product(Base):
+class Product(ShopOwned, Base):
     """A sellable item. `price` NULL means "price on request"."""
 
     __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("shop_id", "sku", name="uq_products_shop_sku"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    sku: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(100), index=True)
@@ -193,7 +244,7 @@ class Product(Base):
 
 class CatalogVersion(Base):
     """One row (id 1) whose `version` changes whenever a product is added, removed or edited
-    (not when its stock moves): triggers bump it, made by migration 0019. The catalog's index
+    (not when its stock moves): triggers bump it, made by migration 0021. The catalog's index
     reads it to know whether to rebuild."""
 
     __tablename__ = "catalog_version"
@@ -202,13 +253,16 @@ class CatalogVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
-class Customer(Base):
+class Customer(ShopOwned, Base):
     """A buyer, identified by national id (cédula)."""
 
     __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "national_id", name="uq_customers_shop_national_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    national_id: Mapped[str] = mapped_column(String(20), unique=True)
+    national_id: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32), default=None)
     email: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -217,11 +271,13 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Conversation(Base):
+class Conversation(ShopOwned, Base):
     """One chat on one channel; its current sale is its newest sale not abandoned."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("channel", "external_chat_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "channel", "external_chat_id", name="uq_conversations_chat"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -250,7 +306,7 @@ class Conversation(Base):
     customer: Mapped[Customer | None] = relationship(lazy="joined")
 
 
-class Sale(Base):
+class Sale(ShopOwned, Base):
     """One run of the sales state machine: a cart, the data collected, the outcome."""
 
     __tablename__ = "sales"
@@ -296,7 +352,7 @@ class SaleLine(Base):
     product: Mapped[Product] = relationship(lazy="joined")
 
 
-class Order(Base):
+class Order(ShopOwned, Base):
     """A closed sale. `sale_id` is unique: a sale becomes an order exactly once."""
 
     __tablename__ = "orders"
@@ -355,7 +411,7 @@ class OrderLine(Base):
     """Units of the quantity not taken from stock (a quoted line's shortfall), to be supplied."""
 
 
-class Message(Base):
+class Message(ShopOwned, Base):
     """Every message in or out, kept for history, memory and reports."""
 
     __tablename__ = "messages"
@@ -379,13 +435,17 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class InboxItem(Base):
+class InboxItem(ShopOwned, Base):
     """A received message, stored before anything else happens; deduplicated per chat."""
 
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint(
-            "channel", "external_chat_id", "external_message_id", name="uq_inbox_message"
+            "shop_id",
+            "channel",
+            "external_chat_id",
+            "external_message_id",
+            name="uq_inbox_message",
         ),
     )
 
@@ -404,7 +464,7 @@ class InboxItem(Base):
     processed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class OutboxItem(Base):
+class OutboxItem(ShopOwned, Base):
     """A reply waiting to be delivered by its channel (with retries)."""
 
     __tablename__ = "outbox"
@@ -505,7 +565,7 @@ class SyncMark(Base):
     """The last look: the next one starts from it (less an overlap)."""
 
 
-class Handoff(Base):
+class Handoff(ShopOwned, Base):
     """A change of a conversation's owner: who, when, why."""
 
     __tablename__ = "handoffs"
@@ -522,7 +582,7 @@ class Handoff(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ApiKey(Base):
+class ApiKey(ShopOwned, Base):
     """A key for the shop's REST API; only its SHA-256 is stored, the key is shown once."""
 
     __tablename__ = "api_keys"
@@ -536,7 +596,7 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class Staff(Base):
+class Staff(ShopOwned, Base):
     """A person of the shop who answers customers in the staff console."""
 
     __tablename__ = "staff"
@@ -568,7 +628,7 @@ class StaffSession(Base):
     staff: Mapped[Staff] = relationship(lazy="joined")
 
 
-class StaffNote(Base):
+class StaffNote(ShopOwned, Base):
     """An internal note on a conversation: seen by staff only, never sent to the customer."""
 
     __tablename__ = "staff_notes"
@@ -580,10 +640,13 @@ class StaffNote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ExportJob(Base):
+class ExportJob(ShopOwned, Base):
     """A report asked for (by the API, the console, the CLI or the schedule) and its file."""
 
     __tablename__ = "export_jobs"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "schedule_key", name="uq_export_jobs_schedule_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     """A random hex id, shown to whoever asked."""
@@ -603,24 +666,20 @@ class ExportJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    schedule_key: Mapped[str | None] = mapped_column(
-        String(100), default=None, unique=True, index=True
-    )
-    """`<kind>:<day>` for a daily run: unique, so several processes make one job a day."""
+    schedule_key: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
+    """`<kind>:<day>` for a daily run: unique per shop, so several processes make one job a day."""
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     """Renewed while a runner works on it: a running job whose beat stops was interrupted."""
 
 
-class KnowledgeDocument(Base):
-    """A document of the shop's knowledge base (a file or a web page), by where it came from.
-
-    One shop for now: a later shop key makes `source` unique per shop.
-    """
+class KnowledgeDocument(ShopOwned, Base):
+    """A document of the shop's knowledge base (a file or a web page), by where it came from."""
 
     __tablename__ = "kb_documents"
+    __table_args__ = (UniqueConstraint("shop_id", "source", name="uq_kb_documents_source"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(1000), unique=True)
+    source: Mapped[str] = mapped_column(String(1000))
     """The file's name or the page's URL: adding the same source again replaces the document."""
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(16))
@@ -658,7 +717,7 @@ class KnowledgeChunk(Base):
     """float32 values, little-endian; None without an embedding provider."""
 
 
-class Lead(Base):
+class Lead(ShopOwned, Base):
     """A conversation with buying interest that did not close: one per conversation per episode
     (a stretch of it without SESSION_IDLE_HOURS of silence), filled by rules and kept by staff."""
 
@@ -715,7 +774,7 @@ class Lead(Base):
     assignee: Mapped[Staff | None] = relationship(lazy="joined")
 
 
-class Proposal(Base):
+class Proposal(ShopOwned, Base):
     """Something the agent may not do alone (a discount above the threshold, a reservation...),
     with its exact effect, waiting for a manager's decision (README "Proposals")."""
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.messages import InboundMessage, TurnResult
 from agent.models import InboxItem, InboxStatus
+from agent.shops.current import all_shops, shop_scope
 
 
 class TurnKind(enum.StrEnum):
@@ -59,36 +60,39 @@ async def pending_messages(
     names = list(channels)
     if not names:
         return []
-    async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(InboxItem)
-                .where(InboxItem.status == InboxStatus.PENDING, InboxItem.channel.in_(names))
-                .order_by(InboxItem.id)
-            )
-        ).scalars()
-        return [
-            InboundMessage(
-                channel=row.channel,
-                external_message_id=row.external_message_id,
-                external_chat_id=row.external_chat_id,
-                text=row.text,
-                sender=row.sender,
-            )
-            for row in rows
-        ]
+    with all_shops():  # a stopped process leaves every shop's messages
+        async with sessions() as session:
+            rows = (
+                await session.execute(
+                    select(InboxItem)
+                    .where(InboxItem.status == InboxStatus.PENDING, InboxItem.channel.in_(names))
+                    .order_by(InboxItem.id)
+                )
+            ).scalars()
+            return [
+                InboundMessage(
+                    channel=row.channel,
+                    external_message_id=row.external_message_id,
+                    external_chat_id=row.external_chat_id,
+                    text=row.text,
+                    sender=row.sender,
+                    shop_id=row.shop_id,
+                )
+                for row in rows
+            ]
 
 
 async def stored_result(
     sessions: async_sessionmaker[AsyncSession], message: InboundMessage
 ) -> TurnResult | None:
     """The result of the message's finished turn; None while it has none (or is not stored)."""
-    async with sessions() as session:
-        result = await session.scalar(
-            select(InboxItem.result).where(
-                InboxItem.channel == message.channel,
-                InboxItem.external_chat_id == message.external_chat_id,
-                InboxItem.external_message_id == message.external_message_id,
+    with shop_scope(message.shop_id):
+        async with sessions() as session:
+            result = await session.scalar(
+                select(InboxItem.result).where(
+                    InboxItem.channel == message.channel,
+                    InboxItem.external_chat_id == message.external_chat_id,
+                    InboxItem.external_message_id == message.external_message_id,
+                )
             )
-        )
     return TurnResult.model_validate(result) if result is not None else None

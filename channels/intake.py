@@ -15,6 +15,7 @@ from agent.db import transaction
 from agent.messages import InboundMessage
 from agent.models import InboxStatus, utcnow
 from agent.queue import TurnQueue
+from agent.shops.current import shop_scope
 from agent.turn.admission import Admission
 from channels.guards import SenderGuard
 
@@ -57,7 +58,8 @@ class Intake:
             return Accepted.OWN
         # One intake slot for both steps: a burst of webhooks waits for it holding no connection.
         async with self._admission.intake():
-            return await self._store(message)
+            with shop_scope(message.shop_id):
+                return await self._store(message)
 
     async def _store(self, message: InboundMessage) -> Accepted:
         async with transaction(self._sessions) as session:

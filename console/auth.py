@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -24,6 +25,7 @@ from agent import staff as accounts
 from agent.models import Staff, StaffRole, utcnow
 from agent.provided import Provided
 from agent.ratelimit import Decision, client_address
+from agent.shops.current import DEFAULT_SHOP_ID, all_shops, shop_scope
 from console.service import StaffConsole
 
 SESSION_COOKIE = "salesagent_staff"
@@ -131,8 +133,9 @@ async def session_user(request: Request | WebSocket, console: StaffConsole) -> S
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
         return None
-    async with console.sessions() as session:
-        row = await accounts.find_session(session, token)
+    with all_shops():  # the cookie says who it is; who it is says the shop
+        async with console.sessions() as session:
+            row = await accounts.find_session(session, token)
     if row is None:
         return None
     return StaffUser(row.staff, row.csrf_token, token)
@@ -144,11 +147,14 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and request.method == "GET"
 
 
-async def require_staff(request: Request, console: ConsoleDep) -> StaffUser:
-    """The logged-in staff member; a page load is sent to the login form, the rest get 401."""
+async def require_staff(request: Request, console: ConsoleDep) -> AsyncIterator[StaffUser]:
+    """The logged-in staff member, whose shop the request then sees only; a page load is sent
+    to the login form, the rest get 401."""
     user = await session_user(request, console)
     if user is not None:
-        return user
+        with shop_scope(user.staff.shop_id):
+            yield user
+        return
     if wants_html(request):
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         raise HTTPException(
@@ -175,6 +181,17 @@ async def require_manager(user: StaffDep) -> StaffUser:
 
 
 ManagerDep = Annotated[StaffUser, Depends(require_manager)]
+
+
+async def require_report_reader(user: ManagerDep) -> StaffUser:
+    """A manager of the default shop: reports, exports and the dashboard read every shop's
+    rows until they are per shop (README "Shops"), so another shop's managers get 403."""
+    if user.staff.shop_id != DEFAULT_SHOP_ID:
+        raise HTTPException(403, "reports are not per shop yet: only the default shop's managers")
+    return user
+
+
+ReportReaderDep = Annotated[StaffUser, Depends(require_report_reader)]
 
 
 async def login_allowed(request: Request, console: StaffConsole, username: str) -> Decision:

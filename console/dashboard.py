@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from agent.i18n import count as plural
 from agent.i18n import money
 from console import pages, queries
-from console.auth import ConsoleDep, ManagerDep
+from console.auth import ConsoleDep, ReportReaderDep
 from console.routes import html
 from console.words import staff_text as _
 from metrics.routes import read_summary
@@ -36,7 +36,7 @@ To = Annotated[str | None, Query(alias="to")]
 @router.get("")
 async def dashboard(
     console: ConsoleDep,
-    user: ManagerDep,
+    user: ReportReaderDep,
     date_from: From = None,
     date_to: To = None,
     channel: str | None = None,
@@ -70,7 +70,7 @@ async def dashboard(
 @router.get("/summary")
 async def summary(
     console: ConsoleDep,
-    user: ManagerDep,
+    user: ReportReaderDep,
     date_from: From = None,
     date_to: To = None,
     channel: str | None = None,

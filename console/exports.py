@@ -19,7 +19,7 @@ from agent.leads.labels import STATUSES as LEAD_STATUSES
 from agent.models import ExportJob, ExportStatus, Staff
 from agent.words import N_, STAFF_LANGUAGE, Labels
 from console import pages, queries
-from console.auth import ConsoleDep, ManagerDep, check_csrf
+from console.auth import ConsoleDep, ReportReaderDep, check_csrf
 from console.routes import html
 from console.words import EXPORT_STATUSES
 from exports.filters import ExportFilters
@@ -155,7 +155,7 @@ def exports_page(
 async def _page(
     request: Request,
     console: ConsoleDep,
-    user: ManagerDep,
+    user: ReportReaderDep,
     jobs: ExportJobs,
     error: str | None = None,
     status_code: int = 200,
@@ -179,7 +179,7 @@ async def _page(
 
 
 @router.get("")
-async def exports(request: Request, console: ConsoleDep, user: ManagerDep) -> Response:
+async def exports(request: Request, console: ConsoleDep, user: ReportReaderDep) -> Response:
     """The Informes page (managers only)."""
     return await _page(request, console, user, export_jobs(request))
 
@@ -195,7 +195,7 @@ def _filters(form: FormData) -> ExportFilters:
 async def start(
     request: Request,
     console: ConsoleDep,
-    user: ManagerDep,
+    user: ReportReaderDep,
     kind: Annotated[str, Form()] = "",
 ) -> Response:
     """Ask for a report: JSON (202) for the script, back to the page for a plain form."""
@@ -220,7 +220,7 @@ async def start(
 
 
 @router.get("/jobs/{job_id}")
-async def job_status(request: Request, user: ManagerDep, job_id: str) -> JSONResponse:
+async def job_status(request: Request, user: ReportReaderDep, job_id: str) -> JSONResponse:
     """One job as JSON (the script polls it until it is done or failed)."""
     jobs = export_jobs(request)
     described = await describe(request, jobs, await jobs.get(job_id))

@@ -23,6 +23,7 @@ from agent import staff as accounts
 from agent.errors import InvalidInputError, NotFoundError
 from agent.handoff import NotAllowed, OwnershipConflict
 from agent.leads.labels import KINDS, STATUSES
+from agent.shops.current import all_shops
 from console import lead_queries, pages, queries
 from console.auth import (
     CSRF_FIELD,
@@ -166,21 +167,22 @@ async def login(request: Request, console: ConsoleDep) -> Response:
         response = html(page, status.HTTP_429_TOO_MANY_REQUESTS)
         response.headers["retry-after"] = str(decision.retry_after)
         return response
-    async with console.sessions() as session:
-        staff = await accounts.authenticate(session, username, password)
-        if staff is None:
-            log.info("console login refused for %r from %s", username[:64], request.client)
-            page = pages.login_page(
-                shop=shop,
-                csrf=expected,
-                next_url=target,
-                error=_("console.login.wrong"),
-                first_login=not await accounts.has_manager(session),
+    with all_shops():  # a user name is the deployment's: the staff member's shop follows
+        async with console.sessions() as session:
+            staff = await accounts.authenticate(session, username, password)
+            if staff is None:
+                log.info("console login refused for %r from %s", username[:64], request.client)
+                page = pages.login_page(
+                    shop=shop,
+                    csrf=expected,
+                    next_url=target,
+                    error=_("console.login.wrong"),
+                    first_login=not await accounts.has_manager(session),
+                )
+                return html(page, status.HTTP_401_UNAUTHORIZED)
+            opened = await accounts.open_session(
+                session, staff, hours=console.settings.staff_session_hours
             )
-            return html(page, status.HTTP_401_UNAUTHORIZED)
-        opened = await accounts.open_session(
-            session, staff, hours=console.settings.staff_session_hours
-        )
     done = RedirectResponse(target, status_code=303)
     set_session(done, request, opened.token, opened.expires_at)
     done.delete_cookie(LOGIN_COOKIE, path="/console")

@@ -25,6 +25,13 @@ def _url() -> str:
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # A batch migration rebuilds a table (copy, drop, rename): with foreign keys enforced,
+        # dropping a table other rows point at fails. Off for this connection, outside any
+        # transaction (SQLite ignores the pragma inside one); the engine is disposed after.
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -28,6 +28,7 @@ from agent.voice.cli import voice_app
 from channels.odoo_livechat.quotations import PushState
 from salesagent.kb_cli import kb_app
 from salesagent.runtime import Runtime
+from salesagent.shop_cli import shop_app
 from salesagent.telegram_cli import telegram_app
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ outbox_app = typer.Typer(
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(voice_app, name="voice")
 app.add_typer(kb_app, name="kb")
+app.add_typer(shop_app, name="shop")
 
 console = Console()
 errors = Console(stderr=True)
@@ -391,14 +393,32 @@ def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
     return _run(lambda settings: _with_sessions(settings, work))
 
 
+ShopOption = Annotated[
+    str | None, typer.Option("--shop", help="The shop's slug or id (default: the default shop).")
+]
+
+
+def _shop_id(shop: str | None) -> int:
+    """The id of the shop a command works for (README "Shops")."""
+    from agent.shops.current import DEFAULT_SHOP_ID
+    from agent.shops.directory import find_shop
+
+    if shop is None:
+        return DEFAULT_SHOP_ID
+    return _in_session(lambda s: find_shop(s, shop)).id
+
+
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Argument(help="Who or what uses the key (e.g. 'erp').")],
+    shop: ShopOption = None,
 ) -> None:
     """Create a key and print it once: only its SHA-256 is stored."""
     from agent.api_keys import create_key
+    from agent.shops.current import shop_scope
 
-    row, key = _in_session(lambda s: create_key(s, name=name))
+    with shop_scope(_shop_id(shop)):
+        row, key = _in_session(lambda s: create_key(s, name=name))
     print(key)
     errors.print(
         f"key {row.id} ({row.prefix}…) created for {row.name!r}. Copy it now: "
@@ -636,20 +656,23 @@ def staff_create(
         "agent"
     ),
     password_stdin: PasswordStdin = False,
+    shop: ShopOption = None,
 ) -> None:
     """Create a console account; the password is asked for (at least 10 characters)."""
     from agent.models import StaffRole
+    from agent.shops.current import shop_scope
     from agent.staff import create_staff
 
     if role not in ("agent", "manager"):
         errors.print("[red]error:[/red] --role is agent or manager")
         raise typer.Exit(2)
     password = _password(password_stdin)
-    row = _in_session(
-        lambda s: create_staff(
-            s, username=username, name=name, role=StaffRole(role), password=password
+    with shop_scope(_shop_id(shop)):
+        row = _in_session(
+            lambda s: create_staff(
+                s, username=username, name=name, role=StaffRole(role), password=password
+            )
         )
-    )
     console.print(
         f"staff account {row.username!r} ({row.name}, {row.role.value}) created; "
         "log in at /console",

@@ -12,6 +12,8 @@ from agent.errors import AuthenticationError, RateLimitedError
 from agent.models import ApiKey
 from agent.provided import SessionDep
 from agent.ratelimit import RateLimiter, client_address
+from agent.shops.current import all_shops
+from agent.shops.scoping import SHOP_KEY
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -39,8 +41,9 @@ async def require_api_key(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     header_key: Annotated[str | None, Depends(key_header)],
 ) -> ApiKey:
-    """The caller's key: 401 without a valid one, 429 when it is over its rate or its address
-    sent too many wrong keys (then no key it sends is even checked, until `Retry-After`)."""
+    """The caller's key, whose shop the request then sees only: 401 without a valid one, 429
+    when it is over its rate or its address sent too many wrong keys (then no key it sends is
+    even checked, until `Retry-After`)."""
     key = credentials.credentials if credentials is not None else header_key
     if not key:
         raise AuthenticationError(
@@ -55,7 +58,12 @@ async def require_api_key(
                 f"too many wrong API keys from this address; try again in {blocked.retry_after} s",
                 retry_after=blocked.retry_after,
             )
-    row = await authenticate(session, key=key.strip())
+    with all_shops():  # a key is the deployment's: the shop it belongs to follows from it
+        row = await authenticate(session, key=key.strip())
+        await session.commit()  # the request's own reads begin anew, told its shop
+    if row is not None:
+        # The request's session (one per request) sees the key's shop only from here on.
+        session.sync_session.info[SHOP_KEY] = row.shop_id
     if row is None:
         if failures is not None:
             await failures.hit(address)

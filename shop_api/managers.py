@@ -12,6 +12,7 @@ from agent.errors import AuthenticationError
 from agent.models import StaffRole
 from agent.provided import SessionDep
 from agent.ratelimit import RateLimiter
+from agent.shops.current import DEFAULT_SHOP_ID
 from console.auth import CONSOLE, session_user
 from shop_api.auth import api_rate_limiter, bearer, key_header, require_api_key
 
@@ -44,6 +45,7 @@ async def require_manager_or_key(
     """
     if credentials is not None or header_key:
         key = await require_api_key(request, session, limiter, credentials, header_key)
+        _default_shop_only(key.shop_id)
         return Requester("api", key.name)
     console = CONSOLE.find(request)
     user = await session_user(request, console) if console is not None else None
@@ -53,7 +55,14 @@ async def require_manager_or_key(
         )
     if user.staff.role != StaffRole.MANAGER:
         raise HTTPException(403, "only managers can do this")
+    _default_shop_only(user.staff.shop_id)
     return Requester("staff", user.staff.username)
+
+
+def _default_shop_only(shop_id: int) -> None:
+    """Reports read every shop's rows until they are per shop (README "Shops")."""
+    if shop_id != DEFAULT_SHOP_ID:
+        raise HTTPException(403, "reports are not per shop yet: only the default shop's")
 
 
 ManagerOrKeyDep = Annotated[Requester, Depends(require_manager_or_key)]

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -24,6 +24,7 @@ from agent.catalog.name_language import Language, english_core, name_language
 from agent.catalog.vocabulary import BUILT_IN, Vocabulary
 from agent.models import CatalogVersion, Product
 from agent.quantities import NUMBER_VALUES, UNITS
+from agent.shops.current import current_shop_id
 from agent.text import normalize, singular, tokens
 
 # -- lexicon -------------------------------------------------------------------------------
@@ -610,6 +611,17 @@ def _max_typos(word: str) -> int:
     return 1 if len(word) < 8 else 2
 
 
+@dataclass(slots=True)
+class _ShopIndex:
+    """One shop's built index: its state, the catalog version it was built from, its cache
+    of corrected words, its build number."""
+
+    state: _State = _EMPTY
+    version: int | None = None
+    fuzzy: dict[str, str | None] = field(default_factory=dict)
+    generation: int = 0
+
+
 class ProductIndex:
     """Searchable text of the active products, rebuilt when the catalog changes.
 
@@ -621,13 +633,34 @@ class ProductIndex:
         self._vocabulary = vocabulary or Vocabulary(BUILT_IN)
         self._language = language
         """The catalog's language: what a name's head is when its words do not say."""
-        self._state = _EMPTY
-        self._version: int | None = None
-        """The catalog's version (`CatalogVersion`) the index was built from."""
         self._lock = asyncio.Lock()
-        self._fuzzy: dict[str, str | None] = {}
-        self.generation = 0
-        """Incremented on every rebuild, so that readers of `terms()` know to rebuild too."""
+        self._shops: dict[int | None, _ShopIndex] = {}
+        """Each shop's own index: the shop of the turn or request under way picks it."""
+        self._builds = itertools.count(1)
+
+    @property
+    def _here(self) -> _ShopIndex:
+        """The index of the current shop (agent/shops/current.py)."""
+        shop_id = current_shop_id()
+        built = self._shops.get(shop_id)
+        if built is None:
+            built = self._shops[shop_id] = _ShopIndex()
+        return built
+
+    @property
+    def _state(self) -> _State:
+        """The current shop's built index."""
+        return self._here.state
+
+    @_state.setter
+    def _state(self, state: _State) -> None:
+        self._here.state = state
+
+    @property
+    def generation(self) -> int:
+        """The current shop's build, numbered across shops: a reader of `terms()` that saw
+        another number (a rebuild, or another shop's index) knows to rebuild too."""
+        return self._here.generation
 
     async def refresh(self, session: AsyncSession) -> None:
         """Rebuild the index from the active products now."""
@@ -638,10 +671,10 @@ class ProductIndex:
         """Rebuild only if the catalog changed since the last build (by any process): one
         read of the catalog's version row."""
         version = await _version(session)
-        if version == self._version:
+        if version == self._here.version:
             return
         async with self._lock:
-            if version != self._version:
+            if version != self._here.version:
                 await self._rebuild(session, version)
 
     async def _rebuild(self, session: AsyncSession, version: int | None) -> None:
@@ -674,10 +707,7 @@ class ProductIndex:
         ]
         # Pure Python work: off the event loop so other conversations keep flowing.
         state = await asyncio.to_thread(_build, rows, self._vocabulary, self._language)
-        self._state = state
-        self._fuzzy = {}
-        self._version = version
-        self.generation += 1
+        self._shops[current_shop_id()] = _ShopIndex(state, version, {}, next(self._builds))
 
     def __len__(self) -> int:
         return len(self._state.entries)
@@ -930,8 +960,8 @@ class ProductIndex:
 
     def _correct(self, word: str, state: _State) -> str | None:
         """The vocabulary word closest to an unknown `word`, within a few typos."""
-        if word in self._fuzzy:
-            return self._fuzzy[word]
+        if word in self._here.fuzzy:
+            return self._here.fuzzy[word]
         allowed = _max_typos(word)
         found = None
         if allowed:
@@ -941,9 +971,9 @@ class ProductIndex:
             # Short words are reached by no typo either way: "boxeo" is no "boxe" (boxes).
             if match and match[1] <= _max_typos(min(word, match[0], key=len)):
                 found = match[0]
-        if len(self._fuzzy) >= _FUZZY_CACHE_SIZE:
-            self._fuzzy.clear()
-        self._fuzzy[word] = found
+        if len(self._here.fuzzy) >= _FUZZY_CACHE_SIZE:
+            self._here.fuzzy.clear()
+        self._here.fuzzy[word] = found
         return found
 
 

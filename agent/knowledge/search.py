@@ -31,6 +31,8 @@ from agent.knowledge.terms import Concept, query_concepts
 from agent.llm.errors import LLMError
 from agent.models import KnowledgeChunk, KnowledgeDocument
 from agent.settings import Settings
+from agent.shops.current import DEFAULT_SHOP_ID
+from agent.shops.scoping import session_shop_id
 
 log = logging.getLogger(__name__)
 
@@ -187,11 +189,19 @@ async def _keyword(session: AsyncSession, concepts: list[Concept]) -> dict[int, 
     A concept counts once however many of its forms (stems, translations) a passage holds:
     its best form's BM25 term score, its heaviest found form's weight in the match."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    total = int(await session.scalar(select(func.count(KnowledgeChunk.id))) or 0)
+    total = int(
+        await session.scalar(
+            select(func.count(KnowledgeChunk.id)).join(
+                KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id
+            )
+        )
+        or 0
+    )
     if total == 0:
         return {}
     every = sorted({form for concept in concepts for form in concept.forms})
-    frequency = {form: await _document_frequency(session, form, postgres) for form in every}
+    shop = _shop(session)
+    frequency = {form: await _document_frequency(session, form, postgres, shop) for form in every}
     found = [form for form in every if frequency[form]]
     if not found:
         return {}
@@ -207,19 +217,20 @@ async def _keyword(session: AsyncSession, concepts: list[Concept]) -> dict[int, 
     weight = {word: value or unknown for word, value in held_weight.items()}
     if postgres:
         candidates = text(
-            "SELECT id, terms FROM kb_chunks "
-            "WHERE to_tsvector('simple'::regconfig, terms) @@ to_tsquery('simple'::regconfig, :q) "
-            "ORDER BY ts_rank(to_tsvector('simple'::regconfig, terms), "
+            "SELECT c.id, c.terms FROM kb_chunks c " + _OF_THE_SHOP + "AND "
+            "to_tsvector('simple'::regconfig, c.terms) @@ to_tsquery('simple'::regconfig, :q) "
+            "ORDER BY ts_rank(to_tsvector('simple'::regconfig, c.terms), "
             "to_tsquery('simple'::regconfig, :q)) DESC LIMIT :n"
         )
         query = " | ".join(found)
     else:
         candidates = text(
             "SELECT c.id, c.terms FROM kb_chunks_fts f JOIN kb_chunks c ON c.id = f.rowid "
-            "WHERE kb_chunks_fts MATCH :q ORDER BY bm25(kb_chunks_fts) LIMIT :n"
+            + _OF_THE_SHOP
+            + "AND kb_chunks_fts MATCH :q ORDER BY bm25(kb_chunks_fts) LIMIT :n"
         )
         query = " OR ".join(f'"{form}"' for form in found)
-    rows = (await session.execute(candidates, {"q": query, "n": CANDIDATES})).all()
+    rows = (await session.execute(candidates, {"q": query, "n": CANDIDATES, "shop": shop})).all()
     counted = [(int(row[0]), Counter(str(row[1]).split())) for row in rows]
     average = sum(c.total() for _, c in counted) / max(len(counted), 1)
     whole = sum(weight.values())
@@ -241,15 +252,29 @@ async def _keyword(session: AsyncSession, concepts: list[Concept]) -> dict[int, 
     return scored
 
 
-async def _document_frequency(session: AsyncSession, term: str, postgres: bool) -> int:
+def _shop(session: AsyncSession) -> int:
+    """The shop whose passages are searched (the SQL below is not the ORM's: it names it)."""
+    shop_id = session_shop_id(session.sync_session)
+    return DEFAULT_SHOP_ID if shop_id is None else shop_id
+
+
+_OF_THE_SHOP = "JOIN kb_documents d ON d.id = c.document_id WHERE d.shop_id = :shop "
+
+
+async def _document_frequency(session: AsyncSession, term: str, postgres: bool, shop: int) -> int:
     if postgres:
         statement = text(
-            "SELECT count(*) FROM kb_chunks "
-            "WHERE to_tsvector('simple'::regconfig, terms) @@ to_tsquery('simple'::regconfig, :q)"
+            "SELECT count(*) FROM kb_chunks c " + _OF_THE_SHOP + "AND "
+            "to_tsvector('simple'::regconfig, c.terms) @@ to_tsquery('simple'::regconfig, :q)"
         )
     else:
-        statement = text("SELECT count(*) FROM kb_chunks_fts WHERE kb_chunks_fts MATCH :q")
-    return int(await session.scalar(statement, {"q": f'"{term}"' if not postgres else term}) or 0)
+        statement = text(
+            "SELECT count(*) FROM kb_chunks_fts f JOIN kb_chunks c ON c.id = f.rowid "
+            + _OF_THE_SHOP
+            + "AND kb_chunks_fts MATCH :q"
+        )
+    query = f'"{term}"' if not postgres else term
+    return int(await session.scalar(statement, {"q": query, "shop": shop}) or 0)
 
 
 async def _nearest(

@@ -11,13 +11,19 @@ from pydantic import BaseModel, Field, field_validator
 import agent
 from agent.errors import InvalidInputError
 from agent.messages import InboundMessage, TurnResult
-from agent.provided import OutputsDep, SessionDep, SettingsDep
+from agent.provided import OutputsDep, SessionDep, SessionsDep, SettingsDep
+from agent.shops.current import shop_scope
+from agent.shops.directory import widget_shop
 from channels.web.deps import WebOutputDep, WebTurnsDep
 from channels.web.fanout import LocalFanOut
 from channels.web.history import ChatHistory, chat_history, shop_counts
 from channels.web.output import CHANNEL
 
 router = APIRouter(tags=["chat"])
+
+WidgetKey = Annotated[
+    str | None, Query(max_length=200, description="The shop's widget key; none: the default shop.")
+]
 
 
 class ChatTextRequest(BaseModel):
@@ -40,7 +46,13 @@ class ChatTextRequest(BaseModel):
 
 
 @router.post("/chat/text", response_model=TurnResult)
-async def chat_text(body: ChatTextRequest, settings: SettingsDep, turns: WebTurnsDep) -> TurnResult:
+async def chat_text(
+    body: ChatTextRequest,
+    settings: SettingsDep,
+    turns: WebTurnsDep,
+    sessions: SessionsDep,
+    key: WidgetKey = None,
+) -> TurnResult:
     """Answer one message: reply, intent, confidence, sale state, order, cart and products."""
     if len(body.message) > settings.max_message_chars:
         raise InvalidInputError(
@@ -48,12 +60,15 @@ async def chat_text(body: ChatTextRequest, settings: SettingsDep, turns: WebTurn
             f"the limit is {settings.max_message_chars}",
             field="message",
         )
+    async with sessions() as session:
+        widget = await widget_shop(session, key)
     inbound = InboundMessage(
         channel=CHANNEL,
         external_message_id=body.message_id or uuid.uuid4().hex,
         external_chat_id=body.chat_id,
         text=body.message,
         sender=body.chat_id,
+        shop_id=widget.shop_id,
     )
     return await turns.answer(inbound)
 
@@ -65,14 +80,21 @@ async def chat_text(body: ChatTextRequest, settings: SettingsDep, turns: WebTurn
 )
 async def history(
     chat_id: str,
-    session: SessionDep,
+    sessions: SessionsDep,
+    key: WidgetKey = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Messages per page.")] = 50,
     before: Annotated[
         int | None, Query(ge=1, description="Only messages older than this message id.")
     ] = None,
 ) -> ChatHistory:
     """The chat's messages, newest page first (oldest first within the page)."""
-    return await chat_history(session, channel=CHANNEL, chat_id=chat_id, limit=limit, before=before)
+    async with sessions() as session:
+        widget = await widget_shop(session, key)
+    with shop_scope(widget.shop_id):
+        async with sessions() as session:
+            return await chat_history(
+                session, channel=CHANNEL, chat_id=chat_id, limit=limit, before=before
+            )
 
 
 @router.get("/chat/health", tags=["health"])

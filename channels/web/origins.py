@@ -36,6 +36,13 @@ class OriginPolicy:
             allow_localhost=settings.environment == "development",
         )
 
+    @classmethod
+    def for_widget(cls, settings: Settings, origins: frozenset[str]) -> OriginPolicy:
+        """A shop's widget: the sites its key was connected with, else WEB_ALLOWED_ORIGINS."""
+        if not origins:
+            return cls.from_settings(settings)
+        return cls(allowed=origins, allow_localhost=settings.environment == "development")
+
     def allows(self, origin: str | None, *, host: str | None, secure: bool) -> bool:
         """True for no Origin (not a browser), the app's own origin, or an allowed site."""
         if origin is None:

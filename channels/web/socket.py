@@ -29,13 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agent.clean_text import text_problem
-from agent.errors import TurnTimeoutError
+from agent.errors import NotFoundError, TurnTimeoutError
 from agent.live_events import Event, EventQueue
 from agent.messages import InboundMessage
 from agent.models import Conversation
 from agent.outbox import OutboxDispatcher
 from agent.provided import DispatcherDep, SessionsDep, SettingsDep
 from agent.settings import Settings
+from agent.shops.current import shop_scope
+from agent.shops.directory import WidgetShop, widget_shop
 from channels.web.deps import WebOutputDep, WebTurnsDep
 from channels.web.origins import OriginPolicy
 from channels.web.output import CHANNEL, WebOutput, agent_message, timestamp
@@ -179,13 +181,23 @@ async def chat_socket(
     turns: WebTurnsDep,
     output: WebOutputDep,
 ) -> None:
-    """One customer's socket on a chat: messages in, events out."""
-    policy = OriginPolicy.from_settings(settings)
+    """One customer's socket on a chat: messages in, events out. The widget's key (`?key=`,
+    none for the default shop's) says whose shop the chat is with and which sites may open it."""
+    async with sessions() as session:
+        try:
+            widget: WidgetShop | None = await widget_shop(
+                session, websocket.query_params.get("key")
+            )
+        except NotFoundError:
+            widget = None
     origin = websocket.headers.get("origin")
-    allowed = policy.allows(
+    allowed = widget is not None and OriginPolicy.for_widget(settings, widget.origins).allows(
         origin, host=websocket.headers.get("host"), secure=websocket.url.scheme == "wss"
     )
     await websocket.accept()
+    if widget is None:
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, "no shop has this widget key")
+        return
     if not allowed:
         log.info("web socket from origin %s refused", origin)
         await websocket.close(status.WS_1008_POLICY_VIOLATION, f"origin not allowed: {origin}")
@@ -195,7 +207,8 @@ async def chat_socket(
         await websocket.close(status.WS_1008_POLICY_VIOLATION, reason)
         return
     parts = SocketParts(settings, sessions, dispatcher, turns)
-    await ChatSocket(websocket, chat_id, parts, output).run()
+    with shop_scope(widget.shop_id):  # its turns' messages and reads are the shop's
+        await ChatSocket(websocket, chat_id, parts, output).run()
 
 
 class ChatSocket:

@@ -7,6 +7,7 @@ service's public URL gets 403 and nothing is stored.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +16,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from agent import deliveries
 from agent.db import transaction
 from agent.provided import SessionsDep
+from agent.shops.current import shop_scope
+from agent.shops.directory import shop_for, whatsapp_endpoint
 from channels.deps import IntakeDep, WhatsAppDep
 from channels.whatsapp.adapter import INBOUND_PATH, STATUS_PATH
 from channels.whatsapp.output import CHANNEL
@@ -32,19 +35,26 @@ def _empty_twiml() -> Response:
 
 
 @router.post(INBOUND_PATH, response_class=Response, responses=_REFUSED)
-async def twilio_whatsapp(request: Request, whatsapp: WhatsAppDep, intake: IntakeDep) -> Response:
-    """A WhatsApp message from Twilio: stored, acknowledged with empty TwiML, answered later."""
+async def twilio_whatsapp(
+    request: Request, whatsapp: WhatsAppDep, intake: IntakeDep, sessions: SessionsDep
+) -> Response:
+    """A WhatsApp message from Twilio: stored, acknowledged with empty TwiML, answered later.
+    The number it was sent to (`To`) says whose shop it is for."""
     form = await request.form()
     whatsapp.verify(request.url.path, request.url.query, form, request.headers.get(SIGNATURE))
     message = whatsapp.inbound(form)
     if message is not None:
-        await intake.accept(message)
+        async with sessions() as session:
+            to = whatsapp_endpoint(str(form.get("To") or ""))
+            shop_id = await shop_for(session, CHANNEL, to)
+        await intake.accept(replace(message, shop_id=shop_id))
     return _empty_twiml()
 
 
 @router.post(STATUS_PATH, response_class=Response, responses=_REFUSED)
 async def twilio_status(request: Request, whatsapp: WhatsAppDep, sessions: SessionsDep) -> Response:
-    """Twilio's report on a reply it was given (queued, sent, delivered, read, failed...)."""
+    """Twilio's report on a reply it was given (queued, sent, delivered, read, failed...); the
+    number the reply was sent from (`From`) says whose shop it is."""
     form = await request.form()
     whatsapp.verify(request.url.path, request.url.query, form, request.headers.get(SIGNATURE))
     sid = str(form.get("MessageSid") or "")
@@ -52,13 +62,18 @@ async def twilio_status(request: Request, whatsapp: WhatsAppDep, sessions: Sessi
     if sid and status:
         code = str(form.get("ErrorCode") or "") or None
         detail = str(form.get("ErrorMessage") or "") or None
-        async with transaction(sessions) as session:
-            await deliveries.report(
-                session,
-                channel=CHANNEL,
-                vendor_message_id=sid,
-                status=status,
-                error_code=code,
-                error=detail,
+        async with sessions() as session:
+            shop_id = await shop_for(
+                session, CHANNEL, whatsapp_endpoint(str(form.get("From") or ""))
             )
+        with shop_scope(shop_id):
+            async with transaction(sessions) as session:
+                await deliveries.report(
+                    session,
+                    channel=CHANNEL,
+                    vendor_message_id=sid,
+                    status=status,
+                    error_code=code,
+                    error=detail,
+                )
     return Response(status_code=204)

@@ -7,8 +7,8 @@ not bump it: the index holds no stock, and a sale must not rebuild it. On SQLite
 migration of `products` recreates the table and drops its triggers: such a migration must
 create them again (`_sqlite_triggers`).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 16:10:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
