@@ -48,7 +48,8 @@ template reply) is the authoritative reply: a channel that streamed pieces shows
 
 The phases live in `agent/turn/`: `plan` (read), `understand`, `commit` (with `answer`: the
 handler or a person), `phrase` (phrase and settle); `admission` holds the conversation's lock
-and one of the `MAX_PARALLEL_TURNS` slots.
+and one of the `MAX_PARALLEL_TURNS` slots. The committed reply is delivered after the turn, in
+one of the `MAX_PARALLEL_DELIVERIES` slots (agent/outbox.py).
 """
 
 from __future__ import annotations
@@ -275,6 +276,9 @@ class TurnEngine:
         return await record_failure(self._sessions, message, err, language=language)
 
     def _deliver_soon(self, outbox_id: int) -> None:
+        # The task waits for one of the process's delivery slots (MAX_PARALLEL_DELIVERIES,
+        # taken by the dispatcher) holding nothing; if the process stops first, the row is
+        # still pending and an outbox loop sends it.
         assert self._dispatcher is not None
         task = asyncio.create_task(
             self._dispatcher.deliver(outbox_id), name=f"delivery of outbox {outbox_id}"

@@ -12,6 +12,11 @@ that starts takes back the leases of the dead ones at once (`recover`), so the r
 process left are sent within a second of the restart, not when their lease runs out; what
 the dead process may already have handed to the vendor is settled by the channel first
 (`deliveries.settle_interrupted`), so nothing is sent twice.
+
+Every row is sent in one of the process's delivery slots (`MAX_PARALLEL_DELIVERIES`,
+`Admission.delivery`): a burst's replies wait for a slot in memory, holding no lease and no
+connection, and are sent in order per chat as slots free up (or by any process's outbox loop,
+from the database, if this one stops first).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from agent.instances import ThisProcess
 from agent.models import AttemptOutcome, Conversation, Message, OutboxItem, OutboxStatus, utcnow
 from agent.settings import Settings
 from agent.stopping import stop_tasks
+from agent.turn.admission import Admission
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +103,11 @@ class OutboxDispatcher:
         jitter: float = 0.2,
         lease: float = 60.0,
         process: ThisProcess | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self._sessions = sessions
+        # The process's delivery slots; a dispatcher alone (tests) sends what it is asked at once.
+        self._slot = admission.delivery if admission is not None else contextlib.nullcontext
         self._outputs = outputs
         self.horizon = horizon
         self._max_attempts = max_attempts
@@ -116,9 +125,16 @@ class OutboxDispatcher:
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         outputs: Mapping[str, OutputChannel],
+        admission: Admission,
     ) -> OutboxDispatcher:
-        """The dispatcher with the horizon `DELIVERY_HORIZON_HOURS` sets."""
-        return cls(sessions, outputs, horizon=timedelta(hours=settings.delivery_horizon_hours))
+        """The dispatcher with the horizon `DELIVERY_HORIZON_HOURS` sets, sending in the
+        process's delivery slots."""
+        return cls(
+            sessions,
+            outputs,
+            horizon=timedelta(hours=settings.delivery_horizon_hours),
+            admission=admission,
+        )
 
     async def recover(self) -> int:
         """Register this process and take back the leases of dead ones; how many rows."""
@@ -206,6 +222,10 @@ class OutboxDispatcher:
         return sent
 
     async def _deliver_one(self, outbox_id: int) -> bool:
+        async with self._slot():
+            return await self._send_one(outbox_id)
+
+    async def _send_one(self, outbox_id: int) -> bool:
         claimed = await self._claim(outbox_id)
         if claimed is None:
             return False

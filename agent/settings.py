@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     """How many incoming messages one process stores or queues at once (webhooks, the task
     queue, the turn engine: one bound, agent/turn/admission.py); the rest of a burst waits in
     memory, holding no connection, instead of failing on the pool's timeout."""
+    max_parallel_deliveries: int = Field(default=8, ge=1)
+    """How many replies one process hands to their channel at once (Twilio, Telegram, Odoo, the
+    web chat, staff notifications); the rest wait in memory, in order per chat, or are sent by
+    the outbox loop from the database (agent/turn/admission.py)."""
     task_queue: Literal["local", "postgres"] = "local"
     """Where turns and periodic jobs run: in this process (`local`), or queued in PostgreSQL for
     `salesagent worker` processes (`postgres`, with REDIS_URL; README "Scaling out")."""

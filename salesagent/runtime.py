@@ -163,7 +163,8 @@ class Runtime:
         outputs: dict[str, OutputChannel] = {
             name: CollectingOutput(name) for name in LOCAL_CHANNELS
         }
-        # The process's bounds (MAX_PARALLEL_INTAKE, MAX_PARALLEL_TURNS), one for every entry.
+        # The process's bounds (MAX_PARALLEL_INTAKE, MAX_PARALLEL_TURNS, MAX_PARALLEL_DELIVERIES),
+        # one for every entry and every reply.
         admission = Admission.from_settings(settings)
         queue: TaskQueue | None = None
         fanout: FanOut = LocalFanOut()
@@ -194,7 +195,7 @@ class Runtime:
         console = StaffConsole.build(settings, sessions, company, llm, feed=staff_feed)
         opened.push_async_callback(console.close)  # after the engine's deliveries
         outputs.update(console.outputs)
-        dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs)
+        dispatcher = OutboxDispatcher.from_settings(settings, sessions, outputs, admission)
         inventory = InventoryHandler(index, limit=settings.search_results)
         knowledge = KnowledgeBase.from_settings(settings, sessions)
         opened.push_async_callback(knowledge.close)

@@ -11,7 +11,8 @@ nobody; the outbox keeps a reply no socket saw, and the turn is stored either wa
 pub/sub connection breaks, whatever was published meanwhile is lost to this process: every
 local socket is marked `lost` (closed, so its client reconnects and catches up), and every
 waiter on a notice gets `FeedInterruptedError` (it reads the database instead). The connection
-comes back by itself with its subscriptions.
+comes back by itself with its subscriptions. A read that fails otherwise (a subscription
+reconnecting while the feed reads) is treated as a break too, on a new connection.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -172,6 +174,15 @@ class RedisFanOut:
                 if not future.done():
                     future.set_exception(FeedInterruptedError("the Redis feed was interrupted"))
 
+    async def _drop_connection(self) -> None:
+        """Close the pub/sub connection; the next read opens it again, resubscribed."""
+        connection: Connection | None = self._pubsub.connection  # redis-py types it None
+        if connection is not None:
+            try:
+                await connection.disconnect()
+            except Exception:  # closing a connection that is already broken
+                log.exception("redis fan-out: could not close the feed's connection")
+
     async def _read(self) -> None:
         chats = f"{self._prefix}chat:"
         notices = f"{self._prefix}done:"
@@ -189,9 +200,15 @@ class RedisFanOut:
                 self._interrupted()
                 await asyncio.sleep(0.5)
                 continue
-            except Exception:  # the reader's edge: logged, then it reads on
-                log.exception("redis fan-out: could not read; trying again")
-                await asyncio.sleep(1.0)
+            except Exception:  # the reader's edge: the connection may have lost messages
+                # A subscription that reconnects the pub/sub connection (Redis just restarted)
+                # reads its replies while this loop reads too ("readuntil() called while
+                # another coroutine is already waiting"): either read may have taken the
+                # other's data. As for a break: catch up, and start again on a new connection.
+                log.exception("redis fan-out: could not read; reconnecting")
+                self._interrupted()
+                await self._drop_connection()
+                await asyncio.sleep(0.5)
                 continue
             if message is None:
                 continue

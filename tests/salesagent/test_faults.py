@@ -111,7 +111,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
             env = scale_out_env(
                 url,
                 redis_url=redis.url,
-                WORKER_HEARTBEAT_SECONDS="0.5",
+                # Silent for 3 beats (6 s) is a dead worker: at 0.5 s a live one starved of
+                # CPU on a loaded machine was taken for dead and its turns run again.
+                WORKER_HEARTBEAT_SECONDS="2",
                 WORKER_CONCURRENCY="8",
                 CHAT_RATE_LIMIT_PER_MINUTE="0",
                 ODOO_URL=odoo.url,
@@ -202,6 +204,8 @@ class WidgetClient:
         self.url = base.replace("http", "ws") + f"/ws/chat/{chat}"
         self.ends: dict[str, int] = {}
         self.reconnections = 0
+        self.answered = asyncio.Event()
+        """Set at the first reply: the customer's socket is open and talking."""
 
     async def talk(self, texts: list[str]) -> None:
         """Say each text in turn, waiting for its reply, whatever happens to the socket."""
@@ -223,6 +227,7 @@ class WidgetClient:
             if event["type"] != "response_end":
                 continue
             self.ends[event["message_id"]] = self.ends.get(event["message_id"], 0) + 1
+            self.answered.set()
             if event["message_id"] == waiting[0][0]:
                 waiting.pop(0)
                 if waiting:
@@ -274,7 +279,11 @@ async def _talk_through(
             asyncio.create_task(_http_talk(client, shop.serves[n % 2], chat, TEXTS))
             for n, chat in enumerate(posters)
         ]
-        await asyncio.sleep(1.0)
+        # Under load: once every widget has had a reply on its open socket, each one still
+        # waiting for its next (not after a fixed second, by which a loaded machine may not
+        # have opened a socket yet, or a quiet one may have answered them all).
+        answered = (widget.answered.wait() for widget in widgets.values())
+        await asyncio.wait_for(asyncio.gather(*answered), 240)
         await asyncio.to_thread(restart)
         await asyncio.wait_for(asyncio.gather(*talks), 240)
         codes = await asyncio.wait_for(asyncio.gather(*posts), 240)

@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 import websockets
+from fixtures.live_server import eventually
 from fixtures.scale_out import ScaleOut, scale_out_env, scaled_out
 
 pytestmark = pytest.mark.postgres
@@ -50,6 +51,25 @@ async def _conversation(dsn: str, chat: str) -> list[tuple[str, str]]:
     return [(row["direction"], row["text"]) for row in rows]
 
 
+async def _queued(dsn: str, message_id: str) -> None:
+    """Wait until a `serve` process has queued the turn of `message_id` (60 s at most)."""
+    conn = await asyncpg.connect(dsn)
+
+    async def queued() -> bool:
+        return bool(
+            await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE task_name = 'turn'"
+                " AND args->'message'->>'external_message_id' = $1)",
+                message_id,
+            )
+        )
+
+    try:
+        await eventually(queued, within=60)
+    finally:
+        await conn.close()
+
+
 async def test_a_socket_gets_its_replies_from_a_worker(shop: ScaleOut) -> None:
     chat = f"ws-{uuid.uuid4().hex[:8]}"
     url = shop.serves[1].replace("http", "ws") + f"/ws/chat/{chat}"
@@ -73,9 +93,9 @@ async def test_chat_text_answers_and_keeps_a_chats_order(shop: ScaleOut) -> None
         first = await _post(client, shop.serves[0], chat, "hola")
         assert first.status_code == 200 and first.json()["reply"]
         sends = []
-        for n in range(8):  # queued in this order, on both serve processes, all at once
+        for n in range(8):  # on both serve processes in turn, each queued before the next
             sends.append(asyncio.create_task(_post(client, shop.serves[n % 2], chat, f"m{n}")))
-            await asyncio.sleep(0.05)
+            await _queued(shop.dsn, f"{chat}-m{n}")
         answers = await asyncio.gather(*sends)
     assert [r.status_code for r in answers] == [200] * 8
     inbound = [text for d, text in await _conversation(shop.dsn, chat) if d == "in"]
