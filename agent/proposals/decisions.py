@@ -76,6 +76,18 @@ async def propose(
     return proposal
 
 
+async def has_pending(
+    session: AsyncSession, *, sale_id: int | None = None, order_id: int | None = None
+) -> bool:
+    """Whether the cart or order already has a pending proposal (one is decided at a time)."""
+    query = select(Proposal.id).where(Proposal.status == ProposalStatus.PENDING)
+    if sale_id is not None:
+        query = query.where(Proposal.sale_id == sale_id)
+    if order_id is not None:
+        query = query.where(Proposal.order_id == order_id)
+    return await session.scalar(query.limit(1)) is not None
+
+
 async def approve(
     session: AsyncSession,
     proposal_id: int,

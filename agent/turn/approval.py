@@ -14,11 +14,10 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.domain import DomainResult
-from agent.models import Conversation, Proposal, ProposalStatus, Sale
+from agent.models import Conversation, Sale
 from agent.nlu.types import Understanding
 from agent.proposals import decisions
 from agent.proposals.asks import discount_asked, reservation_asked
@@ -92,7 +91,7 @@ async def _proposed(
         return _impossible(language, percent)
     if sale is None or not _with_lines(sale):
         return t(language, "proposals.asked.no_cart")
-    if await _pending_for(session, sale):
+    if await decisions.has_pending(session, sale_id=sale.id):
         return t(language, "proposals.asked.already")
     await session.flush()  # the cart's new lines get their ids
     if percent is not None:
@@ -173,12 +172,3 @@ async def _discount(
         effect=Discount().describe(effect, language),
         minutes=round(minutes),
     )
-
-
-async def _pending_for(session: AsyncSession, sale: Sale) -> bool:
-    found = await session.scalar(
-        select(Proposal.id).where(
-            Proposal.sale_id == sale.id, Proposal.status == ProposalStatus.PENDING
-        )
-    )
-    return found is not None

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.domain import DomainResult
-from agent.models import Conversation, Product, Proposal, ProposalStatus, Sale, SaleState
+from agent.models import Conversation, Product, Sale, SaleState
 from agent.nlu.types import Understanding
 from agent.proposals import decisions
 from agent.proposals.asks import QuoteAsk, quote_asked
@@ -114,7 +114,7 @@ async def _proposed(
         return None
     assert quantity is not None
     sale = sale or await _sale_of(session, conversation)
-    if await _pending_for(session, sale):
+    if await decisions.has_pending(session, sale_id=sale.id):
         return t(language, "proposals.asked.already"), sale
     await session.flush()  # the cart's new lines get their ids
     effect = Quote.effect(sale, product, quantity, product.price, settings.currency)
@@ -164,12 +164,3 @@ async def _sale_of(session: AsyncSession, conversation: Conversation) -> Sale:
     session.add(sale)
     await session.flush()
     return sale
-
-
-async def _pending_for(session: AsyncSession, sale: Sale) -> bool:
-    found = await session.scalar(
-        select(Proposal.id).where(
-            Proposal.sale_id == sale.id, Proposal.status == ProposalStatus.PENDING
-        )
-    )
-    return found is not None

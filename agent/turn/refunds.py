@@ -20,7 +20,7 @@ from agent.domain import DomainResult, Offer
 from agent.handoff import HandoffPolicy
 from agent.handoff_triggers import asks_for_person
 from agent.i18n import money
-from agent.models import Conversation, Customer, Order, Proposal, ProposalStatus
+from agent.models import Conversation, Customer, Order
 from agent.proposals import decisions
 from agent.proposals.asks import RefundAsk, lines_named, order_answered, refund_asked
 from agent.proposals.kinds import REFUNDED_ORDER, RETURNABLE_ORDER, Refund
@@ -107,7 +107,7 @@ async def _proposed(
         if order.status == REFUNDED_ORDER or order.refunded > 0:
             return t(language, "proposals.refund.already", order=order.id)
         return t(language, "proposals.refund.not_returnable", order=order.id)
-    if await _pending_for(session, order):
+    if await decisions.has_pending(session, order_id=order.id):
         return t(language, "proposals.asked.already")
     named = lines_named(text, [line.name for line in order.lines])
     if not named and understood.reading.understanding.entities.products:
@@ -141,12 +141,3 @@ async def _returnable(session: AsyncSession, customer: Customer) -> list[Order]:
         .limit(HISTORY_ORDERS)
     )
     return [order for order in latest if order.status in RETURNABLE_ORDER]
-
-
-async def _pending_for(session: AsyncSession, order: Order) -> bool:
-    found = await session.scalar(
-        select(Proposal.id).where(
-            Proposal.order_id == order.id, Proposal.status == ProposalStatus.PENDING
-        )
-    )
-    return found is not None
