@@ -115,19 +115,16 @@ async def _reserve(
     ]
     if not effects:
         return t(language, "proposals.asked.reserve_no_stock")
-    minutes = settings.proposal_ttl_minutes
-    for effect in effects:
-        await decisions.propose(
-            session,
-            conversation,
-            ReserveStock.name,
-            effect,
-            asked=text,
-            ttl=timedelta(minutes=minutes),
-            sale_id=sale.id,
-        )
-    described = "; ".join(ReserveStock().describe(effect, language) for effect in effects)
-    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
+    return await decisions.checked_by_manager(
+        session,
+        conversation,
+        ReserveStock.name,
+        effects,
+        asked=text,
+        language=language,
+        minutes=settings.proposal_ttl_minutes,
+        sale_id=sale.id,
+    )
 
 
 def _impossible(language: str, percent: Decimal) -> str:

@@ -12,7 +12,6 @@ wholesale word under the minimum says from how many units it applies.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,18 +117,17 @@ async def _proposed(
         return t(language, "proposals.asked.already"), sale
     await session.flush()  # the cart's new lines get their ids
     effect = Quote.effect(sale, product, quantity, product.price, settings.currency)
-    minutes = settings.proposal_ttl_minutes
-    await decisions.propose(
+    said = await decisions.checked_by_manager(
         session,
         conversation,
         Quote.name,
-        effect,
+        [effect],
         asked=text,
-        ttl=timedelta(minutes=minutes),
+        language=language,
+        minutes=settings.proposal_ttl_minutes,
         sale_id=sale.id,
     )
-    described = Quote().describe(effect, language)
-    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes)), sale
+    return said, sale
 
 
 async def _short_of(

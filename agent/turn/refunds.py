@@ -10,8 +10,6 @@ The refund is computed from the order's lines by code; the customer is told it i
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,18 +116,16 @@ async def _proposed(
         for position, units in named.items()
     }
     effect = Refund.effect(order, returned, restock=not asked.damaged)
-    minutes = settings.proposal_ttl_minutes
-    await decisions.propose(
+    return await decisions.checked_by_manager(
         session,
         conversation,
         Refund.name,
-        effect,
+        [effect],
         asked=text,
-        ttl=timedelta(minutes=minutes),
+        language=language,
+        minutes=settings.proposal_ttl_minutes,
         order_id=order.id,
     )
-    described = Refund().describe(effect, language)
-    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
 
 
 async def _returnable(session: AsyncSession, customer: Customer) -> list[Order]:
