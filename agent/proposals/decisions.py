@@ -76,6 +76,47 @@ async def propose(
     return proposal
 
 
+async def checked_by_manager(
+    session: AsyncSession,
+    conversation: Conversation,
+    kind: str,
+    effects: list[dict[str, Any]],
+    *,
+    asked: str,
+    language: str,
+    minutes: float,
+    sale_id: int | None = None,
+    order_id: int | None = None,
+) -> str:
+    """Propose each of a customer's effects (pending for `minutes`); what the customer is told:
+    that a manager is checking it, and for how long at the most."""
+    for effect in effects:
+        await propose(
+            session,
+            conversation,
+            kind,
+            effect,
+            asked=asked,
+            ttl=timedelta(minutes=minutes),
+            sale_id=sale_id,
+            order_id=order_id,
+        )
+    described = "; ".join(KINDS[kind].describe(effect, language) for effect in effects)
+    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
+
+
+async def has_pending(
+    session: AsyncSession, *, sale_id: int | None = None, order_id: int | None = None
+) -> bool:
+    """Whether the cart or order already has a pending proposal (one is decided at a time)."""
+    query = select(Proposal.id).where(Proposal.status == ProposalStatus.PENDING)
+    if sale_id is not None:
+        query = query.where(Proposal.sale_id == sale_id)
+    if order_id is not None:
+        query = query.where(Proposal.order_id == order_id)
+    return await session.scalar(query.limit(1)) is not None
+
+
 async def approve(
     session: AsyncSession,
     proposal_id: int,

@@ -273,15 +273,7 @@ class Restock:
     async def change(self, session: AsyncSession, effect: dict[str, Any]) -> dict[str, Any]:
         """Add the units to whatever the stock is now (sales meanwhile took theirs)."""
         quantity = int(effect["quantity"])
-        now = await session.scalar(
-            update(Product)
-            .where(Product.id == effect["product_id"])
-            .values(stock=Product.stock + quantity, updated_at=Product.updated_at)
-            .returning(Product.stock)
-            .execution_options(synchronize_session=False)
-        )
-        if now is None:
-            raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+        now = await _add_stock(session, effect["product_id"], quantity)
         return {"stock": {effect["sku"]: {"from": now - quantity, "to": now}}}
 
 
@@ -607,15 +599,7 @@ class Refund:
         stock: dict[str, dict[str, int]] = {}
         for line in effect["lines"] if effect["restock"] else []:
             quantity = int(line["quantity"])
-            now = await session.scalar(
-                update(Product)
-                .where(Product.id == line["product_id"])
-                .values(stock=Product.stock + quantity, updated_at=Product.updated_at)
-                .returning(Product.stock)
-                .execution_options(synchronize_session=False)
-            )
-            if now is None:
-                raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+            now = await _add_stock(session, line["product_id"], quantity)
             stock[line["sku"]] = {"from": now - quantity, "to": now}
         order = {
             "status": {"from": before, "to": status},
@@ -629,6 +613,20 @@ KINDS: dict[str, ProposalKind] = {
     for kind in (Discount(), ReserveStock(), Restock(), PriceChange(), Quote(), Refund())
 }
 """Every kind of proposal, by name."""
+
+
+async def _add_stock(session: AsyncSession, product_id: int, quantity: int) -> int:
+    """Add `quantity` units to whatever the product's stock is now; the stock after."""
+    now = await session.scalar(
+        update(Product)
+        .where(Product.id == product_id)
+        .values(stock=Product.stock + quantity, updated_at=Product.updated_at)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    )
+    if now is None:
+        raise ConflictError(t(STAFF_LANGUAGE, "proposals.error.stock_changed"))
+    return now
 
 
 def kind_of(proposal: Proposal) -> ProposalKind:

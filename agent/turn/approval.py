@@ -14,11 +14,10 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.domain import DomainResult
-from agent.models import Conversation, Proposal, ProposalStatus, Sale
+from agent.models import Conversation, Sale
 from agent.nlu.types import Understanding
 from agent.proposals import decisions
 from agent.proposals.asks import discount_asked, reservation_asked
@@ -92,7 +91,7 @@ async def _proposed(
         return _impossible(language, percent)
     if sale is None or not _with_lines(sale):
         return t(language, "proposals.asked.no_cart")
-    if await _pending_for(session, sale):
+    if await decisions.has_pending(session, sale_id=sale.id):
         return t(language, "proposals.asked.already")
     await session.flush()  # the cart's new lines get their ids
     if percent is not None:
@@ -116,19 +115,16 @@ async def _reserve(
     ]
     if not effects:
         return t(language, "proposals.asked.reserve_no_stock")
-    minutes = settings.proposal_ttl_minutes
-    for effect in effects:
-        await decisions.propose(
-            session,
-            conversation,
-            ReserveStock.name,
-            effect,
-            asked=text,
-            ttl=timedelta(minutes=minutes),
-            sale_id=sale.id,
-        )
-    described = "; ".join(ReserveStock().describe(effect, language) for effect in effects)
-    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
+    return await decisions.checked_by_manager(
+        session,
+        conversation,
+        ReserveStock.name,
+        effects,
+        asked=text,
+        language=language,
+        minutes=settings.proposal_ttl_minutes,
+        sale_id=sale.id,
+    )
 
 
 def _impossible(language: str, percent: Decimal) -> str:
@@ -173,12 +169,3 @@ async def _discount(
         effect=Discount().describe(effect, language),
         minutes=round(minutes),
     )
-
-
-async def _pending_for(session: AsyncSession, sale: Sale) -> bool:
-    found = await session.scalar(
-        select(Proposal.id).where(
-            Proposal.sale_id == sale.id, Proposal.status == ProposalStatus.PENDING
-        )
-    )
-    return found is not None

@@ -12,13 +12,12 @@ wholesale word under the minimum says from how many units it applies.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent.domain import DomainResult
-from agent.models import Conversation, Product, Proposal, ProposalStatus, Sale, SaleState
+from agent.models import Conversation, Product, Sale, SaleState
 from agent.nlu.types import Understanding
 from agent.proposals import decisions
 from agent.proposals.asks import QuoteAsk, quote_asked
@@ -114,22 +113,21 @@ async def _proposed(
         return None
     assert quantity is not None
     sale = sale or await _sale_of(session, conversation)
-    if await _pending_for(session, sale):
+    if await decisions.has_pending(session, sale_id=sale.id):
         return t(language, "proposals.asked.already"), sale
     await session.flush()  # the cart's new lines get their ids
     effect = Quote.effect(sale, product, quantity, product.price, settings.currency)
-    minutes = settings.proposal_ttl_minutes
-    await decisions.propose(
+    said = await decisions.checked_by_manager(
         session,
         conversation,
         Quote.name,
-        effect,
+        [effect],
         asked=text,
-        ttl=timedelta(minutes=minutes),
+        language=language,
+        minutes=settings.proposal_ttl_minutes,
         sale_id=sale.id,
     )
-    described = Quote().describe(effect, language)
-    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes)), sale
+    return said, sale
 
 
 async def _short_of(
@@ -164,12 +162,3 @@ async def _sale_of(session: AsyncSession, conversation: Conversation) -> Sale:
     session.add(sale)
     await session.flush()
     return sale
-
-
-async def _pending_for(session: AsyncSession, sale: Sale) -> bool:
-    found = await session.scalar(
-        select(Proposal.id).where(
-            Proposal.sale_id == sale.id, Proposal.status == ProposalStatus.PENDING
-        )
-    )
-    return found is not None

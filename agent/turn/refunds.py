@@ -10,8 +10,6 @@ The refund is computed from the order's lines by code; the customer is told it i
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +18,7 @@ from agent.domain import DomainResult, Offer
 from agent.handoff import HandoffPolicy
 from agent.handoff_triggers import asks_for_person
 from agent.i18n import money
-from agent.models import Conversation, Customer, Order, Proposal, ProposalStatus
+from agent.models import Conversation, Customer, Order
 from agent.proposals import decisions
 from agent.proposals.asks import RefundAsk, lines_named, order_answered, refund_asked
 from agent.proposals.kinds import REFUNDED_ORDER, RETURNABLE_ORDER, Refund
@@ -107,7 +105,7 @@ async def _proposed(
         if order.status == REFUNDED_ORDER or order.refunded > 0:
             return t(language, "proposals.refund.already", order=order.id)
         return t(language, "proposals.refund.not_returnable", order=order.id)
-    if await _pending_for(session, order):
+    if await decisions.has_pending(session, order_id=order.id):
         return t(language, "proposals.asked.already")
     named = lines_named(text, [line.name for line in order.lines])
     if not named and understood.reading.understanding.entities.products:
@@ -118,18 +116,16 @@ async def _proposed(
         for position, units in named.items()
     }
     effect = Refund.effect(order, returned, restock=not asked.damaged)
-    minutes = settings.proposal_ttl_minutes
-    await decisions.propose(
+    return await decisions.checked_by_manager(
         session,
         conversation,
         Refund.name,
-        effect,
+        [effect],
         asked=text,
-        ttl=timedelta(minutes=minutes),
+        language=language,
+        minutes=settings.proposal_ttl_minutes,
         order_id=order.id,
     )
-    described = Refund().describe(effect, language)
-    return t(language, "proposals.asked.checking", effect=described, minutes=round(minutes))
 
 
 async def _returnable(session: AsyncSession, customer: Customer) -> list[Order]:
@@ -141,12 +137,3 @@ async def _returnable(session: AsyncSession, customer: Customer) -> list[Order]:
         .limit(HISTORY_ORDERS)
     )
     return [order for order in latest if order.status in RETURNABLE_ORDER]
-
-
-async def _pending_for(session: AsyncSession, order: Order) -> bool:
-    found = await session.scalar(
-        select(Proposal.id).where(
-            Proposal.order_id == order.id, Proposal.status == ProposalStatus.PENDING
-        )
-    )
-    return found is not None

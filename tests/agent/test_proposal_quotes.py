@@ -14,29 +14,23 @@ from typing import Any
 
 import pytest
 from conftest import Chat, make_settings
+from fixtures.proposal_rows import applies_nothing_unapproved, audits, manager, the_proposal, told
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.db import transaction
 from agent.errors import ConflictError, InvalidInputError
 from agent.models import (
-    Message,
     Order,
     OrderLine,
-    OutboxItem,
     Product,
     Proposal,
-    ProposalAudit,
     ProposalStatus,
     SaleLine,
     SaleState,
-    Staff,
-    StaffRole,
     utcnow,
 )
 from agent.proposals import decisions
-from agent.proposals.kinds import NotApprovedError, apply
-from agent.staff import create_staff
 from salesagent.runtime import Runtime
 
 BLUE = "Casco de seguridad tipo I clase E con ratchet azul"
@@ -49,17 +43,6 @@ async def shop(shop_url: str) -> AsyncIterator[Runtime]:
     runtime = await Runtime.start(make_settings(shop_url), migrate=False)
     yield runtime
     await runtime.close()
-
-
-async def manager(shop: Runtime) -> Staff:
-    async with shop.sessions() as session:
-        return await create_staff(
-            session,
-            username=f"m{uuid.uuid4().hex[:6]}",
-            name="Marta",
-            role=StaffRole.MANAGER,
-            password="una-clave-bien-larga",
-        )
 
 
 async def snapshot(shop: Runtime) -> dict[str, object]:
@@ -79,37 +62,6 @@ async def snapshot(shop: Runtime) -> dict[str, object]:
         stock = (await session.execute(select(Product.id, Product.stock, Product.price))).all()
         orders = (await session.execute(select(Order.id, Order.total, Order.status))).all()
     return {"lines": sorted(lines), "stock": sorted(stock), "orders": sorted(orders)}
-
-
-async def the_proposal(shop: Runtime) -> Proposal:
-    async with shop.sessions() as session:
-        found = await session.scalar(select(Proposal).order_by(Proposal.id.desc()))
-    assert found is not None
-    return found
-
-
-async def audits(shop: Runtime, proposal_id: int) -> list[ProposalAudit]:
-    async with shop.sessions() as session:
-        rows = await session.scalars(
-            select(ProposalAudit).where(ProposalAudit.proposal_id == proposal_id)
-        )
-        return list(rows)
-
-
-async def told(shop: Runtime, conversation_id: int | None) -> list[str]:
-    """What the customer was sent about proposals (the turn's "it is being checked", then each
-    decision), in order."""
-    async with shop.sessions() as session:
-        rows = await session.scalars(
-            select(OutboxItem.text)
-            .join(Message, Message.id == OutboxItem.message_id)
-            .where(
-                OutboxItem.conversation_id == conversation_id,
-                Message.handler == decisions.HANDLER,
-            )
-            .order_by(OutboxItem.id)
-        )
-        return list(rows)
 
 
 async def blue_stock(shop: Runtime) -> int:
@@ -324,21 +276,7 @@ async def test_a_quote_applies_nothing_without_an_approval_row(shop: Runtime) ->
     proposal = await the_proposal(shop)
     before = await snapshot(shop)
 
-    with pytest.raises(NotApprovedError):
-        async with transaction(shop.sessions) as session:
-            pending = await session.get(Proposal, proposal.id)
-            assert pending is not None
-            await apply(session, pending)
-    with pytest.raises(NotApprovedError):  # a status written by hand is no approval
-        async with transaction(shop.sessions) as session:
-            await session.execute(
-                update(Proposal)
-                .where(Proposal.id == proposal.id)
-                .values(status=ProposalStatus.APPROVED)
-            )
-            forged = await session.get(Proposal, proposal.id, populate_existing=True)
-            assert forged is not None
-            await apply(session, forged)
+    await applies_nothing_unapproved(shop, proposal.id)
 
     assert await snapshot(shop) == before
 

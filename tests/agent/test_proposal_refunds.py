@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import Chat, make_settings
-from fixtures.console_login import add_staff
+from fixtures.proposal_rows import applies_nothing_unapproved, audits, manager, told
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,18 +22,13 @@ from agent.errors import ConflictError, InvalidInputError
 from agent.models import (
     Conversation,
     Customer,
-    Message,
     Order,
-    OutboxItem,
     Product,
     Proposal,
-    ProposalAudit,
     ProposalStatus,
-    Staff,
-    StaffRole,
 )
 from agent.proposals import decisions
-from agent.proposals.kinds import NotApprovedError, Refund, apply
+from agent.proposals.kinds import Refund
 from salesagent.runtime import Runtime
 
 LUISA = ("1088312904", "+573006213344")
@@ -48,13 +43,6 @@ async def shop(shop_url: str) -> AsyncIterator[Runtime]:
     runtime = await Runtime.start(make_settings(shop_url), migrate=False)
     yield runtime
     await runtime.close()
-
-
-async def manager(shop: Runtime) -> Staff:
-    staff: Staff = await add_staff(
-        shop, f"m{uuid.uuid4().hex[:6]}", StaffRole.MANAGER, name="Marta"
-    )
-    return staff
 
 
 async def customer_chat(shop: Runtime, who: tuple[str, str]) -> Chat:
@@ -92,30 +80,6 @@ async def snapshot(shop: Runtime) -> dict[str, list[Any]]:
 async def proposals(shop: Runtime) -> list[Proposal]:
     async with shop.sessions() as session:
         return list(await session.scalars(select(Proposal).order_by(Proposal.id)))
-
-
-async def audits(shop: Runtime, proposal_id: int) -> list[ProposalAudit]:
-    async with shop.sessions() as session:
-        rows = await session.scalars(
-            select(ProposalAudit).where(ProposalAudit.proposal_id == proposal_id)
-        )
-        return list(rows)
-
-
-async def told(shop: Runtime, conversation_id: int | None) -> list[str]:
-    """What the customer was sent about a decision, in order."""
-    async with shop.sessions() as session:
-        rows = await session.scalars(
-            select(OutboxItem.text)
-            .join(Message, Message.id == OutboxItem.message_id)
-            .where(
-                OutboxItem.conversation_id == conversation_id,
-                Message.handler == decisions.HANDLER,
-                Message.direction == "out",
-            )
-            .order_by(OutboxItem.id)
-        )
-        return list(rows)
 
 
 async def stock_of(shop: Runtime, sku: str) -> int:
@@ -379,21 +343,7 @@ async def test_a_return_applies_nothing_without_an_approval_row(shop: Runtime) -
     [proposal] = await proposals(shop)
     before = await snapshot(shop)
 
-    with pytest.raises(NotApprovedError):
-        async with transaction(shop.sessions) as session:
-            pending = await session.get(Proposal, proposal.id)
-            assert pending is not None
-            await apply(session, pending)
-    with pytest.raises(NotApprovedError):  # a status written by hand is not an approval
-        async with transaction(shop.sessions) as session:
-            await session.execute(
-                update(Proposal)
-                .where(Proposal.id == proposal.id)
-                .values(status=ProposalStatus.APPROVED)
-            )
-            forged = await session.get(Proposal, proposal.id, populate_existing=True)
-            assert forged is not None
-            await apply(session, forged)
+    await applies_nothing_unapproved(shop, proposal.id)
 
     assert await snapshot(shop) == before
 

@@ -13,27 +13,22 @@ from typing import Any
 
 import pytest
 from conftest import Chat, make_settings
+from fixtures.proposal_rows import applies_nothing_unapproved, audits, manager, the_proposal, told
 from sqlalchemy import func, select, update
 
 from agent.db import transaction
 from agent.errors import ConflictError, InvalidInputError
 from agent.models import (
     Conversation,
-    Message,
     Order,
-    OutboxItem,
     Product,
     Proposal,
-    ProposalAudit,
     ProposalStatus,
     SaleLine,
-    Staff,
-    StaffRole,
     utcnow,
 )
 from agent.proposals import decisions
-from agent.proposals.kinds import NotApprovedError, PriceChange, ReserveStock, Restock, apply
-from agent.staff import create_staff
+from agent.proposals.kinds import PriceChange, ReserveStock, Restock
 from salesagent.runtime import Runtime
 
 HELMET = "Casco de seguridad tipo I clase E con ratchet azul"
@@ -45,17 +40,6 @@ async def shop(shop_url: str, request: pytest.FixtureRequest) -> AsyncIterator[R
     runtime = await Runtime.start(make_settings(shop_url, **overrides), migrate=False)
     yield runtime
     await runtime.close()
-
-
-async def manager(shop: Runtime) -> Staff:
-    async with shop.sessions() as session:
-        return await create_staff(
-            session,
-            username=f"m{uuid.uuid4().hex[:6]}",
-            name="Marta",
-            role=StaffRole.MANAGER,
-            password="una-clave-bien-larga",
-        )
 
 
 async def cart_of_two_helmets(shop: Runtime) -> Chat:
@@ -73,37 +57,6 @@ async def snapshot(shop: Runtime) -> dict[str, object]:
         stock = (await session.execute(select(Product.id, Product.stock, Product.price))).all()
         orders = (await session.execute(select(Order.id, Order.total, Order.status))).all()
     return {"lines": sorted(lines), "stock": sorted(stock), "orders": sorted(orders)}
-
-
-async def the_proposal(shop: Runtime) -> Proposal:
-    async with shop.sessions() as session:
-        found = await session.scalar(select(Proposal).order_by(Proposal.id.desc()))
-    assert found is not None
-    return found
-
-
-async def audits(shop: Runtime, proposal_id: int) -> list[ProposalAudit]:
-    async with shop.sessions() as session:
-        rows = await session.scalars(
-            select(ProposalAudit).where(ProposalAudit.proposal_id == proposal_id)
-        )
-        return list(rows)
-
-
-async def told(shop: Runtime, conversation_id: int | None) -> list[str]:
-    """What the customer was sent about proposals (the turn's "it is being checked", then each
-    decision), in order."""
-    async with shop.sessions() as session:
-        rows = await session.scalars(
-            select(OutboxItem.text)
-            .join(Message, Message.id == OutboxItem.message_id)
-            .where(
-                OutboxItem.conversation_id == conversation_id,
-                Message.handler == decisions.HANDLER,
-            )
-            .order_by(OutboxItem.id)
-        )
-        return list(rows)
 
 
 async def cart_prices(shop: Runtime, sale_id: int | None) -> list[Decimal]:
@@ -279,22 +232,7 @@ async def test_nothing_applies_without_an_approval_row(shop: Runtime) -> None:
     before = await snapshot(shop)
 
     for proposal_id in (discount.id, reserve.id):
-        with pytest.raises(NotApprovedError):
-            async with transaction(shop.sessions) as session:
-                pending = await session.get(Proposal, proposal_id)
-                assert pending is not None
-                await apply(session, pending)
-        # A status written by hand is not an approval either: the audit row is missing.
-        with pytest.raises(NotApprovedError):
-            async with transaction(shop.sessions) as session:
-                await session.execute(
-                    update(Proposal)
-                    .where(Proposal.id == proposal_id)
-                    .values(status=ProposalStatus.APPROVED)
-                )
-                forged = await session.get(Proposal, proposal_id, populate_existing=True)
-                assert forged is not None
-                await apply(session, forged)
+        await applies_nothing_unapproved(shop, proposal_id)
 
     assert await snapshot(shop) == before
 

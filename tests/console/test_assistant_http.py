@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from fixtures.console_login import add_staff, logged_in
-from fixtures.live_server import LiveServer, serving
+from fixtures.console_login import ask_assistant, logged_in
+from fixtures.live_server import LiveServer, staffed
 from sqlalchemy import select
 
 from agent.i18n import money
-from agent.models import Order, StaffRole
+from agent.models import Order
 from agent.settings import Settings
 
 BOGOTA = ZoneInfo("America/Bogota")
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.usefixtures("shop_clock")  # the demo's history has fix
 
 @pytest.fixture
 async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
-    async with serving(demo_settings) as running:
-        await add_staff(running.runtime, "ana", StaffRole.AGENT, name="Ana Gómez")
-        await add_staff(running.runtime, "marta", StaffRole.MANAGER, name="Marta Ríos")
+    async with staffed(demo_settings) as running:
         yield running
 
 
@@ -34,14 +32,6 @@ async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
 async def client(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
         yield http
-
-
-async def ask(client: httpx.AsyncClient, csrf: str, question: str) -> httpx.Response:
-    return await client.post(
-        "/console/assistant/ask",
-        data={"question": question},
-        headers={"x-csrf-token": csrf, "accept": "application/json"},
-    )
 
 
 async def october_by_channel(live: LiveServer) -> dict[str, Decimal]:
@@ -74,14 +64,14 @@ async def test_an_agent_asks_about_orders_but_not_about_revenue(client: httpx.As
     assert "¿Qué se está agotando?" in page.text  # an example to click
     assert "Ventas de esta semana por canal" not in page.text  # not one it may not ask
 
-    waiting = await ask(client, csrf, "¿quién está esperando un asesor?")
+    waiting = await ask_assistant(client, csrf, "¿quién está esperando un asesor?")
     assert waiting.status_code == 200
     body = waiting.json()
     assert (body["query"], body["source"], body["language"]) == ("waiting_handoffs", "rules", "es")
     assert body["answer"]["title"] == "Conversaciones que esperan un asesor"
     assert body["answer"]["rows"] == [] and body["answer"]["empty"]
 
-    money_question = await ask(client, csrf, "ventas de esta semana por canal")
+    money_question = await ask_assistant(client, csrf, "ventas de esta semana por canal")
     assert money_question.status_code == 403
     assert money_question.json() == {"detail": "Solo un gerente puede hacer esto."}
 
@@ -106,7 +96,7 @@ async def test_a_manager_gets_the_figures_in_the_questions_language(
     expected = await october_by_channel(live)
     assert expected  # the demo's history has October orders
 
-    spanish = (await ask(client, csrf, "ventas de octubre por canal")).json()
+    spanish = (await ask_assistant(client, csrf, "ventas de octubre por canal")).json()
     assert (spanish["query"], spanish["params"]) == (
         "sales",
         {"period": "month", "month": 10, "group": "channel"},
@@ -117,7 +107,7 @@ async def test_a_manager_gets_the_figures_in_the_questions_language(
     assert answer["chart"]["values"] == sorted((float(v) for v in expected.values()), reverse=True)
     assert answer["total"][-1] == money(sum(expected.values(), Decimal(0)))
 
-    english = (await ask(client, csrf, "sales by channel in october")).json()
+    english = (await ask_assistant(client, csrf, "sales by channel in october")).json()
     assert english["language"] == "en"
     assert english["answer"]["title"] == "Sales by channel"
     assert english["answer"]["period"] == "2026-10-01 – 2026-10-31"
@@ -144,16 +134,16 @@ async def test_without_the_script_the_page_itself_answers(client: httpx.AsyncCli
 async def test_a_question_it_cannot_answer_gets_what_it_can_do(client: httpx.AsyncClient) -> None:
     csrf = await logged_in(client, "ana")
 
-    unknown = (await ask(client, csrf, "¿cuál es la capital de Francia?")).json()
+    unknown = (await ask_assistant(client, csrf, "¿cuál es la capital de Francia?")).json()
     assert (unknown["query"], unknown["answer"], unknown["source"]) == (None, None, "none")
     assert unknown["help"]["message"].startswith("No sé responder esa pregunta")
     assert "Pedidos pendientes" in unknown["help"]["examples"]
     assert len(unknown["help"]["examples"]) == 5  # an agent's: no revenue questions
 
-    english = (await ask(client, csrf, "what's the weather like tomorrow?")).json()
+    english = (await ask_assistant(client, csrf, "what's the weather like tomorrow?")).json()
     assert "Open orders" in english["help"]["examples"]
 
     for question in ("", "x" * 301):
-        refused = await ask(client, csrf, question)
+        refused = await ask_assistant(client, csrf, question)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "question"

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from fixtures.console_login import add_staff, logged_in
-from fixtures.live_server import LiveServer, serving
+from fixtures.console_login import ask_assistant, logged_in
+from fixtures.live_server import LiveServer, staffed
 from sqlalchemy import select
 
-from agent.models import Order, Product, Proposal, ProposalAudit, ProposalStatus, StaffRole
+from agent.models import Order, Product, Proposal, ProposalAudit, ProposalStatus
 from agent.settings import Settings
 
 HELMET = "Casco de seguridad tipo I clase E con ratchet blanco"
@@ -23,9 +23,7 @@ GLASSES = "Gafas de seguridad lente oscuro"
 
 @pytest.fixture
 async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
-    async with serving(demo_settings) as running:
-        await add_staff(running.runtime, "ana", StaffRole.AGENT, name="Ana Gómez")
-        await add_staff(running.runtime, "marta", StaffRole.MANAGER, name="Marta Ríos")
+    async with staffed(demo_settings) as running:
         yield running
 
 
@@ -33,14 +31,6 @@ async def live(demo_settings: Settings) -> AsyncIterator[LiveServer]:
 async def client(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live.url, timeout=20) as http:
         yield http
-
-
-async def ask(client: httpx.AsyncClient, csrf: str, question: str) -> httpx.Response:
-    return await client.post(
-        "/console/assistant/ask",
-        data={"question": question},
-        headers={"x-csrf-token": csrf, "accept": "application/json"},
-    )
 
 
 async def snapshot(live: LiveServer) -> dict[str, object]:
@@ -70,7 +60,7 @@ async def test_a_restock_is_proposed_with_its_effect_and_applied_only_when_appro
     csrf = await logged_in(client, "ana")  # an agent may propose a restock
     before = await snapshot(live)
 
-    reply = await ask(client, csrf, "reponer 50 cascos blancos con ratchet")
+    reply = await ask_assistant(client, csrf, "reponer 50 cascos blancos con ratchet")
 
     assert reply.status_code == 200
     body = reply.json()
@@ -110,7 +100,7 @@ async def test_a_restock_is_proposed_with_its_effect_and_applied_only_when_appro
     assert answer["link"] == {"href": "/console/proposals", "text": "Ver las propuestas"}
     assert await snapshot(live) == before  # nothing applied
 
-    again = (await ask(client, csrf, "reponer 50 cascos blancos con ratchet")).json()
+    again = (await ask_assistant(client, csrf, "reponer 50 cascos blancos con ratchet")).json()
     assert again["answer"]["title"].startswith(f"La propuesta #{proposal.id} ya espera")
     assert len(await proposals(live)) == 1
 
@@ -156,7 +146,7 @@ async def test_a_manager_proposes_a_price_change_applied_only_when_approved(
     csrf = await logged_in(client, "marta")
     before = await snapshot(live)
 
-    body = (await ask(client, csrf, question)).json()
+    body = (await ask_assistant(client, csrf, question)).json()
 
     assert (body["query"], body["language"]) == ("propose_price_change", language)
     [proposal] = await proposals(live)
@@ -186,7 +176,7 @@ async def test_an_agent_may_not_propose_a_price(
     csrf = await logged_in(client, "ana")
     before = await snapshot(live)
 
-    refused = await ask(client, csrf, "sube las gafas oscuras a 7.000")
+    refused = await ask_assistant(client, csrf, "sube las gafas oscuras a 7.000")
 
     assert refused.status_code == 403
     assert refused.json() == {"detail": "Solo un gerente puede hacer esto."}
@@ -209,7 +199,7 @@ async def test_words_that_name_several_products_list_them_and_propose_nothing(
     csrf = await logged_in(client, "marta")
     before = await snapshot(live)
 
-    body = (await ask(client, csrf, question)).json()
+    body = (await ask_assistant(client, csrf, question)).json()
 
     answer = body["answer"]
     english = body["language"] == "en"
@@ -241,7 +231,7 @@ async def test_a_missing_or_invalid_number_or_product_is_asked_for(
 ) -> None:
     csrf = await logged_in(client, "marta")
 
-    body = (await ask(client, csrf, question)).json()
+    body = (await ask_assistant(client, csrf, question)).json()
 
     answer = body["answer"]
     assert answer["title"] in ("No propuse nada", "Nothing proposed")

@@ -4,15 +4,13 @@ search; periods turned into the shop's days."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fixtures.demo_catalog import demo_index
 
-from agent.catalog.search import ProductIndex
-from agent.db import create_engine, create_sessionmaker
 from agent.words import t
 from console.assistant.answering import HELP
 from console.assistant.periods import days_of
@@ -223,18 +221,7 @@ NOT_QUERIES = [
 @pytest.fixture(scope="module")
 def reader(demo_template: Path) -> Reader:
     """The rules with the demo shop's catalog search."""
-    index = ProductIndex()
-
-    async def load() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{demo_template}")
-        try:
-            async with create_sessionmaker(engine)() as session:
-                await index.refresh(session)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(load())
-    return Reader(index)
+    return Reader(demo_index(demo_template))
 
 
 def test_at_least_forty_questions_in_both_languages() -> None:

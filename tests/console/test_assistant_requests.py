@@ -3,14 +3,13 @@ and English, its product words and its number; a question stays a question for t
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fixtures.demo_catalog import demo_index
 
 from agent.catalog.search import ProductIndex
-from agent.db import create_engine, create_sessionmaker
 from console.assistant.requests import Request, RequestName, read_request
 
 RESTOCK, PRICE = RequestName.RESTOCK, RequestName.PRICE_CHANGE
@@ -19,18 +18,7 @@ RESTOCK, PRICE = RequestName.RESTOCK, RequestName.PRICE_CHANGE
 @pytest.fixture(scope="module")
 def index(demo_template: Path) -> ProductIndex:
     """The demo shop's catalog search."""
-    found = ProductIndex()
-
-    async def load() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{demo_template}")
-        try:
-            async with create_sessionmaker(engine)() as session:
-                await found.refresh(session)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(load())
-    return found
+    return demo_index(demo_template)
 
 
 @pytest.mark.parametrize(

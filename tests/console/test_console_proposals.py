@@ -51,12 +51,8 @@ async def customer_says(live: LiveServer, chat_id: str, text: str) -> str:
     return reply
 
 
-async def discount_asked(live: LiveServer, chat_id: str) -> Proposal:
-    """The customer puts two helmets in the cart and asks for 15% off."""
-    await customer_says(live, chat_id, "quiero 2 cascos de seguridad")
-    await customer_says(live, chat_id, "1")
-    told = await customer_says(live, chat_id, "¿me dejan el 15% de descuento?")
-    assert "15% de descuento: $76.000 → $64.600" in told
+async def proposal_of(live: LiveServer, chat_id: str) -> Proposal:
+    """The proposal made in the customer's chat."""
     async with live.runtime.sessions() as session:
         found = await session.scalar(
             select(Proposal)
@@ -65,6 +61,15 @@ async def discount_asked(live: LiveServer, chat_id: str) -> Proposal:
         )
     assert found is not None
     return found
+
+
+async def discount_asked(live: LiveServer, chat_id: str) -> Proposal:
+    """The customer puts two helmets in the cart and asks for 15% off."""
+    await customer_says(live, chat_id, "quiero 2 cascos de seguridad")
+    await customer_says(live, chat_id, "1")
+    told = await customer_says(live, chat_id, "¿me dejan el 15% de descuento?")
+    assert "15% de descuento: $76.000 → $64.600" in told
+    return await proposal_of(live, chat_id)
 
 
 async def status_of(live: LiveServer, proposal_id: int) -> ProposalStatus:
@@ -265,14 +270,7 @@ async def refund_asked(live: LiveServer, chat_id: str) -> Proposal:
     await customer_says(live, chat_id, "3006213344")
     told = await customer_says(live, chat_id, "devuélvanme la plata")
     assert "reembolso de $556.000, y las unidades vuelven al inventario" in told
-    async with live.runtime.sessions() as session:
-        found = await session.scalar(
-            select(Proposal)
-            .join(Conversation, Conversation.id == Proposal.conversation_id)
-            .where(Conversation.external_chat_id == chat_id)
-        )
-    assert found is not None
-    return found
+    return await proposal_of(live, chat_id)
 
 
 async def test_a_manager_approves_a_return_with_a_smaller_refund(
