@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
 from agent.words import t
@@ -13,6 +14,9 @@ _SYMBOLS = {
     ("EUR", "en"): "€",
 }
 """How a price in a currency other than COP is marked, by currency and language (as CLDR)."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+HISTORY_ORDERS = 5
+"""How many of a customer's latest orders are listed (their history, the orders to return)."""
 
 
 def say(language: str, *, es: str, en: str) -> str:
@@ -23,6 +27,13 @@ def say(language: str, *, es: str, en: str) -> str:
 def count(n: int, one: str, many: str) -> str:
     """A number with the word that agrees with it: `1 mensaje`, `2 mensajes`, `0 errors`."""
     return f"{n} {one if n == 1 else many}"
+
+
+def order_date(value: datetime, language: str) -> str:
+    """An order's day as the customer reads it: `09/03/2026`, `Mar 9, 2026`."""
+    if language == "en":
+        return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+    return f"{value:%d/%m/%Y}"
 
 
 def money(amount: Decimal | None, currency: str = "COP", language: str = "es") -> str:

@@ -13,16 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent import identity
 from agent.domain import DomainResult, Offer, TurnContext
-from agent.i18n import money
+from agent.i18n import HISTORY_ORDERS, money, order_date
 from agent.models import Customer, Order
 from agent.text import normalize
 from agent.words import N_, t
 
 CLAIM_KEY = "claimed_national_id"
 """The conversation context's key for the cédula given, until the phone on file confirms it."""
-
-HISTORY_ORDERS = 5
-"""How many of the latest orders `customer.history` lists."""
 
 _ITEMS_SHOWN = 3
 HISTORY_STATUSES = {
@@ -31,7 +28,6 @@ HISTORY_STATUSES = {
     "partially_refunded": N_("customers.history.partially_refunded"),
 }
 """What the history says after an order that did not stay bought."""
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -79,13 +75,6 @@ def mask_address(address: str | None) -> str | None:
     if not address or not address.split():
         return None
     return f"{address.split()[0]} ***"
-
-
-def order_date(value: datetime, language: str) -> str:
-    """An order's day as the customer reads it: `09/03/2026`, `Mar 9, 2026`."""
-    if language == "en":
-        return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
-    return f"{value:%d/%m/%Y}"
 
 
 def _first_name(customer: Customer) -> str:

@@ -17,7 +17,7 @@ from agent import identity
 from agent.domain import DomainResult, Offer
 from agent.handoff import HandoffPolicy
 from agent.handoff_triggers import asks_for_person
-from agent.i18n import money
+from agent.i18n import HISTORY_ORDERS, money, order_date
 from agent.models import Conversation, Customer, Order
 from agent.proposals import decisions
 from agent.proposals.asks import RefundAsk, lines_named, order_answered, refund_asked
@@ -26,7 +26,6 @@ from agent.settings import Settings
 from agent.turn.answer import Reply
 from agent.turn.understand import Understood
 from agent.words import t
-from rag_domains.customers import HISTORY_ORDERS, order_date
 
 HANDLER = decisions.HANDLER
 ASKED_KEY = "refund_asked"
