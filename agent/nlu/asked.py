@@ -10,7 +10,7 @@ bordan el logo en los overoles?", "do you engrave helmets?" ask for a service: i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent.nlu.cues import find_cues
 from agent.nlu.vocabulary import ARTICLES, BREAKERS, CONNECTORS, word_set
@@ -96,9 +96,14 @@ _SERVICES: tuple[tuple[str, str, str], ...] = (
 → what the service is called, in Spanish and in English."""
 
 
-def asked_service(words: Sequence[str], *, english: bool) -> str | None:
-    """The name of a service the words ask for ("bordado" for "¿me bordan el logo?")."""
+def asked_service(
+    words: Sequence[str], *, english: bool, known: Callable[[str], bool]
+) -> str | None:
+    """The name of a service the words ask for ("bordado" for "¿me bordan el logo?"); a word
+    of the shop's own product names ("Customizable Desk") asks for no service."""
     for word in words:
+        if known(word):
+            continue
         for pattern, spanish, in_english in _SERVICES:
             if re.fullmatch(pattern, word):
                 return in_english if english else spanish

@@ -212,6 +212,11 @@ class Lexicon:
         also = self._names.get(singular(second))
         return having is not None and also is not None and not having.isdisjoint(also)
 
+    def names(self, word: str) -> bool:
+        """Whether a product's name or synonym holds the word ("customizable" of "Customizable
+        Desk"), whatever the word is there for."""
+        return singular(word) in self._names
+
     def knows(self, word: str) -> bool:
         """Whether a word is a product word as written (no typo correction)."""
         return word in self._single or singular(word) in self._single

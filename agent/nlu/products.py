@@ -164,7 +164,7 @@ class _Reader:
                 mention.quantity = mention.quantity or reading.bare_quantity
             reading.bare_quantity = None
         reading.price = None if self.price is None else self.price.request
-        service = asked_service(self.words, english=self.english)
+        service = asked_service(self.words, english=self.english, known=self.lexicon.names)
         if service is not None and not self.lexicon.knows(fold(service)):
             reading.unoffered = service
         if not reading.mentions:

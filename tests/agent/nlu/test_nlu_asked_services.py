@@ -42,6 +42,15 @@ def test_a_service_asked_of_the_shop_is_what_is_asked_for(
     assert [m.text for m in understanding.entities.products] == [service]
 
 
+def test_a_word_of_a_product_name_asks_for_no_service() -> None:
+    desks = Lexicon.from_products(
+        [("Customizable Desk (Steel, White)", "Office Furniture", [])], language="en"
+    )
+    reader = OfflineReader(desks)
+    understanding = reader.understand("quiero 1 Customizable Desk (Steel, White)", NEW)
+    assert "personalización" not in [m.text for m in understanding.entities.products]
+
+
 @pytest.mark.parametrize(
     ("text", "state"),
     [
