@@ -156,7 +156,10 @@ async def test_prometheus_totals_match_the_database(live: LiveServer, activity: 
             .where(Conversation.external_chat_id == waiting.chat_id)
             .values(llm_calls=3, prompt_tokens=900, completion_tokens=120, llm_cost_usd="0.0042")
         )
-        session.add(ExportJob(id="a" * 32, kind="sales", requested_by="cli"))
+        # A failed job: the export worker would take a pending one before the scrape.
+        failed = ExportJob(id="a" * 32, kind="sales", requested_by="cli")
+        failed.status = ExportStatus.FAILED
+        session.add(failed)
     # Replies still being delivered would change the outbox between the scrape and the check.
     await live.runtime.engine.drain_deliveries()
 
@@ -193,7 +196,7 @@ async def test_prometheus_totals_match_the_database(live: LiveServer, activity: 
     assert found[("salesagent_llm_tokens_total", (("kind", "prompt"),))] == 900
     assert found[("salesagent_llm_tokens_total", (("kind", "completion"),))] == 120
     assert found[("salesagent_llm_cost_usd_total", ())] == pytest.approx(0.0042)
-    assert found[("salesagent_export_jobs", (("status", ExportStatus.PENDING.value),))] == 1
+    assert found[("salesagent_export_jobs", (("status", ExportStatus.FAILED.value),))] == 1
     assert any(o == Owner.WAITING_HUMAN for o in (c.owner for c in conversations))
 
     # The bot's reply time: a histogram of every bot reply's stored latency.
